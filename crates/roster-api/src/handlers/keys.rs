@@ -1,0 +1,80 @@
+//! `/v1/api-keys`.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode};
+
+use roster_service::Principal;
+
+use super::{BodyErrors, CommonErrors, PathParams, json_response};
+use crate::AppState;
+use crate::body::{BodyKind, RawBody, parse_json};
+use crate::problem::ApiResult;
+use crate::query::parse_id_page;
+use crate::views::{ApiKeyList, ApiKeyView, CreateApiKey, ListView};
+
+/// List the organization's active API keys (never their secrets).
+#[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys", operation_id = "api_keys.list",
+    params(("after" = Option<String>, Query), ("before" = Option<String>, Query),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000)),
+    responses((status = 200, description = "A page of keys", body = ApiKeyList), CommonErrors))]
+pub async fn list_api_keys(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let request = parse_id_page(query.as_deref())?;
+    let page = state
+        .inner
+        .service
+        .list_api_keys(&principal, &request)
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &ListView::new(&page, |k| ApiKeyView::new(k, None)),
+    ))
+}
+
+/// Create an API key; the response holds its secret, shown only once.
+#[utoipa::path(post, path = "/v1/api-keys", tag = "api-keys", operation_id = "api_keys.create",
+    request_body(content = CreateApiKey, content_type = "application/json"),
+    responses((status = 201, description = "The key with its secret in `key`", body = ApiKeyView),
+        CommonErrors, BodyErrors))]
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    let value = parse_json(&headers, &body, BodyKind::Json)?;
+    let created = state
+        .inner
+        .service
+        .create_api_key(&principal, &value)
+        .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &ApiKeyView::new(&created.key, Some(created.secret)),
+    ))
+}
+
+/// Revoke an API key; it fails from its very next request.
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys",
+    operation_id = "api_keys.delete",
+    params(("id" = String, Path, description = "Key id (`key_…`)")),
+    responses((status = 204, description = "Revoked"), CommonErrors))]
+pub async fn delete_api_key(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+) -> ApiResult<Response> {
+    state
+        .inner
+        .service
+        .revoke_api_key(&principal, path.get(0)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

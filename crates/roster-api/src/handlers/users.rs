@@ -1,0 +1,488 @@
+//! `/v1/users` and `/v1/zones/{zone}/users`.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use utoipa::IntoParams;
+
+use roster_domain::User;
+use roster_service::Principal;
+use roster_service::idempotency::{Begin, IdempotencyRequest};
+use roster_service::users::none_match;
+use roster_store::IdempotencyRecord;
+
+use super::{BodyErrors, CommonErrors, JSON, PathParams, header_str, json_response};
+use crate::AppState;
+use crate::body::{BodyKind, RawBody, parse_json};
+use crate::problem::{ApiError, ApiResult, PROBLEM_JSON};
+use crate::query::{parse_expand_only, parse_list_users};
+use crate::views::{CreateUser, UpdateUser, UserListView, UserView};
+
+/// Query parameters of the user list. Every filter also has a
+/// `filter[<name>]` spelling.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListUsersParams {
+    /// Cursor mode: items after this cursor (from `page_info.end_cursor`).
+    after: Option<String>,
+    /// Cursor mode: items before this cursor (from `page_info.start_cursor`).
+    before: Option<String>,
+    /// Page size, 1..1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// Page mode: the page number, from 1.
+    #[param(minimum = 1)]
+    page: Option<u32>,
+    /// Page mode: page size, 1..100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    page_size: Option<u32>,
+    /// Comma list of user ids (at most 100); needs `users:metadata`.
+    id: Option<String>,
+    /// Exact email, case-insensitive.
+    email: Option<String>,
+    /// Exact identifier, case-insensitive.
+    identifier: Option<String>,
+    /// Comma list of `saas_admin`, `saas_user`, `saas_user_client`.
+    user_type: Option<String>,
+    /// Comma list of `active`, `onboarding`, `inactive`, `suspended`, `risky`, `disabled`.
+    status: Option<String>,
+    /// Id of the creating API key; needs `users:metadata`.
+    created_by: Option<String>,
+    /// Id of the last updating API key; needs `users:metadata`.
+    updated_by: Option<String>,
+    /// Created at or after (RFC 3339).
+    created_at_from: Option<String>,
+    /// Created before (RFC 3339).
+    created_at_to: Option<String>,
+    /// Updated at or after (RFC 3339).
+    updated_at_from: Option<String>,
+    /// Updated before (RFC 3339).
+    updated_at_to: Option<String>,
+    /// Identity provider id.
+    provider_id: Option<String>,
+    /// Case-insensitive substring of id, email, name, identifier or
+    /// description; without a sort, exact and prefix matches rank first.
+    search: Option<String>,
+    /// Alias of `search`.
+    q: Option<String>,
+    /// Repeatable search terms; all must match.
+    #[param(rename = "query[]")]
+    query: Option<Vec<String>>,
+    /// `created_at` (default), `updated_at`, `email`, `name`, `identifier`,
+    /// `first_name`, `last_name`, `status`, `user_type`.
+    sort_by: Option<String>,
+    /// `asc` (default) or `desc`.
+    sort_order: Option<String>,
+    /// Multi-key sort, e.g. `-created_at,email` (`-` is descending).
+    sort: Option<String>,
+    /// `role_assignments`, `grant_count`, `session_count`.
+    #[param(rename = "expand[]")]
+    expand: Option<Vec<String>>,
+    /// `attributes.<key>=<value>`: a top-level custom attribute equals the
+    /// value (read as JSON when a number, true, false, null or a quoted
+    /// string).
+    #[param(rename = "attributes.<key>")]
+    attributes: Option<String>,
+}
+
+fn with_etag(mut response: Response, user: &User) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&user.etag()) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response
+}
+
+async fn list(
+    state: &AppState,
+    principal: &Principal,
+    zone: Option<&str>,
+    query: Option<&str>,
+) -> ApiResult<Response> {
+    let request = parse_list_users(query)?;
+    let service = &state.inner.service;
+    let scope = service.resolve_zone(principal, zone).await?;
+    let page = service.list_users(principal, &scope, request).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &UserListView::new(&page, principal.sees_metadata()),
+    ))
+}
+
+/// List users in the key's default zone.
+#[utoipa::path(get, path = "/v1/users", tag = "users", operation_id = "users.list",
+    params(ListUsersParams),
+    responses((status = 200, description = "A page of users", body = UserListView), CommonErrors))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    list(&state, &principal, None, query.as_deref()).await
+}
+
+/// List users in a zone.
+#[utoipa::path(get, path = "/v1/zones/{zone}/users", tag = "users", operation_id = "zones.users.list",
+    params(("zone" = String, Path, description = "Zone id or identifier"), ListUsersParams),
+    responses((status = 200, description = "A page of users", body = UserListView), CommonErrors))]
+pub async fn list_zone_users(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    list(&state, &principal, Some(path.get(0)?), query.as_deref()).await
+}
+
+async fn retrieve(
+    state: &AppState,
+    principal: &Principal,
+    zone: Option<&str>,
+    id: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let expand = parse_expand_only(query)?;
+    let service = &state.inner.service;
+    let scope = service.resolve_zone(principal, zone).await?;
+    let user = service.get_user(principal, &scope, id, expand).await?;
+    if let Some(tags) = header_str(headers, "if-none-match")? {
+        if none_match(tags, &user.etag()) {
+            return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &user));
+        }
+    }
+    let response = json_response(
+        StatusCode::OK,
+        &UserView::new(&user, principal.sees_metadata()),
+    );
+    Ok(with_etag(response, &user))
+}
+
+/// Retrieve a user of the key's default zone.
+#[utoipa::path(get, path = "/v1/users/{id}", tag = "users", operation_id = "users.retrieve",
+    params(("id" = String, Path, description = "User id (`user_…`)"),
+        ("expand[]" = Option<Vec<String>>, Query, description = "role_assignments, grant_count, session_count"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when it is current")),
+    responses((status = 200, description = "The user", body = UserView,
+        headers(("ETag" = String, description = "Version of the user"))),
+        (status = 304, description = "Not modified"), CommonErrors))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    retrieve(
+        &state,
+        &principal,
+        None,
+        path.get(0)?,
+        query.as_deref(),
+        &headers,
+    )
+    .await
+}
+
+/// Retrieve a user of a zone.
+#[utoipa::path(get, path = "/v1/zones/{zone}/users/{id}", tag = "users",
+    operation_id = "zones.users.retrieve",
+    params(("zone" = String, Path, description = "Zone id or identifier"),
+        ("id" = String, Path, description = "User id (`user_…`)"),
+        ("expand[]" = Option<Vec<String>>, Query, description = "role_assignments, grant_count, session_count"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when it is current")),
+    responses((status = 200, description = "The user", body = UserView,
+        headers(("ETag" = String, description = "Version of the user"))),
+        (status = 304, description = "Not modified"), CommonErrors))]
+pub async fn get_zone_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    retrieve(
+        &state,
+        &principal,
+        Some(path.get(0)?),
+        path.get(1)?,
+        query.as_deref(),
+        &headers,
+    )
+    .await
+}
+
+fn replay(record: IdempotencyRecord) -> Response {
+    let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, record.body).into_response();
+    let headers = response.headers_mut();
+    let content_type = if record.status >= 400 {
+        PROBLEM_JSON
+    } else {
+        JSON
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(location) = record.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// Whether an error response is remembered for its `Idempotency-Key`.
+fn stored_error(e: &ApiError) -> bool {
+    let status = e.status().as_u16();
+    status < 500 && !matches!(status, 401 | 403 | 429)
+}
+
+async fn create(
+    state: &AppState,
+    principal: &Principal,
+    zone: Option<&str>,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<Response> {
+    let service = &state.inner.service;
+    let metadata = principal.sees_metadata();
+    let created = |user: &User| -> Response {
+        let mut response = json_response(StatusCode::CREATED, &UserView::new(user, metadata));
+        if let Ok(location) = HeaderValue::from_str(&format!("{path}/{}", user.id)) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        with_etag(response, user)
+    };
+    let Some(key) = header_str(headers, "idempotency-key")? else {
+        let scope = service.resolve_zone(principal, zone).await?;
+        let value = parse_json(headers, body, BodyKind::Json)?;
+        let user = service.create_user(principal, &scope, &value, None).await?;
+        return Ok(created(&user));
+    };
+    let request = IdempotencyRequest::new(key, "POST", path, body)?;
+    let _guard = match service.idempotency_begin(principal, &request).await? {
+        Begin::Replay(record) => return Ok(replay(record)),
+        Begin::Proceed(guard) => guard,
+    };
+    let render = |user: &User| {
+        let body = serde_json::to_vec(&UserView::new(user, metadata)).unwrap_or_default();
+        service.idempotency_record(
+            principal,
+            &request,
+            201,
+            body,
+            Some(format!("{path}/{}", user.id)),
+        )
+    };
+    let outcome = async {
+        let scope = service.resolve_zone(principal, zone).await?;
+        let value = parse_json(headers, body, BodyKind::Json)?;
+        Ok::<_, ApiError>(
+            service
+                .create_user(principal, &scope, &value, Some(&render))
+                .await?,
+        )
+    }
+    .await;
+    match outcome {
+        Ok(user) => Ok(created(&user)),
+        Err(e) => {
+            if stored_error(&e) {
+                let body = serde_json::to_vec(&e.problem()).unwrap_or_default();
+                let record = service.idempotency_record(
+                    principal,
+                    &request,
+                    e.status().as_u16(),
+                    body,
+                    None,
+                );
+                if let Err(store_error) = service.idempotency_save(&record).await {
+                    tracing::warn!(error = %store_error, "could not store an idempotent error");
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Create a user in the key's default zone.
+#[utoipa::path(post, path = "/v1/users", tag = "users", operation_id = "users.create",
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Retries with the same key and body replay the first response for 24 h")),
+    request_body(content = CreateUser, content_type = "application/json"),
+    responses((status = 201, description = "The new user", body = UserView,
+        headers(("Location" = String), ("ETag" = String))),
+        (status = 422, description = "Idempotency-Key reused with another body",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors, BodyErrors))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    create(&state, &principal, None, uri.path(), &headers, &body).await
+}
+
+/// Create a user in a zone.
+#[utoipa::path(post, path = "/v1/zones/{zone}/users", tag = "users",
+    operation_id = "zones.users.create",
+    params(("zone" = String, Path, description = "Zone id or identifier"),
+        ("Idempotency-Key" = Option<String>, Header,
+        description = "Retries with the same key and body replay the first response for 24 h")),
+    request_body(content = CreateUser, content_type = "application/json"),
+    responses((status = 201, description = "The new user", body = UserView,
+        headers(("Location" = String), ("ETag" = String))),
+        (status = 422, description = "Idempotency-Key reused with another body",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors, BodyErrors))]
+pub async fn create_zone_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    create(
+        &state,
+        &principal,
+        Some(path.get(0)?),
+        uri.path(),
+        &headers,
+        &body,
+    )
+    .await
+}
+
+async fn update(
+    state: &AppState,
+    principal: &Principal,
+    zone: Option<&str>,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<Response> {
+    let service = &state.inner.service;
+    let scope = service.resolve_zone(principal, zone).await?;
+    let patch = parse_json(headers, body, BodyKind::MergePatch)?;
+    let if_match = header_str(headers, "if-match")?;
+    let user = service
+        .update_user(principal, &scope, id, &patch, if_match)
+        .await?;
+    let response = json_response(
+        StatusCode::OK,
+        &UserView::new(&user, principal.sees_metadata()),
+    );
+    Ok(with_etag(response, &user))
+}
+
+/// Update a user of the key's default zone with a JSON merge patch.
+#[utoipa::path(patch, path = "/v1/users/{id}", tag = "users", operation_id = "users.update",
+    params(("id" = String, Path, description = "User id (`user_…`)"),
+        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
+    request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The updated user", body = UserView,
+        headers(("ETag" = String))),
+        (status = 412, description = "The user changed since the If-Match ETag",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors, BodyErrors))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    update(&state, &principal, None, path.get(0)?, &headers, &body).await
+}
+
+/// Update a user of a zone with a JSON merge patch.
+#[utoipa::path(patch, path = "/v1/zones/{zone}/users/{id}", tag = "users",
+    operation_id = "zones.users.update",
+    params(("zone" = String, Path, description = "Zone id or identifier"),
+        ("id" = String, Path, description = "User id (`user_…`)"),
+        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
+    request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The updated user", body = UserView,
+        headers(("ETag" = String))),
+        (status = 412, description = "The user changed since the If-Match ETag",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors, BodyErrors))]
+pub async fn update_zone_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    update(
+        &state,
+        &principal,
+        Some(path.get(0)?),
+        path.get(1)?,
+        &headers,
+        &body,
+    )
+    .await
+}
+
+async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    zone: Option<&str>,
+    id: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let service = &state.inner.service;
+    let scope = service.resolve_zone(principal, zone).await?;
+    let if_match = header_str(headers, "if-match")?;
+    service.delete_user(principal, &scope, id, if_match).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Delete a user of the key's default zone.
+#[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", operation_id = "users.delete",
+    params(("id" = String, Path, description = "User id (`user_…`)"),
+        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
+    responses((status = 204, description = "Deleted"),
+        (status = 412, description = "The user changed since the If-Match ETag",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    delete(&state, &principal, None, path.get(0)?, &headers).await
+}
+
+/// Delete a user of a zone.
+#[utoipa::path(delete, path = "/v1/zones/{zone}/users/{id}", tag = "users",
+    operation_id = "zones.users.delete",
+    params(("zone" = String, Path, description = "Zone id or identifier"),
+        ("id" = String, Path, description = "User id (`user_…`)"),
+        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
+    responses((status = 204, description = "Deleted"),
+        (status = 412, description = "The user changed since the If-Match ETag",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors))]
+pub async fn delete_zone_user(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    delete(
+        &state,
+        &principal,
+        Some(path.get(0)?),
+        path.get(1)?,
+        &headers,
+    )
+    .await
+}

@@ -1,0 +1,215 @@
+//! Roster's HTTP layer.
+//!
+//! The request path: `common` (request id, version, metrics) →
+//! `authenticate` (key, rate limit; `/v1` only) → a handler, which parses the
+//! request into domain terms, calls the service and renders the result.
+//! Errors of every layer become problem+json in `problem.rs`, nowhere else.
+
+pub mod body;
+pub mod docs;
+pub mod handlers;
+pub mod metrics;
+pub mod middleware;
+pub mod problem;
+pub mod query;
+pub mod ratelimit;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use bytes::Bytes;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use roster_service::Service;
+
+use crate::handlers::{keys, ops, users, zones};
+use crate::metrics::Metrics;
+use crate::problem::ApiError;
+use crate::ratelimit::RateLimiter;
+
+/// What the operator decides about the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Base URL clients use, filled into the docs' examples.
+    pub public_url: String,
+    pub product_name: String,
+    pub product_version: String,
+    /// Tokens per second per key; 0 turns the limit off.
+    pub rate_limit_per_second: u64,
+    pub rate_limit_burst: u64,
+    /// Serve `/metrics` on the main router (false when it has its own port).
+    pub metrics_on_main: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            product_name: "Roster".into(),
+            product_version: env!("CARGO_PKG_VERSION").into(),
+            rate_limit_per_second: 100,
+            rate_limit_burst: 200,
+            metrics_on_main: true,
+        }
+    }
+}
+
+pub struct Inner {
+    pub service: Arc<Service>,
+    pub limiter: Option<RateLimiter>,
+    pub metrics: Metrics,
+    pub config: ApiConfig,
+    pub openapi_json: Bytes,
+    pub docs_html: Bytes,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub inner: Arc<Inner>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Roster API",
+        version = "v1",
+        description = "A self-hosted, multi-tenant users API. Every `/v1` request needs \
+            `Authorization: Bearer <api key>`. Errors are `application/problem+json` with a \
+            stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(problem::Problem, problem::FieldError)),
+    tags(
+        (name = "users", description = "Create, find, page through, update and delete users"),
+        (name = "zones", description = "Zones (tenants) of the organization"),
+        (name = "api-keys", description = "API keys and their scopes"),
+        (name = "operations", description = "Health, readiness, metrics and documentation"),
+    )
+)]
+struct ApiDoc;
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(
+            users::get_user,
+            users::update_user,
+            users::delete_user
+        ))
+        .routes(routes!(users::list_zone_users, users::create_zone_user))
+        .routes(routes!(
+            users::get_zone_user,
+            users::update_zone_user,
+            users::delete_zone_user
+        ))
+        .routes(routes!(zones::list_zones, zones::create_zone))
+        .routes(routes!(
+            zones::get_zone,
+            zones::update_zone,
+            zones::delete_zone
+        ))
+        .routes(routes!(keys::list_api_keys, keys::create_api_key))
+        .routes(routes!(keys::delete_api_key))
+}
+
+fn ops_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::openapi_json))
+        .routes(routes!(ops::docs))
+        .routes(routes!(ops::metrics))
+}
+
+/// The OpenAPI document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(api_routes())
+        .merge(ops_routes())
+        .split_for_parts();
+    api
+}
+
+/// The OpenAPI document as pretty JSON, as checked in at `openapi.json`.
+pub fn openapi_json() -> String {
+    let mut text = openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::MethodNotAllowed
+}
+
+/// Builds the application: the router with every layer, and the shared
+/// state (for a separate metrics listener).
+pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
+    let spec = openapi();
+    let mut served = spec.clone();
+    served.servers = Some(vec![utoipa::openapi::Server::new(
+        config.public_url.clone(),
+    )]);
+    let docs_html = docs::render(&served, &config);
+    let state = AppState {
+        inner: Arc::new(Inner {
+            service,
+            limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+            metrics: Metrics::default(),
+            openapi_json: Bytes::from(served.to_pretty_json().unwrap_or_default()),
+            docs_html: Bytes::from(docs_html),
+            config,
+        }),
+    };
+    let (api, _) = api_routes().split_for_parts();
+    let api = api.route_layer(from_fn_with_state(state.clone(), middleware::authenticate));
+    let (mut ops, _) = ops_routes().split_for_parts();
+    if !state.inner.config.metrics_on_main {
+        let (without_metrics, _) = OpenApiRouter::<AppState>::new()
+            .routes(routes!(ops::healthz))
+            .routes(routes!(ops::readyz))
+            .routes(routes!(ops::openapi_json))
+            .routes(routes!(ops::docs))
+            .split_for_parts();
+        ops = without_metrics;
+    }
+    let router = api
+        .merge(ops)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), middleware::common))
+        .with_state(state.clone());
+    (router, state)
+}
+
+/// A router serving only `/metrics`, for `--metrics-listen`.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(ops::metrics))
+        .fallback(not_found)
+        .layer(from_fn_with_state(state.clone(), middleware::common))
+        .with_state(state)
+}

@@ -1,0 +1,115 @@
+//! What every request goes through: request id, API version, metrics; and
+//! for `/v1`, authentication and the rate limit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderName, HeaderValue, header};
+
+use crate::AppState;
+use crate::problem::ApiError;
+use crate::ratelimit::Decision;
+
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub static X_API_VERSION: HeaderName = HeaderName::from_static("x-api-version");
+static RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+static RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+static RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
+/// Request ids: a per-process random prefix and a counter, so generating
+/// one costs an atomic add.
+struct RequestIds {
+    prefix: String,
+    next: AtomicU64,
+}
+
+static REQUEST_IDS: std::sync::LazyLock<RequestIds> = std::sync::LazyLock::new(|| RequestIds {
+    prefix: format!("req_{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff),
+    next: AtomicU64::new(1),
+});
+
+fn request_id(given: Option<&HeaderValue>) -> HeaderValue {
+    if let Some(v) = given {
+        let ok =
+            !v.is_empty() && v.len() <= 200 && v.as_bytes().iter().all(|b| b.is_ascii_graphic());
+        if ok {
+            return v.clone();
+        }
+    }
+    let n = REQUEST_IDS.next.fetch_add(1, Ordering::Relaxed);
+    HeaderValue::from_str(&format!("{}{n:08x}", REQUEST_IDS.prefix))
+        .unwrap_or(HeaderValue::from_static("req_unknown"))
+}
+
+/// Outermost layer of every route.
+pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let id = request_id(req.headers().get(&X_REQUEST_ID));
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let version = req
+        .headers()
+        .get(&X_API_VERSION)
+        .map(|v| v.to_str().unwrap_or("?").to_owned());
+    let mut response = match version {
+        Some(v) if v != "v1" => ApiError::UnsupportedApiVersion { given: v }.into_response(),
+        _ => next.run(req).await,
+    };
+    let headers = response.headers_mut();
+    headers.insert(X_API_VERSION.clone(), HeaderValue::from_static("v1"));
+    headers.insert(X_REQUEST_ID.clone(), id);
+    let status = response.status().as_u16();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    state
+        .inner
+        .metrics
+        .record(&method, route, status, start.elapsed());
+    if status >= 500 {
+        tracing::warn!(%method, %route, status, "request failed");
+    } else {
+        tracing::debug!(%method, %route, status, "request");
+    }
+    response
+}
+
+fn put_rate_headers(response: &mut Response, d: &Decision) {
+    let headers = response.headers_mut();
+    headers.insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(d.limit));
+    headers.insert(RATELIMIT_REMAINING.clone(), HeaderValue::from(d.remaining));
+    headers.insert(RATELIMIT_RESET.clone(), HeaderValue::from(d.reset_secs));
+}
+
+/// Layer of the `/v1` routes: finds the caller and charges its bucket.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let principal = match state.inner.service.authenticate(authorization).await {
+        Ok(p) => p,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let decision = state
+        .inner
+        .limiter
+        .as_ref()
+        .map(|l| l.check(&principal.key_id));
+    if let Some(d) = decision.filter(|d| !d.allowed) {
+        let mut response = ApiError::RateLimited {
+            retry_after_secs: d.retry_after_secs,
+        }
+        .into_response();
+        put_rate_headers(&mut response, &d);
+        return response;
+    }
+    req.extensions_mut().insert(Arc::clone(&principal));
+    let mut response = next.run(req).await;
+    if let Some(d) = decision {
+        put_rate_headers(&mut response, &d);
+    }
+    response
+}

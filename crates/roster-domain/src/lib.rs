@@ -1,0 +1,24 @@
+//! Roster's domain: the types and rules of users, zones and keys.
+//!
+//! Nothing here does I/O or knows about HTTP or SQL. Storage backends and the
+//! HTTP layer translate to and from these types; the rules live here once.
+
+pub mod cursor;
+pub mod error;
+pub mod ids;
+pub mod query;
+pub mod tenancy;
+pub mod text;
+pub mod timestamp;
+pub mod user;
+
+pub use cursor::{CursorCodec, InvalidCursor};
+pub use error::{DomainError, ValidationError};
+pub use ids::{ApiKeyId, IdGenerator, OrgId, UserId, ZoneId};
+pub use query::{
+    AttributeFilter, Direction, Position, Rank, Sort, SortField, SortKey, SortValue, UserFilter,
+    UserPage, UserQuery, Window,
+};
+pub use tenancy::{ApiKey, Organization, Scope, ScopeSet, Zone, ZoneRef};
+pub use timestamp::{Clock, SystemClock, Timestamp};
+pub use user::{Changes, User, UserStatus, UserType};

@@ -1,0 +1,279 @@
+//! Organizations, zones, API keys and the scopes keys carry.
+
+use serde::Serialize;
+
+use crate::error::ValidationError;
+use crate::ids::{ApiKeyId, OrgId, ZoneId};
+use crate::text;
+use crate::timestamp::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organization {
+    pub id: OrgId,
+    pub identifier: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Zone {
+    pub id: ZoneId,
+    pub organization_id: OrgId,
+    pub identifier: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// How a path names a zone: by id (`zone_…`) or by identifier (`default`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneRef {
+    Id(ZoneId),
+    Identifier(String),
+}
+
+impl ZoneRef {
+    pub fn parse(s: &str) -> Self {
+        match ZoneId::parse(s) {
+            Some(id) => ZoneRef::Id(id),
+            None => ZoneRef::Identifier(text::fold(s)),
+        }
+    }
+}
+
+/// Zone identifiers are slugs: they appear in URLs, and a slug can never be
+/// mistaken for a `zone_…` id.
+pub fn check_zone_identifier(field: &str, s: &str) -> Result<(), ValidationError> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && ZoneId::parse(s).is_none();
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            field,
+            "must be 1-63 characters of a-z, 0-9, '-' or '_', starting with a letter or digit",
+        ))
+    }
+}
+
+pub fn check_zone_name(field: &str, s: &str) -> Result<(), ValidationError> {
+    text::check_text(field, s, 255)
+}
+
+/// A permission a key may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    UsersRead,
+    UsersWrite,
+    UsersMetadata,
+    RolesRead,
+    RolesWrite,
+    ZonesRead,
+    ZonesWrite,
+    KeysWrite,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: &'static [Scope] = &[
+        Scope::UsersRead,
+        Scope::UsersWrite,
+        Scope::UsersMetadata,
+        Scope::RolesRead,
+        Scope::RolesWrite,
+        Scope::ZonesRead,
+        Scope::ZonesWrite,
+        Scope::KeysWrite,
+        Scope::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::UsersRead => "users:read",
+            Scope::UsersWrite => "users:write",
+            Scope::UsersMetadata => "users:metadata",
+            Scope::RolesRead => "roles:read",
+            Scope::RolesWrite => "roles:write",
+            Scope::ZonesRead => "zones:read",
+            Scope::ZonesWrite => "zones:write",
+            Scope::KeysWrite => "keys:write",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|scope| scope.as_str() == s)
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    /// The scopes this one grants besides itself.
+    fn implied(self) -> &'static [Scope] {
+        match self {
+            Scope::UsersWrite => &[Scope::UsersRead],
+            Scope::RolesWrite => &[Scope::RolesRead],
+            Scope::ZonesWrite => &[Scope::ZonesRead],
+            Scope::Admin => Scope::ALL,
+            _ => &[],
+        }
+    }
+}
+
+/// The scopes a key was given, as written, plus what they imply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScopeSet {
+    granted: u16,
+    effective: u16,
+}
+
+impl ScopeSet {
+    pub fn from_scopes(scopes: impl IntoIterator<Item = Scope>) -> Self {
+        let mut set = ScopeSet::default();
+        for scope in scopes {
+            set.granted |= scope.bit();
+            set.effective |= scope.bit();
+            for implied in scope.implied() {
+                set.effective |= implied.bit();
+            }
+        }
+        set
+    }
+
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.effective & scope.bit() != 0
+    }
+
+    /// Every scope of `other` is allowed by this set.
+    pub fn covers(&self, other: &ScopeSet) -> bool {
+        other.effective & !self.effective == 0
+    }
+
+    /// The scopes as they were granted, in canonical order.
+    pub fn granted(&self) -> Vec<Scope> {
+        Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| self.granted & s.bit() != 0)
+            .collect()
+    }
+
+    pub fn granted_strings(&self) -> Vec<String> {
+        self.granted()
+            .into_iter()
+            .map(|s| s.as_str().to_owned())
+            .collect()
+    }
+}
+
+/// An API key as stored: the secret itself is never kept, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub organization_id: OrgId,
+    pub name: String,
+    pub scopes: ScopeSet,
+    /// `None`: every zone of the organization, present and future.
+    pub zones: Option<Vec<ZoneId>>,
+    pub default_zone_id: Option<ZoneId>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiKey {
+    pub fn may_see_zone(&self, zone: &ZoneId) -> bool {
+        match &self.zones {
+            None => true,
+            Some(zones) => zones.contains(zone),
+        }
+    }
+}
+
+pub const API_KEY_PREFIX: &str = "rk_live_";
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// A fresh secret: `rk_live_` + 32 base62 characters (about 190 bits).
+pub fn generate_api_key_secret() -> String {
+    let mut out = String::with_capacity(API_KEY_PREFIX.len() + 32);
+    out.push_str(API_KEY_PREFIX);
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    for b in bytes {
+        // 256 = 4 * 62 + 8: reject the top 8 values to keep characters uniform.
+        let mut b = b;
+        while b >= 248 {
+            let mut one = [0u8; 1];
+            rand::fill(&mut one);
+            b = one[0];
+        }
+        out.push(char::from(BASE62[usize::from(b % 62)]));
+    }
+    out
+}
+
+/// What `ROSTER_BOOTSTRAP_API_KEY` may hold: 20–256 visible ASCII characters.
+pub fn check_bootstrap_secret(s: &str) -> Result<(), String> {
+    if !(20..=256).contains(&s.len()) {
+        return Err(format!(
+            "ROSTER_BOOTSTRAP_API_KEY must be 20-256 characters long (got {})",
+            s.len()
+        ));
+    }
+    if !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("ROSTER_BOOTSTRAP_API_KEY must hold only visible ASCII characters".into());
+    }
+    Ok(())
+}
+
+/// The SHA-256 under which a secret is stored and looked up.
+pub fn hash_api_key_secret(secret: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(secret.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_scopes_imply_read_and_admin_implies_everything() {
+        let s = ScopeSet::from_scopes([Scope::UsersWrite]);
+        assert!(s.allows(Scope::UsersRead));
+        assert!(!s.allows(Scope::UsersMetadata));
+        let admin = ScopeSet::from_scopes([Scope::Admin]);
+        assert!(Scope::ALL.iter().all(|x| admin.allows(*x)));
+        assert!(admin.covers(&s));
+        assert!(!s.covers(&admin));
+        assert_eq!(s.granted(), vec![Scope::UsersWrite]);
+    }
+
+    #[test]
+    fn generated_secrets_have_the_documented_shape() {
+        let k = generate_api_key_secret();
+        assert!(k.starts_with("rk_live_"));
+        assert_eq!(k.len(), 40);
+        assert!(k[8..].bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(k, generate_api_key_secret());
+    }
+
+    #[test]
+    fn zone_identifiers_are_slugs_that_never_look_like_ids() {
+        assert!(check_zone_identifier("identifier", "default").is_ok());
+        assert!(check_zone_identifier("identifier", "eu-west_1").is_ok());
+        for bad in [
+            "",
+            "Default",
+            "-x",
+            "a b",
+            "zone_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        ] {
+            assert!(check_zone_identifier("identifier", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Who is calling: API keys checked against an in-memory cache.
+//!
+//! Every request presents a key, so looking it up in the database each time
+//! would double the cost of a read. Keys are cached by the SHA-256 of the
+//! secret for a short time; revoking a key through this process evicts it at
+//! once, so it fails on its very next request here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::RwLock;
+
+use roster_domain::tenancy::hash_api_key_secret;
+use roster_domain::{ApiKey, ApiKeyId, OrgId, Scope, ScopeSet, Timestamp, ZoneId};
+
+use crate::error::{ServiceError, ServiceResult};
+
+/// An authenticated caller.
+#[derive(Debug)]
+pub struct Principal {
+    pub key_id: ApiKeyId,
+    pub org: OrgId,
+    pub scopes: ScopeSet,
+    pub zones: Option<Vec<ZoneId>>,
+    pub default_zone: Option<ZoneId>,
+    /// Microseconds of the last `last_used_at` write, to write it at most
+    /// once a minute.
+    last_touch: AtomicI64,
+}
+
+impl Principal {
+    pub fn from_key(key: &ApiKey) -> Self {
+        Self {
+            key_id: key.id,
+            org: key.organization_id,
+            scopes: key.scopes,
+            zones: key.zones.clone(),
+            default_zone: key.default_zone_id,
+            last_touch: AtomicI64::new(key.last_used_at.map_or(i64::MIN, Timestamp::as_micros)),
+        }
+    }
+
+    pub fn require(&self, scope: Scope) -> ServiceResult<()> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(ServiceError::scope(scope))
+        }
+    }
+
+    pub fn may_see_zone(&self, zone: &ZoneId) -> bool {
+        self.zones.as_ref().is_none_or(|z| z.contains(zone))
+    }
+
+    pub fn sees_metadata(&self) -> bool {
+        self.scopes.allows(Scope::UsersMetadata)
+    }
+
+    /// The actor recorded in `created_by` / `updated_by`.
+    pub fn actor(&self) -> String {
+        self.key_id.to_string()
+    }
+
+    /// Whether `last_used_at` is due to be written for `now`; claims the
+    /// write so concurrent requests do not all do it.
+    pub fn claim_touch(&self, now: Timestamp) -> bool {
+        let last = self.last_touch.load(Ordering::Relaxed);
+        now.as_micros().saturating_sub(last) >= 60_000_000
+            && self
+                .last_touch
+                .compare_exchange(last, now.as_micros(), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+struct Entry {
+    principal: Arc<Principal>,
+    fetched: Instant,
+}
+
+pub struct KeyCache {
+    entries: RwLock<HashMap<[u8; 32], Entry>>,
+    ttl: Duration,
+}
+
+impl KeyCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            ttl,
+        }
+    }
+
+    pub fn hash(secret: &str) -> [u8; 32] {
+        hash_api_key_secret(secret)
+    }
+
+    pub fn get(&self, hash: &[u8; 32]) -> Option<Arc<Principal>> {
+        let entries = self.entries.read();
+        let entry = entries.get(hash)?;
+        (entry.fetched.elapsed() < self.ttl).then(|| entry.principal.clone())
+    }
+
+    pub fn put(&self, hash: [u8; 32], principal: Arc<Principal>) {
+        let mut entries = self.entries.write();
+        // Bounded: a flood of distinct keys cannot grow memory without limit.
+        if entries.len() >= 100_000 {
+            let ttl = self.ttl;
+            entries.retain(|_, e| e.fetched.elapsed() < ttl);
+            if entries.len() >= 100_000 {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            hash,
+            Entry {
+                principal,
+                fetched: Instant::now(),
+            },
+        );
+    }
+
+    pub fn evict_key(&self, id: &ApiKeyId) {
+        self.entries
+            .write()
+            .retain(|_, e| e.principal.key_id != *id);
+    }
+
+    pub fn clear(&self) {
+        self.entries.write().clear();
+    }
+}
+
+/// Parses an `Authorization` header value into the bearer secret.
+pub fn bearer_secret(header: Option<&str>) -> ServiceResult<&str> {
+    let value = header.ok_or(ServiceError::Unauthorized)?;
+    let (scheme, secret) = value.split_once(' ').ok_or(ServiceError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ServiceError::Unauthorized);
+    }
+    let secret = secret.trim();
+    if secret.is_empty() || secret.len() > 256 {
+        return Err(ServiceError::Unauthorized);
+    }
+    Ok(secret)
+}

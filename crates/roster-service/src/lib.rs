@@ -1,0 +1,146 @@
+//! Roster's use cases. Each public method checks who may do what (scopes,
+//! zones), applies the domain rules and calls the store; none knows HTTP or
+//! SQL.
+
+pub mod auth;
+pub mod error;
+pub mod idempotency;
+pub mod tenancy;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use roster_domain::tenancy::{check_bootstrap_secret, generate_api_key_secret};
+use roster_domain::{
+    ApiKey, ApiKeyId, Clock, CursorCodec, IdGenerator, OrgId, Organization, Scope, ScopeSet,
+    Timestamp, Zone, ZoneId,
+};
+use roster_store::Store;
+
+pub use crate::auth::{KeyCache, Principal};
+pub use crate::error::{ServiceError, ServiceResult};
+pub use crate::idempotency::Inflight;
+
+/// Settings of the service that an operator may change.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// How long an API key stays cached before it is read again; bounds how
+    /// late another node sees a revocation.
+    pub key_cache_ttl: Duration,
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            key_cache_ttl: Duration::from_secs(5),
+            idempotency_ttl: Duration::from_secs(86_400),
+        }
+    }
+}
+
+pub struct Service {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: IdGenerator,
+    pub(crate) cursors: CursorCodec,
+    pub(crate) keys: KeyCache,
+    pub(crate) inflight: Inflight,
+    pub(crate) config: ServiceConfig,
+}
+
+/// What the first start made, to report once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// The database already had an organization.
+    Existing,
+    /// A fresh organization, `default` zone and admin key; `secret` is the
+    /// key, which exists nowhere else.
+    Created { secret: String, from_env: bool },
+}
+
+impl Service {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: ServiceConfig,
+    ) -> ServiceResult<Self> {
+        let secret = store.cursor_secret().await?;
+        Ok(Self {
+            store,
+            clock,
+            ids: IdGenerator::new(),
+            cursors: CursorCodec::new(&secret),
+            keys: KeyCache::new(config.key_cache_ttl),
+            inflight: Inflight::default(),
+            config,
+        })
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn next_ulid(&self) -> roster_domain::ids::Ulid {
+        self.ids.next(self.now().as_millis())
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Creates organization `default`, zone `default` and an admin key on an
+    /// empty database. With `env_secret` that exact value becomes the key.
+    pub async fn bootstrap(&self, env_secret: Option<&str>) -> ServiceResult<Bootstrap> {
+        if let Some(secret) = env_secret {
+            check_bootstrap_secret(secret)
+                .map_err(|why| ServiceError::invalid_parameter("ROSTER_BOOTSTRAP_API_KEY", why))?;
+        }
+        let now = self.now();
+        let org = Organization {
+            id: OrgId::from_ulid(self.next_ulid()),
+            identifier: "default".into(),
+            created_at: now,
+        };
+        let zone = Zone {
+            id: ZoneId::from_ulid(self.next_ulid()),
+            organization_id: org.id,
+            identifier: "default".into(),
+            name: "Default".into(),
+            created_at: now,
+            updated_at: now,
+        };
+        let key = ApiKey {
+            id: ApiKeyId::from_ulid(self.next_ulid()),
+            organization_id: org.id,
+            name: "bootstrap admin".into(),
+            scopes: ScopeSet::from_scopes([Scope::Admin]),
+            zones: None,
+            default_zone_id: Some(zone.id),
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let secret = env_secret
+            .map(str::to_owned)
+            .unwrap_or_else(generate_api_key_secret);
+        let created = self
+            .store
+            .bootstrap(&org, &zone, &key, &KeyCache::hash(&secret))
+            .await?;
+        Ok(if created {
+            Bootstrap::Created {
+                secret,
+                from_env: env_secret.is_some(),
+            }
+        } else {
+            Bootstrap::Existing
+        })
+    }
+
+    /// The database answers (for `/readyz`).
+    pub async fn ready(&self) -> ServiceResult<()> {
+        Ok(self.store.ping().await?)
+    }
+}

@@ -1,0 +1,478 @@
+//! Authentication, zones and API keys.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use roster_domain::tenancy::{check_zone_identifier, check_zone_name, generate_api_key_secret};
+use roster_domain::text::check_identifier;
+use roster_domain::{ApiKey, ApiKeyId, Scope, ScopeSet, Zone, ZoneId, ZoneRef};
+use roster_store::{IdWindow, ZoneScope};
+
+use crate::auth::bearer_secret;
+use crate::error::{ServiceError, ServiceResult};
+use crate::{KeyCache, Principal, Service};
+
+/// A page request over a list ordered by id (zones, keys).
+#[derive(Debug, Clone, Default)]
+pub struct IdPageRequest {
+    /// (parameter as spelled, cursor)
+    pub after: Option<(String, String)>,
+    pub before: Option<(String, String)>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdPage<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+    pub total_count: u64,
+}
+
+/// A freshly created key with its secret, shown only this once.
+#[derive(Debug, Clone)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+fn take_object<'a>(body: &'a Value) -> ServiceResult<&'a Map<String, Value>> {
+    body.as_object().ok_or_else(|| ServiceError::InvalidBody {
+        param: None,
+        detail: "the body must be a JSON object".into(),
+    })
+}
+
+fn reject_unknown(body: &Map<String, Value>, known: &[&str]) -> ServiceResult<()> {
+    match body.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(ServiceError::invalid_body(
+            k.clone(),
+            format!("{k} is not a known field"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> ServiceResult<Option<&'a str>> {
+    match body.get(field) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ServiceError::invalid_body(
+            field,
+            format!("{field} must be a string"),
+        )),
+    }
+}
+
+impl Service {
+    /// The caller behind an `Authorization` header.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> ServiceResult<Arc<Principal>> {
+        let secret = bearer_secret(authorization)?;
+        let hash = KeyCache::hash(secret);
+        let principal = match self.keys.get(&hash) {
+            Some(p) => p,
+            None => {
+                let key = self
+                    .store
+                    .find_api_key(&hash)
+                    .await?
+                    .ok_or(ServiceError::Unauthorized)?;
+                if key.revoked_at.is_some() {
+                    return Err(ServiceError::Unauthorized);
+                }
+                let p = Arc::new(Principal::from_key(&key));
+                self.keys.put(hash, p.clone());
+                p
+            }
+        };
+        let now = self.now();
+        if principal.claim_touch(now) {
+            let store = self.store.clone();
+            let id = principal.key_id;
+            tokio::spawn(async move {
+                if let Err(e) = store.touch_api_key(&id, now).await {
+                    tracing::debug!(error = %e, "could not record last_used_at");
+                }
+            });
+        }
+        Ok(principal)
+    }
+
+    /// The zone a request addresses: the key's default zone, or the zone
+    /// named in the path. A zone the key may not see is `NotFound`.
+    pub async fn resolve_zone(
+        &self,
+        principal: &Principal,
+        zone: Option<&str>,
+    ) -> ServiceResult<ZoneScope> {
+        let zone_id = match zone {
+            None => principal.default_zone.ok_or(ServiceError::NotFound)?,
+            Some(text) => match ZoneRef::parse(text) {
+                ZoneRef::Id(id) => id,
+                reference @ ZoneRef::Identifier(_) => {
+                    self.store.get_zone(&principal.org, &reference).await?.id
+                }
+            },
+        };
+        if !principal.may_see_zone(&zone_id) {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(ZoneScope {
+            org: principal.org,
+            zone: zone_id,
+        })
+    }
+
+    fn id_window(&self, list: &str, request: &IdPageRequest) -> ServiceResult<IdWindow> {
+        let decode = |(param, cursor): &(String, String)| {
+            self.cursors
+                .decode_id(list, cursor)
+                .map_err(|_| ServiceError::InvalidCursor {
+                    param: param.clone(),
+                })
+        };
+        Ok(match (&request.after, &request.before) {
+            (Some(a), None) => IdWindow {
+                after: Some(decode(a)?),
+                backwards: false,
+                limit: request.limit,
+            },
+            (None, Some(b)) => IdWindow {
+                after: Some(decode(b)?),
+                backwards: true,
+                limit: request.limit,
+            },
+            _ => IdWindow {
+                after: None,
+                backwards: false,
+                limit: request.limit,
+            },
+        })
+    }
+
+    fn id_page<T>(
+        &self,
+        list: &str,
+        request: &IdPageRequest,
+        page: roster_store::Page<T>,
+        id_of: impl Fn(&T) -> [u8; 16],
+    ) -> IdPage<T> {
+        let backwards = request.before.is_some();
+        let cursor_at = |item: Option<&T>| item.map(|i| self.cursors.encode_id(list, id_of(i)));
+        IdPage {
+            start_cursor: cursor_at(page.items.first()),
+            end_cursor: cursor_at(page.items.last()),
+            has_next_page: if backwards { true } else { page.has_more },
+            has_previous_page: if backwards {
+                page.has_more
+            } else {
+                request.after.is_some()
+            },
+            total_count: page.total,
+            items: page.items,
+        }
+    }
+
+    pub async fn list_zones(
+        &self,
+        principal: &Principal,
+        request: &IdPageRequest,
+    ) -> ServiceResult<IdPage<Zone>> {
+        principal.require(Scope::ZonesRead)?;
+        let window = self.id_window("zones", request)?;
+        let page = self
+            .store
+            .list_zones(&principal.org, principal.zones.as_deref(), &window)
+            .await?;
+        Ok(self.id_page("zones", request, page, |z| z.id.to_bytes()))
+    }
+
+    pub async fn get_zone(&self, principal: &Principal, zone: &str) -> ServiceResult<Zone> {
+        principal.require(Scope::ZonesRead)?;
+        let found = self
+            .store
+            .get_zone(&principal.org, &ZoneRef::parse(zone))
+            .await?;
+        if !principal.may_see_zone(&found.id) {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(found)
+    }
+
+    pub async fn create_zone(&self, principal: &Principal, body: &Value) -> ServiceResult<Zone> {
+        principal.require(Scope::ZonesWrite)?;
+        if principal.zones.is_some() {
+            return Err(ServiceError::InsufficientScope {
+                scope: Scope::ZonesWrite,
+                param: None,
+                detail: Some("only a key valid for every zone may create zones".into()),
+            });
+        }
+        let body = take_object(body)?;
+        reject_unknown(body, &["identifier", "name"])?;
+        let identifier = string_field(body, "identifier")?
+            .ok_or_else(|| ServiceError::invalid_body("identifier", "identifier is required"))?;
+        check_zone_identifier("identifier", identifier)?;
+        let name = string_field(body, "name")?.unwrap_or(identifier);
+        check_zone_name("name", name)?;
+        let now = self.now();
+        let zone = Zone {
+            id: ZoneId::from_ulid(self.next_ulid()),
+            organization_id: principal.org,
+            identifier: identifier.to_owned(),
+            name: name.to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.create_zone(&zone).await?;
+        Ok(zone)
+    }
+
+    pub async fn update_zone(
+        &self,
+        principal: &Principal,
+        zone: &str,
+        body: &Value,
+    ) -> ServiceResult<Zone> {
+        principal.require(Scope::ZonesWrite)?;
+        let body = take_object(body)?;
+        reject_unknown(body, &["identifier", "name"])?;
+        let mut current = self.get_zone(principal, zone).await?;
+        let mut changed = false;
+        if let Some(identifier) = string_field(body, "identifier")? {
+            check_zone_identifier("identifier", identifier)?;
+            changed |= current.identifier != identifier;
+            current.identifier = identifier.to_owned();
+        }
+        if let Some(name) = string_field(body, "name")? {
+            check_zone_name("name", name)?;
+            changed |= current.name != name;
+            current.name = name.to_owned();
+        }
+        if changed {
+            current.updated_at = self.now().max(current.created_at);
+            self.store.update_zone(&current).await?;
+        }
+        Ok(current)
+    }
+
+    pub async fn delete_zone(&self, principal: &Principal, zone: &str) -> ServiceResult<()> {
+        principal.require(Scope::ZonesWrite)?;
+        let found = self.get_zone(principal, zone).await?;
+        Ok(self.store.delete_zone(&principal.org, &found.id).await?)
+    }
+
+    /// Resolves the zones a new key is limited to; each must be one the
+    /// creating key can see.
+    async fn resolve_key_zones(
+        &self,
+        principal: &Principal,
+        value: Option<&Value>,
+    ) -> ServiceResult<Option<Vec<ZoneId>>> {
+        let list = match value {
+            None | Some(Value::Null) => {
+                if principal.zones.is_some() {
+                    return Err(ServiceError::InsufficientScope {
+                        scope: Scope::KeysWrite,
+                        param: Some("zones".into()),
+                        detail: Some(
+                            "a key limited to some zones can only create keys limited to them"
+                                .into(),
+                        ),
+                    });
+                }
+                return Ok(None);
+            }
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                return Err(ServiceError::invalid_body(
+                    "zones",
+                    "zones must be an array or null",
+                ));
+            }
+        };
+        let mut zones = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            let param = format!("zones[{i}]");
+            let text = item.as_str().ok_or_else(|| {
+                ServiceError::invalid_body(&param, "must be a zone id or identifier")
+            })?;
+            let zone = match self
+                .store
+                .get_zone(&principal.org, &ZoneRef::parse(text))
+                .await
+            {
+                Ok(z) if principal.may_see_zone(&z.id) => z,
+                Ok(_) | Err(roster_store::StoreError::NotFound) => {
+                    return Err(ServiceError::invalid_body(
+                        &param,
+                        format!("{text} is not a zone"),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if !zones.contains(&zone.id) {
+                zones.push(zone.id);
+            }
+        }
+        Ok(Some(zones))
+    }
+
+    pub async fn create_api_key(
+        &self,
+        principal: &Principal,
+        body: &Value,
+    ) -> ServiceResult<CreatedKey> {
+        principal.require(Scope::KeysWrite)?;
+        let body = take_object(body)?;
+        reject_unknown(body, &["name", "scopes", "zones", "default_zone"])?;
+        let name = string_field(body, "name")?
+            .ok_or_else(|| ServiceError::invalid_body("name", "name is required"))?;
+        check_identifier("name", name, 255)?;
+        let scopes = match body.get("scopes") {
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_str().and_then(Scope::parse).ok_or_else(|| {
+                        ServiceError::invalid_body(
+                            format!("scopes[{i}]"),
+                            format!(
+                                "unknown scope; use {}",
+                                Scope::ALL
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })
+                })
+                .collect::<ServiceResult<Vec<Scope>>>()?,
+            _ => {
+                return Err(ServiceError::invalid_body(
+                    "scopes",
+                    "scopes must be a non-empty array of scope names",
+                ));
+            }
+        };
+        let scopes = ScopeSet::from_scopes(scopes);
+        if !principal.scopes.covers(&scopes) {
+            return Err(ServiceError::InsufficientScope {
+                scope: Scope::Admin,
+                param: Some("scopes".into()),
+                detail: Some("a key cannot grant scopes it does not hold".into()),
+            });
+        }
+        let zones = self.resolve_key_zones(principal, body.get("zones")).await?;
+        let default_zone = match string_field(body, "default_zone")? {
+            Some(text) => {
+                let zone = match self
+                    .store
+                    .get_zone(&principal.org, &ZoneRef::parse(text))
+                    .await
+                {
+                    Ok(z) if principal.may_see_zone(&z.id) => z,
+                    Ok(_) | Err(roster_store::StoreError::NotFound) => {
+                        return Err(ServiceError::invalid_body(
+                            "default_zone",
+                            format!("{text} is not a zone"),
+                        ));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                if zones.as_ref().is_some_and(|z| !z.contains(&zone.id)) {
+                    return Err(ServiceError::invalid_body(
+                        "default_zone",
+                        "default_zone must be one of zones",
+                    ));
+                }
+                Some(zone.id)
+            }
+            None => match zones.as_ref().and_then(|z| z.first()) {
+                Some(first) => Some(*first),
+                None => match self
+                    .store
+                    .get_zone(&principal.org, &ZoneRef::Identifier("default".into()))
+                    .await
+                {
+                    Ok(z) => Some(z.id),
+                    Err(roster_store::StoreError::NotFound) => None,
+                    Err(e) => return Err(e.into()),
+                },
+            },
+        };
+        let key = ApiKey {
+            id: ApiKeyId::from_ulid(self.next_ulid()),
+            organization_id: principal.org,
+            name: name.to_owned(),
+            scopes,
+            zones,
+            default_zone_id: default_zone,
+            created_at: self.now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let secret = generate_api_key_secret();
+        self.store
+            .create_api_key(&key, &KeyCache::hash(&secret))
+            .await?;
+        Ok(CreatedKey { key, secret })
+    }
+
+    pub async fn list_api_keys(
+        &self,
+        principal: &Principal,
+        request: &IdPageRequest,
+    ) -> ServiceResult<IdPage<ApiKey>> {
+        principal.require(Scope::KeysWrite)?;
+        let window = self.id_window("api_keys", request)?;
+        let page = self.store.list_api_keys(&principal.org, &window).await?;
+        Ok(self.id_page("api_keys", request, page, |k| k.id.to_bytes()))
+    }
+
+    pub async fn get_api_key(&self, principal: &Principal, id: &str) -> ServiceResult<ApiKey> {
+        principal.require(Scope::KeysWrite)?;
+        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
+        Ok(self.store.get_api_key(&principal.org, &id).await?)
+    }
+
+    pub async fn revoke_api_key(&self, principal: &Principal, id: &str) -> ServiceResult<()> {
+        principal.require(Scope::KeysWrite)?;
+        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
+        self.store
+            .revoke_api_key(&principal.org, &id, self.now())
+            .await?;
+        self.keys.evict_key(&id);
+        Ok(())
+    }
+
+    /// Keys for the CLI, which acts for the first organization with full
+    /// rights.
+    pub async fn operator(&self) -> ServiceResult<Principal> {
+        let org = self.store.default_organization().await?;
+        let zone = match self
+            .store
+            .get_zone(&org.id, &ZoneRef::Identifier("default".into()))
+            .await
+        {
+            Ok(z) => Some(z.id),
+            Err(roster_store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Principal::from_key(&ApiKey {
+            id: ApiKeyId::from_ulid(self.next_ulid()),
+            organization_id: org.id,
+            name: "operator".into(),
+            scopes: ScopeSet::from_scopes([Scope::Admin]),
+            zones: None,
+            default_zone_id: zone,
+            created_at: self.now(),
+            last_used_at: None,
+            revoked_at: None,
+        }))
+    }
+}

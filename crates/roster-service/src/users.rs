@@ -1,0 +1,301 @@
+//! User use cases: get, list, create, update, delete.
+
+use serde_json::Value;
+
+use roster_domain::text::fold;
+use roster_domain::{DomainError, Scope, Sort, User, UserFilter, UserId, UserQuery, Window};
+use roster_store::{IdempotencyRecord, UserUpdate, ZoneScope};
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::{Principal, Service};
+
+/// Longest search term accepted; longer ones cannot match a field anyway
+/// (description, the longest, holds 4096 characters) and cost more to scan.
+pub const MAX_SEARCH_TERM: usize = 256;
+
+/// Which optional parts a user representation carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expand {
+    pub role_assignments: bool,
+    pub grant_count: bool,
+    pub session_count: bool,
+}
+
+impl Expand {
+    pub fn any(&self) -> bool {
+        self.role_assignments || self.grant_count || self.session_count
+    }
+}
+
+/// A parsed `GET /users` query. Parameters keep the spelling the client
+/// used so errors can name them.
+#[derive(Debug, Clone, Default)]
+pub struct ListUsersRequest {
+    pub filter: UserFilter,
+    /// Parameters that need `users:metadata`, as spelled.
+    pub metadata_params: Vec<String>,
+    pub search: Vec<String>,
+    /// `None`: the default order (or rank order when searching).
+    pub sort: Option<Sort>,
+    pub after: Option<(String, String)>,
+    pub before: Option<(String, String)>,
+    /// Page mode when set (1-based).
+    pub page: Option<u64>,
+    pub limit: usize,
+    pub expand: Expand,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserListPage {
+    pub users: Vec<User>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+    pub total_count: u64,
+    /// Page mode: (page, page_size).
+    pub page: Option<(u64, usize)>,
+}
+
+/// Parses an `If-Match` header: `None` when any version will do (`*`),
+/// else the version it names for this user (or an impossible one).
+fn expected_version(if_match: &str, user: &UserId) -> Option<i64> {
+    if if_match.trim() == "*" {
+        return None;
+    }
+    let prefix = format!("{}-", user.ulid());
+    let version = if_match
+        .split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.starts_with("W/"))
+        .filter_map(|tag| tag.strip_prefix('"')?.strip_suffix('"'))
+        .filter_map(|tag| tag.strip_prefix(prefix.as_str())?.parse::<i64>().ok())
+        .next();
+    Some(version.unwrap_or(-1))
+}
+
+/// `If-None-Match` against the current ETag (weak comparison).
+pub fn none_match(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(etag))
+}
+
+fn parse_user_id(id: &str) -> ServiceResult<UserId> {
+    UserId::parse(id).ok_or(ServiceError::NotFound)
+}
+
+impl Service {
+    pub async fn get_user(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        id: &str,
+        expand: Expand,
+    ) -> ServiceResult<User> {
+        principal.require(Scope::UsersRead)?;
+        self.check_expand(principal, expand)?;
+        let id = parse_user_id(id)?;
+        Ok(self.store.get_user(scope, &id).await?)
+    }
+
+    pub(crate) fn check_expand(&self, principal: &Principal, expand: Expand) -> ServiceResult<()> {
+        if expand.role_assignments {
+            principal.require(Scope::RolesRead)?;
+        }
+        if expand.any() {
+            return Err(ServiceError::invalid_parameter(
+                "expand",
+                "role_assignments, grant_count and session_count are not available yet",
+            ));
+        }
+        Ok(())
+    }
+
+    pub async fn list_users(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        request: ListUsersRequest,
+    ) -> ServiceResult<UserListPage> {
+        principal.require(Scope::UsersRead)?;
+        if let Some(param) = request.metadata_params.first() {
+            if !principal.sees_metadata() {
+                return Err(ServiceError::InsufficientScope {
+                    scope: Scope::UsersMetadata,
+                    param: Some(param.clone()),
+                    detail: Some(format!(
+                        "filtering by {param} needs the users:metadata scope"
+                    )),
+                });
+            }
+        }
+        self.check_expand(principal, request.expand)?;
+
+        let search: Vec<String> = request
+            .search
+            .iter()
+            .filter(|t| !t.is_empty())
+            .map(|t| fold(t))
+            .collect();
+        let ranked = !search.is_empty() && request.sort.is_none();
+        let mut query = UserQuery {
+            filter: request.filter,
+            search,
+            sort: request.sort.unwrap_or_default(),
+            ranked,
+            window: Window::After {
+                position: None,
+                limit: request.limit,
+            },
+        };
+        let decode = |(param, cursor): &(String, String), query: &UserQuery| {
+            self.cursors
+                .decode(cursor, &scope.zone, query)
+                .map_err(|_| ServiceError::InvalidCursor {
+                    param: param.clone(),
+                })
+        };
+        query.window = match (&request.page, &request.after, &request.before) {
+            (Some(page), _, _) => Window::Offset {
+                offset: page.saturating_sub(1).saturating_mul(request.limit as u64),
+                limit: request.limit,
+            },
+            (None, Some(after), _) => Window::After {
+                position: Some(decode(after, &query)?),
+                limit: request.limit,
+            },
+            (None, None, Some(before)) => Window::Before {
+                position: decode(before, &query)?,
+                limit: request.limit,
+            },
+            (None, None, None) => Window::After {
+                position: None,
+                limit: request.limit,
+            },
+        };
+
+        let page = self.store.list_users(scope, &query).await?;
+        let cursor_of = |u: Option<&User>| {
+            u.map(|u| {
+                self.cursors
+                    .encode(&scope.zone, &query, &query.position_of(u))
+            })
+        };
+        let (has_next_page, has_previous_page) = match &query.window {
+            Window::After { position, .. } => (page.has_more, position.is_some()),
+            Window::Before { .. } => (true, page.has_more),
+            Window::Offset { .. } => (page.has_more, request.page.is_some_and(|p| p > 1)),
+        };
+        Ok(UserListPage {
+            start_cursor: cursor_of(page.users.first()),
+            end_cursor: cursor_of(page.users.last()),
+            has_next_page,
+            has_previous_page,
+            total_count: page.total,
+            page: request.page.map(|p| (p, request.limit)),
+            users: page.users,
+        })
+    }
+
+    /// Creates a user from a JSON body. `respond` renders the response to
+    /// replay for an `Idempotency-Key`; it is stored in the same transaction.
+    pub async fn create_user(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        body: &Value,
+        respond: Option<&(dyn Fn(&User) -> IdempotencyRecord + Sync)>,
+    ) -> ServiceResult<User> {
+        principal.require(Scope::UsersWrite)?;
+        let body = body.as_object().ok_or_else(|| ServiceError::InvalidBody {
+            param: None,
+            detail: "the body must be a JSON object".into(),
+        })?;
+        let id = UserId::from_ulid(self.next_ulid());
+        let base = User::blank(id, scope.org, scope.zone, self.now(), principal.actor());
+        let (user, _changes) = User::create(base, body)?;
+        let record = respond.map(|render| render(&user));
+        self.store
+            .create_user(scope, &user, record.as_ref())
+            .await?;
+        Ok(user)
+    }
+
+    pub async fn update_user(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> ServiceResult<User> {
+        principal.require(Scope::UsersWrite)?;
+        let id = parse_user_id(id)?;
+        let patch = body
+            .as_object()
+            .cloned()
+            .ok_or_else(|| ServiceError::InvalidBody {
+                param: None,
+                detail: "a merge patch must be a JSON object".into(),
+            })?;
+        let expected = if_match.and_then(|h| expected_version(h, &id));
+        let (now, actor) = (self.now(), principal.actor());
+        let update: UserUpdate = Box::new(move |user: &mut User| {
+            if expected.is_some_and(|v| v != user.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            let changes = user.patch(&patch)?;
+            if changes.is_empty() {
+                return Ok(false);
+            }
+            user.touch(now, &actor);
+            Ok(true)
+        });
+        Ok(self.store.update_user(scope, &id, update).await?)
+    }
+
+    pub async fn delete_user(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> ServiceResult<()> {
+        principal.require(Scope::UsersWrite)?;
+        let id = parse_user_id(id)?;
+        let expected = if_match.and_then(|h| expected_version(h, &id));
+        Ok(self.store.delete_user(scope, &id, expected).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_names_a_version_of_this_user_or_none_at_all() {
+        let id = UserId::parse("user_01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
+        assert_eq!(expected_version("*", &id), None);
+        assert_eq!(
+            expected_version("\"01ARZ3NDEKTSV4RRFFQ69G5FAV-3\"", &id),
+            Some(3)
+        );
+        assert_eq!(
+            expected_version("\"x\", \"01ARZ3NDEKTSV4RRFFQ69G5FAV-4\"", &id),
+            Some(4)
+        );
+        assert_eq!(
+            expected_version("W/\"01ARZ3NDEKTSV4RRFFQ69G5FAV-3\"", &id),
+            Some(-1)
+        );
+        assert_eq!(expected_version("garbage", &id), Some(-1));
+    }
+
+    #[test]
+    fn if_none_match_uses_weak_comparison() {
+        assert!(none_match("W/\"a-1\"", "\"a-1\""));
+        assert!(none_match("\"b\", \"a-1\"", "\"a-1\""));
+        assert!(none_match("*", "\"a-1\""));
+        assert!(!none_match("\"a-2\"", "\"a-1\""));
+    }
+}

@@ -1,0 +1,41 @@
+//! Turning SQLite errors into `StoreError`s.
+
+use roster_store::StoreError;
+use rusqlite::ErrorCode;
+
+pub fn from_sqlite(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                StoreError::Unavailable("database is busy".into())
+            }
+            ErrorCode::OperationInterrupted => {
+                StoreError::Unavailable("query took too long and was stopped".into())
+            }
+            ErrorCode::DiskFull | ErrorCode::SystemIoFailure | ErrorCode::CannotOpen => {
+                StoreError::Unavailable(format!("database I/O failed: {e}"))
+            }
+            _ => StoreError::Internal(e.to_string()),
+        },
+        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+/// For a unique-constraint failure, the index whose rule was broken.
+pub fn violated_unique_index(e: &rusqlite::Error) -> Option<String> {
+    let rusqlite::Error::SqliteFailure(f, Some(msg)) = e else {
+        return None;
+    };
+    if f.code != ErrorCode::ConstraintViolation {
+        return None;
+    }
+    // "UNIQUE constraint failed: index 'users_email'" or
+    // "UNIQUE constraint failed: users.id"
+    let rest = msg.strip_prefix("UNIQUE constraint failed: ")?;
+    Some(
+        rest.trim_start_matches("index ")
+            .trim_matches('\'')
+            .to_owned(),
+    )
+}

@@ -1,0 +1,161 @@
+//! The storage contract every backend fulfils.
+//!
+//! Every method that touches tenant data takes the tenant first (an
+//! organization, or a `ZoneScope`), so a query that forgets the tenant cannot
+//! be written. Backends own their SQL and migrations; nothing above this
+//! trait knows which engine answers.
+
+use async_trait::async_trait;
+use roster_domain::{
+    ApiKey, ApiKeyId, DomainError, OrgId, Organization, Timestamp, User, UserId, UserPage,
+    UserQuery, Zone, ZoneId, ZoneRef,
+};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; `field` is what the client sent.
+    #[error("{field} is already taken")]
+    Conflict { field: &'static str },
+    /// A reference to another object (a provider, a zone) names nothing.
+    #[error("{field} does not name an existing object")]
+    MissingReference { field: &'static str },
+    /// The zone still holds users.
+    #[error("zone is not empty")]
+    ZoneNotEmpty,
+    /// The domain refused the change inside the transaction.
+    #[error(transparent)]
+    Rejected(#[from] DomainError),
+    /// The database cannot be reached or is overloaded; retrying may help.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+/// The tenant of every user operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ZoneScope {
+    pub org: OrgId,
+    pub zone: ZoneId,
+}
+
+/// A page request over small collections listed in id (creation) order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdWindow {
+    /// Exclusive bound: list ids greater than this (or, with `backwards`,
+    /// smaller), as 16-byte ULIDs.
+    pub after: Option<[u8; 16]>,
+    pub backwards: bool,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// In ascending id order, whatever the direction of travel.
+    pub items: Vec<T>,
+    /// More items lie beyond the page in the direction of travel.
+    pub has_more: bool,
+    pub total: u64,
+}
+
+/// A stored response to replay for a repeated `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub api_key_id: ApiKeyId,
+    pub key: String,
+    /// SHA-256 of method, path and body: a different request under the same
+    /// key is refused, not replayed.
+    pub request_hash: [u8; 32],
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub location: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// The read-modify-write step of an update, run inside the backend's
+/// transaction with the current row. Returns whether anything changed; when
+/// nothing did, the backend writes nothing.
+pub type UserUpdate = Box<dyn FnOnce(&mut User) -> Result<bool, DomainError> + Send>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// A random secret made when the database was created; signs cursors, so
+    /// every node on one database accepts the others' cursors.
+    async fn cursor_secret(&self) -> StoreResult<Vec<u8>>;
+
+    /// Creates the first organization, zone and admin key if the database
+    /// holds no organization yet. Returns whether it did.
+    async fn bootstrap(
+        &self,
+        org: &Organization,
+        zone: &Zone,
+        key: &ApiKey,
+        key_hash: &[u8; 32],
+    ) -> StoreResult<bool>;
+
+    async fn default_organization(&self) -> StoreResult<Organization>;
+
+    // Zones.
+    async fn get_zone(&self, org: &OrgId, zone: &ZoneRef) -> StoreResult<Zone>;
+    async fn list_zones(
+        &self,
+        org: &OrgId,
+        only: Option<&[ZoneId]>,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Zone>>;
+    async fn create_zone(&self, zone: &Zone) -> StoreResult<()>;
+    async fn update_zone(&self, zone: &Zone) -> StoreResult<()>;
+    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()>;
+
+    // API keys.
+    async fn find_api_key(&self, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>>;
+    async fn get_api_key(&self, org: &OrgId, id: &ApiKeyId) -> StoreResult<ApiKey>;
+    async fn create_api_key(&self, key: &ApiKey, hash: &[u8; 32]) -> StoreResult<()>;
+    async fn list_api_keys(&self, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>>;
+    async fn revoke_api_key(&self, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()>;
+    async fn touch_api_key(&self, id: &ApiKeyId, at: Timestamp) -> StoreResult<()>;
+
+    // Users.
+    async fn get_user(&self, scope: &ZoneScope, id: &UserId) -> StoreResult<User>;
+    async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage>;
+    /// Inserts the user and, in the same transaction, the idempotency record
+    /// whose replay is this creation's response.
+    async fn create_user(
+        &self,
+        scope: &ZoneScope,
+        user: &User,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> StoreResult<()>;
+    async fn update_user(
+        &self,
+        scope: &ZoneScope,
+        id: &UserId,
+        update: UserUpdate,
+    ) -> StoreResult<User>;
+    /// Deletes the user; with `expected_version`, only if it is still that
+    /// version (else `Rejected(PreconditionFailed)`).
+    async fn delete_user(
+        &self,
+        scope: &ZoneScope,
+        id: &UserId,
+        expected_version: Option<i64>,
+    ) -> StoreResult<()>;
+
+    // Idempotency.
+    async fn get_idempotency(
+        &self,
+        api_key: &ApiKeyId,
+        key: &str,
+        not_before: Timestamp,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Stores the record unless one exists for the same key already.
+    async fn put_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()>;
+    async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<u64>;
+}

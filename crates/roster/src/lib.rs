@@ -1,0 +1,219 @@
+//! Starting Roster: pick the backend from the database URL, build the
+//! service and the HTTP app, serve until told to stop. Tests start servers
+//! through `launch` on a listener they bound themselves (port 0).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+
+use roster_api::ApiConfig;
+use roster_domain::SystemClock;
+use roster_service::{Bootstrap, Service, ServiceConfig};
+use roster_store::Store;
+use roster_store_sqlite::{SqliteOptions, SqliteStore};
+
+/// Everything `roster serve` can be told.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bootstrap_api_key: Option<String>,
+    pub public_url: Option<String>,
+    pub rate_limit_per_second: u64,
+    pub rate_limit_burst: Option<u64>,
+    pub metrics_listen: Option<SocketAddr>,
+    pub sqlite: SqliteOptions,
+    pub service: ServiceConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://roster.db".into(),
+            bootstrap_api_key: None,
+            public_url: None,
+            rate_limit_per_second: 100,
+            rate_limit_burst: None,
+            metrics_listen: None,
+            sqlite: SqliteOptions::default(),
+            service: ServiceConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+fn start_error(what: &str) -> impl Fn(&dyn std::fmt::Display) -> StartError + '_ {
+    move |e| StartError(format!("{what}: {e}"))
+}
+
+/// Opens the backend the URL names, applying its migrations.
+pub async fn open_store(url: &str, settings: &Settings) -> Result<Arc<dyn Store>, StartError> {
+    if url.starts_with("sqlite:") {
+        let (url, options) = (url.to_owned(), settings.sqlite.clone());
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open_url(&url, &options))
+            .await
+            .map_err(|e| start_error("opening the database")(&e))?
+            .map_err(|e| start_error("opening the database")(&e))?;
+        return Ok(store.shared());
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StartError("PostgreSQL support is not built yet".into()));
+    }
+    Err(StartError(format!(
+        "unsupported database URL {url:?}: use sqlite://path.db, sqlite::memory: or postgres://…"
+    )))
+}
+
+/// The service over an opened store, bootstrapped on first start.
+pub async fn build_service(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+) -> Result<(Arc<Service>, Bootstrap), StartError> {
+    if let Some(secret) = &settings.bootstrap_api_key {
+        roster_domain::tenancy::check_bootstrap_secret(secret).map_err(StartError)?;
+    }
+    let service = Service::new(store, Arc::new(SystemClock), settings.service.clone())
+        .await
+        .map_err(|e| start_error("starting the service")(&e))?;
+    let bootstrap = service
+        .bootstrap(settings.bootstrap_api_key.as_deref())
+        .await
+        .map_err(|e| start_error("bootstrapping the database")(&e))?;
+    Ok((Arc::new(service), bootstrap))
+}
+
+/// Serves on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests and returns. Nothing acknowledged is lost: writes are committed
+/// before they are acknowledged, and the store is closed after the last
+/// request.
+pub async fn launch(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let local = listener
+        .local_addr()
+        .map_err(|e| start_error("reading the address")(&e))?;
+    let store = open_store(&settings.database_url, &settings).await?;
+    let (service, bootstrap) = build_service(&settings, store).await?;
+    if let Bootstrap::Created { secret, from_env } = &bootstrap {
+        if *from_env {
+            eprintln!(
+                "roster: created organization `default`, zone `default` and the admin key from ROSTER_BOOTSTRAP_API_KEY"
+            );
+        } else {
+            eprintln!(
+                "roster: created organization `default`, zone `default` and this admin API key \
+                 (shown once, keep it safe):\n\n    {secret}\n"
+            );
+        }
+    }
+    let config = ApiConfig {
+        public_url: settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}")),
+        rate_limit_per_second: settings.rate_limit_per_second,
+        rate_limit_burst: settings
+            .rate_limit_burst
+            .unwrap_or(settings.rate_limit_per_second.saturating_mul(2)),
+        metrics_on_main: settings.metrics_listen.is_none(),
+        ..ApiConfig::default()
+    };
+    let (app, state) = roster_api::app(service.clone(), config);
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(addr) = settings.metrics_listen {
+        let metrics_listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| start_error("binding --metrics-listen")(&e))?;
+        let mut stop = stop_rx.clone();
+        let metrics = roster_api::metrics_app(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(metrics_listener, metrics)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        });
+    }
+    let purge_service = service.clone();
+    let mut purge_stop = stop_rx.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = purge_service.purge_idempotency().await {
+                        tracing::warn!(error = %e, "purging idempotency records failed");
+                    }
+                }
+                _ = purge_stop.changed() => break,
+            }
+        }
+    });
+
+    tracing::info!(address = %local, database = %redact(&settings.database_url), "roster listening");
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    let _ = stop_tx.send(true);
+    drop(state);
+    // The last reference to the service closes the store, which commits
+    // whatever is still queued.
+    drop(service);
+    served.map_err(|e| start_error("serving")(&e))
+}
+
+/// A database URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,259 @@
+//! `roster`: the command line.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use tracing_subscriber::EnvFilter;
+
+use roster::{Settings, StartError, build_service, launch, open_store, shutdown_signal};
+use roster_service::tenancy::IdPageRequest;
+
+#[derive(Parser)]
+#[command(
+    name = "roster",
+    version,
+    about = "A self-hosted, multi-tenant users API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DatabaseArgs {
+    /// `sqlite://roster.db` (relative), `sqlite:///abs/path.db`, `sqlite::memory:`
+    /// or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "ROSTER_DATABASE_URL",
+        default_value = "sqlite://roster.db"
+    )]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// Base URL clients use, shown in /docs examples (default: http://<listen>).
+        #[arg(long, env = "ROSTER_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Requests per second per API key; 0 turns the limit off.
+        #[arg(long, env = "ROSTER_RATE_LIMIT_PER_SECOND", default_value_t = 100)]
+        rate_limit_per_second: u64,
+        /// Bucket size per key (default: twice the rate).
+        #[arg(long, env = "ROSTER_RATE_LIMIT_BURST")]
+        rate_limit_burst: Option<u64>,
+        /// Serve /metrics on this address instead of the main one.
+        #[arg(long, env = "ROSTER_METRICS_LISTEN")]
+        metrics_listen: Option<SocketAddr>,
+        /// SQLite reader threads.
+        #[arg(long, env = "ROSTER_SQLITE_READERS", default_value_t = 4)]
+        sqlite_readers: usize,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Manage API keys of the first organization.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key and print it (with its secret) as JSON.
+    Create {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[arg(long)]
+        name: String,
+        /// Scopes, e.g. --scope users:read --scope users:write (default: admin).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Zones (ids or identifiers) the key is limited to (default: every zone).
+        #[arg(long = "zone")]
+        zones: Vec<String>,
+        #[arg(long)]
+        default_zone: Option<String>,
+    },
+    /// List active keys as JSON.
+    List {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        id: String,
+    },
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<(), StartError> {
+    let bootstrap = std::env::var("ROSTER_BOOTSTRAP_API_KEY")
+        .ok()
+        .filter(|s| !s.is_empty());
+    match cli.command {
+        Command::Serve {
+            listen,
+            db,
+            public_url,
+            rate_limit_per_second,
+            rate_limit_burst,
+            metrics_listen,
+            sqlite_readers,
+        } => {
+            let mut settings = Settings {
+                database_url: db.database_url,
+                bootstrap_api_key: bootstrap,
+                public_url,
+                rate_limit_per_second,
+                rate_limit_burst,
+                metrics_listen,
+                ..Settings::default()
+            };
+            settings.sqlite.readers = sqlite_readers.max(1);
+            if let Some(secret) = &settings.bootstrap_api_key {
+                roster_domain::tenancy::check_bootstrap_secret(secret).map_err(StartError)?;
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| StartError(format!("cannot listen on {listen}: {e}")))?;
+            launch(settings, listener, shutdown_signal()).await
+        }
+        Command::Migrate { db } => {
+            let settings = Settings {
+                database_url: db.database_url,
+                ..Settings::default()
+            };
+            open_store(&settings.database_url, &settings).await?;
+            eprintln!("roster: database schema is up to date");
+            Ok(())
+        }
+        Command::Keys { command } => keys(command, bootstrap).await,
+        Command::Openapi => {
+            print!("{}", roster_api::openapi_json());
+            Ok(())
+        }
+    }
+}
+
+async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), StartError> {
+    let db = match &command {
+        KeysCommand::Create { db, .. }
+        | KeysCommand::List { db }
+        | KeysCommand::Revoke { db, .. } => db.clone(),
+    };
+    let settings = Settings {
+        database_url: db.database_url,
+        bootstrap_api_key: bootstrap,
+        ..Settings::default()
+    };
+    let store = open_store(&settings.database_url, &settings).await?;
+    let (service, _) = build_service(&settings, store).await?;
+    let operator = service
+        .operator()
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
+    let fail = |e: roster_service::ServiceError| StartError(e.to_string());
+    match command {
+        KeysCommand::Create {
+            name,
+            scopes,
+            zones,
+            default_zone,
+            ..
+        } => {
+            let scopes = if scopes.is_empty() {
+                vec!["admin".to_owned()]
+            } else {
+                scopes
+            };
+            let mut body = json!({ "name": name, "scopes": scopes });
+            if !zones.is_empty() {
+                body["zones"] = json!(zones);
+            }
+            if let Some(zone) = default_zone {
+                body["default_zone"] = json!(zone);
+            }
+            let created = service
+                .create_api_key(&operator, &body)
+                .await
+                .map_err(fail)?;
+            let view = roster_api::views::ApiKeyView::new(&created.key, Some(created.secret));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&view).unwrap_or_default()
+            );
+        }
+        KeysCommand::List { .. } => {
+            let mut request = IdPageRequest {
+                limit: 1000,
+                ..IdPageRequest::default()
+            };
+            loop {
+                let page = service
+                    .list_api_keys(&operator, &request)
+                    .await
+                    .map_err(fail)?;
+                for key in &page.items {
+                    let view = roster_api::views::ApiKeyView::new(key, None);
+                    println!("{}", serde_json::to_string(&view).unwrap_or_default());
+                }
+                match page.end_cursor {
+                    Some(cursor) if page.has_next_page => {
+                        request.after = Some(("after".into(), cursor));
+                    }
+                    _ => break,
+                }
+            }
+        }
+        KeysCommand::Revoke { id, .. } => {
+            service.revoke_api_key(&operator, &id).await.map_err(fail)?;
+            eprintln!("roster: revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("roster: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("roster: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
