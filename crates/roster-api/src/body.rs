@@ -60,11 +60,10 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
 /// Checks the media type and parses the body as JSON.
 pub fn parse_json(headers: &HeaderMap, body: &[u8], kind: BodyKind) -> Result<Value, ApiError> {
     let media = media_type(headers);
-    let accepted = match (kind, media.as_deref()) {
-        (_, Some("application/json")) => true,
-        (BodyKind::MergePatch, Some("application/merge-patch+json")) => true,
-        _ => false,
-    };
+    let accepted = matches!(
+        (kind, media.as_deref()),
+        (_, Some("application/json")) | (BodyKind::MergePatch, Some("application/merge-patch+json"))
+    );
     if !accepted {
         let expected = match kind {
             BodyKind::Json => "application/json",

@@ -39,7 +39,7 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
-fn take_object<'a>(body: &'a Value) -> ServiceResult<&'a Map<String, Value>> {
+fn take_object(body: &Value) -> ServiceResult<&Map<String, Value>> {
     body.as_object().ok_or_else(|| ServiceError::InvalidBody {
         param: None,
         detail: "the body must be a JSON object".into(),

@@ -118,16 +118,14 @@ impl Service {
         request: ListUsersRequest,
     ) -> ServiceResult<UserListPage> {
         principal.require(Scope::UsersRead)?;
-        if let Some(param) = request.metadata_params.first() {
-            if !principal.sees_metadata() {
-                return Err(ServiceError::InsufficientScope {
-                    scope: Scope::UsersMetadata,
-                    param: Some(param.clone()),
-                    detail: Some(format!(
-                        "filtering by {param} needs the users:metadata scope"
-                    )),
-                });
-            }
+        if let Some(param) = request.metadata_params.first()
+            && !principal.sees_metadata()
+        {
+            return Err(ServiceError::InsufficientScope {
+                scope: Scope::UsersMetadata,
+                param: Some(param.clone()),
+                detail: Some(format!("filtering by {param} needs the users:metadata scope")),
+            });
         }
         self.check_expand(principal, request.expand)?;
 

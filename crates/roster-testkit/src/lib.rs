@@ -1,5 +1,9 @@
 //! Real Roster servers for tests: bound to port 0 on loopback, over a fresh
 //! database, spoken to over HTTP. Nothing is mocked.
+//!
+//! Test support: a failed setup step should stop the test loudly, so this
+//! crate panics where request-path code never may.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -151,11 +155,10 @@ impl TestServer {
 
     async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(r) = self.client.get(self.url("/readyz")).send().await {
-                if r.status().is_success() {
+            if let Ok(r) = self.client.get(self.url("/readyz")).send().await
+                && r.status().is_success() {
                     return;
                 }
-            }
             if self.task.as_ref().is_some_and(|t| t.is_finished()) {
                 panic!("the test server stopped while starting");
             }
