@@ -62,7 +62,8 @@ pub fn parse_json(headers: &HeaderMap, body: &[u8], kind: BodyKind) -> Result<Va
     let media = media_type(headers);
     let accepted = matches!(
         (kind, media.as_deref()),
-        (_, Some("application/json")) | (BodyKind::MergePatch, Some("application/merge-patch+json"))
+        (_, Some("application/json"))
+            | (BodyKind::MergePatch, Some("application/merge-patch+json"))
     );
     if !accepted {
         let expected = match kind {

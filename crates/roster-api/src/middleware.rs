@@ -1,6 +1,7 @@
 //! What every request goes through: request id, API version, metrics; and
 //! for `/v1`, authentication and the rate limit.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -8,7 +9,9 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
 use http::{HeaderName, HeaderValue, header};
+use roster_service::ServiceError;
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -57,7 +60,14 @@ pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> 
         .map(|v| v.to_str().unwrap_or("?").to_owned());
     let mut response = match version {
         Some(v) if v != "v1" => ApiError::UnsupportedApiVersion { given: v }.into_response(),
-        _ => next.run(req).await,
+        // A bug that panics answers 500 instead of dropping the connection.
+        _ => match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::error!(%method, "handler panicked");
+                ApiError::Service(ServiceError::Internal("handler panicked".into())).into_response()
+            }
+        },
     };
     let headers = response.headers_mut();
     headers.insert(X_API_VERSION.clone(), HeaderValue::from_static("v1"));

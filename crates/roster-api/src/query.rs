@@ -158,12 +158,13 @@ impl Paging {
             .or(self.page_size.as_ref())
             .map(|(n, _)| n.clone());
         if let Some(name) = page_param
-            && (self.after.is_some() || self.before.is_some()) {
-                return Err(ApiError::invalid_parameter(
-                    name,
-                    "page cannot be combined with after or before",
-                ));
-            }
+            && (self.after.is_some() || self.before.is_some())
+        {
+            return Err(ApiError::invalid_parameter(
+                name,
+                "page cannot be combined with after or before",
+            ));
+        }
         if let (Some(_), Some(_)) = (&self.limit, &self.page_size) {
             return Err(ApiError::invalid_parameter(
                 "page_size",

@@ -150,9 +150,10 @@ async fn retrieve(
     let scope = service.resolve_zone(principal, zone).await?;
     let user = service.get_user(principal, &scope, id, expand).await?;
     if let Some(tags) = header_str(headers, "if-none-match")?
-        && none_match(tags, &user.etag()) {
-            return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &user));
-        }
+        && none_match(tags, &user.etag())
+    {
+        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &user));
+    }
     let response = json_response(
         StatusCode::OK,
         &UserView::new(&user, principal.sees_metadata()),
