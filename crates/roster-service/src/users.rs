@@ -124,7 +124,9 @@ impl Service {
             return Err(ServiceError::InsufficientScope {
                 scope: Scope::UsersMetadata,
                 param: Some(param.clone()),
-                detail: Some(format!("filtering by {param} needs the users:metadata scope")),
+                detail: Some(format!(
+                    "filtering by {param} needs the users:metadata scope"
+                )),
             });
         }
         self.check_expand(principal, request.expand)?;

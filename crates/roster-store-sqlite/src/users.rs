@@ -492,9 +492,10 @@ fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
 fn order_keys(sql: &mut Sql, query: &UserQuery) -> Vec<(String, Direction)> {
     let mut keys = Vec::new();
     if query.ranked
-        && let Some(term) = query.search.first() {
-            keys.push((rank_expr(sql, term), Direction::Asc));
-        }
+        && let Some(term) = query.search.first()
+    {
+        keys.push((rank_expr(sql, term), Direction::Asc));
+    }
     for key in &query.sort.keys {
         for expr in sort_exprs(key.field) {
             keys.push(((*expr).to_owned(), key.direction));

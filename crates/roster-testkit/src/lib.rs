@@ -156,9 +156,10 @@ impl TestServer {
     async fn wait_ready(&self) {
         for _ in 0..200 {
             if let Ok(r) = self.client.get(self.url("/readyz")).send().await
-                && r.status().is_success() {
-                    return;
-                }
+                && r.status().is_success()
+            {
+                return;
+            }
             if self.task.as_ref().is_some_and(|t| t.is_finished()) {
                 panic!("the test server stopped while starting");
             }
