@@ -145,6 +145,32 @@ prefixed_id!(
     "key_"
 );
 
+prefixed_id!(
+    /// A role of a zone, `role_…`.
+    RoleId,
+    "role_"
+);
+prefixed_id!(
+    /// A role assignment, `ra_…`.
+    RoleAssignmentId,
+    "ra_"
+);
+prefixed_id!(
+    /// A session, `sess_…`.
+    SessionId,
+    "sess_"
+);
+prefixed_id!(
+    /// A delegated grant, `grant_…`.
+    GrantId,
+    "grant_"
+);
+prefixed_id!(
+    /// An identity provider, `idp_…`.
+    ProviderId,
+    "idp_"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

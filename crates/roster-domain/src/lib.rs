@@ -3,6 +3,7 @@
 //! Nothing here does I/O or knows about HTTP or SQL. Storage backends and the
 //! HTTP layer translate to and from these types; the rules live here once.
 
+pub mod access;
 pub mod cursor;
 pub mod error;
 pub mod ids;
@@ -14,7 +15,10 @@ pub mod user;
 
 pub use cursor::{CursorCodec, InvalidCursor};
 pub use error::{DomainError, ValidationError};
-pub use ids::{ApiKeyId, IdGenerator, OrgId, UserId, ZoneId};
+pub use ids::{
+    ApiKeyId, GrantId, IdGenerator, OrgId, ProviderId, RoleAssignmentId, RoleId, SessionId, UserId,
+    ZoneId,
+};
 pub use query::{
     AttributeFilter, Direction, Position, Rank, Sort, SortField, SortKey, SortValue, UserFilter,
     UserPage, UserQuery, Window,
