@@ -133,7 +133,7 @@ pub fn actor_of(key: &ApiKeyId) -> String {
     key.to_string()
 }
 
-fn object<'a>(body: &'a Value) -> Result<&'a Map<String, Value>, ValidationError> {
+fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError> {
     body.as_object()
         .ok_or_else(|| ValidationError::new("body", "must be a JSON object"))
 }

@@ -121,7 +121,10 @@ fn map_unique(e: rusqlite::Error) -> StoreError {
         Some("users_identifier") => StoreError::Conflict {
             field: "identifier",
         },
-        Some("users_subject") => StoreError::Conflict { field: "subject" },
+        // SQLite names a partial index's columns rather than the index.
+        Some("users_subject" | "users.zone, users.issuer, users.subject") => {
+            StoreError::Conflict { field: "subject" }
+        }
         Some("users.id") => StoreError::Conflict { field: "id" },
         _ => from_sqlite(e),
     }
@@ -364,7 +367,8 @@ fn trigram_query(term: &str) -> Option<String> {
 
 fn rank_expr(sql: &mut Sql, term: &str) -> String {
     let t = sql.bind(term.to_owned());
-    let len = sql.bind(i64::try_from(term.len()).unwrap_or(i64::MAX));
+    // substr() counts characters, not bytes.
+    let len = sql.bind(i64::try_from(term.chars().count()).unwrap_or(i64::MAX));
     let exact: Vec<String> = SEARCH_FIELDS.iter().map(|f| format!("{f} = {t}")).collect();
     let prefix: Vec<String> = SEARCH_FIELDS
         .iter()
@@ -634,11 +638,14 @@ fn count_users(
 ) -> StoreResult<u64> {
     let counted = if query.search.is_empty() && query.filter.only_statuses() {
         // Kept up to date by every write: no scan.
-        let statuses: Vec<&str> = if query.filter.statuses.is_empty() {
+        let mut statuses: Vec<&str> = if query.filter.statuses.is_empty() {
             UserStatus::ALL.iter().map(|s| s.as_str()).collect()
         } else {
             query.filter.statuses.iter().map(|s| s.as_str()).collect()
         };
+        // A status named twice must not be counted twice.
+        statuses.sort_unstable();
+        statuses.dedup();
         let mut total = 0i64;
         let mut stmt = conn
             .prepare_cached("SELECT n FROM user_counts WHERE zone = ?1 AND status = ?2")

@@ -22,14 +22,118 @@ pub const ADMIN_KEY: &str = "rk_test_admin_0123456789abcdefghij";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
+    Postgres,
 }
 
 impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
         }
     }
+}
+
+pub const POSTGRES_URL_VAR: &str = "ROSTER_TEST_POSTGRES_URL";
+
+/// The PostgreSQL server tests use, or `None` after saying loudly that the
+/// PostgreSQL tests are skipped. With `CI=true` a missing server is a
+/// failure, never a skip.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{POSTGRES_URL_VAR} is not set: PostgreSQL tests are required in CI");
+            }
+            static ONCE: std::sync::Once = std::sync::Once::new();
+            ONCE.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n*** SKIPPED: {POSTGRES_URL_VAR} is not set, so the PostgreSQL half of the \
+                     suite did not run (e.g. {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test) ***\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{}", &base[..authority_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A PostgreSQL database made for one server and dropped with it.
+pub struct PgDatabase {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+impl PgDatabase {
+    pub async fn create(admin_url: &str) -> PgDatabase {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let name = format!(
+            "roster_c_{}_{}_{:08x}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            rand_u32()
+        );
+        let (client, conn) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        PgDatabase {
+            url: with_database(admin_url, &name),
+            name,
+            admin_url: admin_url.to_owned(),
+        }
+    }
+
+    pub async fn drop_database(&self) {
+        if let Ok((client, conn)) =
+            tokio_postgres::connect(&self.admin_url, tokio_postgres::NoTls).await
+        {
+            tokio::spawn(conn);
+            let _ = client
+                .batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .await;
+        }
+    }
+}
+
+fn rand_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish() as u32
 }
 
 /// A running server and a client for it.
@@ -42,6 +146,8 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), roster::StartError>>>,
     _dir: Option<tempfile::TempDir>,
+    /// Set when this server created its PostgreSQL database (dropped on stop).
+    pg: Option<PgDatabase>,
 }
 
 /// An HTTP response, read whole.
@@ -96,13 +202,20 @@ impl Builder {
         self
     }
 
-    pub async fn start(self) -> TestServer {
-        let (dir, url) = match (self.database_url, self.backend) {
-            (Some(url), _) => (None, url),
+    /// Starts the server; `None` only for PostgreSQL when no server is
+    /// configured outside CI (see `postgres_url`).
+    pub async fn try_start(self) -> Option<TestServer> {
+        let (dir, pg, url) = match (self.database_url, self.backend) {
+            (Some(url), _) => (None, None, url),
             (None, Backend::Sqlite) => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("roster.db").display());
-                (Some(dir), url)
+                (Some(dir), None, url)
+            }
+            (None, Backend::Postgres) => {
+                let db = PgDatabase::create(&postgres_url()?).await;
+                let url = db.url.clone();
+                (None, Some(db), url)
             }
         };
         let mut settings = self.settings;
@@ -128,9 +241,18 @@ impl Builder {
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,
+            pg,
         };
         server.wait_ready().await;
-        server
+        Some(server)
+    }
+
+    /// Starts the server; panics when it cannot (PostgreSQL unconfigured).
+    pub async fn start(self) -> TestServer {
+        let backend = self.backend;
+        self.try_start()
+            .await
+            .unwrap_or_else(|| panic!("no {} server configured", backend.name()))
     }
 }
 
@@ -153,6 +275,12 @@ impl TestServer {
         Self::builder(backend).start().await
     }
 
+    /// Like `start`, but `None` (after a loud notice) for PostgreSQL when no
+    /// server is configured outside CI.
+    pub async fn try_start(backend: Backend) -> Option<TestServer> {
+        Self::builder(backend).try_start().await
+    }
+
     async fn wait_ready(&self) {
         for _ in 0..200 {
             if let Ok(r) = self.client.get(self.url("/readyz")).send().await
@@ -173,7 +301,12 @@ impl TestServer {
     }
 
     /// Stops accepting, waits for in-flight requests and the store to close.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the server and drops its PostgreSQL database.
+    async fn stop_keeping_data(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -184,6 +317,24 @@ impl TestServer {
                 Err(e) => panic!("the server task panicked: {e}"),
             }
         }
+        if let Some(db) = self.pg.take() {
+            db.drop_database().await;
+        }
+    }
+
+    /// Stops the server but keeps its database (and, for PostgreSQL, the
+    /// duty to drop it), for restarting on the same data: returns a builder
+    /// bound to that database and the guard that drops it.
+    pub async fn restart(mut self) -> TestServer {
+        let backend = self.backend;
+        let url = self.database_url.clone();
+        let dir = self._dir.take();
+        let pg = self.pg.take();
+        self.stop_keeping_data().await;
+        let mut next = TestServer::builder(backend).database_url(url).start().await;
+        next._dir = dir;
+        next.pg = pg;
+        next
     }
 
     /// Sends a request with the admin key.

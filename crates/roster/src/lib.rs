@@ -14,6 +14,7 @@ use roster_api::ApiConfig;
 use roster_domain::SystemClock;
 use roster_service::{Bootstrap, Service, ServiceConfig};
 use roster_store::Store;
+use roster_store_postgres::{PgOptions, PgStore};
 use roster_store_sqlite::{SqliteOptions, SqliteStore};
 
 /// Everything `roster serve` can be told.
@@ -26,6 +27,7 @@ pub struct Settings {
     pub rate_limit_burst: Option<u64>,
     pub metrics_listen: Option<SocketAddr>,
     pub sqlite: SqliteOptions,
+    pub postgres: PgOptions,
     pub service: ServiceConfig,
 }
 
@@ -39,6 +41,7 @@ impl Default for Settings {
             rate_limit_burst: None,
             metrics_listen: None,
             sqlite: SqliteOptions::default(),
+            postgres: PgOptions::default(),
             service: ServiceConfig::default(),
         }
     }
@@ -70,7 +73,10 @@ pub async fn open_store(url: &str, settings: &Settings) -> Result<Arc<dyn Store>
         return Ok(store.shared());
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StartError("PostgreSQL support is not built yet".into()));
+        let store = PgStore::connect(url, &settings.postgres)
+            .await
+            .map_err(|e| start_error("opening the database")(&e))?;
+        return Ok(store.shared());
     }
     Err(StartError(format!(
         "unsupported database URL {url:?}: use sqlite://path.db, sqlite::memory: or postgres://…"

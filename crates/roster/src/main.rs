@@ -56,6 +56,9 @@ enum Command {
         /// SQLite reader threads.
         #[arg(long, env = "ROSTER_SQLITE_READERS", default_value_t = 4)]
         sqlite_readers: usize,
+        /// PostgreSQL connections this node opens.
+        #[arg(long, env = "ROSTER_PG_POOL_SIZE", default_value_t = 16)]
+        pg_pool_size: usize,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -122,6 +125,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             rate_limit_burst,
             metrics_listen,
             sqlite_readers,
+            pg_pool_size,
         } => {
             let mut settings = Settings {
                 database_url: db.database_url,
@@ -133,6 +137,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 ..Settings::default()
             };
             settings.sqlite.readers = sqlite_readers.max(1);
+            settings.postgres.pool_size = pg_pool_size.max(1);
             if let Some(secret) = &settings.bootstrap_api_key {
                 roster_domain::tenancy::check_bootstrap_secret(secret).map_err(StartError)?;
             }

@@ -1,0 +1,343 @@
+//! Roster's PostgreSQL backend: a pool of tokio-postgres connections.
+//!
+//! Several Roster nodes may share one database: migrations and bootstrap
+//! serialize on advisory locks, the cursor secret lives in the database, and
+//! every write is a transaction of its own (no node-local state but a cache
+//! of zone keys, which never go stale because ids are never reused).
+//!
+//! Behaviour is the SQLite backend's, answer for answer: the same results in
+//! the same order with the same errors. The schema is written for
+//! PostgreSQL (see `migrations/0001_init.sql` for the choices).
+
+mod db;
+mod error;
+mod idempotency;
+mod migrate;
+mod providers;
+mod tenancy;
+mod types;
+mod users;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use parking_lot::RwLock;
+use tokio_postgres::NoTls;
+
+use roster_domain::{
+    ApiKey, ApiKeyId, OrgId, Organization, Timestamp, User, UserId, UserPage, UserQuery, Zone,
+    ZoneId, ZoneRef,
+};
+use roster_store::{
+    IdWindow, IdempotencyRecord, Page, Store, StoreError, StoreResult, UserUpdate, ZoneScope,
+};
+
+use crate::error::{from_pg, from_pool};
+use crate::users::ZoneKey;
+
+pub use crate::migrate::MIGRATION_LOCK;
+
+/// Advisory lock key serializing `bootstrap` across nodes ("roster" +
+/// "bo"), so two nodes starting on an empty database make one organization.
+const BOOTSTRAP_LOCK: i64 = 0x726f_7374_6572_626f;
+
+/// Connection and deadline settings.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Most connections this node opens.
+    pub pool_size: usize,
+    /// Longest a single statement may run before the server cancels it
+    /// (the request then fails as `Unavailable`). Zero disables it.
+    pub statement_timeout: Duration,
+    /// Longest opening a connection may take.
+    pub connect_timeout: Duration,
+    /// Longest a request waits for a free connection before it fails as
+    /// `Unavailable`: shedding load beats queueing requests that time out.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 16,
+            statement_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+pub struct PgStore {
+    pool: Pool,
+    /// zone id -> (surrogate key, org): stable for a zone's whole life, so
+    /// caching is always safe; deleting a zone evicts it.
+    zones: RwLock<HashMap<ZoneId, (i64, OrgId)>>,
+    cursor_secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgStore")
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://` or `postgresql://`, or a libpq
+    /// key=value string), applies pending migrations and reads the cursor
+    /// secret. Fails with `Unavailable` when the server cannot be reached.
+    pub async fn connect(url: &str, options: &PgOptions) -> StoreResult<Self> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Internal(format!("invalid PostgreSQL URL: {e}")))?;
+        config.connect_timeout(options.connect_timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("roster");
+        }
+        // Set at connection start, so it costs no round trip; appended to
+        // any options the URL already carries.
+        let timeout_ms = options.statement_timeout.as_millis();
+        let mut startup = config.get_options().unwrap_or_default().to_owned();
+        startup.push_str(&format!(" -c statement_timeout={timeout_ms}"));
+        config.options(startup.trim());
+
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(options.acquire_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .recycle_timeout(Some(options.connect_timeout))
+            .build()
+            .map_err(|e| StoreError::Internal(format!("cannot build the pool: {e}")))?;
+        let mut client = pool.get().await.map_err(from_pool)?;
+        let cursor_secret = migrate::migrate(&mut client).await?;
+        drop(client);
+        Ok(Self {
+            pool,
+            zones: RwLock::new(HashMap::new()),
+            cursor_secret,
+        })
+    }
+
+    pub fn shared(self) -> Arc<dyn Store> {
+        Arc::new(self)
+    }
+
+    /// Closes every connection; later calls fail as `Unavailable`.
+    pub fn close(&self) {
+        self.pool.close();
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
+        self.pool.get().await.map_err(from_pool)
+    }
+
+    fn cached_zone(&self, scope: &ZoneScope) -> Option<ZoneKey> {
+        let zones = self.zones.read();
+        let (seq, org) = zones.get(&scope.zone)?;
+        (*org == scope.org).then_some(ZoneKey {
+            seq: *seq,
+            zone: scope.zone,
+            org: *org,
+        })
+    }
+
+    fn remember_zone(&self, seq: i64, zone: &Zone) {
+        self.zones
+            .write()
+            .insert(zone.id, (seq, zone.organization_id));
+    }
+
+    /// The zone's surrogate key, from the cache or the database; `NotFound`
+    /// when the zone is not the organization's.
+    async fn zone_key(&self, scope: &ZoneScope) -> StoreResult<ZoneKey> {
+        if let Some(key) = self.cached_zone(scope) {
+            return Ok(key);
+        }
+        let client = self.client().await?;
+        let (seq, zone) = tenancy::find_zone(&client, &scope.org, &ZoneRef::Id(scope.zone)).await?;
+        self.remember_zone(seq, &zone);
+        Ok(ZoneKey {
+            seq,
+            zone: zone.id,
+            org: zone.organization_id,
+        })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        let client = self.client().await?;
+        client.simple_query("SELECT 1").await.map_err(from_pg)?;
+        Ok(())
+    }
+
+    async fn cursor_secret(&self) -> StoreResult<Vec<u8>> {
+        Ok(self.cursor_secret.clone())
+    }
+
+    async fn bootstrap(
+        &self,
+        org: &Organization,
+        zone: &Zone,
+        key: &ApiKey,
+        key_hash: &[u8; 32],
+    ) -> StoreResult<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(from_pg)?;
+        db::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&BOOTSTRAP_LOCK]).await?;
+        if tenancy::any_organization(&tx).await? {
+            tx.rollback().await.map_err(from_pg)?;
+            return Ok(false);
+        }
+        tenancy::insert_organization(&tx, org).await?;
+        tenancy::insert_zone(&tx, zone).await?;
+        tenancy::insert_key(&tx, key, key_hash).await?;
+        tx.commit().await.map_err(from_pg)?;
+        Ok(true)
+    }
+
+    async fn default_organization(&self) -> StoreResult<Organization> {
+        let client = self.client().await?;
+        tenancy::first_organization(&client).await
+    }
+
+    async fn get_zone(&self, org: &OrgId, zone: &ZoneRef) -> StoreResult<Zone> {
+        let client = self.client().await?;
+        let (seq, zone) = tenancy::find_zone(&client, org, zone).await?;
+        self.remember_zone(seq, &zone);
+        Ok(zone)
+    }
+
+    async fn list_zones(
+        &self,
+        org: &OrgId,
+        only: Option<&[ZoneId]>,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Zone>> {
+        let client = self.client().await?;
+        tenancy::list_zones(&client, org, only, window).await
+    }
+
+    async fn create_zone(&self, zone: &Zone) -> StoreResult<()> {
+        let client = self.client().await?;
+        tenancy::insert_zone(&client, zone).await
+    }
+
+    async fn update_zone(&self, zone: &Zone) -> StoreResult<()> {
+        let client = self.client().await?;
+        tenancy::update_zone(&client, zone).await
+    }
+
+    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        tenancy::delete_zone(&mut client, org, zone).await?;
+        self.zones.write().remove(zone);
+        Ok(())
+    }
+
+    async fn find_api_key(&self, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>> {
+        let client = self.client().await?;
+        tenancy::find_key_by_hash(&client, hash).await
+    }
+
+    async fn get_api_key(&self, org: &OrgId, id: &ApiKeyId) -> StoreResult<ApiKey> {
+        let client = self.client().await?;
+        tenancy::get_key(&client, org, id).await
+    }
+
+    async fn create_api_key(&self, key: &ApiKey, hash: &[u8; 32]) -> StoreResult<()> {
+        let client = self.client().await?;
+        tenancy::insert_key(&client, key, hash).await
+    }
+
+    async fn list_api_keys(&self, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>> {
+        let client = self.client().await?;
+        tenancy::list_keys(&client, org, window).await
+    }
+
+    async fn revoke_api_key(&self, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
+        let client = self.client().await?;
+        tenancy::revoke_key(&client, org, id, at).await
+    }
+
+    async fn touch_api_key(&self, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
+        let client = self.client().await?;
+        tenancy::touch_key(&client, id, at).await
+    }
+
+    async fn get_user(&self, scope: &ZoneScope, id: &UserId) -> StoreResult<User> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        users::get_user(&client, &zone, id).await
+    }
+
+    async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        users::list_users(&client, &zone, query).await
+    }
+
+    async fn create_user(
+        &self,
+        scope: &ZoneScope,
+        user: &User,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        users::insert_user(&client, &zone, user, idempotency).await
+    }
+
+    async fn update_user(
+        &self,
+        scope: &ZoneScope,
+        id: &UserId,
+        update: UserUpdate,
+    ) -> StoreResult<User> {
+        let zone = self.zone_key(scope).await?;
+        let mut client = self.client().await?;
+        users::update_user(&mut client, &zone, id, update).await
+    }
+
+    async fn delete_user(
+        &self,
+        scope: &ZoneScope,
+        id: &UserId,
+        expected_version: Option<i64>,
+    ) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let mut client = self.client().await?;
+        users::delete_user(&mut client, &zone, id, expected_version).await
+    }
+
+    async fn get_idempotency(
+        &self,
+        api_key: &ApiKeyId,
+        key: &str,
+        not_before: Timestamp,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        let client = self.client().await?;
+        idempotency::get_record(&client, api_key, key, not_before).await
+    }
+
+    async fn put_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
+        let client = self.client().await?;
+        idempotency::insert(&client, record).await
+    }
+
+    async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<u64> {
+        let client = self.client().await?;
+        idempotency::purge(&client, before).await
+    }
+}

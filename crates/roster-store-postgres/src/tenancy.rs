@@ -1,0 +1,339 @@
+//! Organizations, zones and API keys in PostgreSQL.
+
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, ToSql};
+
+use roster_domain::{
+    ApiKey, ApiKeyId, OrgId, Organization, Scope, ScopeSet, Timestamp, Zone, ZoneId, ZoneRef,
+};
+use roster_store::{IdWindow, Page, StoreError, StoreResult};
+
+use crate::db;
+use crate::error::{decode, from_pg, unique_violation};
+use crate::types::{PgId, PgTime, id, time};
+
+pub fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
+    row.try_get(i).map_err(|e| decode("a row", e))
+}
+
+pub async fn insert_organization<C: GenericClient>(c: &C, org: &Organization) -> StoreResult<()> {
+    db::execute(
+        c,
+        "INSERT INTO organizations (id, identifier, created_at) VALUES ($1, $2, $3)",
+        &[
+            &id(org.id.to_bytes()),
+            &org.identifier,
+            &time(org.created_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn any_organization<C: GenericClient>(c: &C) -> StoreResult<bool> {
+    let row = db::query_one(c, "SELECT EXISTS (SELECT 1 FROM organizations)", &[]).await?;
+    get(&row, 0)
+}
+
+pub async fn first_organization<C: GenericClient>(c: &C) -> StoreResult<Organization> {
+    let row = db::query_opt(
+        c,
+        "SELECT id, identifier, created_at FROM organizations ORDER BY seq LIMIT 1",
+        &[],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(Organization {
+        id: OrgId::from_bytes(get::<PgId>(&row, 0)?.0),
+        identifier: get(&row, 1)?,
+        created_at: get::<PgTime>(&row, 2)?.0,
+    })
+}
+
+const ZONE_COLUMNS: &str = "seq, id, org_id, identifier, name, created_at, updated_at";
+
+fn zone_from_row(r: &Row) -> StoreResult<(i64, Zone)> {
+    Ok((
+        get(r, 0)?,
+        Zone {
+            id: ZoneId::from_bytes(get::<PgId>(r, 1)?.0),
+            organization_id: OrgId::from_bytes(get::<PgId>(r, 2)?.0),
+            identifier: get(r, 3)?,
+            name: get(r, 4)?,
+            created_at: get::<PgTime>(r, 5)?.0,
+            updated_at: get::<PgTime>(r, 6)?.0,
+        },
+    ))
+}
+
+/// The zone and its surrogate key, if it belongs to `org`.
+pub async fn find_zone<C: GenericClient>(
+    c: &C,
+    org: &OrgId,
+    zone: &ZoneRef,
+) -> StoreResult<(i64, Zone)> {
+    let org = id(org.to_bytes());
+    let row = match zone {
+        ZoneRef::Id(zone_id) => {
+            let sql = format!("SELECT {ZONE_COLUMNS} FROM zones WHERE org_id = $1 AND id = $2");
+            db::query_opt(c, &sql, &[&org, &id(zone_id.to_bytes())]).await?
+        }
+        ZoneRef::Identifier(ident) => {
+            let sql =
+                format!("SELECT {ZONE_COLUMNS} FROM zones WHERE org_id = $1 AND identifier = $2");
+            db::query_opt(c, &sql, &[&org, ident]).await?
+        }
+    };
+    zone_from_row(&row.ok_or(StoreError::NotFound)?)
+}
+
+fn zone_conflict(e: tokio_postgres::Error) -> StoreError {
+    match unique_violation(&e).as_deref() {
+        Some("zones_identifier") => StoreError::Conflict {
+            field: "identifier",
+        },
+        _ => from_pg(e),
+    }
+}
+
+pub async fn insert_zone<C: GenericClient>(c: &C, zone: &Zone) -> StoreResult<()> {
+    db::execute_raw(
+        c,
+        "INSERT INTO zones (id, org_id, identifier, name, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &id(zone.id.to_bytes()),
+            &id(zone.organization_id.to_bytes()),
+            &zone.identifier,
+            &zone.name,
+            &time(zone.created_at),
+            &time(zone.updated_at),
+        ],
+    )
+    .await
+    .map_err(zone_conflict)?;
+    Ok(())
+}
+
+pub async fn update_zone<C: GenericClient>(c: &C, zone: &Zone) -> StoreResult<()> {
+    let n = db::execute_raw(
+        c,
+        "UPDATE zones SET identifier = $3, name = $4, updated_at = $5 \
+         WHERE id = $1 AND org_id = $2",
+        &[
+            &id(zone.id.to_bytes()),
+            &id(zone.organization_id.to_bytes()),
+            &zone.identifier,
+            &zone.name,
+            &time(zone.updated_at),
+        ],
+    )
+    .await
+    .map_err(zone_conflict)?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Deletes an empty zone. The zone row is locked first: a user insert
+/// must take a key-share lock on it (the foreign key), so none can slip in
+/// between the emptiness check and the delete.
+pub async fn delete_zone(
+    client: &mut deadpool_postgres::Client,
+    org: &OrgId,
+    zone: &ZoneId,
+) -> StoreResult<()> {
+    let tx = client.transaction().await.map_err(from_pg)?;
+    let row = db::query_opt(
+        &tx,
+        "SELECT seq FROM zones WHERE org_id = $1 AND id = $2 FOR UPDATE",
+        &[&id(org.to_bytes()), &id(zone.to_bytes())],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let seq: i64 = get(&row, 0)?;
+    let has_users = db::query_one(
+        &tx,
+        "SELECT EXISTS (SELECT 1 FROM users WHERE zone = $1)",
+        &[&seq],
+    )
+    .await?;
+    if get::<bool>(&has_users, 0)? {
+        return Err(StoreError::ZoneNotEmpty);
+    }
+    db::execute(&tx, "DELETE FROM user_counts WHERE zone = $1", &[&seq]).await?;
+    db::execute(&tx, "DELETE FROM zones WHERE seq = $1", &[&seq]).await?;
+    tx.commit().await.map_err(from_pg)
+}
+
+/// A page of rows ordered by id. `base` selects from one table with `$1`
+/// .. `$n` bound to `params`; it must expose an `id` column.
+async fn page_by_id<C: GenericClient, T>(
+    c: &C,
+    base: &str,
+    params: &[&(dyn ToSql + Sync)],
+    window: &IdWindow,
+    map: impl Fn(&Row) -> StoreResult<T>,
+) -> StoreResult<Page<T>> {
+    let count_sql = format!("SELECT count(*) FROM ({base}) AS t");
+    let total: i64 = get(&db::query_one(c, &count_sql, params).await?, 0)?;
+
+    let after = window.after.map(id);
+    let limit = i64::try_from(window.limit.saturating_add(1)).unwrap_or(i64::MAX);
+    let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
+    let mut sql = format!("SELECT * FROM ({base}) AS t");
+    if let Some(after) = &after {
+        all.push(after);
+        let op = if window.backwards { "<" } else { ">" };
+        sql.push_str(&format!(" WHERE t.id {op} ${}", all.len()));
+    }
+    all.push(&limit);
+    let order = if window.backwards { "DESC" } else { "ASC" };
+    sql.push_str(&format!(" ORDER BY t.id {order} LIMIT ${}", all.len()));
+    let rows = db::query(c, &sql, &all).await?;
+    let mut items = rows.iter().map(map).collect::<StoreResult<Vec<_>>>()?;
+    let has_more = items.len() > window.limit;
+    items.truncate(window.limit);
+    if window.backwards {
+        items.reverse();
+    }
+    Ok(Page {
+        items,
+        has_more,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+pub async fn list_zones<C: GenericClient>(
+    c: &C,
+    org: &OrgId,
+    only: Option<&[ZoneId]>,
+    window: &IdWindow,
+) -> StoreResult<Page<Zone>> {
+    let org = id(org.to_bytes());
+    let map = |r: &Row| zone_from_row(r).map(|(_, z)| z);
+    match only {
+        None => {
+            let base = format!("SELECT {ZONE_COLUMNS} FROM zones WHERE org_id = $1");
+            page_by_id(c, &base, &[&org], window, map).await
+        }
+        Some(only) => {
+            let ids: Vec<PgId> = only.iter().map(|z| id(z.to_bytes())).collect();
+            let base =
+                format!("SELECT {ZONE_COLUMNS} FROM zones WHERE org_id = $1 AND id = ANY($2)");
+            page_by_id(c, &base, &[&org, &ids], window, map).await
+        }
+    }
+}
+
+const KEY_COLUMNS: &str =
+    "id, org_id, name, scopes, zones, default_zone, created_at, last_used_at, revoked_at";
+
+fn key_from_row(r: &Row) -> StoreResult<ApiKey> {
+    let scopes: Vec<String> = get(r, 3)?;
+    let zones: Option<Vec<PgId>> = get(r, 4)?;
+    let default_zone: Option<PgId> = get(r, 5)?;
+    Ok(ApiKey {
+        id: ApiKeyId::from_bytes(get::<PgId>(r, 0)?.0),
+        organization_id: OrgId::from_bytes(get::<PgId>(r, 1)?.0),
+        name: get(r, 2)?,
+        scopes: ScopeSet::from_scopes(scopes.iter().filter_map(|s| Scope::parse(s))),
+        zones: zones.map(|z| z.into_iter().map(|i| ZoneId::from_bytes(i.0)).collect()),
+        default_zone_id: default_zone.map(|z| ZoneId::from_bytes(z.0)),
+        created_at: get::<PgTime>(r, 6)?.0,
+        last_used_at: get::<Option<PgTime>>(r, 7)?.map(|t| t.0),
+        revoked_at: get::<Option<PgTime>>(r, 8)?.map(|t| t.0),
+    })
+}
+
+pub async fn insert_key<C: GenericClient>(c: &C, key: &ApiKey, hash: &[u8; 32]) -> StoreResult<()> {
+    let zones: Option<Vec<PgId>> = key
+        .zones
+        .as_ref()
+        .map(|z| z.iter().map(|z| id(z.to_bytes())).collect());
+    db::execute_raw(
+        c,
+        "INSERT INTO api_keys (id, org_id, name, secret_hash, scopes, zones, default_zone, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            &id(key.id.to_bytes()),
+            &id(key.organization_id.to_bytes()),
+            &key.name,
+            &hash.as_slice(),
+            &key.scopes.granted_strings(),
+            &zones,
+            &key.default_zone_id.map(|z| id(z.to_bytes())),
+            &time(key.created_at),
+        ],
+    )
+    .await
+    .map_err(|e| match unique_violation(&e).as_deref() {
+        Some("api_keys_secret_hash") => StoreError::Conflict { field: "key" },
+        _ => from_pg(e),
+    })?;
+    Ok(())
+}
+
+pub async fn find_key_by_hash<C: GenericClient>(
+    c: &C,
+    hash: &[u8; 32],
+) -> StoreResult<Option<ApiKey>> {
+    let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE secret_hash = $1");
+    db::query_opt(c, &sql, &[&hash.as_slice()])
+        .await?
+        .map(|r| key_from_row(&r))
+        .transpose()
+}
+
+pub async fn get_key<C: GenericClient>(c: &C, org: &OrgId, key: &ApiKeyId) -> StoreResult<ApiKey> {
+    let sql = format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL"
+    );
+    let row = db::query_opt(c, &sql, &[&id(org.to_bytes()), &id(key.to_bytes())])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    key_from_row(&row)
+}
+
+pub async fn list_keys<C: GenericClient>(
+    c: &C,
+    org: &OrgId,
+    window: &IdWindow,
+) -> StoreResult<Page<ApiKey>> {
+    let base =
+        format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL");
+    page_by_id(c, &base, &[&id(org.to_bytes())], window, key_from_row).await
+}
+
+pub async fn revoke_key<C: GenericClient>(
+    c: &C,
+    org: &OrgId,
+    key: &ApiKeyId,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let n = db::execute(
+        c,
+        "UPDATE api_keys SET revoked_at = $3 \
+         WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+        &[&id(org.to_bytes()), &id(key.to_bytes()), &time(at)],
+    )
+    .await?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn touch_key<C: GenericClient>(c: &C, key: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
+    db::execute(
+        c,
+        "UPDATE api_keys SET last_used_at = $2 WHERE id = $1",
+        &[&id(key.to_bytes()), &time(at)],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+use std::time::{Duration, Instant};
+
+use tokio_postgres::NoTls;
+
+use roster_domain::{User, UserId};
+use roster_store::{Store, StoreError};
+use roster_store_postgres::{PgOptions, PgStore};
+
+use crate::support::{Rng, with_database_url, with_store, with_store_options};
+
+async fn raw(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client
+}
+
+#[tokio::test]
+async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
+    with_database_url(|url| async move {
+        let opts = PgOptions::default();
+        let (a, b, c) = tokio::join!(
+            PgStore::connect(&url, &opts),
+            PgStore::connect(&url, &opts),
+            PgStore::connect(&url, &opts),
+        );
+        let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+        let secret = a.cursor_secret().await.unwrap();
+        assert_eq!(secret.len(), 32);
+        assert_eq!(b.cursor_secret().await.unwrap(), secret);
+        assert_eq!(c.cursor_secret().await.unwrap(), secret);
+        let client = raw(&url).await;
+        let rows = client
+            .query("SELECT version FROM schema_migrations", &[])
+            .await
+            .unwrap();
+        let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(versions, vec![1]);
+
+        // A later start applies nothing and keeps the secret.
+        drop((a, b, c));
+        let d = PgStore::connect(&url, &opts).await.unwrap();
+        assert_eq!(d.cursor_secret().await.unwrap(), secret);
+        d.ping().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_roster_is_refused() {
+    with_database_url(|url| async move {
+        PgStore::connect(&url, &PgOptions::default()).await.unwrap();
+        raw(&url)
+            .await
+            .batch_execute("INSERT INTO schema_migrations (version) VALUES (99)")
+            .await
+            .unwrap();
+        match PgStore::connect(&url, &PgOptions::default()).await {
+            Err(StoreError::Internal(msg)) => assert!(msg.contains("newer"), "{msg}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable_quickly() {
+    let opts = PgOptions {
+        connect_timeout: Duration::from_secs(2),
+        ..PgOptions::default()
+    };
+    let started = Instant::now();
+    // Port 1 on loopback: nothing listens there.
+    match PgStore::connect("postgres://postgres@127.0.0.1:1/none", &opts).await {
+        Err(StoreError::Unavailable(_)) => {}
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+    match PgStore::connect("not a url at all ://", &opts).await {
+        Err(StoreError::Internal(_)) => {}
+        other => panic!("expected a URL error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_statement_past_its_deadline_is_unavailable_and_changes_nothing() {
+    let opts = PgOptions {
+        statement_timeout: Duration::from_millis(300),
+        ..PgOptions::default()
+    };
+    with_store_options(opts, |ctx| async move {
+        let u = ctx.user("a@example.com");
+        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        // Another session holds the row lock longer than the deadline.
+        let mut other = raw(&ctx.url).await;
+        let tx = other.transaction().await.unwrap();
+        tx.execute("SELECT 1 FROM users WHERE id IS NOT NULL FOR UPDATE", &[])
+            .await
+            .unwrap();
+        let r = ctx
+            .store
+            .update_user(
+                &ctx.scope(),
+                &u.id,
+                Box::new(|u: &mut User| {
+                    u.name = "late".into();
+                    Ok(true)
+                }),
+            )
+            .await;
+        assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
+        tx.rollback().await.unwrap();
+        assert_eq!(ctx.store.get_user(&ctx.scope(), &u.id).await.unwrap(), u);
+        // The pool recovered: the connection that timed out is usable.
+        for _ in 0..20 {
+            ctx.store.ping().await.unwrap();
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_closed_pool_is_unavailable() {
+    with_store(|ctx| async move {
+        ctx.store.close();
+        assert!(matches!(
+            ctx.store.ping().await,
+            Err(StoreError::Unavailable(_))
+        ));
+        assert!(matches!(
+            ctx.store.get_user(&ctx.scope(), &ctx.user_id()).await,
+            Err(StoreError::Unavailable(_))
+        ));
+    })
+    .await;
+}
+
+/// The SQL that renders ids for search agrees with the domain's Display on
+/// every bit pattern we can think of.
+#[tokio::test]
+async fn the_search_id_column_is_the_lowercased_id_text() {
+    with_store(|ctx| async move {
+        let client = raw(&ctx.url).await;
+        let stmt = client
+            .prepare("SELECT roster_user_id_text($1::text::uuid)")
+            .await
+            .unwrap();
+        let mut rng = Rng::new(99);
+        let mut ids: Vec<[u8; 16]> = vec![[0; 16], [0xff; 16], [0x80; 16], [0x01; 16]];
+        for _ in 0..300 {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&rng.next().to_be_bytes());
+            b[8..].copy_from_slice(&rng.next().to_be_bytes());
+            ids.push(b);
+        }
+        for bytes in ids {
+            let id = UserId::from_bytes(bytes);
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let row = client.query_one(&stmt, &[&hex]).await.unwrap();
+            let got: String = row.get(0);
+            assert_eq!(got, id.to_string().to_ascii_lowercase(), "{hex}");
+        }
+        let u = ctx.user("a@example.com");
+        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        let row = client
+            .query_one("SELECT search_id FROM users", &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            row.get::<_, String>(0),
+            u.id.to_string().to_ascii_lowercase()
+        );
+    })
+    .await;
+}
