@@ -16,9 +16,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let too_large = ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        };
+        let too_large = ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -29,9 +27,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
         }
         let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
             .await
-            .map_err(|_| ApiError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            })?;
+            .map_err(|_| ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES })?;
         Ok(RawBody(bytes))
     }
 }
@@ -47,14 +43,7 @@ pub enum BodyKind {
 
 fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(
-        value
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase(),
-    )
+    Some(value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
 }
 
 /// Checks the media type and parses the body as JSON.
@@ -78,10 +67,7 @@ pub fn parse_json(headers: &HeaderMap, body: &[u8], kind: BodyKind) -> Result<Va
         });
     }
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid_body(
-            None,
-            "The body is empty; send a JSON object.",
-        ));
+        return Err(ApiError::invalid_body(None, "The body is empty; send a JSON object."));
     }
     serde_json::from_slice::<Value>(body).map_err(|e| {
         let why = if std::str::from_utf8(body).is_err() {

@@ -10,16 +10,18 @@ use serde_json::Value;
 use crate::ApiConfig;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Example values for path parameters, so curl lines run as shown.
 fn example_path(path: &str) -> String {
     path.replace("{zone}", "default")
         .replace("{id}", "$USER_ID")
+        .replace("{role}", "admin")
+        .replace("{idp}", "okta")
+        .replace("{ra}", "$ASSIGNMENT_ID")
+        .replace("{sess}", "$SESSION_ID")
+        .replace("{grant}", "$GRANT_ID")
 }
 
 fn curl_line(config: &ApiConfig, method: &str, path: &str, op: &Value) -> String {
@@ -29,13 +31,9 @@ fn curl_line(config: &ApiConfig, method: &str, path: &str, op: &Value) -> String
     if method != "get" {
         let _ = write!(line, " -X {}", method.to_uppercase());
     }
-    let needs_key = op
-        .get("security")
-        .and_then(Value::as_array)
-        .is_none_or(|s| {
-            !s.iter()
-                .any(|item| item.as_object().is_some_and(serde_json::Map::is_empty))
-        });
+    let needs_key = op.get("security").and_then(Value::as_array).is_none_or(|s| {
+        !s.iter().any(|item| item.as_object().is_some_and(serde_json::Map::is_empty))
+    });
     if needs_key {
         line.push_str(" -H \"Authorization: Bearer $ROSTER_API_KEY\"");
     }
@@ -45,10 +43,7 @@ fn curl_line(config: &ApiConfig, method: &str, path: &str, op: &Value) -> String
             .and_then(Value::as_object)
             .and_then(|c| c.keys().next().cloned())
             .unwrap_or_else(|| "application/json".into());
-        let _ = write!(
-            line,
-            " \\\n     -H \"Content-Type: {content_type}\" \\\n     -d '{body}'"
-        );
+        let _ = write!(line, " \\\n     -H \"Content-Type: {content_type}\" \\\n     -d '{body}'");
     }
     let _ = write!(line, " \\\n     \"{url}\"");
     line
@@ -66,6 +61,24 @@ fn example_body(op: &Value) -> Option<String> {
         "zones.create" => r#"{"identifier": "eu-west", "name": "EU West"}"#,
         "zones.update" => r#"{"name": "EU West (Dublin)"}"#,
         "api_keys.create" => r#"{"name": "ci", "scopes": ["users:read", "users:write"]}"#,
+        "roles.create" | "zones.roles.create" => r#"{"identifier": "admin", "name": "Administrator"}"#,
+        "roles.update" | "zones.roles.update" => r#"{"description": "Full access"}"#,
+        "users.role_assignments.create" | "zones.users.role_assignments.create" => {
+            r#"{"role_identifier": "admin", "scope": {"type": "zone", "id": "default"}}"#
+        }
+        "users.sessions.create" | "zones.users.sessions.create" => {
+            r#"{"expires_at": "2030-01-01T00:00:00Z"}"#
+        }
+        "users.grants.create" | "zones.users.grants.create" => {
+            r#"{"client_id": "my-app", "resource": "https://api.example.com", "scopes": ["read"]}"#
+        }
+        "providers.create" | "zones.providers.create" => {
+            r#"{"identifier": "okta", "issuer": "https://example.okta.com", "user_identifier_claim": "preferred_username"}"#
+        }
+        "providers.update" | "zones.providers.update" => r#"{"issuer": "https://example.okta.com"}"#,
+        "providers.sign_ins.create" | "zones.providers.sign_ins.create" => {
+            r#"{"subject": "00u1abcd", "claims": {"email": "jane@example.com", "preferred_username": "jane"}}"#
+        }
         _ => return None,
     };
     Some(body.to_owned())
@@ -103,10 +116,8 @@ pub fn render(spec: &utoipa::openapi::OpenApi, config: &ApiConfig) -> String {
         base = esc(base)
     );
     for (code, status, title) in crate::problem::CODES {
-        let _ = write!(
-            html,
-            "<tr><td><code>{code}</code></td><td>{status}</td><td>{title}</td></tr>"
-        );
+        let _ =
+            write!(html, "<tr><td><code>{code}</code></td><td>{status}</td><td>{title}</td></tr>");
     }
     html.push_str("</table><h3>Endpoints</h3><nav>");
 
@@ -158,11 +169,7 @@ pub fn render(spec: &utoipa::openapi::OpenApi, config: &ApiConfig) -> String {
             }
             html.push_str("</table>");
         }
-        let _ = write!(
-            html,
-            "<pre>{}</pre>",
-            esc(&curl_line(config, method, path, op))
-        );
+        let _ = write!(html, "<pre>{}</pre>", esc(&curl_line(config, method, path, op)));
         if let Some(responses) = op.get("responses").and_then(Value::as_object) {
             let codes: Vec<&str> = responses.keys().map(String::as_str).collect();
             let _ = write!(html, "<p>Responses: {}</p>", esc(&codes.join(", ")));

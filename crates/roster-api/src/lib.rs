@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 
 use roster_service::Service;
 
-use crate::handlers::{keys, ops, users, zones};
+use crate::handlers::{access, keys, ops, users, zones};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::ratelimit::RateLimiter;
@@ -103,6 +103,11 @@ impl Modify for BearerAuth {
         (name = "users", description = "Create, find, page through, update and delete users"),
         (name = "zones", description = "Zones (tenants) of the organization"),
         (name = "api-keys", description = "API keys and their scopes"),
+        (name = "roles", description = "Roles of a zone"),
+        (name = "role-assignments", description = "Roles held by users, optionally scoped"),
+        (name = "sessions", description = "Recorded authentications of users"),
+        (name = "grants", description = "Delegated grants users gave to clients"),
+        (name = "providers", description = "Identity providers and sign-ins through them"),
         (name = "operations", description = "Health, readiness, metrics and documentation"),
     )
 )]
@@ -111,25 +116,39 @@ struct ApiDoc;
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(users::list_users, users::create_user))
-        .routes(routes!(
-            users::get_user,
-            users::update_user,
-            users::delete_user
-        ))
+        .routes(routes!(users::get_user, users::update_user, users::delete_user))
         .routes(routes!(users::list_zone_users, users::create_zone_user))
-        .routes(routes!(
-            users::get_zone_user,
-            users::update_zone_user,
-            users::delete_zone_user
-        ))
+        .routes(routes!(users::get_zone_user, users::update_zone_user, users::delete_zone_user))
         .routes(routes!(zones::list_zones, zones::create_zone))
-        .routes(routes!(
-            zones::get_zone,
-            zones::update_zone,
-            zones::delete_zone
-        ))
+        .routes(routes!(zones::get_zone, zones::update_zone, zones::delete_zone))
         .routes(routes!(keys::list_api_keys, keys::create_api_key))
         .routes(routes!(keys::delete_api_key))
+        .routes(routes!(access::list_roles, access::create_role))
+        .routes(routes!(access::get_role, access::update_role, access::delete_role))
+        .routes(routes!(access::list_zone_roles, access::create_zone_role))
+        .routes(routes!(access::get_zone_role, access::update_zone_role, access::delete_zone_role))
+        .routes(routes!(access::list_role_assignments, access::create_role_assignment))
+        .routes(routes!(access::delete_role_assignment))
+        .routes(routes!(access::list_zone_role_assignments, access::create_zone_role_assignment))
+        .routes(routes!(access::delete_zone_role_assignment))
+        .routes(routes!(access::list_sessions, access::create_session))
+        .routes(routes!(access::delete_session))
+        .routes(routes!(access::list_zone_sessions, access::create_zone_session))
+        .routes(routes!(access::delete_zone_session))
+        .routes(routes!(access::list_grants, access::create_grant))
+        .routes(routes!(access::delete_grant))
+        .routes(routes!(access::list_zone_grants, access::create_zone_grant))
+        .routes(routes!(access::delete_zone_grant))
+        .routes(routes!(access::list_providers, access::create_provider))
+        .routes(routes!(access::get_provider, access::update_provider, access::delete_provider))
+        .routes(routes!(access::list_zone_providers, access::create_zone_provider))
+        .routes(routes!(
+            access::get_zone_provider,
+            access::update_zone_provider,
+            access::delete_zone_provider
+        ))
+        .routes(routes!(access::create_sign_in))
+        .routes(routes!(access::create_zone_sign_in))
 }
 
 fn ops_routes() -> OpenApiRouter<AppState> {
@@ -170,9 +189,7 @@ async fn method_not_allowed() -> impl IntoResponse {
 pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
     let spec = openapi();
     let mut served = spec.clone();
-    served.servers = Some(vec![utoipa::openapi::Server::new(
-        config.public_url.clone(),
-    )]);
+    served.servers = Some(vec![utoipa::openapi::Server::new(config.public_url.clone())]);
     let docs_html = docs::render(&served, &config);
     let state = AppState {
         inner: Arc::new(Inner {

@@ -13,9 +13,8 @@ use http::Method;
 use parking_lot::{Mutex, RwLock};
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
-];
+const BUCKETS: [f64; 12] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
 #[derive(Default)]
 struct RouteStats {
@@ -36,20 +35,12 @@ impl Metrics {
         if let Some(v) = self.routes.read().get(route) {
             return v.clone();
         }
-        self.routes
-            .write()
-            .entry(route.to_owned())
-            .or_default()
-            .clone()
+        self.routes.write().entry(route.to_owned()).or_default().clone()
     }
 
     pub fn record(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
         let stats = self.route(route);
-        *stats
-            .answered
-            .lock()
-            .entry((method.clone(), status))
-            .or_insert(0) += 1;
+        *stats.answered.lock().entry((method.clone(), status)).or_insert(0) += 1;
         let secs = elapsed.as_secs_f64();
         for (i, bound) in BUCKETS.iter().enumerate() {
             if secs <= *bound {
@@ -64,25 +55,14 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP roster_http_requests_total HTTP requests answered."
-        );
+        let _ = writeln!(out, "# HELP roster_http_requests_total HTTP requests answered.");
         let _ = writeln!(out, "# TYPE roster_http_requests_total counter");
-        let mut routes: Vec<(String, Arc<RouteStats>)> = self
-            .routes
-            .read()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut routes: Vec<(String, Arc<RouteStats>)> =
+            self.routes.read().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         routes.sort_by(|a, b| a.0.cmp(&b.0));
         for (route, stats) in &routes {
-            let mut rows: Vec<((Method, u16), u64)> = stats
-                .answered
-                .lock()
-                .iter()
-                .map(|(k, v)| (k.clone(), *v))
-                .collect();
+            let mut rows: Vec<((Method, u16), u64)> =
+                stats.answered.lock().iter().map(|(k, v)| (k.clone(), *v)).collect();
             rows.sort_by(|a, b| (a.0.0.as_str(), a.0.1).cmp(&(b.0.0.as_str(), b.0.1)));
             for ((method, status), n) in rows {
                 let _ = writeln!(
@@ -91,10 +71,7 @@ impl Metrics {
                 );
             }
         }
-        let _ = writeln!(
-            out,
-            "# HELP roster_http_request_duration_seconds Time to answer."
-        );
+        let _ = writeln!(out, "# HELP roster_http_request_duration_seconds Time to answer.");
         let _ = writeln!(out, "# TYPE roster_http_request_duration_seconds histogram");
         for (route, l) in &routes {
             let labels = format!("route=\"{route}\"");
@@ -111,14 +88,8 @@ impl Metrics {
                 "roster_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
             );
             let sum = l.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-            let _ = writeln!(
-                out,
-                "roster_http_request_duration_seconds_sum{{{labels}}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "roster_http_request_duration_seconds_count{{{labels}}} {count}"
-            );
+            let _ = writeln!(out, "roster_http_request_duration_seconds_sum{{{labels}}} {sum}");
+            let _ = writeln!(out, "roster_http_request_duration_seconds_count{{{labels}}} {count}");
         }
         out
     }

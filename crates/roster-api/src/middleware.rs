@@ -54,10 +54,7 @@ pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> 
     let id = request_id(req.headers().get(&X_REQUEST_ID));
     let method = req.method().clone();
     let route = req.extensions().get::<MatchedPath>().cloned();
-    let version = req
-        .headers()
-        .get(&X_API_VERSION)
-        .map(|v| v.to_str().unwrap_or("?").to_owned());
+    let version = req.headers().get(&X_API_VERSION).map(|v| v.to_str().unwrap_or("?").to_owned());
     let mut response = match version {
         Some(v) if v != "v1" => ApiError::UnsupportedApiVersion { given: v }.into_response(),
         // A bug that panics answers 500 instead of dropping the connection.
@@ -74,10 +71,7 @@ pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> 
     headers.insert(X_REQUEST_ID.clone(), id);
     let status = response.status().as_u16();
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    state
-        .inner
-        .metrics
-        .record(&method, route, status, start.elapsed());
+    state.inner.metrics.record(&method, route, status, start.elapsed());
     if status >= 500 {
         tracing::warn!(%method, %route, status, "request failed");
     } else {
@@ -95,24 +89,15 @@ fn put_rate_headers(response: &mut Response, d: &Decision) {
 
 /// Layer of the `/v1` routes: finds the caller and charges its bucket.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let principal = match state.inner.service.authenticate(authorization).await {
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let decision = state
-        .inner
-        .limiter
-        .as_ref()
-        .map(|l| l.check(&principal.key_id));
+    let decision = state.inner.limiter.as_ref().map(|l| l.check(&principal.key_id));
     if let Some(d) = decision.filter(|d| !d.allowed) {
-        let mut response = ApiError::RateLimited {
-            retry_after_secs: d.retry_after_secs,
-        }
-        .into_response();
+        let mut response =
+            ApiError::RateLimited { retry_after_secs: d.retry_after_secs }.into_response();
         put_rate_headers(&mut response, &d);
         return response;
     }

@@ -81,10 +81,7 @@ impl ApiError {
     }
 
     pub fn invalid_body(param: Option<String>, detail: impl Into<String>) -> Self {
-        ApiError::Service(ServiceError::InvalidBody {
-            param,
-            detail: detail.into(),
-        })
+        ApiError::Service(ServiceError::InvalidBody { param, detail: detail.into() })
     }
 
     pub fn not_found() -> Self {

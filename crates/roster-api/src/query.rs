@@ -106,10 +106,7 @@ impl Paging {
     fn take(&mut self, name: &str, value: &str) -> ApiResult<bool> {
         let once = |slot: bool| {
             if slot {
-                Err(ApiError::invalid_parameter(
-                    name,
-                    format!("{name} is given more than once"),
-                ))
+                Err(ApiError::invalid_parameter(name, format!("{name} is given more than once")))
             } else {
                 Ok(())
             }
@@ -121,21 +118,15 @@ impl Paging {
             }
             "page_size" => {
                 once(self.page_size.is_some())?;
-                self.page_size = Some((
-                    name.into(),
-                    parse_int(name, value, 1, MAX_PAGE_SIZE as u64)?,
-                ));
+                self.page_size =
+                    Some((name.into(), parse_int(name, value, 1, MAX_PAGE_SIZE as u64)?));
             }
             "page" => {
                 once(self.page.is_some())?;
                 self.page = Some((name.into(), parse_int(name, value, 1, u64::from(u32::MAX))?));
             }
             "after" | "before" => {
-                let slot = if name == "after" {
-                    &mut self.after
-                } else {
-                    &mut self.before
-                };
+                let slot = if name == "after" { &mut self.after } else { &mut self.before };
                 once(slot.is_some())?;
                 *slot = Some((name.into(), value.to_owned()));
             }
@@ -152,11 +143,7 @@ impl Paging {
                 "after and before cannot be combined",
             ));
         }
-        let page_param = self
-            .page
-            .as_ref()
-            .or(self.page_size.as_ref())
-            .map(|(n, _)| n.clone());
+        let page_param = self.page.as_ref().or(self.page_size.as_ref()).map(|(n, _)| n.clone());
         if let Some(name) = page_param
             && (self.after.is_some() || self.before.is_some())
         {
@@ -300,6 +287,10 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
                 once(param)?;
                 req.filter.provider_id = Some(value.clone());
             }
+            "role" => {
+                once(param)?;
+                req.role = Some((name.clone(), value.clone()));
+            }
             "search" | "q" | "query[]" | "query" if !is_filter_spelling || field == "search" => {
                 if value.chars().count() > MAX_SEARCH_TERM {
                     return Err(ApiError::invalid_parameter(
@@ -351,10 +342,7 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
                             format!("{fname} appears twice"),
                         ));
                     }
-                    keys.push(SortKey {
-                        field: f,
-                        direction,
-                    });
+                    keys.push(SortKey { field: f, direction });
                 }
                 multi_sort = Some((name.clone(), keys));
             }
@@ -413,11 +401,7 @@ pub fn parse_id_page(raw: Option<&str>) -> ApiResult<IdPageRequest> {
         }
     }
     let limit = paging.finish()?;
-    Ok(IdPageRequest {
-        after: paging.after,
-        before: paging.before,
-        limit,
-    })
+    Ok(IdPageRequest { after: paging.after, before: paging.before, limit })
 }
 
 fn parse_expand(param: &str, value: &str, expand: &mut Expand) -> ApiResult<()> {
@@ -462,30 +446,14 @@ mod tests {
 
     #[test]
     fn keycard_spellings_mean_the_same_filters() {
-        let a = parse_list_users(Some(
-            "filter[status]=active,risky&query[]=ja&sort=-created_at,email",
-        ))
-        .unwrap();
-        assert_eq!(
-            a.filter.statuses,
-            vec![UserStatus::Active, UserStatus::Risky]
-        );
+        let a =
+            parse_list_users(Some("filter[status]=active,risky&query[]=ja&sort=-created_at,email"))
+                .unwrap();
+        assert_eq!(a.filter.statuses, vec![UserStatus::Active, UserStatus::Risky]);
         assert_eq!(a.search, vec!["ja"]);
         let keys = a.sort.unwrap().keys;
-        assert_eq!(
-            keys[0],
-            SortKey {
-                field: SortField::CreatedAt,
-                direction: Direction::Desc
-            }
-        );
-        assert_eq!(
-            keys[1],
-            SortKey {
-                field: SortField::Email,
-                direction: Direction::Asc
-            }
-        );
+        assert_eq!(keys[0], SortKey { field: SortField::CreatedAt, direction: Direction::Desc });
+        assert_eq!(keys[1], SortKey { field: SortField::Email, direction: Direction::Asc });
     }
 
     #[test]
@@ -522,9 +490,6 @@ mod tests {
     #[test]
     fn invalid_utf8_in_a_query_is_refused() {
         assert!(decode_pairs(Some("search=%FF%FE")).is_err());
-        assert_eq!(
-            decode_pairs(Some("q=a+b%20c")).unwrap(),
-            vec![("q".into(), "a b c".into())]
-        );
+        assert_eq!(decode_pairs(Some("q=a+b%20c")).unwrap(), vec![("q".into(), "a b c".into())]);
     }
 }

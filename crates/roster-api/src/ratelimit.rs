@@ -52,10 +52,7 @@ impl RateLimiter {
             .write()
             .entry(*key)
             .or_insert_with(|| {
-                Arc::new(Mutex::new(Bucket {
-                    tokens: self.burst,
-                    last: Instant::now(),
-                }))
+                Arc::new(Mutex::new(Bucket { tokens: self.burst, last: Instant::now() }))
             })
             .clone()
     }
@@ -108,11 +105,7 @@ mod tests {
         assert!(!refused.allowed);
         assert_eq!(refused.remaining, 0);
         assert_eq!(refused.retry_after_secs, 1);
-        assert!(
-            limiter
-                .check_at(&key, t0 + Duration::from_millis(150))
-                .allowed
-        );
+        assert!(limiter.check_at(&key, t0 + Duration::from_millis(150)).allowed);
     }
 
     #[test]

@@ -7,9 +7,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use roster_domain::access::{Expansion, Grant, Liveness, Provider, Role, RoleAssignment, Session};
 use roster_domain::{ApiKey, Timestamp, User, Zone};
 use roster_service::tenancy::IdPage;
-use roster_service::users::UserListPage;
+use roster_service::users::{Expand, UserListPage};
 
 /// A user, as every endpoint returns it.
 #[derive(Serialize, ToSchema)]
@@ -64,6 +65,18 @@ pub struct UserView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub updated_by: Option<&'a str>,
+    /// Only with `expand[]=role_assignments`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<RoleAssignmentView>>)]
+    pub role_assignments: Option<Vec<RoleAssignmentView>>,
+    /// Only with `expand[]=grant_count`: live delegated grants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub grant_count: Option<u64>,
+    /// Only with `expand[]=session_count`: sessions neither revoked nor expired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub session_count: Option<u64>,
 }
 
 impl<'a> UserView<'a> {
@@ -90,7 +103,27 @@ impl<'a> UserView<'a> {
             updated_at: user.updated_at,
             created_by: metadata.then_some(user.created_by.as_str()),
             updated_by: metadata.then_some(user.updated_by.as_str()),
+            role_assignments: None,
+            grant_count: None,
+            session_count: None,
         }
+    }
+
+    /// Adds the extras `expand` asked for (zero when the user has none).
+    pub fn expanded(mut self, expand: Expand, extras: Option<&Expansion>) -> Self {
+        let empty = Expansion::default();
+        let extras = extras.unwrap_or(&empty);
+        if expand.role_assignments {
+            self.role_assignments =
+                Some(extras.role_assignments.iter().map(RoleAssignmentView::embedded).collect());
+        }
+        if expand.grant_count {
+            self.grant_count = Some(extras.grant_count);
+        }
+        if expand.session_count {
+            self.session_count = Some(extras.session_count);
+        }
+        self
     }
 }
 
@@ -124,13 +157,13 @@ pub struct UserListView<'a> {
 }
 
 impl<'a> UserListView<'a> {
-    pub fn new(page: &'a UserListPage, metadata: bool) -> Self {
+    pub fn new(page: &'a UserListPage, metadata: bool, expand: Expand) -> Self {
+        let view = |u: &'a User| {
+            let extras = page.expansions.as_ref().and_then(|e| e.get(&u.id));
+            UserView::new(u, metadata).expanded(expand, extras)
+        };
         Self {
-            data: page
-                .users
-                .iter()
-                .map(|u| UserView::new(u, metadata))
-                .collect(),
+            data: page.users.iter().map(view).collect(),
             page_info: PageInfo {
                 has_next_page: page.has_next_page,
                 has_previous_page: page.has_previous_page,
@@ -311,10 +344,7 @@ impl ApiKeyView {
             id: key.id.to_string(),
             name: key.name.clone(),
             scopes: key.scopes.granted_strings(),
-            zones: key
-                .zones
-                .as_ref()
-                .map(|z| z.iter().map(ToString::to_string).collect()),
+            zones: key.zones.as_ref().map(|z| z.iter().map(ToString::to_string).collect()),
             default_zone_id: key.default_zone_id.map(|z| z.to_string()),
             created_at: key.created_at,
             last_used_at: key.last_used_at,
@@ -336,3 +366,334 @@ pub struct CreateApiKey {
     /// Defaults to the first of `zones`, else `default`.
     default_zone: Option<String>,
 }
+
+/// The scope of a role assignment.
+#[derive(Serialize, ToSchema)]
+pub struct AssignmentScopeView {
+    /// The kind of resource the assignment is limited to (e.g. `zone`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+/// A role held by a user, optionally limited to a resource.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RoleAssignment)]
+pub struct RoleAssignmentView {
+    /// Absent inside an expanded user (`expand[]=role_assignments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ra_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[schema(example = "role_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+    pub role_id: String,
+    #[schema(example = "admin")]
+    pub role_identifier: String,
+    /// Null when the assignment applies to the zone itself.
+    pub scope: Option<AssignmentScopeView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub created_at: Option<Timestamp>,
+    /// Only with the `users:metadata` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+impl RoleAssignmentView {
+    pub fn new(a: &RoleAssignment, metadata: bool) -> Self {
+        Self {
+            id: Some(a.id.to_string()),
+            user_id: Some(a.user_id.to_string()),
+            created_at: Some(a.created_at),
+            created_by: metadata.then(|| a.created_by.clone()),
+            ..Self::embedded(a)
+        }
+    }
+
+    /// The seed's shape inside a user: role, identifier and scope.
+    pub fn embedded(a: &RoleAssignment) -> Self {
+        Self {
+            id: None,
+            user_id: None,
+            role_id: a.role_id.to_string(),
+            role_identifier: a.role_identifier.clone(),
+            scope: a
+                .scope
+                .as_ref()
+                .map(|s| AssignmentScopeView { kind: s.kind.clone(), id: s.id.clone() }),
+            created_at: None,
+            created_by: None,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = Role)]
+pub struct RoleView {
+    #[schema(example = "role_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+    pub id: String,
+    #[schema(example = "admin")]
+    pub identifier: String,
+    pub name: String,
+    pub description: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl RoleView {
+    pub fn new(r: &Role) -> Self {
+        Self {
+            id: r.id.to_string(),
+            identifier: r.identifier.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A recorded authentication.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Session)]
+pub struct SessionView {
+    #[schema(example = "sess_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+    pub id: String,
+    pub user_id: String,
+    pub provider_id: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    #[schema(example = "active")]
+    pub status: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+    /// Only with the `users:metadata` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+impl SessionView {
+    pub fn new(s: &Session, metadata: bool, now: Timestamp) -> Self {
+        Self {
+            id: s.id.to_string(),
+            user_id: s.user_id.to_string(),
+            provider_id: s.provider_id.map(|p| p.to_string()),
+            status: Liveness::of(s.revoked_at, s.expires_at, now).as_str(),
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+            revoked_at: s.revoked_at,
+            created_by: metadata.then(|| s.created_by.clone()),
+        }
+    }
+}
+
+/// A delegated grant: a client may act on a resource for the user.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Grant)]
+pub struct GrantView {
+    #[schema(example = "grant_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+    pub id: String,
+    pub user_id: String,
+    #[schema(example = "my-app")]
+    pub client_id: String,
+    #[schema(example = "https://api.example.com")]
+    pub resource: String,
+    #[schema(example = json!(["read"]))]
+    pub scopes: Vec<String>,
+    /// `active`, `expired` or `revoked`.
+    #[schema(example = "active")]
+    pub status: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+    /// Only with the `users:metadata` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+impl GrantView {
+    pub fn new(g: &Grant, metadata: bool, now: Timestamp) -> Self {
+        Self {
+            id: g.id.to_string(),
+            user_id: g.user_id.to_string(),
+            client_id: g.client_id.clone(),
+            resource: g.resource.clone(),
+            scopes: g.scopes.clone(),
+            status: Liveness::of(g.revoked_at, g.expires_at, now).as_str(),
+            created_at: g.created_at,
+            expires_at: g.expires_at,
+            revoked_at: g.revoked_at,
+            created_by: metadata.then(|| g.created_by.clone()),
+        }
+    }
+}
+
+/// An identity provider users sign in through.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Provider)]
+pub struct ProviderView {
+    #[schema(example = "idp_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+    pub id: String,
+    #[schema(example = "okta")]
+    pub identifier: String,
+    #[schema(example = "https://example.okta.com")]
+    pub issuer: String,
+    /// The claim that becomes a new user's `identifier`.
+    pub user_identifier_claim: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl ProviderView {
+    pub fn new(p: &Provider) -> Self {
+        Self {
+            id: p.id.to_string(),
+            identifier: p.identifier.clone(),
+            issuer: p.issuer.clone(),
+            user_identifier_claim: p.user_identifier_claim.clone(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// The outcome of a sign-in.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SignIn)]
+pub struct SignInView<'a> {
+    #[schema(value_type = UserView)]
+    pub user: UserView<'a>,
+    pub session: SessionView,
+    /// Whether this sign-in created the user.
+    pub created: bool,
+}
+
+/// Body of `POST …/roles`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateRole {
+    /// Opaque, unique in the zone.
+    #[schema(example = "admin")]
+    identifier: String,
+    /// Defaults to the identifier.
+    name: Option<String>,
+    description: Option<String>,
+}
+
+/// Body of `PATCH …/roles/{role}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UpdateRole {
+    identifier: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+}
+
+/// Body of `POST …/role-assignments`: `role_id` or `role_identifier`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateRoleAssignment {
+    role_id: Option<String>,
+    role_identifier: Option<String>,
+    scope: Option<AssignmentScopeDoc>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AssignmentScopeDoc {
+    #[schema(rename = "type", example = "zone")]
+    kind: String,
+    id: String,
+}
+
+/// Body of `POST …/sessions`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateSession {
+    provider_id: Option<String>,
+    /// Must be in the future.
+    #[schema(format = DateTime)]
+    expires_at: Option<String>,
+}
+
+/// Body of `POST …/grants`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateGrant {
+    client_id: String,
+    resource: String,
+    scopes: Option<Vec<String>>,
+    /// Must be in the future.
+    #[schema(format = DateTime)]
+    expires_at: Option<String>,
+}
+
+/// Body of `POST …/providers`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateProvider {
+    #[schema(example = "okta")]
+    identifier: String,
+    #[schema(example = "https://example.okta.com")]
+    issuer: String,
+    /// A claim whose value becomes a new user's `identifier`.
+    user_identifier_claim: Option<String>,
+}
+
+/// Body of `PATCH …/providers/{idp}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UpdateProvider {
+    identifier: Option<String>,
+    issuer: Option<String>,
+    user_identifier_claim: Option<String>,
+}
+
+/// Body of `POST …/providers/{idp}/sign-ins`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateSignIn {
+    /// The subject the provider vouches for.
+    subject: String,
+    /// Claims of the ID token: `email` (needed to create a user),
+    /// `email_verified`, `given_name`, `family_name`, `name`, and the
+    /// provider's `user_identifier_claim`.
+    #[schema(value_type = Object)]
+    claims: Option<Object>,
+    /// When the recorded session expires; must be in the future.
+    #[schema(format = DateTime)]
+    expires_at: Option<String>,
+}
+
+/// Any JSON object.
+pub type Object = Map<String, Value>;
+
+macro_rules! list_doc {
+    ($name:ident, $item:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(ToSchema)]
+        #[allow(dead_code)]
+        pub struct $name {
+            data: Vec<$item>,
+            page_info: PageInfo,
+            total_count: u64,
+        }
+    };
+}
+
+list_doc!(RoleList, RoleView, "A page of roles.");
+list_doc!(RoleAssignmentList, RoleAssignmentView, "A page of role assignments.");
+list_doc!(SessionList, SessionView, "A page of sessions.");
+list_doc!(GrantList, GrantView, "A page of grants.");
+list_doc!(ProviderList, ProviderView, "A page of identity providers.");

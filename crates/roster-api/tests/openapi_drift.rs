@@ -25,13 +25,8 @@ fn the_openapi_document_is_version_3_1_and_names_every_operation() {
     let mut ids = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            let id = op["operationId"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{method} {path}"));
-            assert!(
-                !ids.contains(&id.to_owned()),
-                "operationId {id} is used twice"
-            );
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path}"));
+            assert!(!ids.contains(&id.to_owned()), "operationId {id} is used twice");
             ids.push(id.to_owned());
         }
     }
@@ -42,16 +37,11 @@ fn the_openapi_document_is_version_3_1_and_names_every_operation() {
 fn every_documented_user_body_field_is_one_the_domain_accepts() {
     let doc: serde_json::Value = serde_json::from_str(&roster_api::openapi_json()).unwrap();
     for schema in ["CreateUser", "UpdateUser"] {
-        let props = doc["components"]["schemas"][schema]["properties"]
-            .as_object()
-            .unwrap();
+        let props = doc["components"]["schemas"][schema]["properties"].as_object().unwrap();
         let mut documented: Vec<&str> = props.keys().map(String::as_str).collect();
         documented.sort_unstable();
         let mut accepted = roster_domain::user::WRITABLE_FIELDS.to_vec();
         accepted.sort_unstable();
-        assert_eq!(
-            documented, accepted,
-            "{schema} drifted from the domain's writable fields"
-        );
+        assert_eq!(documented, accepted, "{schema} drifted from the domain's writable fields");
     }
 }

@@ -134,8 +134,7 @@ pub fn actor_of(key: &ApiKeyId) -> String {
 }
 
 fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError> {
-    body.as_object()
-        .ok_or_else(|| ValidationError::new("body", "must be a JSON object"))
+    body.as_object().ok_or_else(|| ValidationError::new("body", "must be a JSON object"))
 }
 
 fn known(body: &Map<String, Value>, fields: &[&str]) -> Result<(), ValidationError> {
@@ -229,11 +228,8 @@ impl Provider {
             match string(body, field)? {
                 Some(v) => {
                     text::check_identifier(field, v, if field == "issuer" { 1024 } else { 255 })?;
-                    let slot = if field == "issuer" {
-                        &mut self.issuer
-                    } else {
-                        &mut self.identifier
-                    };
+                    let slot =
+                        if field == "issuer" { &mut self.issuer } else { &mut self.identifier };
                     changed |= slot != v;
                     *slot = v.to_owned();
                 }
@@ -278,10 +274,7 @@ pub fn parse_assignment(body: &Value) -> Result<AssignmentRequest, ValidationErr
         }
         (None, Some(ident)) => (RoleRef::Identifier(ident.to_owned()), "role_identifier"),
         (None, None) => {
-            return Err(ValidationError::new(
-                "role_id",
-                "role_id or role_identifier is required",
-            ));
+            return Err(ValidationError::new("role_id", "role_id or role_identifier is required"));
         }
     };
     let scope = match body.get("scope") {
@@ -299,18 +292,11 @@ pub fn parse_assignment(body: &Value) -> Result<AssignmentRequest, ValidationErr
                     _ => Err(ValidationError::new(param, "must be a string")),
                 }
             };
-            Some(AssignmentScope {
-                kind: field("type")?,
-                id: field("id")?,
-            })
+            Some(AssignmentScope { kind: field("type")?, id: field("id")? })
         }
         Some(_) => return Err(ValidationError::new("scope", "must be an object or null")),
     };
-    Ok(AssignmentRequest {
-        role,
-        role_param,
-        scope,
-    })
+    Ok(AssignmentRequest { role, role_param, scope })
 }
 
 /// The body of `POST …/sessions`.
@@ -332,10 +318,7 @@ pub fn parse_session(body: &Value, now: Timestamp) -> Result<SessionRequest, Val
     };
     let expires_at = timestamp(body, "expires_at")?;
     future("expires_at", expires_at, now)?;
-    Ok(SessionRequest {
-        provider_id,
-        expires_at,
-    })
+    Ok(SessionRequest { provider_id, expires_at })
 }
 
 /// The body of `POST …/grants`.
@@ -363,19 +346,15 @@ pub fn parse_grant(body: &Value, now: Timestamp) -> Result<GrantRequest, Validat
             .enumerate()
             .map(|(i, v)| {
                 let param = format!("scopes[{i}]");
-                let s = v
-                    .as_str()
-                    .ok_or_else(|| ValidationError::new(&param, "must be a string"))?;
+                let s =
+                    v.as_str().ok_or_else(|| ValidationError::new(&param, "must be a string"))?;
                 text::check_identifier(&param, s, 255)?;
                 Ok(s.to_owned())
             })
             .collect::<Result<Vec<_>, ValidationError>>()?,
         None => Vec::new(),
         Some(_) => {
-            return Err(ValidationError::new(
-                "scopes",
-                "must be an array of strings",
-            ));
+            return Err(ValidationError::new("scopes", "must be an array of strings"));
         }
     };
     if scopes.len() > 100 {
@@ -383,12 +362,7 @@ pub fn parse_grant(body: &Value, now: Timestamp) -> Result<GrantRequest, Validat
     }
     let expires_at = timestamp(body, "expires_at")?;
     future("expires_at", expires_at, now)?;
-    Ok(GrantRequest {
-        client_id,
-        resource,
-        scopes,
-        expires_at,
-    })
+    Ok(GrantRequest { client_id, resource, scopes, expires_at })
 }
 
 /// The body of a sign-in: the subject the provider vouches for, and its
@@ -413,9 +387,5 @@ pub fn parse_sign_in(body: &Value, now: Timestamp) -> Result<SignInRequest, Vali
     };
     let expires_at = timestamp(body, "expires_at")?;
     future("expires_at", expires_at, now)?;
-    Ok(SignInRequest {
-        subject: subject.to_owned(),
-        claims,
-        expires_at,
-    })
+    Ok(SignInRequest { subject: subject.to_owned(), claims, expires_at })
 }

@@ -38,9 +38,7 @@ impl std::fmt::Debug for CursorCodec {
 
 impl CursorCodec {
     pub fn new(secret: &[u8]) -> Self {
-        Self {
-            key: secret.to_vec(),
-        }
+        Self { key: secret.to_vec() }
     }
 
     fn tag(&self, payload: &[u8]) -> Result<[u8; TAG_LEN], InvalidCursor> {
@@ -92,9 +90,8 @@ impl CursorCodec {
         if cursor.is_empty() || cursor.len() > MAX_CURSOR_LEN {
             return Err(InvalidCursor);
         }
-        let raw = URL_SAFE_NO_PAD
-            .decode(cursor.trim_end_matches('='))
-            .map_err(|_| InvalidCursor)?;
+        let raw =
+            URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).map_err(|_| InvalidCursor)?;
         if raw.len() != list.len() + 17 + TAG_LEN {
             return Err(InvalidCursor);
         }
@@ -105,9 +102,7 @@ impl CursorCodec {
         if &payload[..list.len()] != list.as_bytes() || payload[list.len()] != 0 {
             return Err(InvalidCursor);
         }
-        payload[list.len() + 1..]
-            .try_into()
-            .map_err(|_| InvalidCursor)
+        payload[list.len() + 1..].try_into().map_err(|_| InvalidCursor)
     }
 
     pub fn decode(
@@ -119,9 +114,8 @@ impl CursorCodec {
         if cursor.is_empty() || cursor.len() > MAX_CURSOR_LEN {
             return Err(InvalidCursor);
         }
-        let raw = URL_SAFE_NO_PAD
-            .decode(cursor.trim_end_matches('='))
-            .map_err(|_| InvalidCursor)?;
+        let raw =
+            URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).map_err(|_| InvalidCursor)?;
         if raw.len() <= TAG_LEN {
             return Err(InvalidCursor);
         }
@@ -170,17 +164,11 @@ impl CursorCodec {
                         .map(SortValue::Time)
                         .ok_or(InvalidCursor)
                 } else {
-                    raw.as_str()
-                        .map(|s| SortValue::Text(s.to_owned()))
-                        .ok_or(InvalidCursor)
+                    raw.as_str().map(|s| SortValue::Text(s.to_owned())).ok_or(InvalidCursor)
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let id = v
-            .get("i")
-            .and_then(Value::as_str)
-            .and_then(UserId::parse)
-            .ok_or(InvalidCursor)?;
+        let id = v.get("i").and_then(Value::as_str).and_then(UserId::parse).ok_or(InvalidCursor)?;
         Ok(Position { rank, values, id })
     }
 }
@@ -197,10 +185,7 @@ mod tests {
             search: vec![],
             sort: Sort::default(),
             ranked: false,
-            window: Window::After {
-                position: None,
-                limit: 10,
-            },
+            window: Window::After { position: None, limit: 10 },
         }
     }
 
@@ -242,24 +227,13 @@ mod tests {
         let mut q2 = query();
         q2.filter.email = Some("x@y.z".into());
         assert!(codec.decode(&c, &zone, &q2).is_err());
-        assert!(
-            CursorCodec::new(b"other")
-                .decode(&c, &zone, &query())
-                .is_err()
-        );
+        assert!(CursorCodec::new(b"other").decode(&c, &zone, &query()).is_err());
         let mut bytes = URL_SAFE_NO_PAD.decode(&c).unwrap();
         bytes[3] ^= 1;
-        assert!(
-            codec
-                .decode(&URL_SAFE_NO_PAD.encode(bytes), &zone, &query())
-                .is_err()
-        );
-        for junk in [
-            "",
-            "abc",
-            "!!!!",
-            "eyJpZCI6ImhvdXNlaG9sZF8wMUFSWjNOREVLVFNWNFJSRkZRNjlHNUZBViJ9",
-        ] {
+        assert!(codec.decode(&URL_SAFE_NO_PAD.encode(bytes), &zone, &query()).is_err());
+        for junk in
+            ["", "abc", "!!!!", "eyJpZCI6ImhvdXNlaG9sZF8wMUFSWjNOREVLVFNWNFJSRkZRNjlHNUZBViJ9"]
+        {
             assert!(codec.decode(junk, &zone, &query()).is_err());
         }
     }

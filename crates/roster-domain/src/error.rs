@@ -11,10 +11,7 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(param: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            param: param.into(),
-            detail: detail.into(),
-        }
+        Self { param: param.into(), detail: detail.into() }
     }
 }
 

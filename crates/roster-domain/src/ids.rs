@@ -184,10 +184,7 @@ mod tests {
         assert_eq!(text.len(), 31);
         assert_eq!(UserId::parse(&text), Some(id));
         assert_eq!(UserId::from_bytes(id.to_bytes()), id);
-        assert_eq!(
-            UserId::parse(&text.to_lowercase().replace("USER_", "user_")),
-            Some(id)
-        );
+        assert_eq!(UserId::parse(&text.to_lowercase().replace("USER_", "user_")), Some(id));
     }
 
     #[test]

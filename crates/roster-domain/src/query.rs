@@ -59,11 +59,7 @@ impl SortField {
     }
 
     pub fn allowed() -> String {
-        Self::ALL
-            .iter()
-            .map(|f| f.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        Self::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
     }
 
     /// Strings that sort by their folded value first (the rest sort by raw
@@ -135,21 +131,13 @@ pub struct Sort {
 
 impl Default for Sort {
     fn default() -> Self {
-        Sort {
-            keys: vec![SortKey {
-                field: SortField::CreatedAt,
-                direction: Direction::Asc,
-            }],
-        }
+        Sort { keys: vec![SortKey { field: SortField::CreatedAt, direction: Direction::Asc }] }
     }
 }
 
 impl Sort {
     pub fn id_direction(&self) -> Direction {
-        self.keys
-            .last()
-            .map(|k| k.direction)
-            .unwrap_or(Direction::Asc)
+        self.keys.last().map(|k| k.direction).unwrap_or(Direction::Asc)
     }
 }
 
@@ -271,6 +259,9 @@ pub struct UserFilter {
     pub updated_to: Option<Timestamp>,
     pub attributes: Vec<AttributeFilter>,
     pub provider_id: Option<String>,
+    /// Users holding this role (in any scope). Membership is not visible
+    /// on a `User`, so `matches` leaves this filter to the backends.
+    pub role: Option<crate::ids::RoleId>,
 }
 
 impl UserFilter {
@@ -280,20 +271,13 @@ impl UserFilter {
 
     /// Only a status filter (or none): the case totals are kept for.
     pub fn only_statuses(&self) -> bool {
-        UserFilter {
-            statuses: Vec::new(),
-            ..self.clone()
-        }
-        .is_empty()
+        UserFilter { statuses: Vec::new(), ..self.clone() }.is_empty()
     }
 
     pub fn matches(&self, u: &User) -> bool {
         (self.ids.is_empty() || self.ids.contains(&u.id))
             && self.email.as_ref().is_none_or(|e| fold(&u.email) == *e)
-            && self
-                .identifier
-                .as_ref()
-                .is_none_or(|i| fold(&u.identifier) == *i)
+            && self.identifier.as_ref().is_none_or(|i| fold(&u.identifier) == *i)
             && (self.user_types.is_empty() || self.user_types.contains(&u.user_type))
             && (self.statuses.is_empty() || self.statuses.contains(&u.status))
             && self.created_by.as_ref().is_none_or(|c| *c == u.created_by)
@@ -303,10 +287,7 @@ impl UserFilter {
             && self.updated_from.is_none_or(|t| u.updated_at >= t)
             && self.updated_to.is_none_or(|t| u.updated_at < t)
             && self.attributes.iter().all(|a| a.matches(u))
-            && self
-                .provider_id
-                .as_ref()
-                .is_none_or(|p| u.provider_id.as_ref() == Some(p))
+            && self.provider_id.as_ref().is_none_or(|p| u.provider_id.as_ref() == Some(p))
     }
 }
 
@@ -321,10 +302,7 @@ pub struct Position {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Window {
     /// The first page, or the page after a position.
-    After {
-        position: Option<Position>,
-        limit: usize,
-    },
+    After { position: Option<Position>, limit: usize },
     /// The page that ends just before a position.
     Before { position: Position, limit: usize },
     /// Page mode: skip `offset` users.
@@ -359,11 +337,7 @@ impl UserQuery {
     }
 
     pub fn rank_of(&self, u: &User) -> Option<Rank> {
-        if self.ranked {
-            self.search.first().and_then(|t| search_rank(u, t))
-        } else {
-            None
-        }
+        if self.ranked { self.search.first().and_then(|t| search_rank(u, t)) } else { None }
     }
 
     pub fn position_of(&self, u: &User) -> Position {
@@ -415,7 +389,7 @@ impl UserQuery {
             f.created_to,
             f.updated_from,
             f.updated_to,
-            f.provider_id,
+            (&f.provider_id, &f.role),
             f.attributes
                 .iter()
                 .map(|a| format!("{}={}", a.key, a.value))

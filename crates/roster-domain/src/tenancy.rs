@@ -155,18 +155,11 @@ impl ScopeSet {
 
     /// The scopes as they were granted, in canonical order.
     pub fn granted(&self) -> Vec<Scope> {
-        Scope::ALL
-            .iter()
-            .copied()
-            .filter(|s| self.granted & s.bit() != 0)
-            .collect()
+        Scope::ALL.iter().copied().filter(|s| self.granted & s.bit() != 0).collect()
     }
 
     pub fn granted_strings(&self) -> Vec<String> {
-        self.granted()
-            .into_iter()
-            .map(|s| s.as_str().to_owned())
-            .collect()
+        self.granted().into_iter().map(|s| s.as_str().to_owned()).collect()
     }
 }
 
@@ -266,13 +259,7 @@ mod tests {
     fn zone_identifiers_are_slugs_that_never_look_like_ids() {
         assert!(check_zone_identifier("identifier", "default").is_ok());
         assert!(check_zone_identifier("identifier", "eu-west_1").is_ok());
-        for bad in [
-            "",
-            "Default",
-            "-x",
-            "a b",
-            "zone_01ARZ3NDEKTSV4RRFFQ69G5FAV",
-        ] {
+        for bad in ["", "Default", "-x", "a b", "zone_01ARZ3NDEKTSV4RRFFQ69G5FAV"] {
             assert!(check_zone_identifier("identifier", bad).is_err(), "{bad}");
         }
     }

@@ -19,9 +19,7 @@ const MAX_MICROS: i64 = 253_402_300_799_999_999;
 
 impl Timestamp {
     pub fn from_micros(micros: i64) -> Option<Self> {
-        (MIN_MICROS..=MAX_MICROS)
-            .contains(&micros)
-            .then_some(Self(micros))
+        (MIN_MICROS..=MAX_MICROS).contains(&micros).then_some(Self(micros))
     }
 
     pub fn as_micros(self) -> i64 {
@@ -33,11 +31,7 @@ impl Timestamp {
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Self(
-            self.0
-                .saturating_add(seconds.saturating_mul(1_000_000))
-                .clamp(MIN_MICROS, MAX_MICROS),
-        )
+        Self(self.0.saturating_add(seconds.saturating_mul(1_000_000)).clamp(MIN_MICROS, MAX_MICROS))
     }
 
     /// Parses any RFC 3339 date-time (any offset); sub-microsecond digits are
@@ -122,13 +116,7 @@ mod tests {
 
     #[test]
     fn malformed_dates_are_rejected() {
-        for bad in [
-            "",
-            "2024-01-15",
-            "2024-13-01T00:00:00Z",
-            "yesterday",
-            "2024-01-15T09:30:00",
-        ] {
+        for bad in ["", "2024-01-15", "2024-13-01T00:00:00Z", "yesterday", "2024-01-15T09:30:00"] {
             assert!(Timestamp::parse_rfc3339(bad).is_none(), "{bad}");
         }
     }

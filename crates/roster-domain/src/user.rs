@@ -277,9 +277,8 @@ fn apply_field(
             set(&mut user.email, v.to_owned())
         }
         "email_verified" => {
-            let v = value
-                .as_bool()
-                .ok_or_else(|| ValidationError::new(field, "must be a boolean"))?;
+            let v =
+                value.as_bool().ok_or_else(|| ValidationError::new(field, "must be a boolean"))?;
             set(&mut user.email_verified, v)
         }
         "first_name" | "last_name" | "name" => {
@@ -344,11 +343,7 @@ fn apply_field(
             if let Some(v) = v {
                 text::check_identifier(field, v, LINK_MAX)?;
             }
-            let slot = if field == "issuer" {
-                &mut user.issuer
-            } else {
-                &mut user.subject
-            };
+            let slot = if field == "issuer" { &mut user.issuer } else { &mut user.subject };
             set(slot, v.map(str::to_owned))
         }
         "provider_id" => {
@@ -460,10 +455,7 @@ mod tests {
 
     #[test]
     fn create_requires_email_and_rejects_unknown_and_read_only_fields() {
-        assert_eq!(
-            User::create(base(), &obj(json!({}))).unwrap_err().param,
-            "email"
-        );
+        assert_eq!(User::create(base(), &obj(json!({}))).unwrap_err().param, "email");
         let e = User::create(base(), &obj(json!({"email": "a@b.co", "admin": true}))).unwrap_err();
         assert_eq!(e.param, "admin");
         let e = User::create(base(), &obj(json!({"email": "a@b.co", "id": "x"}))).unwrap_err();
@@ -478,35 +470,23 @@ mod tests {
         )
         .unwrap();
         let ch = u
-            .patch(&obj(
-                json!({"first_name": "B", "attributes": {"a": null, "b": {"d": 3}}}),
-            ))
+            .patch(&obj(json!({"first_name": "B", "attributes": {"a": null, "b": {"d": 3}}})))
             .unwrap();
         assert_eq!(ch.fields, vec!["first_name", "attributes"]);
         assert_eq!(u.name, "A");
-        assert_eq!(
-            Value::Object(u.attributes.clone()),
-            json!({"b": {"c": 2, "d": 3}})
-        );
+        assert_eq!(Value::Object(u.attributes.clone()), json!({"b": {"c": 2, "d": 3}}));
     }
 
     #[test]
     fn patch_that_changes_nothing_reports_no_changes() {
         let (mut u, _) = User::create(base(), &obj(json!({"email": "a@b.co"}))).unwrap();
-        assert!(
-            u.patch(&obj(json!({"email": "a@b.co"})))
-                .unwrap()
-                .is_empty()
-        );
+        assert!(u.patch(&obj(json!({"email": "a@b.co"}))).unwrap().is_empty());
     }
 
     #[test]
     fn null_is_refused_for_fields_that_are_not_nullable() {
         let (mut u, _) = User::create(base(), &obj(json!({"email": "a@b.co"}))).unwrap();
-        assert_eq!(
-            u.patch(&obj(json!({"email": null}))).unwrap_err().param,
-            "email"
-        );
+        assert_eq!(u.patch(&obj(json!({"email": null}))).unwrap_err().param, "email");
         assert!(u.patch(&obj(json!({"description": null}))).is_ok());
     }
 }

@@ -43,11 +43,7 @@ impl Principal {
     }
 
     pub fn require(&self, scope: Scope) -> ServiceResult<()> {
-        if self.scopes.allows(scope) {
-            Ok(())
-        } else {
-            Err(ServiceError::scope(scope))
-        }
+        if self.scopes.allows(scope) { Ok(()) } else { Err(ServiceError::scope(scope)) }
     }
 
     pub fn may_see_zone(&self, zone: &ZoneId) -> bool {
@@ -87,10 +83,7 @@ pub struct KeyCache {
 
 impl KeyCache {
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            entries: RwLock::new(HashMap::new()),
-            ttl,
-        }
+        Self { entries: RwLock::new(HashMap::new()), ttl }
     }
 
     pub fn hash(secret: &str) -> [u8; 32] {
@@ -113,19 +106,11 @@ impl KeyCache {
                 entries.clear();
             }
         }
-        entries.insert(
-            hash,
-            Entry {
-                principal,
-                fetched: Instant::now(),
-            },
-        );
+        entries.insert(hash, Entry { principal, fetched: Instant::now() });
     }
 
     pub fn evict_key(&self, id: &ApiKeyId) {
-        self.entries
-            .write()
-            .retain(|_, e| e.principal.key_id != *id);
+        self.entries.write().retain(|_, e| e.principal.key_id != *id);
     }
 
     pub fn clear(&self) {

@@ -9,20 +9,13 @@ pub enum ServiceError {
     #[error("missing, unknown or revoked API key")]
     Unauthorized,
     #[error("this API key lacks the {} scope", scope.as_str())]
-    InsufficientScope {
-        scope: Scope,
-        param: Option<String>,
-        detail: Option<String>,
-    },
+    InsufficientScope { scope: Scope, param: Option<String>, detail: Option<String> },
     #[error("not found")]
     NotFound,
     #[error("{param}: {detail}")]
     InvalidParameter { param: String, detail: String },
     #[error("{detail}")]
-    InvalidBody {
-        param: Option<String>,
-        detail: String,
-    },
+    InvalidBody { param: Option<String>, detail: String },
     #[error("the cursor is malformed, forged, or from another query")]
     InvalidCursor { param: String },
     #[error("{field} is already taken")]
@@ -45,25 +38,15 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn invalid_parameter(param: impl Into<String>, detail: impl Into<String>) -> Self {
-        ServiceError::InvalidParameter {
-            param: param.into(),
-            detail: detail.into(),
-        }
+        ServiceError::InvalidParameter { param: param.into(), detail: detail.into() }
     }
 
     pub fn invalid_body(param: impl Into<String>, detail: impl Into<String>) -> Self {
-        ServiceError::InvalidBody {
-            param: Some(param.into()),
-            detail: detail.into(),
-        }
+        ServiceError::InvalidBody { param: Some(param.into()), detail: detail.into() }
     }
 
     pub fn scope(scope: Scope) -> Self {
-        ServiceError::InsufficientScope {
-            scope,
-            param: None,
-            detail: None,
-        }
+        ServiceError::InsufficientScope { scope, param: None, detail: None }
     }
 }
 
@@ -89,14 +72,13 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::NotFound,
-            StoreError::Conflict { field } => ServiceError::Conflict {
-                field: field.to_owned(),
-            },
+            StoreError::Conflict { field } => ServiceError::Conflict { field: field.to_owned() },
             StoreError::MissingReference { field } => ServiceError::InvalidBody {
                 param: Some(field.to_owned()),
                 detail: format!("{field} does not name an existing object in this zone"),
             },
             StoreError::ZoneNotEmpty => ServiceError::ZoneNotEmpty,
+            StoreError::UserDisabled => ServiceError::UserDisabled,
             StoreError::Rejected(d) => d.into(),
             StoreError::Unavailable(why) => ServiceError::Unavailable(why),
             StoreError::Internal(why) => ServiceError::Internal(why),

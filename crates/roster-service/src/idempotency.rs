@@ -43,10 +43,7 @@ impl IdempotencyRequest {
         for part in [method.as_bytes(), b"\0", path.as_bytes(), b"\0", body] {
             h.update(part);
         }
-        Ok(Self {
-            key: key.to_owned(),
-            request_hash: h.finalize().into(),
-        })
+        Ok(Self { key: key.to_owned(), request_hash: h.finalize().into() })
     }
 }
 
@@ -79,10 +76,7 @@ impl Service {
         if !self.inflight.keys.lock().insert(claim.clone()) {
             return Err(ServiceError::IdempotencyKeyInUse);
         }
-        let guard = InflightGuard {
-            inflight: &self.inflight,
-            claim,
-        };
+        let guard = InflightGuard { inflight: &self.inflight, claim };
         match self.stored_response(principal, request).await? {
             Some(record) => Ok(Begin::Replay(record)),
             None => Ok(Begin::Proceed(guard)),
@@ -98,10 +92,8 @@ impl Service {
     ) -> ServiceResult<Option<IdempotencyRecord>> {
         let ttl = i64::try_from(self.config.idempotency_ttl.as_secs()).unwrap_or(i64::MAX);
         let not_before = self.now().plus_seconds(-ttl);
-        let record = self
-            .store
-            .get_idempotency(&principal.key_id, &request.key, not_before)
-            .await?;
+        let record =
+            self.store.get_idempotency(&principal.key_id, &request.key, not_before).await?;
         match record {
             Some(r) if r.request_hash != request.request_hash => {
                 Err(ServiceError::IdempotencyKeyReused)

@@ -2,6 +2,7 @@
 //! zones), applies the domain rules and calls the store; none knows HTTP or
 //! SQL.
 
+pub mod access;
 pub mod auth;
 pub mod error;
 pub mod idempotency;
@@ -33,10 +34,7 @@ pub struct ServiceConfig {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self {
-            key_cache_ttl: Duration::from_secs(5),
-            idempotency_ttl: Duration::from_secs(86_400),
-        }
+        Self { key_cache_ttl: Duration::from_secs(5), idempotency_ttl: Duration::from_secs(86_400) }
     }
 }
 
@@ -122,18 +120,10 @@ impl Service {
             last_used_at: None,
             revoked_at: None,
         };
-        let secret = env_secret
-            .map(str::to_owned)
-            .unwrap_or_else(generate_api_key_secret);
-        let created = self
-            .store
-            .bootstrap(&org, &zone, &key, &KeyCache::hash(&secret))
-            .await?;
+        let secret = env_secret.map(str::to_owned).unwrap_or_else(generate_api_key_secret);
+        let created = self.store.bootstrap(&org, &zone, &key, &KeyCache::hash(&secret)).await?;
         Ok(if created {
-            Bootstrap::Created {
-                secret,
-                from_env: env_secret.is_some(),
-            }
+            Bootstrap::Created { secret, from_env: env_secret.is_some() }
         } else {
             Bootstrap::Existing
         })

@@ -48,10 +48,7 @@ fn take_object(body: &Value) -> ServiceResult<&Map<String, Value>> {
 
 fn reject_unknown(body: &Map<String, Value>, known: &[&str]) -> ServiceResult<()> {
     match body.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(ServiceError::invalid_body(
-            k.clone(),
-            format!("{k} is not a known field"),
-        )),
+        Some(k) => Err(ServiceError::invalid_body(k.clone(), format!("{k} is not a known field"))),
         None => Ok(()),
     }
 }
@@ -60,10 +57,7 @@ fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> ServiceResult<
     match body.get(field) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ServiceError::invalid_body(
-            field,
-            format!("{field} must be a string"),
-        )),
+        Some(_) => Err(ServiceError::invalid_body(field, format!("{field} must be a string"))),
     }
 }
 
@@ -75,11 +69,8 @@ impl Service {
         let principal = match self.keys.get(&hash) {
             Some(p) => p,
             None => {
-                let key = self
-                    .store
-                    .find_api_key(&hash)
-                    .await?
-                    .ok_or(ServiceError::Unauthorized)?;
+                let key =
+                    self.store.find_api_key(&hash).await?.ok_or(ServiceError::Unauthorized)?;
                 if key.revoked_at.is_some() {
                     return Err(ServiceError::Unauthorized);
                 }
@@ -120,40 +111,27 @@ impl Service {
         if !principal.may_see_zone(&zone_id) {
             return Err(ServiceError::NotFound);
         }
-        Ok(ZoneScope {
-            org: principal.org,
-            zone: zone_id,
-        })
+        Ok(ZoneScope { org: principal.org, zone: zone_id })
     }
 
-    fn id_window(&self, list: &str, request: &IdPageRequest) -> ServiceResult<IdWindow> {
+    pub(crate) fn id_window(&self, list: &str, request: &IdPageRequest) -> ServiceResult<IdWindow> {
         let decode = |(param, cursor): &(String, String)| {
             self.cursors
                 .decode_id(list, cursor)
-                .map_err(|_| ServiceError::InvalidCursor {
-                    param: param.clone(),
-                })
+                .map_err(|_| ServiceError::InvalidCursor { param: param.clone() })
         };
         Ok(match (&request.after, &request.before) {
-            (Some(a), None) => IdWindow {
-                after: Some(decode(a)?),
-                backwards: false,
-                limit: request.limit,
-            },
-            (None, Some(b)) => IdWindow {
-                after: Some(decode(b)?),
-                backwards: true,
-                limit: request.limit,
-            },
-            _ => IdWindow {
-                after: None,
-                backwards: false,
-                limit: request.limit,
-            },
+            (Some(a), None) => {
+                IdWindow { after: Some(decode(a)?), backwards: false, limit: request.limit }
+            }
+            (None, Some(b)) => {
+                IdWindow { after: Some(decode(b)?), backwards: true, limit: request.limit }
+            }
+            _ => IdWindow { after: None, backwards: false, limit: request.limit },
         })
     }
 
-    fn id_page<T>(
+    pub(crate) fn id_page<T>(
         &self,
         list: &str,
         request: &IdPageRequest,
@@ -166,11 +144,7 @@ impl Service {
             start_cursor: cursor_at(page.items.first()),
             end_cursor: cursor_at(page.items.last()),
             has_next_page: if backwards { true } else { page.has_more },
-            has_previous_page: if backwards {
-                page.has_more
-            } else {
-                request.after.is_some()
-            },
+            has_previous_page: if backwards { page.has_more } else { request.after.is_some() },
             total_count: page.total,
             items: page.items,
         }
@@ -183,19 +157,14 @@ impl Service {
     ) -> ServiceResult<IdPage<Zone>> {
         principal.require(Scope::ZonesRead)?;
         let window = self.id_window("zones", request)?;
-        let page = self
-            .store
-            .list_zones(&principal.org, principal.zones.as_deref(), &window)
-            .await?;
+        let page =
+            self.store.list_zones(&principal.org, principal.zones.as_deref(), &window).await?;
         Ok(self.id_page("zones", request, page, |z| z.id.to_bytes()))
     }
 
     pub async fn get_zone(&self, principal: &Principal, zone: &str) -> ServiceResult<Zone> {
         principal.require(Scope::ZonesRead)?;
-        let found = self
-            .store
-            .get_zone(&principal.org, &ZoneRef::parse(zone))
-            .await?;
+        let found = self.store.get_zone(&principal.org, &ZoneRef::parse(zone)).await?;
         if !principal.may_see_zone(&found.id) {
             return Err(ServiceError::NotFound);
         }
@@ -288,10 +257,7 @@ impl Service {
             }
             Some(Value::Array(items)) => items,
             Some(_) => {
-                return Err(ServiceError::invalid_body(
-                    "zones",
-                    "zones must be an array or null",
-                ));
+                return Err(ServiceError::invalid_body("zones", "zones must be an array or null"));
             }
         };
         let mut zones = Vec::with_capacity(list.len());
@@ -300,11 +266,7 @@ impl Service {
             let text = item.as_str().ok_or_else(|| {
                 ServiceError::invalid_body(&param, "must be a zone id or identifier")
             })?;
-            let zone = match self
-                .store
-                .get_zone(&principal.org, &ZoneRef::parse(text))
-                .await
-            {
+            let zone = match self.store.get_zone(&principal.org, &ZoneRef::parse(text)).await {
                 Ok(z) if principal.may_see_zone(&z.id) => z,
                 Ok(_) | Err(roster_store::StoreError::NotFound) => {
                     return Err(ServiceError::invalid_body(
@@ -370,11 +332,7 @@ impl Service {
         let zones = self.resolve_key_zones(principal, body.get("zones")).await?;
         let default_zone = match string_field(body, "default_zone")? {
             Some(text) => {
-                let zone = match self
-                    .store
-                    .get_zone(&principal.org, &ZoneRef::parse(text))
-                    .await
-                {
+                let zone = match self.store.get_zone(&principal.org, &ZoneRef::parse(text)).await {
                     Ok(z) if principal.may_see_zone(&z.id) => z,
                     Ok(_) | Err(roster_store::StoreError::NotFound) => {
                         return Err(ServiceError::invalid_body(
@@ -417,9 +375,7 @@ impl Service {
             revoked_at: None,
         };
         let secret = generate_api_key_secret();
-        self.store
-            .create_api_key(&key, &KeyCache::hash(&secret))
-            .await?;
+        self.store.create_api_key(&key, &KeyCache::hash(&secret)).await?;
         Ok(CreatedKey { key, secret })
     }
 
@@ -443,9 +399,7 @@ impl Service {
     pub async fn revoke_api_key(&self, principal: &Principal, id: &str) -> ServiceResult<()> {
         principal.require(Scope::KeysWrite)?;
         let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
-        self.store
-            .revoke_api_key(&principal.org, &id, self.now())
-            .await?;
+        self.store.revoke_api_key(&principal.org, &id, self.now()).await?;
         self.keys.evict_key(&id);
         Ok(())
     }
@@ -454,10 +408,7 @@ impl Service {
     /// rights.
     pub async fn operator(&self) -> ServiceResult<Principal> {
         let org = self.store.default_organization().await?;
-        let zone = match self
-            .store
-            .get_zone(&org.id, &ZoneRef::Identifier("default".into()))
-            .await
+        let zone = match self.store.get_zone(&org.id, &ZoneRef::Identifier("default".into())).await
         {
             Ok(z) => Some(z.id),
             Err(roster_store::StoreError::NotFound) => None,

@@ -1,7 +1,10 @@
 //! User use cases: get, list, create, update, delete.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
+use roster_domain::access::Expansion;
 use roster_domain::text::fold;
 use roster_domain::{DomainError, Scope, Sort, User, UserFilter, UserId, UserQuery, Window};
 use roster_store::{IdempotencyRecord, UserUpdate, ZoneScope};
@@ -43,6 +46,8 @@ pub struct ListUsersRequest {
     pub page: Option<u64>,
     pub limit: usize,
     pub expand: Expand,
+    /// The `role` filter: (parameter as spelled, role id or identifier).
+    pub role: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +60,8 @@ pub struct UserListPage {
     pub total_count: u64,
     /// Page mode: (page, page_size).
     pub page: Option<(u64, usize)>,
+    /// The extras `expand[]` asked for, per user.
+    pub expansions: Option<HashMap<UserId, Expansion>>,
 }
 
 /// Parses an `If-Match` header: `None` when any version will do (`*`),
@@ -69,7 +76,11 @@ fn expected_version(if_match: &str, user: &UserId) -> Option<i64> {
         .map(str::trim)
         .filter(|tag| !tag.starts_with("W/"))
         .filter_map(|tag| tag.strip_prefix('"')?.strip_suffix('"'))
-        .filter_map(|tag| tag.strip_prefix(prefix.as_str())?.parse::<i64>().ok())
+        .filter_map(|tag| {
+            let rest = tag.strip_prefix(prefix.as_str())?;
+            // An expanded representation's tag is `<ULID>-<version>-x<digest>`.
+            rest.split('-').next()?.parse::<i64>().ok()
+        })
         .next();
     Some(version.unwrap_or(-1))
 }
@@ -91,22 +102,18 @@ impl Service {
         scope: &ZoneScope,
         id: &str,
         expand: Expand,
-    ) -> ServiceResult<User> {
+    ) -> ServiceResult<(User, Option<Expansion>)> {
         principal.require(Scope::UsersRead)?;
         self.check_expand(principal, expand)?;
         let id = parse_user_id(id)?;
-        Ok(self.store.get_user(scope, &id).await?)
+        let user = self.store.get_user(scope, &id).await?;
+        let extras = self.expansions(scope, &[user.id], expand).await?;
+        Ok((user, extras.and_then(|mut e| e.remove(&id))))
     }
 
     pub(crate) fn check_expand(&self, principal: &Principal, expand: Expand) -> ServiceResult<()> {
         if expand.role_assignments {
             principal.require(Scope::RolesRead)?;
-        }
-        if expand.any() {
-            return Err(ServiceError::invalid_parameter(
-                "expand",
-                "role_assignments, grant_count and session_count are not available yet",
-            ));
         }
         Ok(())
     }
@@ -124,62 +131,63 @@ impl Service {
             return Err(ServiceError::InsufficientScope {
                 scope: Scope::UsersMetadata,
                 param: Some(param.clone()),
-                detail: Some(format!(
-                    "filtering by {param} needs the users:metadata scope"
-                )),
+                detail: Some(format!("filtering by {param} needs the users:metadata scope")),
             });
         }
         self.check_expand(principal, request.expand)?;
 
-        let search: Vec<String> = request
-            .search
-            .iter()
-            .filter(|t| !t.is_empty())
-            .map(|t| fold(t))
-            .collect();
+        let search: Vec<String> =
+            request.search.iter().filter(|t| !t.is_empty()).map(|t| fold(t)).collect();
         let ranked = !search.is_empty() && request.sort.is_none();
         let mut query = UserQuery {
             filter: request.filter,
             search,
             sort: request.sort.unwrap_or_default(),
             ranked,
-            window: Window::After {
-                position: None,
-                limit: request.limit,
-            },
+            window: Window::After { position: None, limit: request.limit },
         };
+        if let Some((_, role)) = &request.role {
+            match self.find_role_id(scope, role).await? {
+                Some(id) => query.filter.role = Some(id),
+                // No such role: nobody holds it.
+                None => {
+                    return Ok(UserListPage {
+                        users: Vec::new(),
+                        has_next_page: false,
+                        has_previous_page: false,
+                        start_cursor: None,
+                        end_cursor: None,
+                        total_count: 0,
+                        page: request.page.map(|p| (p, request.limit)),
+                        expansions: None,
+                    });
+                }
+            }
+        }
         let decode = |(param, cursor): &(String, String), query: &UserQuery| {
             self.cursors
                 .decode(cursor, &scope.zone, query)
-                .map_err(|_| ServiceError::InvalidCursor {
-                    param: param.clone(),
-                })
+                .map_err(|_| ServiceError::InvalidCursor { param: param.clone() })
         };
         query.window = match (&request.page, &request.after, &request.before) {
             (Some(page), _, _) => Window::Offset {
                 offset: page.saturating_sub(1).saturating_mul(request.limit as u64),
                 limit: request.limit,
             },
-            (None, Some(after), _) => Window::After {
-                position: Some(decode(after, &query)?),
-                limit: request.limit,
-            },
-            (None, None, Some(before)) => Window::Before {
-                position: decode(before, &query)?,
-                limit: request.limit,
-            },
-            (None, None, None) => Window::After {
-                position: None,
-                limit: request.limit,
-            },
+            (None, Some(after), _) => {
+                Window::After { position: Some(decode(after, &query)?), limit: request.limit }
+            }
+            (None, None, Some(before)) => {
+                Window::Before { position: decode(before, &query)?, limit: request.limit }
+            }
+            (None, None, None) => Window::After { position: None, limit: request.limit },
         };
 
         let page = self.store.list_users(scope, &query).await?;
+        let ids: Vec<UserId> = page.users.iter().map(|u| u.id).collect();
+        let expansions = self.expansions(scope, &ids, request.expand).await?;
         let cursor_of = |u: Option<&User>| {
-            u.map(|u| {
-                self.cursors
-                    .encode(&scope.zone, &query, &query.position_of(u))
-            })
+            u.map(|u| self.cursors.encode(&scope.zone, &query, &query.position_of(u)))
         };
         let (has_next_page, has_previous_page) = match &query.window {
             Window::After { position, .. } => (page.has_more, position.is_some()),
@@ -194,6 +202,7 @@ impl Service {
             total_count: page.total,
             page: request.page.map(|p| (p, request.limit)),
             users: page.users,
+            expansions,
         })
     }
 
@@ -215,9 +224,7 @@ impl Service {
         let base = User::blank(id, scope.org, scope.zone, self.now(), principal.actor());
         let (user, _changes) = User::create(base, body)?;
         let record = respond.map(|render| render(&user));
-        self.store
-            .create_user(scope, &user, record.as_ref())
-            .await?;
+        self.store.create_user(scope, &user, record.as_ref()).await?;
         Ok(user)
     }
 
@@ -231,13 +238,10 @@ impl Service {
     ) -> ServiceResult<User> {
         principal.require(Scope::UsersWrite)?;
         let id = parse_user_id(id)?;
-        let patch = body
-            .as_object()
-            .cloned()
-            .ok_or_else(|| ServiceError::InvalidBody {
-                param: None,
-                detail: "a merge patch must be a JSON object".into(),
-            })?;
+        let patch = body.as_object().cloned().ok_or_else(|| ServiceError::InvalidBody {
+            param: None,
+            detail: "a merge patch must be a JSON object".into(),
+        })?;
         let expected = if_match.and_then(|h| expected_version(h, &id));
         let (now, actor) = (self.now(), principal.actor());
         let update: UserUpdate = Box::new(move |user: &mut User| {
@@ -276,18 +280,9 @@ mod tests {
     fn if_match_names_a_version_of_this_user_or_none_at_all() {
         let id = UserId::parse("user_01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
         assert_eq!(expected_version("*", &id), None);
-        assert_eq!(
-            expected_version("\"01ARZ3NDEKTSV4RRFFQ69G5FAV-3\"", &id),
-            Some(3)
-        );
-        assert_eq!(
-            expected_version("\"x\", \"01ARZ3NDEKTSV4RRFFQ69G5FAV-4\"", &id),
-            Some(4)
-        );
-        assert_eq!(
-            expected_version("W/\"01ARZ3NDEKTSV4RRFFQ69G5FAV-3\"", &id),
-            Some(-1)
-        );
+        assert_eq!(expected_version("\"01ARZ3NDEKTSV4RRFFQ69G5FAV-3\"", &id), Some(3));
+        assert_eq!(expected_version("\"x\", \"01ARZ3NDEKTSV4RRFFQ69G5FAV-4\"", &id), Some(4));
+        assert_eq!(expected_version("W/\"01ARZ3NDEKTSV4RRFFQ69G5FAV-3\"", &id), Some(-1));
         assert_eq!(expected_version("garbage", &id), Some(-1));
     }
 

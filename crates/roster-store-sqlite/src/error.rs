@@ -33,9 +33,5 @@ pub fn violated_unique_index(e: &rusqlite::Error) -> Option<String> {
     // "UNIQUE constraint failed: index 'users_email'" or
     // "UNIQUE constraint failed: users.id"
     let rest = msg.strip_prefix("UNIQUE constraint failed: ")?;
-    Some(
-        rest.trim_start_matches("index ")
-            .trim_matches('\'')
-            .to_owned(),
-    )
+    Some(rest.trim_start_matches("index ").trim_matches('\'').to_owned())
 }

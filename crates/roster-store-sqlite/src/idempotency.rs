@@ -41,26 +41,22 @@ pub fn get(
         )
         .map_err(from_sqlite)?;
     let row = stmt
-        .query_row(
-            (api_key.to_bytes().as_slice(), key, not_before.as_micros()),
-            |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, u16>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            },
-        )
+        .query_row((api_key.to_bytes().as_slice(), key, not_before.as_micros()), |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, u16>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
         .optional()
         .map_err(from_sqlite)?;
     let Some((hash, status, body, location, created_at)) = row else {
         return Ok(None);
     };
-    let request_hash: [u8; 32] = hash
-        .try_into()
-        .map_err(|_| StoreError::Internal("bad request hash".into()))?;
+    let request_hash: [u8; 32] =
+        hash.try_into().map_err(|_| StoreError::Internal("bad request hash".into()))?;
     Ok(Some(IdempotencyRecord {
         api_key_id: *api_key,
         key: key.to_owned(),

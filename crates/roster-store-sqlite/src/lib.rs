@@ -4,35 +4,39 @@
 //! been fsynced to the WAL; group commit keeps that affordable. Reads run on
 //! a few dedicated reader threads and never wait for the writer.
 
+mod access;
 mod error;
 mod idempotency;
 mod pool;
-mod providers;
 mod tenancy;
 mod users;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
 use roster_domain::{
-    ApiKey, ApiKeyId, OrgId, Organization, Timestamp, User, UserId, UserPage, UserQuery, Zone,
-    ZoneId, ZoneRef,
+    ApiKey, ApiKeyId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId, RoleId,
+    SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
 };
 use roster_store::{
-    IdWindow, IdempotencyRecord, Page, Store, StoreError, StoreResult, UserUpdate, ZoneScope,
+    ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult,
+    UserUpdate, ZoneScope,
 };
 
 use crate::error::from_sqlite;
 use crate::pool::{Readers, Writer, WriterHandle};
 use crate::users::ZoneKey;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_access.sql")];
 
 /// Tuning knobs; the defaults are what measured best on a 2-core machine.
 #[derive(Debug, Clone)]
@@ -92,6 +96,7 @@ pub struct SqliteStore {
     zones: RwLock<HashMap<ZoneId, (i64, OrgId)>>,
     cursor_secret: Vec<u8>,
     temp_file: Option<PathBuf>,
+    statements: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -100,10 +105,22 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn open_connection(path: &Path, flags: OpenFlags, cache_kib: i64) -> StoreResult<Connection> {
-    let conn = Connection::open_with_flags(path, flags).map_err(from_sqlite)?;
-    conn.busy_timeout(Duration::from_secs(5))
-        .map_err(from_sqlite)?;
+fn open_connection(
+    path: &Path,
+    flags: OpenFlags,
+    cache_kib: i64,
+    statements: &Arc<AtomicU64>,
+) -> StoreResult<Connection> {
+    let mut conn = Connection::open_with_flags(path, flags).map_err(from_sqlite)?;
+    let counter = statements.clone();
+    conn.trace_v2(
+        rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT,
+        Some(move |_: rusqlite::trace::TraceEvent<'_>| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }),
+    )
+    .map_err(from_sqlite)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(from_sqlite)?;
     conn.execute_batch(&format!(
         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
     ))
@@ -114,9 +131,8 @@ fn open_connection(path: &Path, flags: OpenFlags, cache_kib: i64) -> StoreResult
 }
 
 fn migrate(conn: &mut Connection) -> StoreResult<()> {
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(from_sqlite)?;
+    let version: i64 =
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(from_sqlite)?;
     let current = usize::try_from(version).unwrap_or(0);
     if current > MIGRATIONS.len() {
         return Err(StoreError::Internal(format!(
@@ -127,16 +143,11 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction().map_err(from_sqlite)?;
         tx.execute_batch(sql).map_err(from_sqlite)?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
-            .map_err(from_sqlite)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)).map_err(from_sqlite)?;
         tx.commit().map_err(from_sqlite)?;
     }
     let secret: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'cursor_secret'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT value FROM meta WHERE key = 'cursor_secret'", [], |r| r.get(0))
         .optional()
         .map_err(from_sqlite)?;
     if secret.is_none() {
@@ -168,7 +179,8 @@ impl SqliteStore {
         let rw = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut writer = open_connection(&path, rw, options.cache_kib)?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let mut writer = open_connection(&path, rw, options.cache_kib, &statements)?;
         writer
             .execute_batch(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous};"
@@ -176,17 +188,13 @@ impl SqliteStore {
             .map_err(from_sqlite)?;
         migrate(&mut writer)?;
         let cursor_secret: Vec<u8> = writer
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'cursor_secret'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT value FROM meta WHERE key = 'cursor_secret'", [], |r| r.get(0))
             .map_err(from_sqlite)?;
 
         let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut readers = Vec::with_capacity(options.readers.max(1));
         for _ in 0..options.readers.max(1) {
-            let mut conn = open_connection(&path, ro, options.cache_kib)?;
+            let mut conn = open_connection(&path, ro, options.cache_kib, &statements)?;
             pool::install_deadline(&mut conn).map_err(from_sqlite)?;
             readers.push(conn);
         }
@@ -201,6 +209,7 @@ impl SqliteStore {
             zones: RwLock::new(HashMap::new()),
             cursor_secret,
             temp_file,
+            statements,
         })
     }
 
@@ -219,17 +228,11 @@ impl SqliteStore {
     fn cached_zone(&self, scope: &ZoneScope) -> Option<ZoneKey> {
         let zones = self.zones.read();
         let (seq, org) = zones.get(&scope.zone)?;
-        (*org == scope.org).then_some(ZoneKey {
-            seq: *seq,
-            zone: scope.zone,
-            org: *org,
-        })
+        (*org == scope.org).then_some(ZoneKey { seq: *seq, zone: scope.zone, org: *org })
     }
 
     fn remember_zone(&self, seq: i64, zone: &Zone) {
-        self.zones
-            .write()
-            .insert(zone.id, (seq, zone.organization_id));
+        self.zones.write().insert(zone.id, (seq, zone.organization_id));
     }
 
     /// The zone's rowid, from the cache or the database; `NotFound` when the
@@ -244,11 +247,7 @@ impl SqliteStore {
             .call(move |conn| tenancy::find_zone(conn, &org, &ZoneRef::Id(zone_id)))
             .await?;
         self.remember_zone(seq, &zone);
-        Ok(ZoneKey {
-            seq,
-            zone: zone.id,
-            org: zone.organization_id,
-        })
+        Ok(ZoneKey { seq, zone: zone.id, org: zone.organization_id })
     }
 
     pub fn shared(self) -> Arc<dyn Store> {
@@ -276,21 +275,14 @@ fn ensure_zone(conn: &Connection, zone: &ZoneKey) -> StoreResult<()> {
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM zones WHERE seq = ?1)")
         .and_then(|mut s| s.query_row([zone.seq], |r| r.get(0)))
         .map_err(from_sqlite)?;
-    if exists {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound)
-    }
+    if exists { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         self.readers
-            .call(|conn| {
-                conn.query_row("SELECT 1", [], |_| Ok(()))
-                    .map_err(from_sqlite)
-            })
+            .call(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(from_sqlite))
             .await
     }
 
@@ -320,17 +312,13 @@ impl Store for SqliteStore {
     }
 
     async fn default_organization(&self) -> StoreResult<Organization> {
-        self.readers
-            .call(|conn| tenancy::first_organization(conn))
-            .await
+        self.readers.call(|conn| tenancy::first_organization(conn)).await
     }
 
     async fn get_zone(&self, org: &OrgId, zone: &ZoneRef) -> StoreResult<Zone> {
         let (org, zone) = (*org, zone.clone());
-        let (seq, zone) = self
-            .readers
-            .call(move |conn| tenancy::find_zone(conn, &org, &zone))
-            .await?;
+        let (seq, zone) =
+            self.readers.call(move |conn| tenancy::find_zone(conn, &org, &zone)).await?;
         self.remember_zone(seq, &zone);
         Ok(zone)
     }
@@ -349,83 +337,61 @@ impl Store for SqliteStore {
 
     async fn create_zone(&self, zone: &Zone) -> StoreResult<()> {
         let zone = zone.clone();
-        self.writer
-            .call(move |conn| tenancy::insert_zone(conn, &zone))
-            .await
+        self.writer.call(move |conn| tenancy::insert_zone(conn, &zone)).await
     }
 
     async fn update_zone(&self, zone: &Zone) -> StoreResult<()> {
         let zone = zone.clone();
-        self.writer
-            .call(move |conn| tenancy::update_zone(conn, &zone))
-            .await
+        self.writer.call(move |conn| tenancy::update_zone(conn, &zone)).await
     }
 
     async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
         let (org, zone_id) = (*org, *zone);
-        self.writer
-            .call(move |conn| tenancy::delete_zone(conn, &org, &zone_id))
-            .await?;
+        self.writer.call(move |conn| tenancy::delete_zone(conn, &org, &zone_id)).await?;
         self.zones.write().remove(zone);
         Ok(())
     }
 
     async fn find_api_key(&self, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>> {
         let hash = *hash;
-        self.readers
-            .call(move |conn| tenancy::find_key_by_hash(conn, &hash))
-            .await
+        self.readers.call(move |conn| tenancy::find_key_by_hash(conn, &hash)).await
     }
 
     async fn get_api_key(&self, org: &OrgId, id: &ApiKeyId) -> StoreResult<ApiKey> {
         let (org, id) = (*org, *id);
-        self.readers
-            .call(move |conn| tenancy::get_key(conn, &org, &id))
-            .await
+        self.readers.call(move |conn| tenancy::get_key(conn, &org, &id)).await
     }
 
     async fn create_api_key(&self, key: &ApiKey, hash: &[u8; 32]) -> StoreResult<()> {
         let (key, hash) = (key.clone(), *hash);
-        self.writer
-            .call(move |conn| tenancy::insert_key(conn, &key, &hash))
-            .await
+        self.writer.call(move |conn| tenancy::insert_key(conn, &key, &hash)).await
     }
 
     async fn list_api_keys(&self, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>> {
         let (org, window) = (*org, window.clone());
-        self.readers
-            .call(move |conn| tenancy::list_keys(conn, &org, &window))
-            .await
+        self.readers.call(move |conn| tenancy::list_keys(conn, &org, &window)).await
     }
 
     async fn revoke_api_key(&self, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
         let (org, id) = (*org, *id);
-        self.writer
-            .call(move |conn| tenancy::revoke_key(conn, &org, &id, at))
-            .await
+        self.writer.call(move |conn| tenancy::revoke_key(conn, &org, &id, at)).await
     }
 
     async fn touch_api_key(&self, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
         let id = *id;
-        self.writer
-            .call(move |conn| tenancy::touch_key(conn, &id, at))
-            .await
+        self.writer.call(move |conn| tenancy::touch_key(conn, &id, at)).await
     }
 
     async fn get_user(&self, scope: &ZoneScope, id: &UserId) -> StoreResult<User> {
         let zone = self.zone_key(scope).await?;
         let id = *id;
-        self.readers
-            .call(move |conn| users::get_user(conn, &zone, &id))
-            .await
+        self.readers.call(move |conn| users::get_user(conn, &zone, &id)).await
     }
 
     async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
         let zone = self.zone_key(scope).await?;
         let query = query.clone();
-        self.readers
-            .call(move |conn| users::list_users(conn, &zone, &query))
-            .await
+        self.readers.call(move |conn| users::list_users(conn, &zone, &query)).await
     }
 
     async fn create_user(
@@ -452,9 +418,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<User> {
         let zone = self.zone_key(scope).await?;
         let id = *id;
-        self.writer
-            .call(move |conn| users::update_user(conn, &zone, &id, update))
-            .await
+        self.writer.call(move |conn| users::update_user(conn, &zone, &id, update)).await
     }
 
     async fn delete_user(
@@ -465,9 +429,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let zone = self.zone_key(scope).await?;
         let id = *id;
-        self.writer
-            .call(move |conn| users::delete_user(conn, &zone, &id, expected_version))
-            .await
+        self.writer.call(move |conn| users::delete_user(conn, &zone, &id, expected_version)).await
     }
 
     async fn get_idempotency(
@@ -477,22 +439,217 @@ impl Store for SqliteStore {
         not_before: Timestamp,
     ) -> StoreResult<Option<IdempotencyRecord>> {
         let (api_key, key) = (*api_key, key.to_owned());
-        self.readers
-            .call(move |conn| idempotency::get(conn, &api_key, &key, not_before))
-            .await
+        self.readers.call(move |conn| idempotency::get(conn, &api_key, &key, not_before)).await
     }
 
     async fn put_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()> {
         let record = record.clone();
-        self.writer
-            .call(move |conn| idempotency::insert(conn, &record))
-            .await
+        self.writer.call(move |conn| idempotency::insert(conn, &record)).await
     }
 
     async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<u64> {
+        self.writer.call(move |conn| idempotency::purge(conn, before)).await
+    }
+
+    async fn list_roles(&self, scope: &ZoneScope, window: &IdWindow) -> StoreResult<Page<Role>> {
+        let zone = self.zone_key(scope).await?;
+        let window = window.clone();
+        self.readers.call(move |conn| access::list_roles(conn, &zone, &window)).await
+    }
+
+    async fn get_role(&self, scope: &ZoneScope, role: &RoleRef) -> StoreResult<Role> {
+        let zone = self.zone_key(scope).await?;
+        let role = role.clone();
+        self.readers.call(move |conn| access::get_role(conn, &zone, &role)).await
+    }
+
+    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let role = role.clone();
         self.writer
-            .call(move |conn| idempotency::purge(conn, before))
+            .call(move |conn| {
+                ensure_zone(conn, &zone)?;
+                access::insert_role(conn, &zone, &role)
+            })
             .await
+    }
+
+    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let role = role.clone();
+        self.writer.call(move |conn| access::update_role(conn, &zone, &role)).await
+    }
+
+    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let id = *id;
+        self.writer.call(move |conn| access::delete_role(conn, &zone, &id)).await
+    }
+
+    async fn list_role_assignments(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<RoleAssignment>> {
+        let zone = self.zone_key(scope).await?;
+        let (user, window) = (*user, window.clone());
+        self.readers
+            .call(move |conn| access::list_role_assignments(conn, &zone, &user, &window))
+            .await
+    }
+
+    async fn create_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        assignment: &RoleAssignment,
+    ) -> StoreResult<RoleAssignment> {
+        let zone = self.zone_key(scope).await?;
+        let assignment = assignment.clone();
+        self.writer.call(move |conn| access::insert_role_assignment(conn, &zone, &assignment)).await
+    }
+
+    async fn delete_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &RoleAssignmentId,
+    ) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let (user, id) = (*user, *id);
+        self.writer.call(move |conn| access::delete_role_assignment(conn, &zone, &user, &id)).await
+    }
+
+    async fn list_sessions(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Session>> {
+        let zone = self.zone_key(scope).await?;
+        let (user, window) = (*user, window.clone());
+        self.readers.call(move |conn| access::list_sessions(conn, &zone, &user, &window)).await
+    }
+
+    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let session = session.clone();
+        self.writer.call(move |conn| access::insert_session(conn, &zone, &session)).await
+    }
+
+    async fn revoke_session(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &SessionId,
+        at: Timestamp,
+    ) -> StoreResult<Session> {
+        let zone = self.zone_key(scope).await?;
+        let (user, id) = (*user, *id);
+        self.writer.call(move |conn| access::revoke_session(conn, &zone, &user, &id, at)).await
+    }
+
+    async fn list_grants(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Grant>> {
+        let zone = self.zone_key(scope).await?;
+        let (user, window) = (*user, window.clone());
+        self.readers.call(move |conn| access::list_grants(conn, &zone, &user, &window)).await
+    }
+
+    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let grant = grant.clone();
+        self.writer.call(move |conn| access::insert_grant(conn, &zone, &grant)).await
+    }
+
+    async fn revoke_grant(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &GrantId,
+        at: Timestamp,
+    ) -> StoreResult<Grant> {
+        let zone = self.zone_key(scope).await?;
+        let (user, id) = (*user, *id);
+        self.writer.call(move |conn| access::revoke_grant(conn, &zone, &user, &id, at)).await
+    }
+
+    async fn list_providers(
+        &self,
+        scope: &ZoneScope,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Provider>> {
+        let zone = self.zone_key(scope).await?;
+        let window = window.clone();
+        self.readers.call(move |conn| access::list_providers(conn, &zone, &window)).await
+    }
+
+    async fn get_provider(&self, scope: &ZoneScope, provider: &str) -> StoreResult<Provider> {
+        let zone = self.zone_key(scope).await?;
+        let provider = provider.to_owned();
+        self.readers.call(move |conn| access::get_provider(conn, &zone, &provider)).await
+    }
+
+    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let provider = provider.clone();
+        self.writer
+            .call(move |conn| {
+                ensure_zone(conn, &zone)?;
+                access::insert_provider(conn, &zone, &provider)
+            })
+            .await
+    }
+
+    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let provider = provider.clone();
+        self.writer.call(move |conn| access::update_provider(conn, &zone, &provider)).await
+    }
+
+    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let id = *id;
+        self.writer.call(move |conn| access::delete_provider(conn, &zone, &id)).await
+    }
+
+    async fn sign_in(
+        &self,
+        scope: &ZoneScope,
+        issuer: &str,
+        subject: &str,
+        new_user: Option<&User>,
+        session: &Session,
+    ) -> StoreResult<SignedIn> {
+        let zone = self.zone_key(scope).await?;
+        let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
+        let (new_user, session) = (new_user.cloned(), session.clone());
+        self.writer
+            .call(move |conn| {
+                ensure_zone(conn, &zone)?;
+                access::sign_in(conn, &zone, &issuer, &subject, new_user.as_ref(), &session)
+            })
+            .await
+    }
+
+    async fn expand_users(
+        &self,
+        scope: &ZoneScope,
+        users: &[UserId],
+        what: ExpandRequest,
+        now: Timestamp,
+    ) -> StoreResult<HashMap<UserId, Expansion>> {
+        let zone = self.zone_key(scope).await?;
+        let users = users.to_vec();
+        self.readers.call(move |conn| access::expand_users(conn, &zone, &users, what, now)).await
+    }
+
+    fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 }
 
@@ -502,10 +659,7 @@ mod tests {
 
     #[test]
     fn sqlite_urls_parse_as_documented() {
-        assert_eq!(
-            Location::parse("sqlite://roster.db"),
-            Some(Location::File("roster.db".into()))
-        );
+        assert_eq!(Location::parse("sqlite://roster.db"), Some(Location::File("roster.db".into())));
         assert_eq!(
             Location::parse("sqlite:///abs/path.db"),
             Some(Location::File("/abs/path.db".into()))

@@ -52,18 +52,16 @@ impl Readers {
         let (tx, rx) = bounded::<ReadJob>(queue);
         for (i, mut conn) in connections.into_iter().enumerate() {
             let rx: Receiver<ReadJob> = rx.clone();
-            std::thread::Builder::new()
-                .name(format!("sqlite-reader-{i}"))
-                .spawn(move || {
-                    while let Ok(job) = rx.recv() {
-                        // A panic must not take the reader down with it; the
-                        // caller sees its reply channel close instead.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            job(&mut conn);
-                        }));
-                        DEADLINE.with(|d| d.set(None));
-                    }
-                })?;
+            std::thread::Builder::new().name(format!("sqlite-reader-{i}")).spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    // A panic must not take the reader down with it; the
+                    // caller sees its reply channel close instead.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        job(&mut conn);
+                    }));
+                    DEADLINE.with(|d| d.set(None));
+                }
+            })?;
         }
         Ok(Self { tx, query_timeout })
     }
@@ -92,9 +90,7 @@ impl Readers {
                 return Err(StoreError::Unavailable("database is closed".into()));
             }
         }
-        answer
-            .await
-            .map_err(|_| StoreError::Internal("reader thread stopped".into()))?
+        answer.await.map_err(|_| StoreError::Internal("reader thread stopped".into()))?
     }
 }
 
@@ -154,14 +150,7 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx))?;
-        Ok((
-            Self {
-                tx: parking_lot::RwLock::new(Some(tx)),
-            },
-            WriterHandle {
-                thread: Some(thread),
-            },
-        ))
+        Ok((Self { tx: parking_lot::RwLock::new(Some(tx)) }, WriterHandle { thread: Some(thread) }))
     }
 
     /// Runs `f` inside a write transaction (under its own savepoint) and
@@ -172,11 +161,8 @@ impl Writer {
         F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn WriteJob> = Box::new(Job {
-            work: Some(f),
-            result: None,
-            reply: Some(reply),
-        });
+        let job: Box<dyn WriteJob> =
+            Box::new(Job { work: Some(f), result: None, reply: Some(reply) });
         let sent = match self.tx.read().as_ref() {
             Some(tx) => tx.try_send(job),
             None => return Err(StoreError::Unavailable("database is closed".into())),
@@ -190,9 +176,7 @@ impl Writer {
                 return Err(StoreError::Unavailable("database is closed".into()));
             }
         }
-        answer
-            .await
-            .map_err(|_| StoreError::Internal("writer thread stopped".into()))?
+        answer.await.map_err(|_| StoreError::Internal("writer thread stopped".into()))?
     }
 }
 
@@ -245,11 +229,7 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), S
         }
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)))
             .unwrap_or(false);
-        let end = if ok {
-            "RELEASE job"
-        } else {
-            "ROLLBACK TO job; RELEASE job"
-        };
+        let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
         if let Err(e) = conn.execute_batch(end) {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(from_sqlite(e));

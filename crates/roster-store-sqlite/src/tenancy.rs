@@ -33,21 +33,15 @@ fn ts(v: i64) -> rusqlite::Result<Timestamp> {
 pub fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO organizations (id, identifier, created_at) VALUES (?1, ?2, ?3)",
-        (
-            org.id.to_bytes().as_slice(),
-            &org.identifier,
-            org.created_at.as_micros(),
-        ),
+        (org.id.to_bytes().as_slice(), &org.identifier, org.created_at.as_micros()),
     )
     .map_err(from_sqlite)?;
     Ok(())
 }
 
 pub fn any_organization(conn: &Connection) -> StoreResult<bool> {
-    conn.query_row("SELECT EXISTS (SELECT 1 FROM organizations)", [], |r| {
-        r.get(0)
-    })
-    .map_err(from_sqlite)
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM organizations)", [], |r| r.get(0))
+        .map_err(from_sqlite)
 }
 
 pub fn first_organization(conn: &Connection) -> StoreResult<Organization> {
@@ -104,9 +98,7 @@ pub fn find_zone(conn: &Connection, org: &OrgId, zone: &ZoneRef) -> StoreResult<
 
 fn zone_conflict(e: rusqlite::Error) -> StoreError {
     match violated_unique_index(&e).as_deref() {
-        Some("zones_identifier") => StoreError::Conflict {
-            field: "identifier",
-        },
+        Some("zones_identifier") => StoreError::Conflict { field: "identifier" },
         _ => from_sqlite(e),
     }
 }
@@ -146,35 +138,25 @@ pub fn update_zone(conn: &Connection, zone: &Zone) -> StoreResult<()> {
             ))
         })
         .map_err(zone_conflict)?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 pub fn delete_zone(conn: &Connection, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
     let (seq, _) = find_zone(conn, org, &ZoneRef::Id(*zone))?;
     let has_users: bool = conn
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE zone = ?1)",
-            [seq],
-            |r| r.get(0),
-        )
+        .query_row("SELECT EXISTS (SELECT 1 FROM users WHERE zone = ?1)", [seq], |r| r.get(0))
         .map_err(from_sqlite)?;
     if has_users {
         return Err(StoreError::ZoneNotEmpty);
     }
-    conn.execute("DELETE FROM user_counts WHERE zone = ?1", [seq])
-        .map_err(from_sqlite)?;
-    conn.execute("DELETE FROM zones WHERE seq = ?1", [seq])
-        .map_err(from_sqlite)?;
+    conn.execute("DELETE FROM user_counts WHERE zone = ?1", [seq]).map_err(from_sqlite)?;
+    conn.execute("DELETE FROM zones WHERE seq = ?1", [seq]).map_err(from_sqlite)?;
     Ok(())
 }
 
 /// A page of rows of `table` ordered by `id`, under an org and optional
 /// extra condition, with the total.
-fn page_by_id<T>(
+pub(crate) fn page_by_id<T>(
     conn: &Connection,
     base: &str,
     mut params: Vec<SqlValue>,
@@ -193,9 +175,7 @@ fn page_by_id<T>(
         sql.push_str(&format!(" WHERE t.id {op} ?{}", params.len()));
     }
     let order = if window.backwards { "DESC" } else { "ASC" };
-    params.push(SqlValue::Integer(
-        i64::try_from(window.limit + 1).unwrap_or(i64::MAX),
-    ));
+    params.push(SqlValue::Integer(i64::try_from(window.limit + 1).unwrap_or(i64::MAX)));
     sql.push_str(&format!(" ORDER BY t.id {order} LIMIT ?{}", params.len()));
     let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
     let mut items = stmt
@@ -208,11 +188,7 @@ fn page_by_id<T>(
     if window.backwards {
         items.reverse();
     }
-    Ok(Page {
-        items,
-        has_more,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    Ok(Page { items, has_more, total: u64::try_from(total).unwrap_or(0) })
 }
 
 pub fn list_zones(
@@ -235,9 +211,7 @@ pub fn list_zones(
             base.push_str(&format!(" AND id IN ({})", marks.join(", ")));
         }
     }
-    page_by_id(conn, &base, params, window, |r| {
-        zone_from_row(r).map(|(_, z)| z)
-    })
+    page_by_id(conn, &base, params, window, |r| zone_from_row(r).map(|(_, z)| z))
 }
 
 const KEY_COLUMNS: &str =
@@ -304,9 +278,7 @@ pub fn insert_key(conn: &Connection, key: &ApiKey, hash: &[u8; 32]) -> StoreResu
 pub fn find_key_by_hash(conn: &Connection, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>> {
     let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE secret_hash = ?1");
     let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
-    stmt.query_row([hash.as_slice()], key_from_row)
-        .optional()
-        .map_err(from_sqlite)
+    stmt.query_row([hash.as_slice()], key_from_row).optional().map_err(from_sqlite)
 }
 
 pub fn get_key(conn: &Connection, org: &OrgId, id: &ApiKeyId) -> StoreResult<ApiKey> {
@@ -314,25 +286,16 @@ pub fn get_key(conn: &Connection, org: &OrgId, id: &ApiKeyId) -> StoreResult<Api
         "SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
-    stmt.query_row(
-        (org.to_bytes().as_slice(), id.to_bytes().as_slice()),
-        key_from_row,
-    )
-    .optional()
-    .map_err(from_sqlite)?
-    .ok_or(StoreError::NotFound)
+    stmt.query_row((org.to_bytes().as_slice(), id.to_bytes().as_slice()), key_from_row)
+        .optional()
+        .map_err(from_sqlite)?
+        .ok_or(StoreError::NotFound)
 }
 
 pub fn list_keys(conn: &Connection, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>> {
     let base =
         format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = ?1 AND revoked_at IS NULL");
-    page_by_id(
-        conn,
-        &base,
-        vec![SqlValue::Blob(org.to_bytes().to_vec())],
-        window,
-        key_from_row,
-    )
+    page_by_id(conn, &base, vec![SqlValue::Blob(org.to_bytes().to_vec())], window, key_from_row)
 }
 
 pub fn revoke_key(conn: &Connection, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
@@ -342,18 +305,10 @@ pub fn revoke_key(conn: &Connection, org: &OrgId, id: &ApiKeyId, at: Timestamp) 
              WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
         )
         .and_then(|mut s| {
-            s.execute((
-                org.to_bytes().as_slice(),
-                id.to_bytes().as_slice(),
-                at.as_micros(),
-            ))
+            s.execute((org.to_bytes().as_slice(), id.to_bytes().as_slice(), at.as_micros()))
         })
         .map_err(from_sqlite)?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 pub fn touch_key(conn: &Connection, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {

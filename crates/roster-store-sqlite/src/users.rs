@@ -89,12 +89,10 @@ pub fn user_from_row(row: &Row<'_>, zone: &ZoneKey) -> rusqlite::Result<User> {
 pub fn get_user(conn: &Connection, zone: &ZoneKey, id: &UserId) -> StoreResult<User> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1 AND u.zone = ?2");
     let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
-    stmt.query_row((id.to_bytes().as_slice(), zone.seq), |r| {
-        user_from_row(r, zone)
-    })
-    .optional()
-    .map_err(from_sqlite)?
-    .ok_or(StoreError::NotFound)
+    stmt.query_row((id.to_bytes().as_slice(), zone.seq), |r| user_from_row(r, zone))
+        .optional()
+        .map_err(from_sqlite)?
+        .ok_or(StoreError::NotFound)
 }
 
 /// The text the search index holds for a user: every searchable field,
@@ -118,9 +116,7 @@ fn attributes_text(user: &User) -> StoreResult<String> {
 fn map_unique(e: rusqlite::Error) -> StoreError {
     match violated_unique_index(&e).as_deref() {
         Some("users_email") => StoreError::Conflict { field: "email" },
-        Some("users_identifier") => StoreError::Conflict {
-            field: "identifier",
-        },
+        Some("users_identifier") => StoreError::Conflict { field: "identifier" },
         // SQLite names a partial index's columns rather than the index.
         Some("users_subject" | "users.zone, users.issuer, users.subject") => {
             StoreError::Conflict { field: "subject" }
@@ -144,14 +140,8 @@ fn check_provider(conn: &Connection, zone: i64, user: &User) -> StoreResult<()> 
     let Some(provider) = &user.provider_id else {
         return Ok(());
     };
-    let found = crate::providers::provider_exists(conn, zone, provider)?;
-    if found {
-        Ok(())
-    } else {
-        Err(StoreError::MissingReference {
-            field: "provider_id",
-        })
-    }
+    let found = crate::access::provider_exists(conn, zone, provider)?;
+    if found { Ok(()) } else { Err(StoreError::MissingReference { field: "provider_id" }) }
 }
 
 pub fn insert_user(
@@ -269,6 +259,10 @@ pub fn update_user(
     if before.status != after.status {
         bump_count(conn, zone.seq, before.status, -1)?;
         bump_count(conn, zone.seq, after.status, 1)?;
+        if after.status == UserStatus::Disabled {
+            // A disabled user cannot authenticate: what it holds goes too.
+            crate::access::revoke_everything(conn, seq, after.updated_at)?;
+        }
     }
     Ok(after)
 }
@@ -326,10 +320,7 @@ fn sort_params(field: SortField, value: &SortValue) -> Vec<SqlValue> {
     match value {
         SortValue::Time(t) => vec![SqlValue::Integer(t.as_micros())],
         SortValue::Text(s) if field.is_folded() => {
-            vec![
-                SqlValue::Text(s.to_ascii_lowercase()),
-                SqlValue::Text(s.clone()),
-            ]
+            vec![SqlValue::Text(s.to_ascii_lowercase()), SqlValue::Text(s.clone())]
         }
         SortValue::Text(s) => vec![SqlValue::Text(s.clone())],
     }
@@ -370,10 +361,8 @@ fn rank_expr(sql: &mut Sql, term: &str) -> String {
     // substr() counts characters, not bytes.
     let len = sql.bind(i64::try_from(term.chars().count()).unwrap_or(i64::MAX));
     let exact: Vec<String> = SEARCH_FIELDS.iter().map(|f| format!("{f} = {t}")).collect();
-    let prefix: Vec<String> = SEARCH_FIELDS
-        .iter()
-        .map(|f| format!("substr({f}, 1, {len}) = {t}"))
-        .collect();
+    let prefix: Vec<String> =
+        SEARCH_FIELDS.iter().map(|f| format!("substr({f}, 1, {len}) = {t}")).collect();
     format!(
         "(CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END)",
         exact.join(" OR "),
@@ -386,13 +375,8 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
     let z = sql.bind(zone.seq);
     sql.text.push_str(&format!(" WHERE u.zone = {z}"));
     if !f.ids.is_empty() {
-        let ids: Vec<String> = f
-            .ids
-            .iter()
-            .map(|id| sql.bind(id.to_bytes().to_vec()))
-            .collect();
-        sql.text
-            .push_str(&format!(" AND u.id IN ({})", ids.join(", ")));
+        let ids: Vec<String> = f.ids.iter().map(|id| sql.bind(id.to_bytes().to_vec())).collect();
+        sql.text.push_str(&format!(" AND u.id IN ({})", ids.join(", ")));
     }
     if let Some(email) = &f.email {
         let p = sql.bind(email.clone());
@@ -400,31 +384,17 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
     }
     if let Some(identifier) = &f.identifier {
         let p = sql.bind(identifier.clone());
-        sql.text
-            .push_str(&format!(" AND lower(u.identifier) = {p}"));
+        sql.text.push_str(&format!(" AND lower(u.identifier) = {p}"));
     }
     if !f.user_types.is_empty() {
-        let v: Vec<String> = f
-            .user_types
-            .iter()
-            .map(|t| sql.bind(t.as_str().to_owned()))
-            .collect();
-        sql.text
-            .push_str(&format!(" AND u.user_type IN ({})", v.join(", ")));
+        let v: Vec<String> = f.user_types.iter().map(|t| sql.bind(t.as_str().to_owned())).collect();
+        sql.text.push_str(&format!(" AND u.user_type IN ({})", v.join(", ")));
     }
     if !f.statuses.is_empty() {
-        let v: Vec<String> = f
-            .statuses
-            .iter()
-            .map(|s| sql.bind(s.as_str().to_owned()))
-            .collect();
-        sql.text
-            .push_str(&format!(" AND u.status IN ({})", v.join(", ")));
+        let v: Vec<String> = f.statuses.iter().map(|s| sql.bind(s.as_str().to_owned())).collect();
+        sql.text.push_str(&format!(" AND u.status IN ({})", v.join(", ")));
     }
-    for (column, value) in [
-        ("u.created_by", &f.created_by),
-        ("u.updated_by", &f.updated_by),
-    ] {
+    for (column, value) in [("u.created_by", &f.created_by), ("u.updated_by", &f.updated_by)] {
         if let Some(v) = value {
             let p = sql.bind(v.clone());
             sql.text.push_str(&format!(" AND {column} = {p}"));
@@ -441,6 +411,13 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
             sql.text.push_str(&format!(" AND {column} {op} {p}"));
         }
     }
+    if let Some(role) = &f.role {
+        let p = sql.bind(role.to_bytes().to_vec());
+        sql.text.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra JOIN roles r ON r.seq = ra.role_seq \
+             WHERE ra.user_seq = u.seq AND r.id = {p})"
+        ));
+    }
     if let Some(provider) = &f.provider_id {
         let p = sql.bind(provider.clone());
         sql.text.push_str(&format!(" AND u.provider_id = {p}"));
@@ -456,10 +433,8 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
             ));
         }
         let t = sql.bind(term.clone());
-        let any: Vec<String> = SEARCH_FIELDS
-            .iter()
-            .map(|f| format!("instr({f}, {t}) > 0"))
-            .collect();
+        let any: Vec<String> =
+            SEARCH_FIELDS.iter().map(|f| format!("instr({f}, {t}) > 0")).collect();
         sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
     }
 }
@@ -512,9 +487,7 @@ fn order_keys(sql: &mut Sql, query: &UserQuery) -> Vec<(String, Direction)> {
 fn position_params(query: &UserQuery, pos: &Position) -> Vec<SqlValue> {
     let mut out = Vec::new();
     if query.ranked {
-        out.push(SqlValue::Integer(i64::from(
-            pos.rank.map_or(0u8, |r| r as u8),
-        )));
+        out.push(SqlValue::Integer(i64::from(pos.rank.map_or(0u8, |r| r as u8))));
     }
     for (key, value) in query.sort.keys.iter().zip(&pos.values) {
         out.extend(sort_params(key.field, value));
@@ -544,9 +517,8 @@ fn push_after(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<SqlValue>
     }
     let mut ors = Vec::new();
     for i in 0..keys.len() {
-        let mut ands: Vec<String> = (0..i)
-            .map(|j| format!("{} = {}", keys[j].0, params[j]))
-            .collect();
+        let mut ands: Vec<String> =
+            (0..i).map(|j| format!("{} = {}", keys[j].0, params[j])).collect();
         ands.push(format!("{} {} {}", keys[i].0, op(keys[i].1), params[i]));
         ors.push(format!("({})", ands.join(" AND ")));
     }
@@ -561,16 +533,12 @@ fn push_order(sql: &mut Sql, keys: &[(String, Direction)], flip: bool) {
             format!("{e} {}", d.as_str().to_uppercase())
         })
         .collect();
-    sql.text
-        .push_str(&format!(" ORDER BY {}", parts.join(", ")));
+    sql.text.push_str(&format!(" ORDER BY {}", parts.join(", ")));
 }
 
 pub fn list_users(conn: &Connection, zone: &ZoneKey, query: &UserQuery) -> StoreResult<UserPage> {
     let limit = query.window.limit();
-    let mut sql = Sql {
-        text: format!("SELECT {USER_COLUMNS} FROM users u"),
-        params: Vec::new(),
-    };
+    let mut sql = Sql { text: format!("SELECT {USER_COLUMNS} FROM users u"), params: Vec::new() };
     push_filters(&mut sql, zone, query);
     let filter_params = sql.params.len();
     let filter_text = sql.text.clone();
@@ -578,15 +546,9 @@ pub fn list_users(conn: &Connection, zone: &ZoneKey, query: &UserQuery) -> Store
     let keys = order_keys(&mut sql, query);
     let flip = matches!(query.window, Window::Before { .. });
     match &query.window {
-        Window::After {
-            position: Some(pos),
-            ..
-        }
-        | Window::Before { position: pos, .. } => {
-            let directed: Vec<(String, Direction)> = keys
-                .iter()
-                .map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d }))
-                .collect();
+        Window::After { position: Some(pos), .. } | Window::Before { position: pos, .. } => {
+            let directed: Vec<(String, Direction)> =
+                keys.iter().map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d })).collect();
             push_after(&mut sql, &directed, position_params(query, pos));
         }
         Window::After { position: None, .. } | Window::Offset { .. } => {}
@@ -609,9 +571,7 @@ pub fn list_users(conn: &Connection, zone: &ZoneKey, query: &UserQuery) -> Store
     let mut users = {
         let mut stmt = tx.prepare_cached(&sql.text).map_err(from_sqlite)?;
         let rows = stmt
-            .query_map(params_from_iter(sql.params.iter()), |r| {
-                user_from_row(r, zone)
-            })
+            .query_map(params_from_iter(sql.params.iter()), |r| user_from_row(r, zone))
             .map_err(from_sqlite)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(from_sqlite)?
     };
@@ -622,11 +582,7 @@ pub fn list_users(conn: &Connection, zone: &ZoneKey, query: &UserQuery) -> Store
     }
     let total = count_users(&tx, zone, query, &filter_text, &sql.params[..filter_params])?;
     drop(tx);
-    Ok(UserPage {
-        users,
-        has_more,
-        total,
-    })
+    Ok(UserPage { users, has_more, total })
 }
 
 fn count_users(
@@ -651,10 +607,8 @@ fn count_users(
             .prepare_cached("SELECT n FROM user_counts WHERE zone = ?1 AND status = ?2")
             .map_err(from_sqlite)?;
         for status in statuses {
-            let n: Option<i64> = stmt
-                .query_row((zone.seq, status), |r| r.get(0))
-                .optional()
-                .map_err(from_sqlite)?;
+            let n: Option<i64> =
+                stmt.query_row((zone.seq, status), |r| r.get(0)).optional().map_err(from_sqlite)?;
             total += n.unwrap_or(0);
         }
         total
@@ -665,10 +619,8 @@ fn count_users(
             1,
         );
         let mut stmt = conn.prepare_cached(&text).map_err(from_sqlite)?;
-        stmt.query_row(params_from_iter(filter_params.iter()), |r| {
-            r.get::<_, i64>(0)
-        })
-        .map_err(from_sqlite)?
+        stmt.query_row(params_from_iter(filter_params.iter()), |r| r.get::<_, i64>(0))
+            .map_err(from_sqlite)?
     };
     Ok(u64::try_from(counted).unwrap_or(0))
 }

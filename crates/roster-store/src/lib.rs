@@ -6,9 +6,12 @@
 //! trait knows which engine answers.
 
 use async_trait::async_trait;
+use std::collections::HashMap;
+
+use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
 use roster_domain::{
-    ApiKey, ApiKeyId, DomainError, OrgId, Organization, Timestamp, User, UserId, UserPage,
-    UserQuery, Zone, ZoneId, ZoneRef,
+    ApiKey, ApiKeyId, DomainError, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
+    RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -26,6 +29,9 @@ pub enum StoreError {
     /// The zone still holds users.
     #[error("zone is not empty")]
     ZoneNotEmpty,
+    /// The user is disabled and cannot authenticate or receive grants.
+    #[error("user is disabled")]
+    UserDisabled,
     /// The domain refused the change inside the transaction.
     #[error(transparent)]
     Rejected(#[from] DomainError),
@@ -76,12 +82,29 @@ pub struct IdempotencyRecord {
     pub created_at: Timestamp,
 }
 
+/// Which per-user extras to compute for a page of users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpandRequest {
+    pub role_assignments: bool,
+    pub grant_count: bool,
+    pub session_count: bool,
+}
+
+/// What a sign-in found or made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+    pub created: bool,
+}
+
 /// The read-modify-write step of an update, run inside the backend's
 /// transaction with the current row. Returns whether anything changed; when
 /// nothing did, the backend writes nothing.
 pub type UserUpdate = Box<dyn FnOnce(&mut User) -> Result<bool, DomainError> + Send>;
 
 #[async_trait]
+#[allow(unused_variables)] // TEMPORARY: see `unsupported`
 pub trait Store: Send + Sync + 'static {
     /// The database answers.
     async fn ping(&self) -> StoreResult<()>;
@@ -158,4 +181,167 @@ pub trait Store: Send + Sync + 'static {
     /// Stores the record unless one exists for the same key already.
     async fn put_idempotency(&self, record: &IdempotencyRecord) -> StoreResult<()>;
     async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<u64>;
+
+    // Roles (per zone).
+    async fn list_roles(&self, scope: &ZoneScope, window: &IdWindow) -> StoreResult<Page<Role>> {
+        Err(unsupported())
+    }
+    async fn get_role(&self, scope: &ZoneScope, role: &RoleRef) -> StoreResult<Role> {
+        Err(unsupported())
+    }
+    /// `Conflict { field: "identifier" }` when the identifier is taken.
+    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+        Err(unsupported())
+    }
+    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+        Err(unsupported())
+    }
+    /// Deletes the role and every assignment of it.
+    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()> {
+        Err(unsupported())
+    }
+
+    // Role assignments (per user; `NotFound` when the user is not in the zone).
+    async fn list_role_assignments(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<RoleAssignment>> {
+        Err(unsupported())
+    }
+    /// `MissingReference { field: "role_id" }` when the role is gone;
+    /// `Conflict { field: "role_id" }` for the same role and scope twice.
+    /// The stored `role_identifier` is read from the role, not trusted.
+    async fn create_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        assignment: &RoleAssignment,
+    ) -> StoreResult<RoleAssignment> {
+        Err(unsupported())
+    }
+    async fn delete_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &RoleAssignmentId,
+    ) -> StoreResult<()> {
+        Err(unsupported())
+    }
+
+    // Sessions.
+    async fn list_sessions(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Session>> {
+        Err(unsupported())
+    }
+    /// Records an authentication and sets the user's `authenticated_at` to
+    /// the session's `created_at`, in one transaction. `UserDisabled` for a
+    /// disabled user; `MissingReference { field: "provider_id" }` for an
+    /// unknown provider.
+    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()> {
+        Err(unsupported())
+    }
+    /// Revokes the session (a no-op when it already is).
+    async fn revoke_session(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &SessionId,
+        at: Timestamp,
+    ) -> StoreResult<Session> {
+        Err(unsupported())
+    }
+
+    // Delegated grants.
+    async fn list_grants(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Grant>> {
+        Err(unsupported())
+    }
+    /// `UserDisabled` for a disabled user.
+    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()> {
+        Err(unsupported())
+    }
+    async fn revoke_grant(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &GrantId,
+        at: Timestamp,
+    ) -> StoreResult<Grant> {
+        Err(unsupported())
+    }
+
+    // Identity providers.
+    async fn list_providers(
+        &self,
+        scope: &ZoneScope,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Provider>> {
+        Err(unsupported())
+    }
+    /// By id (`idp_…`) or identifier.
+    async fn get_provider(&self, scope: &ZoneScope, provider: &str) -> StoreResult<Provider> {
+        Err(unsupported())
+    }
+    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+        Err(unsupported())
+    }
+    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+        Err(unsupported())
+    }
+    /// Deletes the provider; its users keep existing with `provider_id` null.
+    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()> {
+        Err(unsupported())
+    }
+
+    /// Finds the zone's user with (`issuer`, `subject`), or inserts
+    /// `new_user` when there is none (`NotFound` when there is none and
+    /// `new_user` is `None`), then records `session` for that user and sets
+    /// its `authenticated_at` — all in one transaction. `UserDisabled` when
+    /// the found user is disabled. The session's `user_id` is replaced by the
+    /// user's.
+    async fn sign_in(
+        &self,
+        scope: &ZoneScope,
+        issuer: &str,
+        subject: &str,
+        new_user: Option<&User>,
+        session: &Session,
+    ) -> StoreResult<SignedIn> {
+        Err(unsupported())
+    }
+
+    /// Extras for a page of users, in a bounded number of statements
+    /// whatever the page size (one per kind of extra). Counts are of
+    /// sessions and grants live at `now`.
+    async fn expand_users(
+        &self,
+        scope: &ZoneScope,
+        users: &[UserId],
+        what: ExpandRequest,
+        now: Timestamp,
+    ) -> StoreResult<HashMap<UserId, Expansion>> {
+        Err(unsupported())
+    }
+
+    /// Statements this store has sent to its database since it opened, for
+    /// metrics and for tests that bound the cost of a request.
+    fn statements_executed(&self) -> u64 {
+        0
+    }
+}
+
+#[allow(dead_code)]
+// TEMPORARY while the PostgreSQL backend catches up with roles, sessions,
+// grants and providers; removed once both backends implement them.
+fn unsupported() -> StoreError {
+    StoreError::Internal("not supported by this backend yet".into())
 }

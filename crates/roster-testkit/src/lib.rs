@@ -67,9 +67,7 @@ pub fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
+    let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{}", &base[..authority_end], name);
     if let Some(q) = query {
         out.push('?');
@@ -98,15 +96,8 @@ impl PgDatabase {
             .await
             .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
         tokio::spawn(conn);
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        PgDatabase {
-            url: with_database(admin_url, &name),
-            name,
-            admin_url: admin_url.to_owned(),
-        }
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
+        PgDatabase { url: with_database(admin_url, &name), name, admin_url: admin_url.to_owned() }
     }
 
     pub async fn drop_database(&self) {
@@ -115,10 +106,7 @@ impl PgDatabase {
         {
             tokio::spawn(conn);
             let _ = client
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ))
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
                 .await;
         }
     }
@@ -220,9 +208,7 @@ impl Builder {
         };
         let mut settings = self.settings;
         settings.database_url = url.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind port 0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(roster::launch(settings, listener, async move {
@@ -250,9 +236,7 @@ impl Builder {
     /// Starts the server; panics when it cannot (PostgreSQL unconfigured).
     pub async fn start(self) -> TestServer {
         let backend = self.backend;
-        self.try_start()
-            .await
-            .unwrap_or_else(|| panic!("no {} server configured", backend.name()))
+        self.try_start().await.unwrap_or_else(|| panic!("no {} server configured", backend.name()))
     }
 }
 
@@ -264,11 +248,7 @@ impl TestServer {
             rate_limit_per_second: 0,
             ..Settings::default()
         };
-        Builder {
-            backend,
-            settings,
-            database_url: None,
-        }
+        Builder { backend, settings, database_url: None }
     }
 
     pub async fn start(backend: Backend) -> TestServer {
@@ -345,9 +325,7 @@ impl TestServer {
     pub async fn call_as(&self, key: &str, method: &str, path: &str, body: Option<Value>) -> Resp {
         let mut req = self.request(method, path).bearer_auth(key);
         if let Some(body) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(body.to_string());
+            req = req.header("content-type", "application/json").body(body.to_string());
         }
         send(req).await
     }
@@ -407,9 +385,5 @@ pub async fn send(req: reqwest::RequestBuilder) -> Resp {
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     let body = r.bytes().await.expect("response body");
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    Resp { status, headers, body }
 }

@@ -110,9 +110,7 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let local = listener
-        .local_addr()
-        .map_err(|e| start_error("reading the address")(&e))?;
+    let local = listener.local_addr().map_err(|e| start_error("reading the address")(&e))?;
     let store = open_store(&settings.database_url, &settings).await?;
     let (service, bootstrap) = build_service(&settings, store).await?;
     if let Bootstrap::Created { secret, from_env } = &bootstrap {
@@ -128,10 +126,7 @@ pub async fn launch(
         }
     }
     let config = ApiConfig {
-        public_url: settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{local}")),
+        public_url: settings.public_url.clone().unwrap_or_else(|| format!("http://{local}")),
         rate_limit_per_second: settings.rate_limit_per_second,
         rate_limit_burst: settings
             .rate_limit_burst
@@ -176,9 +171,7 @@ pub async fn launch(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     let _ = stop_tx.send(true);
     drop(state);
     // The last reference to the service closes the store, which commits

@@ -11,11 +11,7 @@ use roster::{Settings, StartError, build_service, launch, open_store, shutdown_s
 use roster_service::tenancy::IdPageRequest;
 
 #[derive(Parser)]
-#[command(
-    name = "roster",
-    version,
-    about = "A self-hosted, multi-tenant users API"
-)]
+#[command(name = "roster", version, about = "A self-hosted, multi-tenant users API")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -25,11 +21,7 @@ struct Cli {
 struct DatabaseArgs {
     /// `sqlite://roster.db` (relative), `sqlite:///abs/path.db`, `sqlite::memory:`
     /// or `postgres://user@host/db`.
-    #[arg(
-        long,
-        env = "ROSTER_DATABASE_URL",
-        default_value = "sqlite://roster.db"
-    )]
+    #[arg(long, env = "ROSTER_DATABASE_URL", default_value = "sqlite://roster.db")]
     database_url: String,
 }
 
@@ -106,16 +98,12 @@ enum KeysCommand {
 
 fn init_logging() {
     let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 async fn run(cli: Cli) -> Result<(), StartError> {
-    let bootstrap = std::env::var("ROSTER_BOOTSTRAP_API_KEY")
-        .ok()
-        .filter(|s| !s.is_empty());
+    let bootstrap = std::env::var("ROSTER_BOOTSTRAP_API_KEY").ok().filter(|s| !s.is_empty());
     match cli.command {
         Command::Serve {
             listen,
@@ -147,10 +135,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             launch(settings, listener, shutdown_signal()).await
         }
         Command::Migrate { db } => {
-            let settings = Settings {
-                database_url: db.database_url,
-                ..Settings::default()
-            };
+            let settings = Settings { database_url: db.database_url, ..Settings::default() };
             open_store(&settings.database_url, &settings).await?;
             eprintln!("roster: database schema is up to date");
             Ok(())
@@ -176,24 +161,11 @@ async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), Sta
     };
     let store = open_store(&settings.database_url, &settings).await?;
     let (service, _) = build_service(&settings, store).await?;
-    let operator = service
-        .operator()
-        .await
-        .map_err(|e| StartError(e.to_string()))?;
+    let operator = service.operator().await.map_err(|e| StartError(e.to_string()))?;
     let fail = |e: roster_service::ServiceError| StartError(e.to_string());
     match command {
-        KeysCommand::Create {
-            name,
-            scopes,
-            zones,
-            default_zone,
-            ..
-        } => {
-            let scopes = if scopes.is_empty() {
-                vec!["admin".to_owned()]
-            } else {
-                scopes
-            };
+        KeysCommand::Create { name, scopes, zones, default_zone, .. } => {
+            let scopes = if scopes.is_empty() { vec!["admin".to_owned()] } else { scopes };
             let mut body = json!({ "name": name, "scopes": scopes });
             if !zones.is_empty() {
                 body["zones"] = json!(zones);
@@ -201,26 +173,14 @@ async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), Sta
             if let Some(zone) = default_zone {
                 body["default_zone"] = json!(zone);
             }
-            let created = service
-                .create_api_key(&operator, &body)
-                .await
-                .map_err(fail)?;
+            let created = service.create_api_key(&operator, &body).await.map_err(fail)?;
             let view = roster_api::views::ApiKeyView::new(&created.key, Some(created.secret));
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&view).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&view).unwrap_or_default());
         }
         KeysCommand::List { .. } => {
-            let mut request = IdPageRequest {
-                limit: 1000,
-                ..IdPageRequest::default()
-            };
+            let mut request = IdPageRequest { limit: 1000, ..IdPageRequest::default() };
             loop {
-                let page = service
-                    .list_api_keys(&operator, &request)
-                    .await
-                    .map_err(fail)?;
+                let page = service.list_api_keys(&operator, &request).await.map_err(fail)?;
                 for key in &page.items {
                     let view = roster_api::views::ApiKeyView::new(key, None);
                     println!("{}", serde_json::to_string(&view).unwrap_or_default());
@@ -244,10 +204,7 @@ async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), Sta
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("roster: cannot start the runtime: {e}");

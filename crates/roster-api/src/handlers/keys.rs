@@ -27,15 +27,8 @@ pub async fn list_api_keys(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     let request = parse_id_page(query.as_deref())?;
-    let page = state
-        .inner
-        .service
-        .list_api_keys(&principal, &request)
-        .await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &ListView::new(&page, |k| ApiKeyView::new(k, None)),
-    ))
+    let page = state.inner.service.list_api_keys(&principal, &request).await?;
+    Ok(json_response(StatusCode::OK, &ListView::new(&page, |k| ApiKeyView::new(k, None))))
 }
 
 /// Create an API key; the response holds its secret, shown only once.
@@ -50,15 +43,8 @@ pub async fn create_api_key(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let value = parse_json(&headers, &body, BodyKind::Json)?;
-    let created = state
-        .inner
-        .service
-        .create_api_key(&principal, &value)
-        .await?;
-    Ok(json_response(
-        StatusCode::CREATED,
-        &ApiKeyView::new(&created.key, Some(created.secret)),
-    ))
+    let created = state.inner.service.create_api_key(&principal, &value).await?;
+    Ok(json_response(StatusCode::CREATED, &ApiKeyView::new(&created.key, Some(created.secret))))
 }
 
 /// Revoke an API key; it fails from its very next request.
@@ -71,10 +57,6 @@ pub async fn delete_api_key(
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
 ) -> ApiResult<Response> {
-    state
-        .inner
-        .service
-        .revoke_api_key(&principal, path.get(0)?)
-        .await?;
+    state.inner.service.revoke_api_key(&principal, path.get(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

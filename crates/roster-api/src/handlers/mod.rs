@@ -1,5 +1,6 @@
 //! Handlers: parse the request into domain terms, call the service, render.
 
+pub mod access;
 pub mod keys;
 pub mod ops;
 pub mod users;
@@ -33,10 +34,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
 
 impl PathParams {
     pub fn get(&self, i: usize) -> Result<&str, ApiError> {
-        self.0
-            .get(i)
-            .map(String::as_str)
-            .ok_or_else(ApiError::not_found)
+        self.0.get(i).map(String::as_str).ok_or_else(ApiError::not_found)
     }
 }
 
@@ -44,9 +42,7 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => {
             let mut response = (status, body).into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
             response
         }
         Err(e) => {

@@ -46,7 +46,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     responses((status = 200, description = "Prometheus text format", body = String,
         content_type = "text/plain; version=0.0.4")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut response = state.inner.metrics.render().into_response();
+    let mut text = state.inner.metrics.render();
+    let statements = state.inner.service.store().statements_executed();
+    text.push_str(
+        "# HELP roster_store_statements_total Statements sent to the database.\n\
+         # TYPE roster_store_statements_total counter\n",
+    );
+    text.push_str(&format!("roster_store_statements_total {statements}\n"));
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -60,9 +67,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     responses((status = 200, description = "OpenAPI 3.1 document", body = Object)))]
 pub async fn openapi_json(State(state): State<AppState>) -> Response {
     let mut response = state.inner.openapi_json.clone().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(super::JSON));
     response
 }
 
@@ -72,9 +77,8 @@ pub async fn openapi_json(State(state): State<AppState>) -> Response {
     responses((status = 200, description = "HTML", body = String, content_type = "text/html")))]
 pub async fn docs(State(state): State<AppState>) -> Response {
     let mut response = state.inner.docs_html.clone().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     response
 }

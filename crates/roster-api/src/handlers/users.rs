@@ -103,13 +103,11 @@ async fn list(
     query: Option<&str>,
 ) -> ApiResult<Response> {
     let request = parse_list_users(query)?;
+    let expand = request.expand;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
     let page = service.list_users(principal, &scope, request).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &UserListView::new(&page, principal.sees_metadata()),
-    ))
+    Ok(json_response(StatusCode::OK, &UserListView::new(&page, principal.sees_metadata(), expand)))
 }
 
 /// List users in the key's default zone.
@@ -148,17 +146,35 @@ async fn retrieve(
     let expand = parse_expand_only(query)?;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
-    let user = service.get_user(principal, &scope, id, expand).await?;
-    if let Some(tags) = header_str(headers, "if-none-match")?
-        && none_match(tags, &user.etag())
-    {
-        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &user));
+    let (user, extras) = service.get_user(principal, &scope, id, expand).await?;
+    let view = UserView::new(&user, principal.sees_metadata()).expanded(expand, extras.as_ref());
+    let body = serde_json::to_vec(&view)
+        .map_err(|e| ApiError::Service(roster_service::ServiceError::Internal(e.to_string())))?;
+    // Expanded extras change without the user changing: their digest joins
+    // the tag so a cached expanded copy is never wrongly confirmed.
+    let etag = if expand.any() { expanded_etag(&user, &body) } else { user.etag() };
+    let etag_header = HeaderValue::from_str(&etag).ok();
+    let mut response = match header_str(headers, "if-none-match")? {
+        Some(tags) if none_match(tags, &etag) => StatusCode::NOT_MODIFIED.into_response(),
+        _ => {
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+            r
+        }
+    };
+    if let Some(v) = etag_header {
+        response.headers_mut().insert(header::ETAG, v);
     }
-    let response = json_response(
-        StatusCode::OK,
-        &UserView::new(&user, principal.sees_metadata()),
-    );
-    Ok(with_etag(response, &user))
+    Ok(response)
+}
+
+/// `"<ULID>-<version>-x<digest of the body>"`.
+fn expanded_etag(user: &User, body: &[u8]) -> String {
+    // FNV-1a: stable across processes and nodes, unlike std's hasher.
+    let digest = body
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    format!("\"{}-{}-x{digest:016x}\"", user.id.ulid(), user.version)
 }
 
 /// Retrieve a user of the key's default zone.
@@ -176,15 +192,7 @@ pub async fn get_user(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    retrieve(
-        &state,
-        &principal,
-        None,
-        path.get(0)?,
-        query.as_deref(),
-        &headers,
-    )
-    .await
+    retrieve(&state, &principal, None, path.get(0)?, query.as_deref(), &headers).await
 }
 
 /// Retrieve a user of a zone.
@@ -204,26 +212,14 @@ pub async fn get_zone_user(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    retrieve(
-        &state,
-        &principal,
-        Some(path.get(0)?),
-        path.get(1)?,
-        query.as_deref(),
-        &headers,
-    )
-    .await
+    retrieve(&state, &principal, Some(path.get(0)?), path.get(1)?, query.as_deref(), &headers).await
 }
 
 fn replay(record: IdempotencyRecord) -> Response {
     let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
     let mut response = (status, record.body).into_response();
     let headers = response.headers_mut();
-    let content_type = if record.status >= 400 {
-        PROBLEM_JSON
-    } else {
-        JSON
-    };
+    let content_type = if record.status >= 400 { PROBLEM_JSON } else { JSON };
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(location) = record.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         headers.insert(header::LOCATION, location);
@@ -279,11 +275,7 @@ async fn create(
     let outcome = async {
         let scope = service.resolve_zone(principal, zone).await?;
         let value = parse_json(headers, body, BodyKind::Json)?;
-        Ok::<_, ApiError>(
-            service
-                .create_user(principal, &scope, &value, Some(&render))
-                .await?,
-        )
+        Ok::<_, ApiError>(service.create_user(principal, &scope, &value, Some(&render)).await?)
     }
     .await;
     match outcome {
@@ -347,15 +339,7 @@ pub async fn create_zone_user(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    create(
-        &state,
-        &principal,
-        Some(path.get(0)?),
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
+    create(&state, &principal, Some(path.get(0)?), uri.path(), &headers, &body).await
 }
 
 async fn update(
@@ -370,13 +354,8 @@ async fn update(
     let scope = service.resolve_zone(principal, zone).await?;
     let patch = parse_json(headers, body, BodyKind::MergePatch)?;
     let if_match = header_str(headers, "if-match")?;
-    let user = service
-        .update_user(principal, &scope, id, &patch, if_match)
-        .await?;
-    let response = json_response(
-        StatusCode::OK,
-        &UserView::new(&user, principal.sees_metadata()),
-    );
+    let user = service.update_user(principal, &scope, id, &patch, if_match).await?;
+    let response = json_response(StatusCode::OK, &UserView::new(&user, principal.sees_metadata()));
     Ok(with_etag(response, &user))
 }
 
@@ -419,15 +398,7 @@ pub async fn update_zone_user(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    update(
-        &state,
-        &principal,
-        Some(path.get(0)?),
-        path.get(1)?,
-        &headers,
-        &body,
-    )
-    .await
+    update(&state, &principal, Some(path.get(0)?), path.get(1)?, &headers, &body).await
 }
 
 async fn delete(
@@ -477,12 +448,5 @@ pub async fn delete_zone_user(
     path: PathParams,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    delete(
-        &state,
-        &principal,
-        Some(path.get(0)?),
-        path.get(1)?,
-        &headers,
-    )
-    .await
+    delete(&state, &principal, Some(path.get(0)?), path.get(1)?, &headers).await
 }

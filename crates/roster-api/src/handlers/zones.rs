@@ -28,10 +28,7 @@ pub async fn list_zones(
 ) -> ApiResult<Response> {
     let request = parse_id_page(query.as_deref())?;
     let page = state.inner.service.list_zones(&principal, &request).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &ListView::new(&page, ZoneView::new),
-    ))
+    Ok(json_response(StatusCode::OK, &ListView::new(&page, ZoneView::new)))
 }
 
 /// Create a zone (needs a key valid for every zone).
@@ -64,11 +61,7 @@ pub async fn get_zone(
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
 ) -> ApiResult<Response> {
-    let zone = state
-        .inner
-        .service
-        .get_zone(&principal, path.get(0)?)
-        .await?;
+    let zone = state.inner.service.get_zone(&principal, path.get(0)?).await?;
     Ok(json_response(StatusCode::OK, &ZoneView::new(&zone)))
 }
 
@@ -85,11 +78,7 @@ pub async fn update_zone(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let value = parse_json(&headers, &body, BodyKind::MergePatch)?;
-    let zone = state
-        .inner
-        .service
-        .update_zone(&principal, path.get(0)?, &value)
-        .await?;
+    let zone = state.inner.service.update_zone(&principal, path.get(0)?, &value).await?;
     Ok(json_response(StatusCode::OK, &ZoneView::new(&zone)))
 }
 
@@ -105,10 +94,6 @@ pub async fn delete_zone(
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
 ) -> ApiResult<Response> {
-    state
-        .inner
-        .service
-        .delete_zone(&principal, path.get(0)?)
-        .await?;
+    state.inner.service.delete_zone(&principal, path.get(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
