@@ -2,6 +2,7 @@
 
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http::{HeaderMap, header};
 use serde_json::Value;
 
@@ -16,21 +17,48 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let too_large = ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
+        let too_large = || ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
+        let mut stream = req.into_body().into_data_stream();
         if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-            return Err(too_large);
+            // The client announced the size and will send it all: read and
+            // discard it (within bounds) so it receives the 413 rather than
+            // a reset connection.
+            let drain = async {
+                let mut seen = 0usize;
+                while let Some(Ok(chunk)) = stream.next().await {
+                    seen = seen.saturating_add(chunk.len());
+                    if seen > DRAIN_LIMIT {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+            return Err(too_large());
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES })?;
-        Ok(RawBody(bytes))
+        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        while let Some(chunk) = stream.next().await {
+            let chunk =
+                chunk.map_err(|_| ApiError::invalid_body(None, "The body could not be read."))?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                // A body of unknown size went over the limit: answer now.
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(RawBody(Bytes::from(body)))
     }
 }
+
+/// How long an announced oversized body may take to be discarded.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How much of an oversized body is read and discarded before answering 413.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Which media types a body may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,7 +61,9 @@ fn example_body(op: &Value) -> Option<String> {
         "zones.create" => r#"{"identifier": "eu-west", "name": "EU West"}"#,
         "zones.update" => r#"{"name": "EU West (Dublin)"}"#,
         "api_keys.create" => r#"{"name": "ci", "scopes": ["users:read", "users:write"]}"#,
-        "roles.create" | "zones.roles.create" => r#"{"identifier": "admin", "name": "Administrator"}"#,
+        "roles.create" | "zones.roles.create" => {
+            r#"{"identifier": "admin", "name": "Administrator"}"#
+        }
         "roles.update" | "zones.roles.update" => r#"{"description": "Full access"}"#,
         "users.role_assignments.create" | "zones.users.role_assignments.create" => {
             r#"{"role_identifier": "admin", "scope": {"type": "zone", "id": "default"}}"#
@@ -70,12 +72,12 @@ fn example_body(op: &Value) -> Option<String> {
             r#"{"expires_at": "2030-01-01T00:00:00Z"}"#
         }
         "users.grants.create" | "zones.users.grants.create" => {
-            r#"{"client_id": "my-app", "resource": "https://api.example.com", "scopes": ["read"]}"#
+            r#"{"client_id": "my-app", "resource": "orders-api", "scopes": ["read"]}"#
         }
         "providers.create" | "zones.providers.create" => {
-            r#"{"identifier": "okta", "issuer": "https://example.okta.com", "user_identifier_claim": "preferred_username"}"#
+            r#"{"identifier": "okta", "issuer": "acme-okta", "user_identifier_claim": "preferred_username"}"#
         }
-        "providers.update" | "zones.providers.update" => r#"{"issuer": "https://example.okta.com"}"#,
+        "providers.update" | "zones.providers.update" => r#"{"issuer": "acme-okta-2"}"#,
         "providers.sign_ins.create" | "zones.providers.sign_ins.create" => {
             r#"{"subject": "00u1abcd", "claims": {"email": "jane@example.com", "preferred_username": "jane"}}"#
         }

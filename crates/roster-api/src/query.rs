@@ -123,7 +123,7 @@ impl Paging {
             }
             "page" => {
                 once(self.page.is_some())?;
-                self.page = Some((name.into(), parse_int(name, value, 1, u64::from(u32::MAX))?));
+                self.page = Some((name.into(), parse_int(name, value, 1, u64::MAX)?));
             }
             "after" | "before" => {
                 let slot = if name == "after" { &mut self.after } else { &mut self.before };
@@ -421,6 +421,18 @@ fn parse_expand(param: &str, value: &str, expand: &mut Expand) -> ApiResult<()> 
         }
     }
     Ok(())
+}
+
+/// Endpoints that take no query parameters refuse any, like lists refuse
+/// unknown ones: a `?dry_run=true` must not be silently ignored by a write.
+pub fn no_parameters(raw: Option<&str>) -> ApiResult<()> {
+    match decode_pairs(raw)?.into_iter().next() {
+        Some((name, _)) => Err(ApiError::invalid_parameter(
+            name.clone(),
+            format!("{name} is not a parameter of this endpoint"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `expand` on a single user; nothing else is a parameter there.

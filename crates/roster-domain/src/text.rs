@@ -76,12 +76,12 @@ pub fn check_attributes(
     max_bytes: usize,
     max_depth: usize,
 ) -> Result<(), ValidationError> {
+    // `attributes` itself is level 1; each object or array inside it is one
+    // level deeper. Scalars add no level.
     fn walk(v: &Value, depth: usize, max_depth: usize) -> Result<(), &'static str> {
-        if depth > max_depth {
-            return Err("nests too deeply");
-        }
         match v {
             Value::String(s) if s.contains('\0') => Err("must not contain NUL characters"),
+            Value::Array(_) | Value::Object(_) if depth > max_depth => Err("nests too deeply"),
             Value::Array(items) => items.iter().try_for_each(|i| walk(i, depth + 1, max_depth)),
             Value::Object(map) => map.iter().try_for_each(|(k, v)| {
                 if k.contains('\0') {
@@ -124,13 +124,16 @@ mod tests {
     }
 
     #[test]
-    fn attributes_deeper_than_the_limit_are_refused() {
-        let mut v = serde_json::json!(1);
-        for _ in 0..8 {
-            v = serde_json::json!({ "k": v });
-        }
-        let map = v.as_object().unwrap().clone();
-        assert!(check_attributes("attributes", &map, 16384, 8).is_err());
+    fn attributes_may_nest_eight_levels_counting_themselves_and_no_deeper() {
+        let nested = |levels: usize| {
+            let mut v = serde_json::json!(1);
+            for _ in 0..levels {
+                v = serde_json::json!({ "k": v });
+            }
+            v.as_object().unwrap().clone()
+        };
+        assert!(check_attributes("attributes", &nested(8), 16384, 8).is_ok());
+        assert!(check_attributes("attributes", &nested(9), 16384, 8).is_err());
     }
 
     proptest! {

@@ -408,9 +408,10 @@ fn record_session(
         return Err(StoreError::UserDisabled);
     }
     if let Some(provider) = &s.provider_id
-        && !provider_exists(conn, zone.seq, &provider.to_string())? {
-            return Err(StoreError::MissingReference { field: "provider_id" });
-        }
+        && !provider_exists(conn, zone.seq, &provider.to_string())?
+    {
+        return Err(StoreError::MissingReference { field: "provider_id" });
+    }
     conn.prepare_cached(
         "INSERT INTO sessions (id, user_seq, provider_id, created_at, expires_at, revoked_at, \
          created_by) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",

@@ -98,7 +98,10 @@ pub fn find_zone(conn: &Connection, org: &OrgId, zone: &ZoneRef) -> StoreResult<
 
 fn zone_conflict(e: rusqlite::Error) -> StoreError {
     match violated_unique_index(&e).as_deref() {
-        Some("zones_identifier") => StoreError::Conflict { field: "identifier" },
+        // SQLite names a plain-column index by its columns.
+        Some("zones_identifier" | "zones.org_id, zones.identifier") => {
+            StoreError::Conflict { field: "identifier" }
+        }
         _ => from_sqlite(e),
     }
 }

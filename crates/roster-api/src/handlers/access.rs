@@ -19,7 +19,7 @@ use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
 use crate::problem::{ApiError, ApiResult, Problem};
-use crate::query::parse_id_page;
+use crate::query::{no_parameters, parse_id_page};
 use crate::views::{
     CreateGrant, CreateProvider, CreateRole, CreateRoleAssignment, CreateSession, CreateSignIn,
     GrantList, GrantView, ListView, ProviderList, ProviderView, RoleAssignmentList,
@@ -137,23 +137,27 @@ async fn list_roles_in(c: Call<'_>) -> ApiResult<Response> {
 }
 
 async fn create_role_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::Json)?;
     let role = c.service().create_role(c.principal, &c.scope, &body).await?;
     Ok(json_response(StatusCode::CREATED, &RoleView::new(&role)))
 }
 
 async fn get_role_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let role = c.service().get_role(c.principal, &c.scope, c.param(0)?).await?;
     Ok(json_response(StatusCode::OK, &RoleView::new(&role)))
 }
 
 async fn update_role_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::MergePatch)?;
     let role = c.service().update_role(c.principal, &c.scope, c.param(0)?, &body).await?;
     Ok(json_response(StatusCode::OK, &RoleView::new(&role)))
 }
 
 async fn delete_role_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     c.service().delete_role(c.principal, &c.scope, c.param(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -198,16 +202,21 @@ async fn list_assignments_in(c: Call<'_>) -> ApiResult<Response> {
     let page =
         c.service().list_role_assignments(c.principal, &c.scope, c.param(0)?, &request).await?;
     let metadata = c.metadata();
-    Ok(json_response(StatusCode::OK, &ListView::new(&page, |a| RoleAssignmentView::new(a, metadata))))
+    Ok(json_response(
+        StatusCode::OK,
+        &ListView::new(&page, |a| RoleAssignmentView::new(a, metadata)),
+    ))
 }
 
 async fn create_assignment_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::Json)?;
     let a = c.service().create_role_assignment(c.principal, &c.scope, c.param(0)?, &body).await?;
     Ok(json_response(StatusCode::CREATED, &RoleAssignmentView::new(&a, c.metadata())))
 }
 
 async fn delete_assignment_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     c.service().delete_role_assignment(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -253,6 +262,7 @@ async fn list_sessions_in(c: Call<'_>) -> ApiResult<Response> {
 }
 
 async fn create_session_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::Json)?;
     let s = c.service().create_session(c.principal, &c.scope, c.param(0)?, &body).await?;
     let now = c.service().now();
@@ -260,6 +270,7 @@ async fn create_session_in(c: Call<'_>) -> ApiResult<Response> {
 }
 
 async fn delete_session_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     c.service().revoke_session(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -301,6 +312,7 @@ async fn list_grants_in(c: Call<'_>) -> ApiResult<Response> {
 }
 
 async fn create_grant_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::Json)?;
     let g = c.service().create_grant(c.principal, &c.scope, c.param(0)?, &body).await?;
     let now = c.service().now();
@@ -308,6 +320,7 @@ async fn create_grant_in(c: Call<'_>) -> ApiResult<Response> {
 }
 
 async fn delete_grant_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     c.service().revoke_grant(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -344,28 +357,33 @@ async fn list_providers_in(c: Call<'_>) -> ApiResult<Response> {
 }
 
 async fn create_provider_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::Json)?;
     let p = c.service().create_provider(c.principal, &c.scope, &body).await?;
     Ok(json_response(StatusCode::CREATED, &ProviderView::new(&p)))
 }
 
 async fn get_provider_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let p = c.service().get_provider(c.principal, &c.scope, c.param(0)?).await?;
     Ok(json_response(StatusCode::OK, &ProviderView::new(&p)))
 }
 
 async fn update_provider_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::MergePatch)?;
     let p = c.service().update_provider(c.principal, &c.scope, c.param(0)?, &body).await?;
     Ok(json_response(StatusCode::OK, &ProviderView::new(&p)))
 }
 
 async fn delete_provider_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     c.service().delete_provider(c.principal, &c.scope, c.param(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn sign_in_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
     let body = c.json(BodyKind::Json)?;
     let signed = c.service().sign_in(c.principal, &c.scope, c.param(0)?, &body).await?;
     let now = c.service().now();

@@ -13,7 +13,7 @@ use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
 use crate::problem::ApiResult;
-use crate::query::parse_id_page;
+use crate::query::{no_parameters, parse_id_page};
 use crate::views::{ApiKeyList, ApiKeyView, CreateApiKey, ListView};
 
 /// List the organization's active API keys (never their secrets).
@@ -39,9 +39,11 @@ pub async fn list_api_keys(
 pub async fn create_api_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
+    no_parameters(query.as_deref())?;
     let value = parse_json(&headers, &body, BodyKind::Json)?;
     let created = state.inner.service.create_api_key(&principal, &value).await?;
     Ok(json_response(StatusCode::CREATED, &ApiKeyView::new(&created.key, Some(created.secret))))
@@ -56,7 +58,9 @@ pub async fn delete_api_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
+    no_parameters(query.as_deref())?;
     state.inner.service.revoke_api_key(&principal, path.get(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -18,7 +18,7 @@ use super::{BodyErrors, CommonErrors, JSON, PathParams, header_str, json_respons
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
 use crate::problem::{ApiError, ApiResult, PROBLEM_JSON};
-use crate::query::{parse_expand_only, parse_list_users};
+use crate::query::{no_parameters, parse_expand_only, parse_list_users};
 use crate::views::{CreateUser, UpdateUser, UserListView, UserView};
 
 /// Query parameters of the user list. Every filter also has a
@@ -154,7 +154,7 @@ async fn retrieve(
     // the tag so a cached expanded copy is never wrongly confirmed.
     let etag = if expand.any() { expanded_etag(&user, &body) } else { user.etag() };
     let etag_header = HeaderValue::from_str(&etag).ok();
-    let mut response = match header_str(headers, "if-none-match")? {
+    let mut response = match header_str(headers, "If-None-Match")? {
         Some(tags) if none_match(tags, &etag) => StatusCode::NOT_MODIFIED.into_response(),
         _ => {
             let mut r = (StatusCode::OK, body).into_response();
@@ -238,10 +238,12 @@ async fn create(
     state: &AppState,
     principal: &Principal,
     zone: Option<&str>,
-    path: &str,
+    uri: &http::Uri,
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiResult<Response> {
+    no_parameters(uri.query())?;
+    let path = uri.path();
     let service = &state.inner.service;
     let metadata = principal.sees_metadata();
     let created = |user: &User| -> Response {
@@ -251,7 +253,7 @@ async fn create(
         }
         with_etag(response, user)
     };
-    let Some(key) = header_str(headers, "idempotency-key")? else {
+    let Some(key) = header_str(headers, "Idempotency-Key")? else {
         let scope = service.resolve_zone(principal, zone).await?;
         let value = parse_json(headers, body, BodyKind::Json)?;
         let user = service.create_user(principal, &scope, &value, None).await?;
@@ -316,7 +318,7 @@ pub async fn create_user(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    create(&state, &principal, None, uri.path(), &headers, &body).await
+    create(&state, &principal, None, &uri, &headers, &body).await
 }
 
 /// Create a user in a zone.
@@ -339,7 +341,7 @@ pub async fn create_zone_user(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    create(&state, &principal, Some(path.get(0)?), uri.path(), &headers, &body).await
+    create(&state, &principal, Some(path.get(0)?), &uri, &headers, &body).await
 }
 
 async fn update(
@@ -347,13 +349,15 @@ async fn update(
     principal: &Principal,
     zone: Option<&str>,
     id: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiResult<Response> {
+    no_parameters(query)?;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
     let patch = parse_json(headers, body, BodyKind::MergePatch)?;
-    let if_match = header_str(headers, "if-match")?;
+    let if_match = header_str(headers, "If-Match")?;
     let user = service.update_user(principal, &scope, id, &patch, if_match).await?;
     let response = json_response(StatusCode::OK, &UserView::new(&user, principal.sees_metadata()));
     Ok(with_etag(response, &user))
@@ -373,10 +377,11 @@ pub async fn update_user(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    update(&state, &principal, None, path.get(0)?, &headers, &body).await
+    update(&state, &principal, None, path.get(0)?, query.as_deref(), &headers, &body).await
 }
 
 /// Update a user of a zone with a JSON merge patch.
@@ -395,10 +400,12 @@ pub async fn update_zone_user(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    update(&state, &principal, Some(path.get(0)?), path.get(1)?, &headers, &body).await
+    let query = query.as_deref();
+    update(&state, &principal, Some(path.get(0)?), path.get(1)?, query, &headers, &body).await
 }
 
 async fn delete(
@@ -406,11 +413,13 @@ async fn delete(
     principal: &Principal,
     zone: Option<&str>,
     id: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
+    no_parameters(query)?;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
-    let if_match = header_str(headers, "if-match")?;
+    let if_match = header_str(headers, "If-Match")?;
     service.delete_user(principal, &scope, id, if_match).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -427,9 +436,10 @@ pub async fn delete_user(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    delete(&state, &principal, None, path.get(0)?, &headers).await
+    delete(&state, &principal, None, path.get(0)?, query.as_deref(), &headers).await
 }
 
 /// Delete a user of a zone.
@@ -446,7 +456,8 @@ pub async fn delete_zone_user(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    delete(&state, &principal, Some(path.get(0)?), path.get(1)?, &headers).await
+    delete(&state, &principal, Some(path.get(0)?), path.get(1)?, query.as_deref(), &headers).await
 }

@@ -13,7 +13,7 @@ use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
 use crate::problem::ApiResult;
-use crate::query::parse_id_page;
+use crate::query::{no_parameters, parse_id_page};
 use crate::views::{CreateZone, ListView, UpdateZone, ZoneList, ZoneView};
 
 /// List the zones this key may see.
@@ -43,6 +43,7 @@ pub async fn create_zone(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
+    no_parameters(uri.query())?;
     let value = parse_json(&headers, &body, BodyKind::Json)?;
     let zone = state.inner.service.create_zone(&principal, &value).await?;
     let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
@@ -60,7 +61,9 @@ pub async fn get_zone(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
+    no_parameters(query.as_deref())?;
     let zone = state.inner.service.get_zone(&principal, path.get(0)?).await?;
     Ok(json_response(StatusCode::OK, &ZoneView::new(&zone)))
 }
@@ -74,9 +77,11 @@ pub async fn update_zone(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
+    no_parameters(query.as_deref())?;
     let value = parse_json(&headers, &body, BodyKind::MergePatch)?;
     let zone = state.inner.service.update_zone(&principal, path.get(0)?, &value).await?;
     Ok(json_response(StatusCode::OK, &ZoneView::new(&zone)))
@@ -93,7 +98,9 @@ pub async fn delete_zone(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
+    no_parameters(query.as_deref())?;
     state.inner.service.delete_zone(&principal, path.get(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use roster_testkit::TestServer;
+use roster_testkit::{ADMIN_KEY, Resp, TestServer};
 
 /// Creates `n` users with predictable emails `prefix-000@example.com`...
 pub async fn seed_users(server: &TestServer, prefix: &str, n: usize) -> Vec<Value> {
@@ -27,8 +27,231 @@ pub async fn seed_users(server: &TestServer, prefix: &str, n: usize) -> Vec<Valu
 pub fn ids(page: &Value) -> Vec<String> {
     page["data"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("not a list page: {page}"))
         .iter()
         .map(|u| u["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// The ids of a slice of users.
+pub fn user_ids(users: &[Value]) -> Vec<String> {
+    users.iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect()
+}
+
+pub fn id_of(user: &Value) -> String {
+    user["id"].as_str().unwrap_or_else(|| panic!("no id in {user}")).to_owned()
+}
+
+/// Percent-encodes a query-string component.
+pub fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Asserts an error response: status, `application/problem+json`, the RFC
+/// 9457 members with the right types, `status` equal to the HTTP status and
+/// the given `code`. Returns the problem.
+pub fn problem(r: &Resp, status: u16, code: &str) -> Value {
+    assert_eq!(r.status, status, "expected {status} {code}, got {} {}", r.status, r.text());
+    let ct = r.header("content-type").unwrap_or_default();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content-type of an error is {ct:?}, not application/problem+json"
+    );
+    let p = r.json();
+    let obj = p.as_object().unwrap_or_else(|| panic!("problem is not an object: {p}"));
+    for member in obj.keys() {
+        assert!(
+            ["type", "title", "status", "detail", "code", "param", "errors"]
+                .contains(&member.as_str()),
+            "unexpected problem member {member:?} in {p}"
+        );
+    }
+    assert!(p["type"].is_string(), "problem.type missing: {p}");
+    assert!(p["title"].is_string(), "problem.title missing: {p}");
+    assert!(p["detail"].is_string(), "problem.detail missing: {p}");
+    assert_eq!(p["status"], json!(status), "problem.status: {p}");
+    assert_eq!(p["code"], json!(code), "problem.code: {p}");
+    if let Some(param) = obj.get("param") {
+        assert!(param.is_string(), "problem.param is not a string: {p}");
+    }
+    p
+}
+
+/// `problem` plus the exact `param`.
+pub fn problem_param(r: &Resp, status: u16, code: &str, param: &str) -> Value {
+    let p = problem(r, status, code);
+    assert_eq!(p["param"], json!(param), "problem.param: {p}");
+    p
+}
+
+/// Shorthand for 400 `invalid_parameter` naming `param`.
+pub fn invalid_parameter(r: &Resp, param: &str) -> Value {
+    problem_param(r, 400, "invalid_parameter", param)
+}
+
+/// Shorthand for 400 `invalid_body` naming `param`.
+pub fn invalid_body(r: &Resp, param: &str) -> Value {
+    problem_param(r, 400, "invalid_body", param)
+}
+
+/// 400 `invalid_cursor` naming `param`.
+pub fn invalid_cursor(r: &Resp, param: &str) -> Value {
+    problem_param(r, 400, "invalid_cursor", param)
+}
+
+/// A GET that must answer 200; returns the JSON body.
+pub async fn get_ok(server: &TestServer, path: &str) -> Value {
+    let r = server.get(path).await;
+    assert_eq!(r.status, 200, "GET {path}: {}", r.text());
+    r.json()
+}
+
+/// A GET with another key.
+pub async fn get_as(server: &TestServer, key: &str, path: &str) -> Resp {
+    server.call_as(key, "GET", path, None).await
+}
+
+/// Creates an API key; returns the whole 201 body (with `key` and `id`).
+pub async fn create_key_full(server: &TestServer, body: Value) -> Value {
+    let r = server.post("/v1/api-keys", body.clone()).await;
+    assert_eq!(r.status, 201, "creating key {body}: {}", r.text());
+    r.json()
+}
+
+/// Creates a key with these scopes (and zones) and returns (secret, id).
+pub async fn key(server: &TestServer, scopes: &[&str], zones: Option<&[&str]>) -> (String, String) {
+    let mut body = json!({"name": "conformance", "scopes": scopes});
+    if let Some(z) = zones {
+        body["zones"] = json!(z);
+    }
+    let k = create_key_full(server, body).await;
+    (k["key"].as_str().unwrap().to_owned(), k["id"].as_str().unwrap().to_owned())
+}
+
+/// Creates a zone and returns it.
+pub async fn create_zone(server: &TestServer, identifier: &str) -> Value {
+    let r = server
+        .post("/v1/zones", json!({"identifier": identifier, "name": format!("Zone {identifier}")}))
+        .await;
+    assert_eq!(r.status, 201, "creating zone {identifier}: {}", r.text());
+    r.json()
+}
+
+/// Creates a user in a zone (by id or identifier) and returns it.
+pub async fn create_in(server: &TestServer, zone: &str, body: Value) -> Value {
+    let r = server.post(&format!("/v1/zones/{zone}/users"), body).await;
+    assert_eq!(r.status, 201, "creating a user in {zone}: {}", r.text());
+    r.json()
+}
+
+/// The `default` zone.
+pub async fn default_zone(server: &TestServer) -> Value {
+    get_ok(server, "/v1/zones/default").await
+}
+
+/// A page of a list, asserting 200.
+pub async fn page(server: &TestServer, base: &str, query: &str) -> Value {
+    let path = if query.is_empty() { base.to_owned() } else { format!("{base}?{query}") };
+    get_ok(server, &path).await
+}
+
+/// Walks `base?query` forward with `limit` through `after=end_cursor` and
+/// returns every user, in order, checking the page_info invariants on the
+/// way (`has_previous_page` iff `after` was given).
+pub async fn walk_forward(
+    server: &TestServer,
+    base: &str,
+    query: &str,
+    limit: usize,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    let sep = if query.is_empty() { "" } else { "&" };
+    for _ in 0..10_000 {
+        let q = match &after {
+            None => format!("{query}{sep}limit={limit}"),
+            Some(c) => format!("{query}{sep}limit={limit}&after={}", enc(c)),
+        };
+        let p = page(server, base, &q).await;
+        let data = p["data"].as_array().unwrap().clone();
+        assert!(data.len() <= limit, "page longer than limit {limit}: {p}");
+        assert_eq!(
+            p["page_info"]["has_previous_page"],
+            json!(after.is_some()),
+            "forward: has_previous_page iff after was given ({q})"
+        );
+        let more = p["page_info"]["has_next_page"].as_bool().unwrap();
+        out.extend(data);
+        if !more {
+            return out;
+        }
+        after = Some(
+            p["page_info"]["end_cursor"]
+                .as_str()
+                .unwrap_or_else(|| panic!("has_next_page without end_cursor: {p}"))
+                .to_owned(),
+        );
+    }
+    panic!("the walk did not end");
+}
+
+/// Every user of a list, by one large page.
+pub async fn all(server: &TestServer, base: &str, query: &str) -> Vec<Value> {
+    let sep = if query.is_empty() { "" } else { "&" };
+    let p = page(server, base, &format!("{query}{sep}limit=1000")).await;
+    assert_eq!(p["page_info"]["has_next_page"], json!(false));
+    p["data"].as_array().unwrap().clone()
+}
+
+/// Sends a raw request with the admin key and returns the response.
+pub async fn raw(_server: &TestServer, req: reqwest::RequestBuilder) -> Resp {
+    roster_testkit::send(req.bearer_auth(ADMIN_KEY)).await
+}
+
+/// Checks `s` is an RFC 3339 UTC timestamp with a `Z` suffix.
+pub fn assert_utc_timestamp(s: &Value) {
+    let s = s.as_str().unwrap_or_else(|| panic!("timestamp is not a string: {s}"));
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.into_iter().all(|i| b[i].is_ascii_digit());
+    let ok = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[b.len() - 1] == b'Z'
+        && (b.len() == 20 || (b[19] == b'.' && b.len() > 21 && digits(20..b.len() - 1)));
+    assert!(ok, "{s:?} is not an RFC 3339 UTC timestamp ending in Z");
+}
+
+/// A timestamp in a form that sorts lexicographically in time order (six
+/// fractional digits always).
+pub fn normalized_time(s: &str) -> String {
+    let body = s.strip_suffix('Z').unwrap_or(s);
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    format!("{whole}.{frac:0<6}Z")
+}
+
+/// Whether a string is `prefix` + a 26-character Crockford ULID.
+pub fn is_prefixed_ulid(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == 26
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b)))
+    })
 }
