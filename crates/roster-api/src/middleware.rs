@@ -72,11 +72,7 @@ pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> 
     let status = response.status().as_u16();
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     state.inner.metrics.record(&method, route, status, start.elapsed());
-    if status >= 500 {
-        tracing::warn!(%method, %route, status, "request failed");
-    } else {
-        tracing::debug!(%method, %route, status, "request");
-    }
+    tracing::debug!(%method, %route, status, "request");
     response
 }
 

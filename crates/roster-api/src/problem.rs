@@ -192,13 +192,31 @@ impl ApiError {
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// True at most once per second.
+fn unavailable_log_due() -> bool {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let last = LAST.load(Ordering::Relaxed);
+    now != last && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Service(ServiceError::Internal(why) | ServiceError::Unavailable(why)) =
-            &self
-        {
-            // The cause goes to the log, never to the client.
-            tracing::error!(error = %why, "request failed");
+        // The cause goes to the log, never to the client.
+        match &self {
+            ApiError::Service(ServiceError::Internal(why)) => {
+                tracing::error!(error = %why, "request failed");
+            }
+            ApiError::Service(ServiceError::Unavailable(why)) if unavailable_log_due() => {
+                // While the database is away every request fails the same
+                // way: say so once a second, not once a request.
+                tracing::warn!(error = %why, "database unavailable; answering 503");
+            }
+            _ => {}
         }
         let problem = self.problem();
         let status =

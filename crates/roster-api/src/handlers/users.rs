@@ -283,6 +283,11 @@ async fn create(
     match outcome {
         Ok(user) => Ok(created(&user)),
         Err(e) => {
+            // Another node may have answered the same request meanwhile (the
+            // loser of a race then fails on the unique email): answer as it did.
+            if let Ok(Some(record)) = service.stored_response(principal, &request).await {
+                return Ok(replay(record));
+            }
             if stored_error(&e) {
                 let body = serde_json::to_vec(&e.problem()).unwrap_or_default();
                 let record = service.idempotency_record(
