@@ -298,8 +298,11 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
                         format!("search terms are limited to {MAX_SEARCH_TERM} characters"),
                     ));
                 }
-                if value.contains('\0') {
-                    return Err(ApiError::invalid_parameter(param, "must not contain NUL"));
+                if value.chars().any(char::is_control) {
+                    return Err(ApiError::invalid_parameter(
+                        param,
+                        "search terms must not contain control characters",
+                    ));
                 }
                 req.search.push(value.clone());
             }

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::ValidationError;
-use crate::ids::{OrgId, UserId, ZoneId};
+use crate::ids::{OrgId, ProviderId, UserId, ZoneId};
 use crate::text;
 use crate::timestamp::Timestamp;
 
@@ -347,11 +347,19 @@ fn apply_field(
             set(slot, v.map(str::to_owned))
         }
         "provider_id" => {
-            let v = nullable_string(field, value)?;
-            if let Some(v) = v {
-                text::check_identifier(field, v, LINK_MAX)?;
-            }
-            set(&mut user.provider_id, v.map(str::to_owned))
+            // Stored in its one canonical spelling, so filters and the
+            // unlinking of a deleted provider find every reference.
+            let v = match nullable_string(field, value)? {
+                None => None,
+                Some(v) => Some(
+                    ProviderId::parse(v)
+                        .ok_or_else(|| {
+                            ValidationError::new(field, "must be a provider id (idp_…)")
+                        })?
+                        .to_string(),
+                ),
+            };
+            set(&mut user.provider_id, v)
         }
         "authenticated_at" => {
             let v =

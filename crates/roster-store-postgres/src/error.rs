@@ -44,11 +44,7 @@ fn from_db(db: &DbError) -> StoreError {
         || *code == SqlState::LOCK_NOT_AVAILABLE
         || *code == SqlState::READ_ONLY_SQL_TRANSACTION; // a standby after failover
     let text = format!("{} ({})", db.message(), code.code());
-    if retryable {
-        StoreError::Unavailable(text)
-    } else {
-        StoreError::Internal(text)
-    }
+    if retryable { StoreError::Unavailable(text) } else { StoreError::Internal(text) }
 }
 
 /// Every failure to obtain a connection means the database cannot be used
@@ -62,9 +58,7 @@ pub fn from_pool(e: PoolError) -> StoreError {
 /// `state` (unique or foreign-key violations).
 pub fn violated(e: &tokio_postgres::Error, state: &SqlState) -> Option<String> {
     let db = e.as_db_error()?;
-    (db.code() == state)
-        .then(|| db.constraint().map(str::to_owned))
-        .flatten()
+    (db.code() == state).then(|| db.constraint().map(str::to_owned)).flatten()
 }
 
 pub fn unique_violation(e: &tokio_postgres::Error) -> Option<String> {

@@ -1,6 +1,6 @@
 //! Stored responses for `Idempotency-Key` replays.
 
-use deadpool_postgres::GenericClient;
+use crate::db::Exec;
 
 use roster_domain::{ApiKeyId, Timestamp};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult};
@@ -13,7 +13,7 @@ pub const INSERT: &str = "INSERT INTO idempotency (api_key_id, key, request_hash
      location, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (api_key_id, key) DO NOTHING";
 
-pub async fn insert<C: GenericClient>(c: &C, r: &IdempotencyRecord) -> StoreResult<()> {
+pub async fn insert<C: Exec>(c: &C, r: &IdempotencyRecord) -> StoreResult<()> {
     db::execute(
         c,
         INSERT,
@@ -31,7 +31,7 @@ pub async fn insert<C: GenericClient>(c: &C, r: &IdempotencyRecord) -> StoreResu
     Ok(())
 }
 
-pub async fn get_record<C: GenericClient>(
+pub async fn get_record<C: Exec>(
     c: &C,
     api_key: &ApiKeyId,
     key: &str,
@@ -48,9 +48,8 @@ pub async fn get_record<C: GenericClient>(
         return Ok(None);
     };
     let hash: Vec<u8> = get(&row, 0)?;
-    let request_hash: [u8; 32] = hash
-        .try_into()
-        .map_err(|_| StoreError::Internal("bad request hash".into()))?;
+    let request_hash: [u8; 32] =
+        hash.try_into().map_err(|_| StoreError::Internal("bad request hash".into()))?;
     let status: i32 = get(&row, 1)?;
     Ok(Some(IdempotencyRecord {
         api_key_id: *api_key,
@@ -64,11 +63,6 @@ pub async fn get_record<C: GenericClient>(
     }))
 }
 
-pub async fn purge<C: GenericClient>(c: &C, before: Timestamp) -> StoreResult<u64> {
-    db::execute(
-        c,
-        "DELETE FROM idempotency WHERE created_at < $1",
-        &[&time(before)],
-    )
-    .await
+pub async fn purge<C: Exec>(c: &C, before: Timestamp) -> StoreResult<u64> {
+    db::execute(c, "DELETE FROM idempotency WHERE created_at < $1", &[&time(before)]).await
 }

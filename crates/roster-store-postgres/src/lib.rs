@@ -7,19 +7,24 @@
 //!
 //! Behaviour is the SQLite backend's, answer for answer: the same results in
 //! the same order with the same errors. The schema is written for
-//! PostgreSQL (see `migrations/0001_init.sql` for the choices).
+//! PostgreSQL (see `migrations/0001_init.sql` and `0002_access.sql` for the
+//! choices, and `access.rs` for how roles, sessions, grants, providers and
+//! sign-ins stay consistent across nodes).
+//!
+//! `statements_executed` counts every statement sent (see `db`).
 
+mod access;
 mod db;
 mod error;
 mod idempotency;
 mod migrate;
-mod providers;
 mod tenancy;
 mod types;
 mod users;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,15 +32,18 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use parking_lot::RwLock;
 use tokio_postgres::NoTls;
 
+use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
 use roster_domain::{
-    ApiKey, ApiKeyId, OrgId, Organization, Timestamp, User, UserId, UserPage, UserQuery, Zone,
-    ZoneId, ZoneRef,
+    ApiKey, ApiKeyId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId, RoleId,
+    SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
 };
 use roster_store::{
-    IdWindow, IdempotencyRecord, Page, Store, StoreError, StoreResult, UserUpdate, ZoneScope,
+    ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult,
+    UserUpdate, ZoneScope,
 };
 
-use crate::error::{from_pg, from_pool};
+use crate::db::Conn;
+use crate::error::from_pool;
 use crate::users::ZoneKey;
 
 pub use crate::migrate::MIGRATION_LOCK;
@@ -76,6 +84,8 @@ pub struct PgStore {
     /// caching is always safe; deleting a zone evicts it.
     zones: RwLock<HashMap<ZoneId, (i64, OrgId)>>,
     cursor_secret: Vec<u8>,
+    /// Statements sent since connecting (see `db`).
+    statements: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -106,9 +116,7 @@ impl PgStore {
         let manager = Manager::from_config(
             config,
             NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
@@ -118,14 +126,11 @@ impl PgStore {
             .recycle_timeout(Some(options.connect_timeout))
             .build()
             .map_err(|e| StoreError::Internal(format!("cannot build the pool: {e}")))?;
-        let mut client = pool.get().await.map_err(from_pool)?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let mut client = Conn::new(pool.get().await.map_err(from_pool)?, statements.clone());
         let cursor_secret = migrate::migrate(&mut client).await?;
         drop(client);
-        Ok(Self {
-            pool,
-            zones: RwLock::new(HashMap::new()),
-            cursor_secret,
-        })
+        Ok(Self { pool, zones: RwLock::new(HashMap::new()), cursor_secret, statements })
     }
 
     pub fn shared(self) -> Arc<dyn Store> {
@@ -137,24 +142,19 @@ impl PgStore {
         self.pool.close();
     }
 
-    async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
-        self.pool.get().await.map_err(from_pool)
+    async fn client(&self) -> StoreResult<Conn> {
+        let client = self.pool.get().await.map_err(from_pool)?;
+        Ok(Conn::new(client, self.statements.clone()))
     }
 
     fn cached_zone(&self, scope: &ZoneScope) -> Option<ZoneKey> {
         let zones = self.zones.read();
         let (seq, org) = zones.get(&scope.zone)?;
-        (*org == scope.org).then_some(ZoneKey {
-            seq: *seq,
-            zone: scope.zone,
-            org: *org,
-        })
+        (*org == scope.org).then_some(ZoneKey { seq: *seq, zone: scope.zone, org: *org })
     }
 
     fn remember_zone(&self, seq: i64, zone: &Zone) {
-        self.zones
-            .write()
-            .insert(zone.id, (seq, zone.organization_id));
+        self.zones.write().insert(zone.id, (seq, zone.organization_id));
     }
 
     /// The zone's surrogate key, from the cache or the database; `NotFound`
@@ -166,11 +166,7 @@ impl PgStore {
         let client = self.client().await?;
         let (seq, zone) = tenancy::find_zone(&client, &scope.org, &ZoneRef::Id(scope.zone)).await?;
         self.remember_zone(seq, &zone);
-        Ok(ZoneKey {
-            seq,
-            zone: zone.id,
-            org: zone.organization_id,
-        })
+        Ok(ZoneKey { seq, zone: zone.id, org: zone.organization_id })
     }
 }
 
@@ -178,8 +174,7 @@ impl PgStore {
 impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         let client = self.client().await?;
-        client.simple_query("SELECT 1").await.map_err(from_pg)?;
-        Ok(())
+        client.simple_query("SELECT 1").await
     }
 
     async fn cursor_secret(&self) -> StoreResult<Vec<u8>> {
@@ -194,16 +189,16 @@ impl Store for PgStore {
         key_hash: &[u8; 32],
     ) -> StoreResult<bool> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(from_pg)?;
+        let tx = client.transaction().await?;
         db::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&BOOTSTRAP_LOCK]).await?;
         if tenancy::any_organization(&tx).await? {
-            tx.rollback().await.map_err(from_pg)?;
+            tx.rollback().await?;
             return Ok(false);
         }
         tenancy::insert_organization(&tx, org).await?;
         tenancy::insert_zone(&tx, zone).await?;
         tenancy::insert_key(&tx, key, key_hash).await?;
-        tx.commit().await.map_err(from_pg)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -295,8 +290,14 @@ impl Store for PgStore {
         idempotency: Option<&IdempotencyRecord>,
     ) -> StoreResult<()> {
         let zone = self.zone_key(scope).await?;
-        let client = self.client().await?;
-        users::insert_user(&client, &zone, user, idempotency).await
+        let mut client = self.client().await?;
+        if user.provider_id.is_none() {
+            return users::insert_user(&client, &zone, user, idempotency).await;
+        }
+        // The provider stays locked until the user is committed.
+        let tx = client.transaction().await?;
+        users::insert_user(&tx, &zone, user, idempotency).await?;
+        tx.commit().await
     }
 
     async fn update_user(
@@ -339,5 +340,188 @@ impl Store for PgStore {
     async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<u64> {
         let client = self.client().await?;
         idempotency::purge(&client, before).await
+    }
+
+    async fn list_roles(&self, scope: &ZoneScope, window: &IdWindow) -> StoreResult<Page<Role>> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::list_roles(&client, &zone, window).await
+    }
+
+    async fn get_role(&self, scope: &ZoneScope, role: &RoleRef) -> StoreResult<Role> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::get_role(&client, &zone, role).await
+    }
+
+    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::insert_role(&client, &zone, role).await
+    }
+
+    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::update_role(&client, &zone, role).await
+    }
+
+    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::delete_role(&client, &zone, id).await
+    }
+
+    async fn list_role_assignments(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<RoleAssignment>> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::list_role_assignments(&client, &zone, user, window).await
+    }
+
+    async fn create_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        assignment: &RoleAssignment,
+    ) -> StoreResult<RoleAssignment> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::insert_role_assignment(&client, &zone, assignment).await
+    }
+
+    async fn delete_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &RoleAssignmentId,
+    ) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::delete_role_assignment(&client, &zone, user, id).await
+    }
+
+    async fn list_sessions(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Session>> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::list_sessions(&client, &zone, user, window).await
+    }
+
+    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let mut client = self.client().await?;
+        access::insert_session(&mut client, &zone, session).await
+    }
+
+    async fn revoke_session(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &SessionId,
+        at: Timestamp,
+    ) -> StoreResult<Session> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::revoke_session(&client, &zone, user, id, at).await
+    }
+
+    async fn list_grants(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Grant>> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::list_grants(&client, &zone, user, window).await
+    }
+
+    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let mut client = self.client().await?;
+        access::insert_grant(&mut client, &zone, grant).await
+    }
+
+    async fn revoke_grant(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &GrantId,
+        at: Timestamp,
+    ) -> StoreResult<Grant> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::revoke_grant(&client, &zone, user, id, at).await
+    }
+
+    async fn list_providers(
+        &self,
+        scope: &ZoneScope,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Provider>> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::list_providers(&client, &zone, window).await
+    }
+
+    async fn get_provider(&self, scope: &ZoneScope, provider: &str) -> StoreResult<Provider> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::get_provider(&client, &zone, provider).await
+    }
+
+    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::insert_provider(&client, &zone, provider).await
+    }
+
+    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::update_provider(&client, &zone, provider).await
+    }
+
+    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()> {
+        let zone = self.zone_key(scope).await?;
+        let mut client = self.client().await?;
+        access::delete_provider(&mut client, &zone, id).await
+    }
+
+    async fn sign_in(
+        &self,
+        scope: &ZoneScope,
+        issuer: &str,
+        subject: &str,
+        new_user: Option<&User>,
+        session: &Session,
+    ) -> StoreResult<SignedIn> {
+        let zone = self.zone_key(scope).await?;
+        let mut client = self.client().await?;
+        access::sign_in(&mut client, &zone, issuer, subject, new_user, session).await
+    }
+
+    async fn expand_users(
+        &self,
+        scope: &ZoneScope,
+        users: &[UserId],
+        what: ExpandRequest,
+        now: Timestamp,
+    ) -> StoreResult<HashMap<UserId, Expansion>> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::expand_users(&client, &zone, users, what, now).await
+    }
+
+    fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 }

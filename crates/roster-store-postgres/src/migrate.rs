@@ -6,15 +6,14 @@
 //! Because PostgreSQL DDL is transactional, a migration that fails leaves no
 //! trace and the version table never claims a half-applied version.
 
-use deadpool_postgres::Client;
-
 use roster_store::{StoreError, StoreResult};
 
-use crate::db;
+use crate::db::{self, Conn};
 use crate::error::from_pg;
 use crate::tenancy::get;
 
-pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_access.sql")];
 
 /// Advisory lock key of the migration run ("roster" + "mig" in ASCII).
 /// Advisory locks are per database, so other databases on the server are
@@ -23,17 +22,13 @@ pub const MIGRATION_LOCK: i64 = 0x726f_7374_6572_6d69;
 
 /// Applies pending migrations; returns the cursor secret, creating it on
 /// first start.
-pub async fn migrate(client: &mut Client) -> StoreResult<Vec<u8>> {
-    let tx = client.transaction().await.map_err(from_pg)?;
+pub async fn migrate(client: &mut Conn) -> StoreResult<Vec<u8>> {
+    let tx = client.transaction().await?;
     // Waiting behind another node's long migration is expected here, and a
     // future migration may rebuild a large index: neither may be cut short
     // by the per-statement deadline of ordinary requests.
-    tx.batch_execute("SET LOCAL statement_timeout = 0")
-        .await
-        .map_err(from_pg)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .await
-        .map_err(from_pg)?;
+    tx.batch_execute("SET LOCAL statement_timeout = 0").await.map_err(from_pg)?;
+    db::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (\
              version    integer PRIMARY KEY, \
@@ -41,12 +36,8 @@ pub async fn migrate(client: &mut Client) -> StoreResult<Vec<u8>> {
     )
     .await
     .map_err(from_pg)?;
-    let row = db::query_one(
-        &tx,
-        "SELECT coalesce(max(version), 0) FROM schema_migrations",
-        &[],
-    )
-    .await?;
+    let row =
+        db::query_one(&tx, "SELECT coalesce(max(version), 0) FROM schema_migrations", &[]).await?;
     let current = usize::try_from(get::<i32>(&row, 0)?).unwrap_or(0);
     if current > MIGRATIONS.len() {
         return Err(StoreError::Internal(format!(
@@ -60,12 +51,8 @@ pub async fn migrate(client: &mut Client) -> StoreResult<Vec<u8>> {
         tx.batch_execute(sql).await.map_err(|e| {
             StoreError::Internal(format!("migration {version} failed: {}", from_pg(e)))
         })?;
-        db::execute(
-            &tx,
-            "INSERT INTO schema_migrations (version) VALUES ($1)",
-            &[&version],
-        )
-        .await?;
+        db::execute(&tx, "INSERT INTO schema_migrations (version) VALUES ($1)", &[&version])
+            .await?;
     }
 
     let mut fresh = [0u8; 32];
@@ -76,13 +63,8 @@ pub async fn migrate(client: &mut Client) -> StoreResult<Vec<u8>> {
         &[&fresh.as_slice()],
     )
     .await?;
-    let row = db::query_one(
-        &tx,
-        "SELECT value FROM meta WHERE key = 'cursor_secret'",
-        &[],
-    )
-    .await?;
+    let row = db::query_one(&tx, "SELECT value FROM meta WHERE key = 'cursor_secret'", &[]).await?;
     let secret: Vec<u8> = get(&row, 0)?;
-    tx.commit().await.map_err(from_pg)?;
+    tx.commit().await?;
     Ok(secret)
 }

@@ -1,6 +1,6 @@
 //! Organizations, zones and API keys in PostgreSQL.
 
-use deadpool_postgres::GenericClient;
+use crate::db::Exec;
 use tokio_postgres::Row;
 use tokio_postgres::types::{FromSql, ToSql};
 
@@ -17,26 +17,22 @@ pub fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
     row.try_get(i).map_err(|e| decode("a row", e))
 }
 
-pub async fn insert_organization<C: GenericClient>(c: &C, org: &Organization) -> StoreResult<()> {
+pub async fn insert_organization<C: Exec>(c: &C, org: &Organization) -> StoreResult<()> {
     db::execute(
         c,
         "INSERT INTO organizations (id, identifier, created_at) VALUES ($1, $2, $3)",
-        &[
-            &id(org.id.to_bytes()),
-            &org.identifier,
-            &time(org.created_at),
-        ],
+        &[&id(org.id.to_bytes()), &org.identifier, &time(org.created_at)],
     )
     .await?;
     Ok(())
 }
 
-pub async fn any_organization<C: GenericClient>(c: &C) -> StoreResult<bool> {
+pub async fn any_organization<C: Exec>(c: &C) -> StoreResult<bool> {
     let row = db::query_one(c, "SELECT EXISTS (SELECT 1 FROM organizations)", &[]).await?;
     get(&row, 0)
 }
 
-pub async fn first_organization<C: GenericClient>(c: &C) -> StoreResult<Organization> {
+pub async fn first_organization<C: Exec>(c: &C) -> StoreResult<Organization> {
     let row = db::query_opt(
         c,
         "SELECT id, identifier, created_at FROM organizations ORDER BY seq LIMIT 1",
@@ -68,11 +64,7 @@ fn zone_from_row(r: &Row) -> StoreResult<(i64, Zone)> {
 }
 
 /// The zone and its surrogate key, if it belongs to `org`.
-pub async fn find_zone<C: GenericClient>(
-    c: &C,
-    org: &OrgId,
-    zone: &ZoneRef,
-) -> StoreResult<(i64, Zone)> {
+pub async fn find_zone<C: Exec>(c: &C, org: &OrgId, zone: &ZoneRef) -> StoreResult<(i64, Zone)> {
     let org = id(org.to_bytes());
     let row = match zone {
         ZoneRef::Id(zone_id) => {
@@ -90,14 +82,12 @@ pub async fn find_zone<C: GenericClient>(
 
 fn zone_conflict(e: tokio_postgres::Error) -> StoreError {
     match unique_violation(&e).as_deref() {
-        Some("zones_identifier") => StoreError::Conflict {
-            field: "identifier",
-        },
+        Some("zones_identifier") => StoreError::Conflict { field: "identifier" },
         _ => from_pg(e),
     }
 }
 
-pub async fn insert_zone<C: GenericClient>(c: &C, zone: &Zone) -> StoreResult<()> {
+pub async fn insert_zone<C: Exec>(c: &C, zone: &Zone) -> StoreResult<()> {
     db::execute_raw(
         c,
         "INSERT INTO zones (id, org_id, identifier, name, created_at, updated_at) \
@@ -116,7 +106,7 @@ pub async fn insert_zone<C: GenericClient>(c: &C, zone: &Zone) -> StoreResult<()
     Ok(())
 }
 
-pub async fn update_zone<C: GenericClient>(c: &C, zone: &Zone) -> StoreResult<()> {
+pub async fn update_zone<C: Exec>(c: &C, zone: &Zone) -> StoreResult<()> {
     let n = db::execute_raw(
         c,
         "UPDATE zones SET identifier = $3, name = $4, updated_at = $5 \
@@ -131,22 +121,19 @@ pub async fn update_zone<C: GenericClient>(c: &C, zone: &Zone) -> StoreResult<()
     )
     .await
     .map_err(zone_conflict)?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
-/// Deletes an empty zone. The zone row is locked first: a user insert
-/// must take a key-share lock on it (the foreign key), so none can slip in
-/// between the emptiness check and the delete.
+/// Deletes a zone without users, with its roles and providers. The zone
+/// row is locked first: inserting a user, role or provider takes a
+/// key-share lock on it (the foreign key), so none can slip in between the
+/// emptiness check and the delete.
 pub async fn delete_zone(
-    client: &mut deadpool_postgres::Client,
+    client: &mut crate::db::Conn,
     org: &OrgId,
     zone: &ZoneId,
 ) -> StoreResult<()> {
-    let tx = client.transaction().await.map_err(from_pg)?;
+    let tx = client.transaction().await?;
     let row = db::query_opt(
         &tx,
         "SELECT seq FROM zones WHERE org_id = $1 AND id = $2 FOR UPDATE",
@@ -155,23 +142,28 @@ pub async fn delete_zone(
     .await?
     .ok_or(StoreError::NotFound)?;
     let seq: i64 = get(&row, 0)?;
-    let has_users = db::query_one(
-        &tx,
-        "SELECT EXISTS (SELECT 1 FROM users WHERE zone = $1)",
-        &[&seq],
-    )
-    .await?;
+    let has_users =
+        db::query_one(&tx, "SELECT EXISTS (SELECT 1 FROM users WHERE zone = $1)", &[&seq]).await?;
     if get::<bool>(&has_users, 0)? {
         return Err(StoreError::ZoneNotEmpty);
     }
-    db::execute(&tx, "DELETE FROM user_counts WHERE zone = $1", &[&seq]).await?;
+    // What else the zone holds goes with it: its roles (their assignments
+    // were its users') and its providers (their sessions were its users').
+    db::execute(
+        &tx,
+        "WITH r AS (DELETE FROM roles WHERE zone = $1), \
+              p AS (DELETE FROM providers WHERE zone = $1) \
+         DELETE FROM user_counts WHERE zone = $1",
+        &[&seq],
+    )
+    .await?;
     db::execute(&tx, "DELETE FROM zones WHERE seq = $1", &[&seq]).await?;
-    tx.commit().await.map_err(from_pg)
+    tx.commit().await
 }
 
 /// A page of rows ordered by id. `base` selects from one table with `$1`
 /// .. `$n` bound to `params`; it must expose an `id` column.
-async fn page_by_id<C: GenericClient, T>(
+pub(crate) async fn page_by_id<C: Exec, T>(
     c: &C,
     base: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -200,14 +192,10 @@ async fn page_by_id<C: GenericClient, T>(
     if window.backwards {
         items.reverse();
     }
-    Ok(Page {
-        items,
-        has_more,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    Ok(Page { items, has_more, total: u64::try_from(total).unwrap_or(0) })
 }
 
-pub async fn list_zones<C: GenericClient>(
+pub async fn list_zones<C: Exec>(
     c: &C,
     org: &OrgId,
     only: Option<&[ZoneId]>,
@@ -249,11 +237,9 @@ fn key_from_row(r: &Row) -> StoreResult<ApiKey> {
     })
 }
 
-pub async fn insert_key<C: GenericClient>(c: &C, key: &ApiKey, hash: &[u8; 32]) -> StoreResult<()> {
-    let zones: Option<Vec<PgId>> = key
-        .zones
-        .as_ref()
-        .map(|z| z.iter().map(|z| id(z.to_bytes())).collect());
+pub async fn insert_key<C: Exec>(c: &C, key: &ApiKey, hash: &[u8; 32]) -> StoreResult<()> {
+    let zones: Option<Vec<PgId>> =
+        key.zones.as_ref().map(|z| z.iter().map(|z| id(z.to_bytes())).collect());
     db::execute_raw(
         c,
         "INSERT INTO api_keys (id, org_id, name, secret_hash, scopes, zones, default_zone, \
@@ -277,18 +263,12 @@ pub async fn insert_key<C: GenericClient>(c: &C, key: &ApiKey, hash: &[u8; 32]) 
     Ok(())
 }
 
-pub async fn find_key_by_hash<C: GenericClient>(
-    c: &C,
-    hash: &[u8; 32],
-) -> StoreResult<Option<ApiKey>> {
+pub async fn find_key_by_hash<C: Exec>(c: &C, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>> {
     let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE secret_hash = $1");
-    db::query_opt(c, &sql, &[&hash.as_slice()])
-        .await?
-        .map(|r| key_from_row(&r))
-        .transpose()
+    db::query_opt(c, &sql, &[&hash.as_slice()]).await?.map(|r| key_from_row(&r)).transpose()
 }
 
-pub async fn get_key<C: GenericClient>(c: &C, org: &OrgId, key: &ApiKeyId) -> StoreResult<ApiKey> {
+pub async fn get_key<C: Exec>(c: &C, org: &OrgId, key: &ApiKeyId) -> StoreResult<ApiKey> {
     let sql = format!(
         "SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL"
     );
@@ -298,7 +278,7 @@ pub async fn get_key<C: GenericClient>(c: &C, org: &OrgId, key: &ApiKeyId) -> St
     key_from_row(&row)
 }
 
-pub async fn list_keys<C: GenericClient>(
+pub async fn list_keys<C: Exec>(
     c: &C,
     org: &OrgId,
     window: &IdWindow,
@@ -308,7 +288,7 @@ pub async fn list_keys<C: GenericClient>(
     page_by_id(c, &base, &[&id(org.to_bytes())], window, key_from_row).await
 }
 
-pub async fn revoke_key<C: GenericClient>(
+pub async fn revoke_key<C: Exec>(
     c: &C,
     org: &OrgId,
     key: &ApiKeyId,
@@ -321,14 +301,10 @@ pub async fn revoke_key<C: GenericClient>(
         &[&id(org.to_bytes()), &id(key.to_bytes()), &time(at)],
     )
     .await?;
-    if n == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
-pub async fn touch_key<C: GenericClient>(c: &C, key: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
+pub async fn touch_key<C: Exec>(c: &C, key: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
     db::execute(
         c,
         "UPDATE api_keys SET last_used_at = $2 WHERE id = $1",

@@ -34,9 +34,8 @@ impl ToSql for PgId {
 
 impl<'a> FromSql<'a> for PgId {
     fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        let bytes: [u8; 16] = raw
-            .try_into()
-            .map_err(|_| format!("a uuid must be 16 bytes, got {}", raw.len()))?;
+        let bytes: [u8; 16] =
+            raw.try_into().map_err(|_| format!("a uuid must be 16 bytes, got {}", raw.len()))?;
         Ok(PgId(bytes))
     }
 

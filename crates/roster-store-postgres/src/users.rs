@@ -5,7 +5,7 @@
 //! tested against); what differs is only how each clause is spelled for
 //! PostgreSQL and which index serves it.
 
-use deadpool_postgres::GenericClient;
+use crate::db::Exec;
 use serde_json::{Map, Value};
 use tokio_postgres::Row;
 use tokio_postgres::types::{Json, ToSql, Type};
@@ -69,7 +69,7 @@ pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
     })
 }
 
-pub async fn get_user<C: GenericClient>(c: &C, zone: &ZoneKey, uid: &UserId) -> StoreResult<User> {
+pub async fn get_user<C: Exec>(c: &C, zone: &ZoneKey, uid: &UserId) -> StoreResult<User> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.zone = $2");
     let row = db::query_opt(c, &sql, &[&id(uid.to_bytes()), &zone.seq])
         .await?
@@ -81,9 +81,7 @@ fn map_write_error(e: tokio_postgres::Error) -> StoreError {
     match unique_violation(&e).as_deref() {
         Some("users_email") => return StoreError::Conflict { field: "email" },
         Some("users_identifier") => {
-            return StoreError::Conflict {
-                field: "identifier",
-            };
+            return StoreError::Conflict { field: "identifier" };
         }
         Some("users_subject") => return StoreError::Conflict { field: "subject" },
         Some("users_pkey") => return StoreError::Conflict { field: "id" },
@@ -100,26 +98,24 @@ fn map_write_error(e: tokio_postgres::Error) -> StoreError {
 /// connections of a pool (and mostly of several nodes) touch different rows.
 const SHARD: &str = "(pg_backend_pid() % 16)";
 
-/// Providers are not stored yet, so every `provider_id` names nothing. The
-/// zone is checked first so that a vanished zone reads `NotFound`, as the
-/// SQLite backend answers.
-async fn check_provider<C: GenericClient>(c: &C, zone: &ZoneKey, user: &User) -> StoreResult<()> {
+/// `provider_id` must name a provider of the zone. The provider row is
+/// locked (`FOR KEY SHARE`) until the caller's transaction ends, so a
+/// provider deleted concurrently either is gone before the check or waits
+/// for this write and then unlinks the user it made. The zone is checked
+/// when the provider is missing, so that a vanished zone reads `NotFound`,
+/// as the SQLite backend answers.
+async fn check_provider<C: Exec>(c: &C, zone: &ZoneKey, user: &User) -> StoreResult<()> {
     let Some(provider) = &user.provider_id else {
         return Ok(());
     };
-    if !crate::providers::provider_exists(c, zone.seq, provider).await? {
-        let row = db::query_one(
-            c,
-            "SELECT EXISTS (SELECT 1 FROM zones WHERE seq = $1)",
-            &[&zone.seq],
-        )
-        .await?;
+    if !crate::access::lock_provider(c, zone.seq, provider).await? {
+        let row =
+            db::query_one(c, "SELECT EXISTS (SELECT 1 FROM zones WHERE seq = $1)", &[&zone.seq])
+                .await?;
         if !get::<bool>(&row, 0)? {
             return Err(StoreError::NotFound);
         }
-        return Err(StoreError::MissingReference {
-            field: "provider_id",
-        });
+        return Err(StoreError::MissingReference { field: "provider_id" });
     }
     Ok(())
 }
@@ -128,20 +124,51 @@ const INSERT_USER: &str = "INSERT INTO users (id, zone, identifier, email, email
      first_name, last_name, name, description, user_type, status, attributes, issuer, \
      provider_id, subject, authenticated_at, created_at, updated_at, created_by, updated_by, \
      version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-     $17, $18, $19, $20, $21) RETURNING zone, status";
+     $17, $18, $19, $20, $21)";
+
+/// A sign-in's insert: when a user with the same (issuer, subject) exists
+/// (or is being inserted, and then commits), this insert does nothing and
+/// the sign-in finds that user instead.
+const UNLESS_SUBJECT_TAKEN: &str = " ON CONFLICT (zone, issuer, subject) \
+     WHERE issuer IS NOT NULL AND subject IS NOT NULL DO NOTHING";
 
 /// Inserts the user, counts it and stores the idempotency record as one
 /// statement: data-modifying CTEs run atomically together, which makes the
 /// whole creation one round trip and one implicit transaction.
-pub async fn insert_user<C: GenericClient>(
+///
+/// With a `provider_id`, run it in a transaction: the provider stays locked
+/// until the user is committed (see `check_provider`).
+pub async fn insert_user<C: Exec>(
     c: &C,
     zone: &ZoneKey,
     user: &User,
     idempotency: Option<&IdempotencyRecord>,
 ) -> StoreResult<()> {
+    insert_user_with(c, zone, user, idempotency, "").await?;
+    Ok(())
+}
+
+/// Inserts the user unless another user of the zone has its (issuer,
+/// subject) already, waiting for a concurrent insert of that pair to end.
+/// Returns whether it inserted.
+pub async fn insert_user_unless_subject_taken<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    user: &User,
+) -> StoreResult<bool> {
+    insert_user_with(c, zone, user, None, UNLESS_SUBJECT_TAKEN).await
+}
+
+async fn insert_user_with<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    user: &User,
+    idempotency: Option<&IdempotencyRecord>,
+    on_conflict: &str,
+) -> StoreResult<bool> {
     check_provider(c, zone, user).await?;
     let counted = format!(
-        "WITH ins AS ({INSERT_USER}), counted AS (\
+        "WITH ins AS ({INSERT_USER}{on_conflict} RETURNING zone, status), counted AS (\
          INSERT INTO user_counts (zone, status, shard, n) \
          SELECT zone, status, {SHARD}, 1 FROM ins \
          ON CONFLICT (zone, status, shard) DO UPDATE SET n = user_counts.n + excluded.n) "
@@ -176,21 +203,25 @@ pub async fn insert_user<C: GenericClient>(
     ];
     let record;
     let sql = match idempotency {
-        None => format!("{counted} SELECT 1"),
+        None => format!("{counted} SELECT count(*) FROM ins"),
         Some(r) => {
             record = IdempotencyParams::new(r);
             params.extend(record.params());
             format!(
-                "{counted} INSERT INTO idempotency (api_key_id, key, request_hash, status, body, \
-                 location, created_at) SELECT $22, $23, $24, $25, $26, $27, $28 FROM ins \
-                 ON CONFLICT (api_key_id, key) DO NOTHING"
+                "{counted}, stored AS (INSERT INTO idempotency (api_key_id, key, request_hash, \
+                 status, body, location, created_at) \
+                 SELECT $22, $23, $24, $25, $26, $27, $28 FROM ins \
+                 ON CONFLICT (api_key_id, key) DO NOTHING) \
+                 SELECT count(*) FROM ins"
             )
         }
     };
-    db::execute_raw(c, &sql, &params)
-        .await
-        .map_err(map_write_error)?;
-    Ok(())
+    let rows = db::query_raw(c, &sql, &params).await.map_err(map_write_error)?;
+    let inserted: i64 = match rows.first() {
+        Some(row) => get(row, 0)?,
+        None => 0,
+    };
+    Ok(inserted > 0)
 }
 
 struct IdempotencyParams<'a> {
@@ -228,7 +259,7 @@ impl<'a> IdempotencyParams<'a> {
 /// Adds `deltas` to the zone's counters in one statement, in status order,
 /// so two transactions moving users between the same statuses lock the
 /// counter rows in the same order and cannot deadlock.
-async fn bump_counts<C: GenericClient>(
+async fn bump_counts<C: Exec>(
     c: &C,
     zone: i64,
     mut deltas: Vec<(UserStatus, i64)>,
@@ -251,12 +282,12 @@ async fn bump_counts<C: GenericClient>(
 }
 
 pub async fn update_user(
-    client: &mut deadpool_postgres::Client,
+    client: &mut crate::db::Conn,
     zone: &ZoneKey,
     uid: &UserId,
     update: UserUpdate,
 ) -> StoreResult<User> {
-    let tx = client.transaction().await.map_err(from_pg)?;
+    let tx = client.transaction().await?;
     let sql =
         format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.zone = $2 FOR UPDATE");
     let row = db::query_opt(&tx, &sql, &[&id(uid.to_bytes()), &zone.seq])
@@ -265,7 +296,7 @@ pub async fn update_user(
     let before = user_from_row(&row, zone)?;
     let mut after = before.clone();
     if !update(&mut after)? {
-        tx.rollback().await.map_err(from_pg)?;
+        tx.rollback().await?;
         return Ok(before);
     }
     check_provider(&tx, zone, &after).await?;
@@ -305,18 +336,24 @@ pub async fn update_user(
     .map_err(map_write_error)?;
     if before.status != after.status {
         bump_counts(&tx, zone.seq, vec![(before.status, -1), (after.status, 1)]).await?;
+        if after.status == UserStatus::Disabled {
+            // A disabled user cannot authenticate: what it holds goes too.
+            // Sessions and grants being made for it wait on the row lock
+            // taken above, so none slips past this.
+            crate::access::revoke_everything(&tx, uid, after.updated_at).await?;
+        }
     }
-    tx.commit().await.map_err(from_pg)?;
+    tx.commit().await?;
     Ok(after)
 }
 
 pub async fn delete_user(
-    client: &mut deadpool_postgres::Client,
+    client: &mut crate::db::Conn,
     zone: &ZoneKey,
     uid: &UserId,
     expected_version: Option<i64>,
 ) -> StoreResult<()> {
-    let tx = client.transaction().await.map_err(from_pg)?;
+    let tx = client.transaction().await?;
     let uid = id(uid.to_bytes());
     let row = db::query_opt(
         &tx,
@@ -327,7 +364,7 @@ pub async fn delete_user(
     .ok_or(StoreError::NotFound)?;
     let version: i64 = get(&row, 0)?;
     if expected_version.is_some_and(|v| v != version) {
-        tx.rollback().await.map_err(from_pg)?;
+        tx.rollback().await?;
         return Err(StoreError::Rejected(DomainError::PreconditionFailed));
     }
     let sql = format!(
@@ -337,7 +374,7 @@ pub async fn delete_user(
          ON CONFLICT (zone, status, shard) DO UPDATE SET n = user_counts.n + excluded.n"
     );
     db::execute(&tx, &sql, &[&uid]).await?;
-    tx.commit().await.map_err(from_pg)
+    tx.commit().await
 }
 
 // ---------------------------------------------------------------------------
@@ -360,11 +397,7 @@ impl Sql {
     }
 
     fn params(&self, n: usize) -> Vec<(&(dyn ToSql + Sync), Type)> {
-        self.params
-            .iter()
-            .take(n)
-            .map(|(v, t)| (&**v as &(dyn ToSql + Sync), t.clone()))
-            .collect()
+        self.params.iter().take(n).map(|(v, t)| (&**v as &(dyn ToSql + Sync), t.clone())).collect()
     }
 }
 
@@ -444,10 +477,8 @@ fn contains_pattern(term: &str) -> String {
 fn rank_expr(sql: &mut Sql, term: &str) -> String {
     let t = sql.bind(term.to_owned(), Type::TEXT);
     let exact: Vec<String> = SEARCH_FIELDS.iter().map(|f| format!("{f} = {t}")).collect();
-    let prefix: Vec<String> = SEARCH_FIELDS
-        .iter()
-        .map(|f| format!("starts_with({f}, {t})"))
-        .collect();
+    let prefix: Vec<String> =
+        SEARCH_FIELDS.iter().map(|f| format!("starts_with({f}, {t})")).collect();
     format!(
         "(CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END)",
         exact.join(" OR "),
@@ -472,8 +503,7 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> Option<Stri
     }
     if let Some(identifier) = &f.identifier {
         let p = sql.bind(identifier.clone(), Type::TEXT);
-        sql.text
-            .push_str(&format!(" AND lower(u.identifier) = {p}"));
+        sql.text.push_str(&format!(" AND lower(u.identifier) = {p}"));
     }
     if !f.user_types.is_empty() {
         let v: Vec<String> = f.user_types.iter().map(|t| t.as_str().to_owned()).collect();
@@ -487,10 +517,7 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> Option<Stri
         sql.text.push_str(&format!(" AND u.status = ANY({p})"));
         statuses = Some(p);
     }
-    for (column, value) in [
-        ("u.created_by", &f.created_by),
-        ("u.updated_by", &f.updated_by),
-    ] {
+    for (column, value) in [("u.created_by", &f.created_by), ("u.updated_by", &f.updated_by)] {
         if let Some(v) = value {
             let p = sql.bind(v.clone(), Type::TEXT);
             sql.text.push_str(&format!(" AND {column} = {p}"));
@@ -507,6 +534,13 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> Option<Stri
             sql.text.push_str(&format!(" AND {column} {op} {p}"));
         }
     }
+    if let Some(role) = &f.role {
+        let p = sql.bind(id(role.to_bytes()), Type::UUID);
+        sql.text.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra \
+             WHERE ra.user_id = u.id AND ra.role_id = {p})"
+        ));
+    }
     if let Some(provider) = &f.provider_id {
         let p = sql.bind(provider.clone(), Type::TEXT);
         sql.text.push_str(&format!(" AND u.provider_id = {p}"));
@@ -522,10 +556,8 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> Option<Stri
             sql.text.push_str(&format!(" AND {SEARCH_DOC} LIKE {p}"));
         }
         let t = sql.bind(term.clone(), Type::TEXT);
-        let any: Vec<String> = SEARCH_FIELDS
-            .iter()
-            .map(|f| format!("strpos({f}, {t}) > 0"))
-            .collect();
+        let any: Vec<String> =
+            SEARCH_FIELDS.iter().map(|f| format!("strpos({f}, {t}) > 0")).collect();
         sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
     }
     statuses
@@ -588,8 +620,7 @@ fn push_after(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<Bound>) {
     let op = |d: Direction| if d == Direction::Asc { ">" } else { "<" };
     // A plain range on the leading key lets the planner seek the index.
     if let Some(p) = params.first() {
-        sql.text
-            .push_str(&format!(" AND {first_expr} {}= {p}", op(*first_dir)));
+        sql.text.push_str(&format!(" AND {first_expr} {}= {p}", op(*first_dir)));
     }
     if uniform {
         let lhs: Vec<&str> = keys.iter().map(|(e, _)| e.as_str()).collect();
@@ -603,12 +634,8 @@ fn push_after(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<Bound>) {
     }
     let mut ors = Vec::new();
     for (i, (expr, dir)) in keys.iter().enumerate() {
-        let mut ands: Vec<String> = keys
-            .iter()
-            .zip(&params)
-            .take(i)
-            .map(|((e, _), p)| format!("{e} = {p}"))
-            .collect();
+        let mut ands: Vec<String> =
+            keys.iter().zip(&params).take(i).map(|((e, _), p)| format!("{e} = {p}")).collect();
         if let Some(p) = params.get(i) {
             ands.push(format!("{expr} {} {p}", op(*dir)));
         }
@@ -625,20 +652,16 @@ fn push_order(sql: &mut Sql, keys: &[(String, Direction)], flip: bool) {
             format!("{e} {}", d.as_str().to_uppercase())
         })
         .collect();
-    sql.text
-        .push_str(&format!(" ORDER BY {}", parts.join(", ")));
+    sql.text.push_str(&format!(" ORDER BY {}", parts.join(", ")));
 }
 
 pub async fn list_users(
-    client: &deadpool_postgres::Client,
+    client: &crate::db::Conn,
     zone: &ZoneKey,
     query: &UserQuery,
 ) -> StoreResult<UserPage> {
     let limit = query.window.limit();
-    let mut sql = Sql {
-        text: String::new(),
-        params: Vec::new(),
-    };
+    let mut sql = Sql { text: String::new(), params: Vec::new() };
     let statuses = push_filters(&mut sql, zone, query);
     let filter_params = sql.params.len();
     let where_clause = std::mem::take(&mut sql.text);
@@ -662,15 +685,9 @@ pub async fn list_users(
     let keys = order_keys(&mut sql, query);
     let flip = matches!(query.window, Window::Before { .. });
     match &query.window {
-        Window::After {
-            position: Some(pos),
-            ..
-        }
-        | Window::Before { position: pos, .. } => {
-            let directed: Vec<(String, Direction)> = keys
-                .iter()
-                .map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d }))
-                .collect();
+        Window::After { position: Some(pos), .. } | Window::Before { position: pos, .. } => {
+            let directed: Vec<(String, Direction)> =
+                keys.iter().map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d })).collect();
             push_after(&mut sql, &directed, position_bounds(query, pos));
         }
         Window::After { position: None, .. } | Window::Offset { .. } => {}
@@ -684,36 +701,25 @@ pub async fn list_users(
         sql.text.push_str(&format!(" OFFSET {o}"));
     }
 
-    let rows = client
-        .query_typed(&sql.text, &sql.params(sql.params.len()))
-        .await
-        .map_err(from_pg)?;
+    let rows = client.query_typed(&sql.text, &sql.params(sql.params.len())).await?;
     let total: i64 = match rows.first() {
         Some(row) => get(row, 20)?,
         // An empty page carries no row to read the total from.
         None => {
             let rows = client
                 .query_typed(&format!("SELECT ({total_sql})"), &sql.params(filter_params))
-                .await
-                .map_err(from_pg)?;
+                .await?;
             match rows.first() {
                 Some(row) => get(row, 0)?,
                 None => 0,
             }
         }
     };
-    let mut users = rows
-        .iter()
-        .map(|r| user_from_row(r, zone))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let mut users = rows.iter().map(|r| user_from_row(r, zone)).collect::<StoreResult<Vec<_>>>()?;
     let has_more = users.len() > limit;
     users.truncate(limit);
     if flip {
         users.reverse();
     }
-    Ok(UserPage {
-        users,
-        has_more,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    Ok(UserPage { users, has_more, total: u64::try_from(total).unwrap_or(0) })
 }

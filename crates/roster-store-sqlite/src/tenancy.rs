@@ -152,8 +152,16 @@ pub fn delete_zone(conn: &Connection, org: &OrgId, zone: &ZoneId) -> StoreResult
     if has_users {
         return Err(StoreError::ZoneNotEmpty);
     }
-    conn.execute("DELETE FROM user_counts WHERE zone = ?1", [seq]).map_err(from_sqlite)?;
-    conn.execute("DELETE FROM zones WHERE seq = ?1", [seq]).map_err(from_sqlite)?;
+    // Roles and providers go with their zone (assignments and sessions went
+    // with the users, which are gone already).
+    for sql in [
+        "DELETE FROM user_counts WHERE zone = ?1",
+        "DELETE FROM roles WHERE zone = ?1",
+        "DELETE FROM providers WHERE zone = ?1",
+        "DELETE FROM zones WHERE seq = ?1",
+    ] {
+        conn.execute(sql, [seq]).map_err(from_sqlite)?;
+    }
     Ok(())
 }
 

@@ -96,7 +96,7 @@ pub fn get_user(conn: &Connection, zone: &ZoneKey, id: &UserId) -> StoreResult<U
 }
 
 /// The text the search index holds for a user: every searchable field,
-/// separated by a character no search term is matched across.
+/// ASCII-folded, separated by U+001F (which no search term contains).
 fn search_document(user: &User) -> String {
     let fields = searchable_fields(user);
     let mut doc = String::new();
@@ -106,6 +106,7 @@ fn search_document(user: &User) -> String {
         }
         doc.push_str(f);
     }
+    doc.make_ascii_lowercase();
     doc
 }
 
@@ -334,26 +335,10 @@ const SEARCH_FIELDS: [&str; 5] = [
     "lower(coalesce(u.description, ''))",
 ];
 
-/// The FTS5 query that narrows candidates for a term of three or more
-/// characters: the term's trigrams, every third one plus the last, ANDed.
-/// Matches are re-checked exactly, so this only has to be a superset.
-fn trigram_query(term: &str) -> Option<String> {
-    let chars: Vec<char> = term.chars().collect();
-    if chars.len() < 3 {
-        return None;
-    }
-    let mut starts: Vec<usize> = (0..=chars.len() - 3).step_by(3).collect();
-    if starts.last() != Some(&(chars.len() - 3)) {
-        starts.push(chars.len() - 3);
-    }
-    let grams: Vec<String> = starts
-        .into_iter()
-        .map(|i| {
-            let gram: String = chars[i..i + 3].iter().collect();
-            format!("\"{}\"", gram.replace('"', "\"\""))
-        })
-        .collect();
-    Some(grams.join(" AND "))
+/// The FTS5 phrase query for a (folded) term of three or more characters;
+/// shorter terms have no trigram and are matched by scanning.
+fn phrase_query(term: &str) -> Option<String> {
+    (term.chars().count() >= 3).then(|| format!("\"{}\"", term.replace('"', "\"\"")))
 }
 
 fn rank_expr(sql: &mut Sql, term: &str) -> String {
@@ -373,7 +358,11 @@ fn rank_expr(sql: &mut Sql, term: &str) -> String {
 fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
     let f = &query.filter;
     let z = sql.bind(zone.seq);
-    sql.text.push_str(&format!(" WHERE u.zone = {z}"));
+    // With an index search the matches are few next to the zone: a unary
+    // `+` keeps the planner from walking the zone's users instead.
+    let indexed_search = query.search.iter().any(|t| phrase_query(t).is_some());
+    let zone_column = if indexed_search { "+u.zone" } else { "u.zone" };
+    sql.text.push_str(&format!(" WHERE {zone_column} = {z}"));
     if !f.ids.is_empty() {
         let ids: Vec<String> = f.ids.iter().map(|id| sql.bind(id.to_bytes().to_vec())).collect();
         sql.text.push_str(&format!(" AND u.id IN ({})", ids.join(", ")));
@@ -426,16 +415,21 @@ fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
         push_attribute_filter(sql, attr);
     }
     for term in &query.search {
-        if let Some(fts) = trigram_query(term) {
-            let p = sql.bind(fts);
-            sql.text.push_str(&format!(
-                " AND u.seq IN (SELECT rowid FROM users_search WHERE users_search MATCH {p})"
-            ));
+        match phrase_query(term) {
+            // The index is exact: its matches need no re-check.
+            Some(phrase) => {
+                let p = sql.bind(phrase);
+                sql.text.push_str(&format!(
+                    " AND u.seq IN (SELECT rowid FROM users_search WHERE users_search MATCH {p})"
+                ));
+            }
+            None => {
+                let t = sql.bind(term.clone());
+                let any: Vec<String> =
+                    SEARCH_FIELDS.iter().map(|f| format!("instr({f}, {t}) > 0")).collect();
+                sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
+            }
         }
-        let t = sql.bind(term.clone());
-        let any: Vec<String> =
-            SEARCH_FIELDS.iter().map(|f| format!("instr({f}, {t}) > 0")).collect();
-        sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
     }
 }
 

@@ -104,7 +104,6 @@ pub struct SignedIn {
 pub type UserUpdate = Box<dyn FnOnce(&mut User) -> Result<bool, DomainError> + Send>;
 
 #[async_trait]
-#[allow(unused_variables)] // TEMPORARY: see `unsupported`
 pub trait Store: Send + Sync + 'static {
     /// The database answers.
     async fn ping(&self) -> StoreResult<()>;
@@ -183,23 +182,13 @@ pub trait Store: Send + Sync + 'static {
     async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<u64>;
 
     // Roles (per zone).
-    async fn list_roles(&self, scope: &ZoneScope, window: &IdWindow) -> StoreResult<Page<Role>> {
-        Err(unsupported())
-    }
-    async fn get_role(&self, scope: &ZoneScope, role: &RoleRef) -> StoreResult<Role> {
-        Err(unsupported())
-    }
+    async fn list_roles(&self, scope: &ZoneScope, window: &IdWindow) -> StoreResult<Page<Role>>;
+    async fn get_role(&self, scope: &ZoneScope, role: &RoleRef) -> StoreResult<Role>;
     /// `Conflict { field: "identifier" }` when the identifier is taken.
-    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
-        Err(unsupported())
-    }
-    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
-        Err(unsupported())
-    }
+    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()>;
+    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()>;
     /// Deletes the role and every assignment of it.
-    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()> {
-        Err(unsupported())
-    }
+    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()>;
 
     // Role assignments (per user; `NotFound` when the user is not in the zone).
     async fn list_role_assignments(
@@ -207,9 +196,7 @@ pub trait Store: Send + Sync + 'static {
         scope: &ZoneScope,
         user: &UserId,
         window: &IdWindow,
-    ) -> StoreResult<Page<RoleAssignment>> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<Page<RoleAssignment>>;
     /// `MissingReference { field: "role_id" }` when the role is gone;
     /// `Conflict { field: "role_id" }` for the same role and scope twice.
     /// The stored `role_identifier` is read from the role, not trusted.
@@ -217,17 +204,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         scope: &ZoneScope,
         assignment: &RoleAssignment,
-    ) -> StoreResult<RoleAssignment> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<RoleAssignment>;
     async fn delete_role_assignment(
         &self,
         scope: &ZoneScope,
         user: &UserId,
         id: &RoleAssignmentId,
-    ) -> StoreResult<()> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<()>;
 
     // Sessions.
     async fn list_sessions(
@@ -235,16 +218,13 @@ pub trait Store: Send + Sync + 'static {
         scope: &ZoneScope,
         user: &UserId,
         window: &IdWindow,
-    ) -> StoreResult<Page<Session>> {
-        Err(unsupported())
-    }
-    /// Records an authentication and sets the user's `authenticated_at` to
-    /// the session's `created_at`, in one transaction. `UserDisabled` for a
+    ) -> StoreResult<Page<Session>>;
+    /// Records an authentication and moves the user's `authenticated_at` to
+    /// the later of its value and the session's `created_at` (bumping the
+    /// user's version), in one transaction. `UserDisabled` for a
     /// disabled user; `MissingReference { field: "provider_id" }` for an
     /// unknown provider.
-    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()> {
-        Err(unsupported())
-    }
+    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()>;
     /// Revokes the session (a no-op when it already is).
     async fn revoke_session(
         &self,
@@ -252,9 +232,7 @@ pub trait Store: Send + Sync + 'static {
         user: &UserId,
         id: &SessionId,
         at: Timestamp,
-    ) -> StoreResult<Session> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<Session>;
 
     // Delegated grants.
     async fn list_grants(
@@ -262,45 +240,29 @@ pub trait Store: Send + Sync + 'static {
         scope: &ZoneScope,
         user: &UserId,
         window: &IdWindow,
-    ) -> StoreResult<Page<Grant>> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<Page<Grant>>;
     /// `UserDisabled` for a disabled user.
-    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()> {
-        Err(unsupported())
-    }
+    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()>;
     async fn revoke_grant(
         &self,
         scope: &ZoneScope,
         user: &UserId,
         id: &GrantId,
         at: Timestamp,
-    ) -> StoreResult<Grant> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<Grant>;
 
     // Identity providers.
     async fn list_providers(
         &self,
         scope: &ZoneScope,
         window: &IdWindow,
-    ) -> StoreResult<Page<Provider>> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<Page<Provider>>;
     /// By id (`idp_…`) or identifier.
-    async fn get_provider(&self, scope: &ZoneScope, provider: &str) -> StoreResult<Provider> {
-        Err(unsupported())
-    }
-    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
-        Err(unsupported())
-    }
-    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
-        Err(unsupported())
-    }
+    async fn get_provider(&self, scope: &ZoneScope, provider: &str) -> StoreResult<Provider>;
+    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()>;
+    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()>;
     /// Deletes the provider; its users keep existing with `provider_id` null.
-    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()> {
-        Err(unsupported())
-    }
+    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()>;
 
     /// Finds the zone's user with (`issuer`, `subject`), or inserts
     /// `new_user` when there is none (`NotFound` when there is none and
@@ -315,9 +277,7 @@ pub trait Store: Send + Sync + 'static {
         subject: &str,
         new_user: Option<&User>,
         session: &Session,
-    ) -> StoreResult<SignedIn> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<SignedIn>;
 
     /// Extras for a page of users, in a bounded number of statements
     /// whatever the page size (one per kind of extra). Counts are of
@@ -328,20 +288,9 @@ pub trait Store: Send + Sync + 'static {
         users: &[UserId],
         what: ExpandRequest,
         now: Timestamp,
-    ) -> StoreResult<HashMap<UserId, Expansion>> {
-        Err(unsupported())
-    }
+    ) -> StoreResult<HashMap<UserId, Expansion>>;
 
     /// Statements this store has sent to its database since it opened, for
     /// metrics and for tests that bound the cost of a request.
-    fn statements_executed(&self) -> u64 {
-        0
-    }
-}
-
-#[allow(dead_code)]
-// TEMPORARY while the PostgreSQL backend catches up with roles, sessions,
-// grants and providers; removed once both backends implement them.
-fn unsupported() -> StoreError {
-    StoreError::Internal("not supported by this backend yet".into())
+    fn statements_executed(&self) -> u64;
 }

@@ -26,7 +26,13 @@ impl Node {
             l.local_addr().unwrap().port()
         };
         let child = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                database_url,
+            ])
             .env("ROSTER_BOOTSTRAP_API_KEY", ADMIN_KEY)
             .env("ROSTER_RATE_LIMIT_PER_SECOND", "0")
             .env("ROSTER_LOG", "warn")
@@ -41,19 +47,25 @@ impl Node {
             client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
         };
         for _ in 0..200 {
-            if let Ok(r) = node.client.get(format!("{}/readyz", node.base)).send().await {
-                if r.status().is_success() {
+            if let Ok(r) = node.client.get(format!("{}/readyz", node.base)).send().await
+                && r.status().is_success() {
                     return node;
                 }
-            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("node on port {port} did not become ready");
     }
 
-    async fn send(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> (u16, Value, reqwest::header::HeaderMap) {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(ADMIN_KEY);
+        let mut req =
+            self.client.request(method, format!("{}{path}", self.base)).bearer_auth(ADMIN_KEY);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -64,7 +76,11 @@ impl Node {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let bytes = r.bytes().await.unwrap();
-        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
         (status, value, headers)
     }
 }
@@ -115,7 +131,12 @@ async fn increment(node: &Node, path: &str, times: i64) -> u32 {
         let etag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
         let n = current["attributes"]["n"].as_i64().unwrap();
         let (status, _, _) = node
-            .send("PATCH", path, Some(json!({ "attributes": { "n": n + 1 } })), &[("if-match", &etag)])
+            .send(
+                "PATCH",
+                path,
+                Some(json!({ "attributes": { "n": n + 1 } })),
+                &[("if-match", &etag)],
+            )
             .await;
         match status {
             200 => done += 1,
@@ -129,8 +150,14 @@ async fn increment(node: &Node, path: &str, times: i64) -> u32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn if_match_updates_from_two_nodes_never_lose_an_update() {
     let Some((db, a, b)) = two_nodes().await else { return };
-    let (_, user, _) =
-        a.send("POST", "/v1/users", Some(json!({ "email": "c@example.com", "attributes": { "n": 0 } })), &[]).await;
+    let (_, user, _) = a
+        .send(
+            "POST",
+            "/v1/users",
+            Some(json!({ "email": "c@example.com", "attributes": { "n": 0 } })),
+            &[],
+        )
+        .await;
     let path = format!("/v1/users/{}", user["id"].as_str().unwrap());
     let per_node = 15;
     let (ca, cb) = tokio::join!(increment(&a, &path, per_node), increment(&b, &path, per_node));
@@ -151,7 +178,8 @@ async fn an_idempotent_retry_replays_whichever_node_gets_it() {
     assert_eq!(s2, 201);
     assert_eq!(second, first, "node b replays node a's response");
     assert_eq!(headers.get("idempotent-replayed").unwrap(), "true");
-    let (s3, other, _) = b.send("POST", "/v1/users", Some(json!({ "email": "j@example.com" })), &key).await;
+    let (s3, other, _) =
+        b.send("POST", "/v1/users", Some(json!({ "email": "j@example.com" })), &key).await;
     assert_eq!(s3, 422, "{other}");
     // Both nodes at once with a fresh key: one user, the same answer twice.
     for round in 0..10 {
@@ -175,11 +203,13 @@ async fn an_idempotent_retry_replays_whichever_node_gets_it() {
 async fn a_cursor_from_one_node_pages_on_the_other() {
     let Some((db, a, b)) = two_nodes().await else { return };
     for i in 0..5 {
-        a.send("POST", "/v1/users", Some(json!({ "email": format!("p{i}@example.com") })), &[]).await;
+        a.send("POST", "/v1/users", Some(json!({ "email": format!("p{i}@example.com") })), &[])
+            .await;
     }
     let (_, first, _) = a.send("GET", "/v1/users?limit=2&sort_by=email", None, &[]).await;
     let cursor = first["page_info"]["end_cursor"].as_str().unwrap();
-    let (status, second, _) = b.send("GET", &format!("/v1/users?limit=2&sort_by=email&after={cursor}"), None, &[]).await;
+    let (status, second, _) =
+        b.send("GET", &format!("/v1/users?limit=2&sort_by=email&after={cursor}"), None, &[]).await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["data"][0]["email"], "p2@example.com");
     drop((a, b));

@@ -48,14 +48,8 @@ async fn created_users_read_back_exactly_to_the_microsecond_and_key_order() {
         );
 
         let plain = ctx.user("plain@example.com");
-        ctx.store
-            .create_user(&ctx.scope(), &plain, None)
-            .await
-            .unwrap();
-        assert_eq!(
-            ctx.store.get_user(&ctx.scope(), &plain.id).await.unwrap(),
-            plain
-        );
+        ctx.store.create_user(&ctx.scope(), &plain, None).await.unwrap();
+        assert_eq!(ctx.store.get_user(&ctx.scope(), &plain.id).await.unwrap(), plain);
     })
     .await;
 }
@@ -66,22 +60,11 @@ async fn users_of_another_zone_or_organization_are_not_found() {
         let u = ctx.user("a@example.com");
         ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
         let other = ctx.new_zone("other").await;
-        let other_scope = ZoneScope {
-            org: ctx.org.id,
-            zone: other.id,
-        };
-        assert_eq!(
-            ctx.store.get_user(&other_scope, &u.id).await,
-            Err(StoreError::NotFound)
-        );
-        let foreign_org = ZoneScope {
-            org: roster_domain::OrgId::from_ulid(ctx.ids.next(1)),
-            zone: ctx.zone.id,
-        };
-        assert_eq!(
-            ctx.store.get_user(&foreign_org, &u.id).await,
-            Err(StoreError::NotFound)
-        );
+        let other_scope = ZoneScope { org: ctx.org.id, zone: other.id };
+        assert_eq!(ctx.store.get_user(&other_scope, &u.id).await, Err(StoreError::NotFound));
+        let foreign_org =
+            ZoneScope { org: roster_domain::OrgId::from_ulid(ctx.ids.next(1)), zone: ctx.zone.id };
+        assert_eq!(ctx.store.get_user(&foreign_org, &u.id).await, Err(StoreError::NotFound));
         assert_eq!(
             ctx.store.get_user(&ctx.scope(), &ctx.user_id()).await,
             Err(StoreError::NotFound)
@@ -91,9 +74,7 @@ async fn users_of_another_zone_or_organization_are_not_found() {
             Err(StoreError::NotFound)
         );
         assert_eq!(
-            ctx.store
-                .update_user(&other_scope, &u.id, Box::new(|_| Ok(true)))
-                .await,
+            ctx.store.update_user(&other_scope, &u.id, Box::new(|_| Ok(true))).await,
             Err(StoreError::NotFound)
         );
     })
@@ -117,23 +98,14 @@ async fn email_conflicts_are_case_insensitive_within_a_zone_only() {
         ctx.store.create_user(&ctx.scope(), &d, None).await.unwrap();
 
         let other = ctx.new_zone("other").await;
-        let scope = ZoneScope {
-            org: ctx.org.id,
-            zone: other.id,
-        };
+        let scope = ZoneScope { org: ctx.org.id, zone: other.id };
         let e = ctx.user_in(&scope, "JANE@EXAMPLE.COM");
         ctx.store.create_user(&scope, &e, None).await.unwrap();
 
         // The failed create left nothing behind: no user, no count.
-        assert_eq!(
-            ctx.store.get_user(&ctx.scope(), &b.id).await,
-            Err(StoreError::NotFound)
-        );
-        let page = ctx
-            .store
-            .list_users(&ctx.scope(), &crate::listing::all_query(10))
-            .await
-            .unwrap();
+        assert_eq!(ctx.store.get_user(&ctx.scope(), &b.id).await, Err(StoreError::NotFound));
+        let page =
+            ctx.store.list_users(&ctx.scope(), &crate::listing::all_query(10)).await.unwrap();
         assert_eq!(page.total, 3);
     })
     .await;
@@ -152,9 +124,7 @@ async fn identifier_subject_and_id_conflicts_name_their_field() {
         b.identifier = "aLICE".into();
         assert_eq!(
             ctx.store.create_user(&ctx.scope(), &b, None).await,
-            Err(StoreError::Conflict {
-                field: "identifier"
-            })
+            Err(StoreError::Conflict { field: "identifier" })
         );
 
         let mut c = ctx.user("c@example.com");
@@ -212,10 +182,7 @@ async fn updates_write_the_closures_changes_and_conflicts_change_nothing() {
             .unwrap();
         assert_eq!(updated.name, "Renamed");
         assert_eq!(updated.version, a.version + 1);
-        assert_eq!(
-            ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap(),
-            updated
-        );
+        assert_eq!(ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap(), updated);
 
         // Taking b's email (in another case) is a conflict and writes nothing.
         let r = ctx
@@ -232,10 +199,7 @@ async fn updates_write_the_closures_changes_and_conflicts_change_nothing() {
             )
             .await;
         assert_eq!(r, Err(StoreError::Conflict { field: "email" }));
-        assert_eq!(
-            ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap(),
-            updated
-        );
+        assert_eq!(ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap(), updated);
         let r = ctx
             .store
             .update_user(
@@ -250,25 +214,14 @@ async fn updates_write_the_closures_changes_and_conflicts_change_nothing() {
                 }),
             )
             .await;
-        assert_eq!(
-            r,
-            Err(StoreError::Conflict {
-                field: "identifier"
-            })
-        );
+        assert_eq!(r, Err(StoreError::Conflict { field: "identifier" }));
 
         // The status counters moved with the committed update only.
         let mut q = crate::listing::all_query(10);
         q.filter.statuses = vec![UserStatus::Disabled];
-        assert_eq!(
-            ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total,
-            1
-        );
+        assert_eq!(ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total, 1);
         q.filter.statuses = vec![UserStatus::Active];
-        assert_eq!(
-            ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total,
-            1
-        );
+        assert_eq!(ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total, 1);
     })
     .await;
 }
@@ -308,22 +261,13 @@ async fn an_update_that_changes_nothing_or_fails_writes_nothing() {
             .await;
         assert_eq!(
             refused,
-            Err(StoreError::Rejected(DomainError::Invalid(
-                ValidationError::new("name", "no")
-            )))
+            Err(StoreError::Rejected(DomainError::Invalid(ValidationError::new("name", "no"))))
         );
         let stale = ctx
             .store
-            .update_user(
-                &ctx.scope(),
-                &a.id,
-                Box::new(|_| Err(DomainError::PreconditionFailed)),
-            )
+            .update_user(&ctx.scope(), &a.id, Box::new(|_| Err(DomainError::PreconditionFailed)))
             .await;
-        assert_eq!(
-            stale,
-            Err(StoreError::Rejected(DomainError::PreconditionFailed))
-        );
+        assert_eq!(stale, Err(StoreError::Rejected(DomainError::PreconditionFailed)));
         assert_eq!(ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap(), a);
     })
     .await;
@@ -335,36 +279,21 @@ async fn deletes_check_the_expected_version_and_update_totals() {
         let a = ctx.user("a@example.com");
         ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
         assert_eq!(
-            ctx.store
-                .delete_user(&ctx.scope(), &a.id, Some(a.version + 1))
-                .await,
+            ctx.store.delete_user(&ctx.scope(), &a.id, Some(a.version + 1)).await,
             Err(StoreError::Rejected(DomainError::PreconditionFailed))
         );
         assert!(ctx.store.get_user(&ctx.scope(), &a.id).await.is_ok());
-        ctx.store
-            .delete_user(&ctx.scope(), &a.id, Some(a.version))
-            .await
-            .unwrap();
-        assert_eq!(
-            ctx.store.get_user(&ctx.scope(), &a.id).await,
-            Err(StoreError::NotFound)
-        );
+        ctx.store.delete_user(&ctx.scope(), &a.id, Some(a.version)).await.unwrap();
+        assert_eq!(ctx.store.get_user(&ctx.scope(), &a.id).await, Err(StoreError::NotFound));
         assert_eq!(
             ctx.store.delete_user(&ctx.scope(), &a.id, None).await,
             Err(StoreError::NotFound)
         );
         let b = ctx.user("b@example.com");
         ctx.store.create_user(&ctx.scope(), &b, None).await.unwrap();
-        ctx.store
-            .delete_user(&ctx.scope(), &b.id, None)
-            .await
-            .unwrap();
+        ctx.store.delete_user(&ctx.scope(), &b.id, None).await.unwrap();
         assert_eq!(
-            ctx.store
-                .list_users(&ctx.scope(), &crate::listing::all_query(5))
-                .await
-                .unwrap()
-                .total,
+            ctx.store.list_users(&ctx.scope(), &crate::listing::all_query(5)).await.unwrap().total,
             0
         );
         // The email is free again.
@@ -375,15 +304,13 @@ async fn deletes_check_the_expected_version_and_update_totals() {
 }
 
 #[tokio::test]
-async fn any_provider_id_is_a_missing_reference() {
+async fn an_unknown_provider_id_is_a_missing_reference() {
     with_store(|ctx| async move {
         let mut a = ctx.user("a@example.com");
         a.provider_id = Some("idp_01ARZ3NDEKTSV4RRFFQ69G5FAV".into());
         assert_eq!(
             ctx.store.create_user(&ctx.scope(), &a, None).await,
-            Err(StoreError::MissingReference {
-                field: "provider_id"
-            })
+            Err(StoreError::MissingReference { field: "provider_id" })
         );
         a.provider_id = None;
         ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
@@ -398,12 +325,7 @@ async fn any_provider_id_is_a_missing_reference() {
                 }),
             )
             .await;
-        assert_eq!(
-            r,
-            Err(StoreError::MissingReference {
-                field: "provider_id"
-            })
-        );
+        assert_eq!(r, Err(StoreError::MissingReference { field: "provider_id" }));
         assert_eq!(ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap(), a);
     })
     .await;
@@ -415,30 +337,16 @@ async fn any_provider_id_is_a_missing_reference() {
 async fn a_zone_deleted_by_another_node_takes_no_new_users() {
     with_store(|ctx| async move {
         let zone = ctx.new_zone("doomed").await;
-        let scope = ZoneScope {
-            org: ctx.org.id,
-            zone: zone.id,
-        };
-        let other = PgStore::connect(&ctx.url, &PgOptions::default())
-            .await
-            .unwrap();
+        let scope = ZoneScope { org: ctx.org.id, zone: zone.id };
+        let other = PgStore::connect(&ctx.url, &PgOptions::default()).await.unwrap();
         // Warm the other node's cache.
         let probe = ctx.user_in(&scope, "probe@example.com");
-        assert_eq!(
-            other.get_user(&scope, &probe.id).await,
-            Err(StoreError::NotFound)
-        );
+        assert_eq!(other.get_user(&scope, &probe.id).await, Err(StoreError::NotFound));
         ctx.store.delete_zone(&ctx.org.id, &zone.id).await.unwrap();
-        assert_eq!(
-            other.create_user(&scope, &probe, None).await,
-            Err(StoreError::NotFound)
-        );
+        assert_eq!(other.create_user(&scope, &probe, None).await, Err(StoreError::NotFound));
         let mut linked = probe.clone();
         linked.provider_id = Some("idp_x".into());
-        assert_eq!(
-            other.create_user(&scope, &linked, None).await,
-            Err(StoreError::NotFound)
-        );
+        assert_eq!(other.create_user(&scope, &linked, None).await, Err(StoreError::NotFound));
         assert_eq!(
             ctx.store.get_zone(&ctx.org.id, &ZoneRef::Id(zone.id)).await,
             Err(StoreError::NotFound)
@@ -467,11 +375,8 @@ async fn concurrent_updates_of_one_user_never_lose_a_change() {
                         Box::new(move |u: &mut User| {
                             let n = u.attributes.get("n").and_then(|v| v.as_i64()).unwrap_or(0);
                             u.attributes.insert("n".into(), json!(n + 1));
-                            u.status = if i % 2 == 0 {
-                                UserStatus::Risky
-                            } else {
-                                UserStatus::Active
-                            };
+                            u.status =
+                                if i % 2 == 0 { UserStatus::Risky } else { UserStatus::Active };
                             u.touch(ts(10_000 + i), "key_a");
                             Ok(true)
                         }),
@@ -485,18 +390,11 @@ async fn concurrent_updates_of_one_user_never_lose_a_change() {
         let got = ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap();
         assert_eq!(got.attributes.get("n"), Some(&json!(24)));
         assert_eq!(got.version, a.version + 24);
-        let page = ctx
-            .store
-            .list_users(&ctx.scope(), &crate::listing::all_query(5))
-            .await
-            .unwrap();
+        let page = ctx.store.list_users(&ctx.scope(), &crate::listing::all_query(5)).await.unwrap();
         assert_eq!(page.total, 1);
         let mut q = crate::listing::all_query(5);
         q.filter.statuses = vec![got.status];
-        assert_eq!(
-            ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total,
-            1
-        );
+        assert_eq!(ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total, 1);
     })
     .await;
 }

@@ -14,10 +14,7 @@ pub fn all_query(limit: usize) -> UserQuery {
         search: Vec::new(),
         sort: Sort::default(),
         ranked: false,
-        window: Window::After {
-            position: None,
-            limit,
-        },
+        window: Window::After { position: None, limit },
     }
 }
 
@@ -26,10 +23,7 @@ pub fn sorted(keys: &[(SortField, Direction)]) -> UserQuery {
         sort: Sort {
             keys: keys
                 .iter()
-                .map(|(field, direction)| SortKey {
-                    field: *field,
-                    direction: *direction,
-                })
+                .map(|(field, direction)| SortKey { field: *field, direction: *direction })
                 .collect(),
         },
         ..all_query(7)
@@ -44,10 +38,7 @@ async fn seed(ctx: &Ctx, seed: u64, n: usize) -> Vec<User> {
     }
     // Users of another zone must never show up.
     let other = ctx.new_zone("elsewhere").await;
-    let scope = ZoneScope {
-        org: ctx.org.id,
-        zone: other.id,
-    };
+    let scope = ZoneScope { org: ctx.org.id, zone: other.id };
     for u in random_users(ctx, &scope, &mut rng, 10) {
         ctx.store.create_user(&scope, &u, None).await.unwrap();
     }
@@ -95,9 +86,7 @@ async fn multi_key_sorts_with_mixed_directions_walk_like_the_domain() {
 #[tokio::test]
 async fn string_order_is_folded_value_then_bytes_then_id() {
     with_store(|ctx| async move {
-        let names = [
-            "b", "B", "a", "A", "é", "É", "ab", "aB", "Ab", "_", "Z", "b",
-        ];
+        let names = ["b", "B", "a", "A", "é", "É", "ab", "aB", "Ab", "_", "Z", "b"];
         let mut users = Vec::new();
         for (i, n) in names.iter().enumerate() {
             let mut u = ctx.user(&format!("u{i}@example.com"));
@@ -110,29 +99,16 @@ async fn string_order_is_folded_value_then_bytes_then_id() {
             .list_users(
                 &ctx.scope(),
                 &UserQuery {
-                    window: Window::After {
-                        position: None,
-                        limit: 50,
-                    },
+                    window: Window::After { position: None, limit: 50 },
                     ..sorted(&[(SortField::Name, Direction::Asc)])
                 },
             )
             .await
             .unwrap();
         let got: Vec<&str> = page.users.iter().map(|u| u.name.as_str()).collect();
-        assert_eq!(
-            got,
-            [
-                "_", "A", "a", "Ab", "aB", "ab", "B", "b", "b", "Z", "É", "é"
-            ]
-        );
+        assert_eq!(got, ["_", "A", "a", "Ab", "aB", "ab", "B", "b", "b", "Z", "É", "é"]);
         // The two "b"s tie and come in id order.
-        let bs: Vec<_> = page
-            .users
-            .iter()
-            .filter(|u| u.name == "b")
-            .map(|u| u.id)
-            .collect();
+        let bs: Vec<_> = page.users.iter().filter(|u| u.name == "b").map(|u| u.id).collect();
         assert!(bs[0] < bs[1]);
     })
     .await;
@@ -145,76 +121,31 @@ async fn every_filter_selects_like_the_domain() {
         let base = all_query(6);
         let some_ids: Vec<_> = users.iter().step_by(7).map(|u| u.id).collect();
         let mut filters: Vec<UserFilter> = vec![
-            UserFilter {
-                ids: some_ids.clone(),
-                ..Default::default()
-            },
-            UserFilter {
-                ids: vec![ctx.user_id()],
-                ..Default::default()
-            },
-            UserFilter {
-                email: Some(users[5].email.to_ascii_lowercase()),
-                ..Default::default()
-            },
-            UserFilter {
-                email: Some("nobody@example.com".into()),
-                ..Default::default()
-            },
+            UserFilter { ids: some_ids.clone(), ..Default::default() },
+            UserFilter { ids: vec![ctx.user_id()], ..Default::default() },
+            UserFilter { email: Some(users[5].email.to_ascii_lowercase()), ..Default::default() },
+            UserFilter { email: Some("nobody@example.com".into()), ..Default::default() },
             UserFilter {
                 identifier: Some(users[9].identifier.to_ascii_lowercase()),
                 ..Default::default()
             },
-            UserFilter {
-                user_types: vec![UserType::SaasAdmin],
-                ..Default::default()
-            },
+            UserFilter { user_types: vec![UserType::SaasAdmin], ..Default::default() },
             UserFilter {
                 user_types: vec![UserType::SaasUser, UserType::SaasUserClient],
                 ..Default::default()
             },
+            UserFilter { statuses: vec![UserStatus::Disabled], ..Default::default() },
             UserFilter {
-                statuses: vec![UserStatus::Disabled],
+                statuses: vec![UserStatus::Active, UserStatus::Risky, UserStatus::Onboarding],
                 ..Default::default()
             },
-            UserFilter {
-                statuses: vec![
-                    UserStatus::Active,
-                    UserStatus::Risky,
-                    UserStatus::Onboarding,
-                ],
-                ..Default::default()
-            },
-            UserFilter {
-                created_by: Some("key_b".into()),
-                ..Default::default()
-            },
-            UserFilter {
-                updated_by: Some("key_c".into()),
-                ..Default::default()
-            },
-            UserFilter {
-                created_from: Some(ts(2)),
-                ..Default::default()
-            },
-            UserFilter {
-                created_to: Some(ts(2)),
-                ..Default::default()
-            },
-            UserFilter {
-                created_from: Some(ts(1)),
-                created_to: Some(ts(4)),
-                ..Default::default()
-            },
-            UserFilter {
-                updated_from: Some(ts(7)),
-                updated_to: Some(ts(9)),
-                ..Default::default()
-            },
-            UserFilter {
-                provider_id: Some("idp_x".into()),
-                ..Default::default()
-            },
+            UserFilter { created_by: Some("key_b".into()), ..Default::default() },
+            UserFilter { updated_by: Some("key_c".into()), ..Default::default() },
+            UserFilter { created_from: Some(ts(2)), ..Default::default() },
+            UserFilter { created_to: Some(ts(2)), ..Default::default() },
+            UserFilter { created_from: Some(ts(1)), created_to: Some(ts(4)), ..Default::default() },
+            UserFilter { updated_from: Some(ts(7)), updated_to: Some(ts(9)), ..Default::default() },
+            UserFilter { provider_id: Some("idp_x".into()), ..Default::default() },
             UserFilter {
                 statuses: vec![UserStatus::Active],
                 user_types: vec![UserType::SaasUser],
@@ -235,15 +166,8 @@ async fn every_filter_selects_like_the_domain() {
             ..Default::default()
         });
         for filter in filters {
-            for sort in [
-                Sort::default(),
-                sorted(&[(SortField::Email, Direction::Desc)]).sort,
-            ] {
-                let q = UserQuery {
-                    filter: filter.clone(),
-                    sort,
-                    ..base.clone()
-                };
+            for sort in [Sort::default(), sorted(&[(SortField::Email, Direction::Desc)]).sort] {
+                let q = UserQuery { filter: filter.clone(), sort, ..base.clone() };
                 check_walks(&*ctx.store, &ctx.scope(), &users, &q, 4).await;
             }
         }
@@ -256,10 +180,7 @@ fn attr_query(pairs: &[(&str, Value)]) -> UserQuery {
         filter: UserFilter {
             attributes: pairs
                 .iter()
-                .map(|(k, v)| AttributeFilter {
-                    key: (*k).to_owned(),
-                    value: v.clone(),
-                })
+                .map(|(k, v)| AttributeFilter { key: (*k).to_owned(), value: v.clone() })
                 .collect(),
             ..Default::default()
         },
@@ -299,34 +220,20 @@ async fn attribute_filters_compare_json_values_by_value_and_type() {
         }
         // The promises, spelled out.
         let count = |pairs: &[(&str, Value)]| expected(&users, &attr_query(pairs)).len();
-        let n3 = users
-            .iter()
-            .filter(|u| u.attributes.get("n") == Some(&json!(3)))
-            .count();
-        let n30 = users
-            .iter()
-            .filter(|u| u.attributes.get("n") == Some(&json!(3.0)))
-            .count();
+        let n3 = users.iter().filter(|u| u.attributes.get("n") == Some(&json!(3))).count();
+        let n30 = users.iter().filter(|u| u.attributes.get("n") == Some(&json!(3.0))).count();
         assert!(n3 > 0 && n30 > 0, "the seed has both 3 and 3.0");
         assert_eq!(count(&[("n", json!(3))]), n3 + n30, "3 equals 3.0");
-        let flag_true = users
-            .iter()
-            .filter(|u| u.attributes.get("flag") == Some(&json!(true)))
-            .count();
+        let flag_true =
+            users.iter().filter(|u| u.attributes.get("flag") == Some(&json!(true))).count();
         assert!(flag_true > 0);
         assert_eq!(count(&[("flag", json!(true))]), flag_true, "true is not 1");
-        let n_str = users
-            .iter()
-            .filter(|u| u.attributes.get("n") == Some(&json!("3")))
-            .count();
+        let n_str = users.iter().filter(|u| u.attributes.get("n") == Some(&json!("3"))).count();
         assert_eq!(count(&[("n", json!("3"))]), n_str, "\"3\" is not 3");
         // Arrays and objects as filter values (which the query parser never
         // produces) match nothing, as in the SQLite backend.
         let q = attr_query(&[("list", json!([3, "3"]))]);
-        assert_eq!(
-            ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total,
-            0
-        );
+        assert_eq!(ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total, 0);
     })
     .await;
 }
@@ -349,12 +256,7 @@ async fn totals_follow_creates_status_changes_and_deletes() {
                 queries.push(q);
                 for q in queries {
                     let got = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
-                    assert_eq!(
-                        got.total,
-                        expected(&users, &q).len() as u64,
-                        "{:?}",
-                        q.filter
-                    );
+                    assert_eq!(got.total, expected(&users, &q).len() as u64, "{:?}", q.filter);
                 }
             }
         };
@@ -376,10 +278,7 @@ async fn totals_follow_creates_status_changes_and_deletes() {
         }
         check(users.clone()).await;
         for u in users.drain(..10) {
-            ctx.store
-                .delete_user(&ctx.scope(), &u.id, None)
-                .await
-                .unwrap();
+            ctx.store.delete_user(&ctx.scope(), &u.id, None).await.unwrap();
         }
         check(users.clone()).await;
         // Counts survive many writers on many connections (counter shards).
@@ -388,15 +287,8 @@ async fn totals_follow_creates_status_changes_and_deletes() {
             let ctx2 = ctx.clone();
             tasks.push(tokio::spawn(async move {
                 let mut u = ctx2.user(&format!("bulk{i}@example.com"));
-                u.status = if i % 3 == 0 {
-                    UserStatus::Suspended
-                } else {
-                    UserStatus::Active
-                };
-                ctx2.store
-                    .create_user(&ctx2.scope(), &u, None)
-                    .await
-                    .unwrap();
+                u.status = if i % 3 == 0 { UserStatus::Suspended } else { UserStatus::Active };
+                ctx2.store.create_user(&ctx2.scope(), &u, None).await.unwrap();
                 u
             }));
         }
@@ -411,22 +303,12 @@ async fn totals_follow_creates_status_changes_and_deletes() {
 #[tokio::test]
 async fn an_empty_zone_lists_nothing_and_offsets_past_the_end_are_empty() {
     with_store(|ctx| async move {
-        let page = ctx
-            .store
-            .list_users(&ctx.scope(), &all_query(10))
-            .await
-            .unwrap();
+        let page = ctx.store.list_users(&ctx.scope(), &all_query(10)).await.unwrap();
         assert!(page.users.is_empty());
         assert!(!page.has_more);
         assert_eq!(page.total, 0);
         let users = seed(&ctx, 6, 5).await;
-        let q = UserQuery {
-            window: Window::Offset {
-                offset: 50,
-                limit: 10,
-            },
-            ..all_query(10)
-        };
+        let q = UserQuery { window: Window::Offset { offset: 50, limit: 10 }, ..all_query(10) };
         let page = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
         assert!(page.users.is_empty());
         assert!(!page.has_more);

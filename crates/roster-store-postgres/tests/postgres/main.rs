@@ -5,6 +5,7 @@
 //! except in CI (`CI=true`), where they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod crud;
 mod differential;
 mod idempotency;

@@ -1,18 +1,10 @@
 use std::time::{Duration, Instant};
 
-use tokio_postgres::NoTls;
-
 use roster_domain::{User, UserId};
 use roster_store::{Store, StoreError};
 use roster_store_postgres::{PgOptions, PgStore};
 
-use crate::support::{Rng, with_database_url, with_store, with_store_options};
-
-async fn raw(url: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(url, NoTls).await.unwrap();
-    tokio::spawn(conn);
-    client
-}
+use crate::support::{Rng, raw, with_database_url, with_store, with_store_options};
 
 #[tokio::test]
 async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
@@ -29,12 +21,9 @@ async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
         assert_eq!(b.cursor_secret().await.unwrap(), secret);
         assert_eq!(c.cursor_secret().await.unwrap(), secret);
         let client = raw(&url).await;
-        let rows = client
-            .query("SELECT version FROM schema_migrations", &[])
-            .await
-            .unwrap();
+        let rows = client.query("SELECT version FROM schema_migrations", &[]).await.unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1]);
+        assert_eq!(versions, vec![1, 2]);
 
         // A later start applies nothing and keeps the secret.
         drop((a, b, c));
@@ -64,10 +53,7 @@ async fn a_database_from_a_newer_roster_is_refused() {
 
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_quickly() {
-    let opts = PgOptions {
-        connect_timeout: Duration::from_secs(2),
-        ..PgOptions::default()
-    };
+    let opts = PgOptions { connect_timeout: Duration::from_secs(2), ..PgOptions::default() };
     let started = Instant::now();
     // Port 1 on loopback: nothing listens there.
     match PgStore::connect("postgres://postgres@127.0.0.1:1/none", &opts).await {
@@ -83,19 +69,14 @@ async fn an_unreachable_server_is_unavailable_quickly() {
 
 #[tokio::test]
 async fn a_statement_past_its_deadline_is_unavailable_and_changes_nothing() {
-    let opts = PgOptions {
-        statement_timeout: Duration::from_millis(300),
-        ..PgOptions::default()
-    };
+    let opts = PgOptions { statement_timeout: Duration::from_millis(300), ..PgOptions::default() };
     with_store_options(opts, |ctx| async move {
         let u = ctx.user("a@example.com");
         ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
         // Another session holds the row lock longer than the deadline.
         let mut other = raw(&ctx.url).await;
         let tx = other.transaction().await.unwrap();
-        tx.execute("SELECT 1 FROM users WHERE id IS NOT NULL FOR UPDATE", &[])
-            .await
-            .unwrap();
+        tx.execute("SELECT 1 FROM users WHERE id IS NOT NULL FOR UPDATE", &[]).await.unwrap();
         let r = ctx
             .store
             .update_user(
@@ -122,10 +103,7 @@ async fn a_statement_past_its_deadline_is_unavailable_and_changes_nothing() {
 async fn a_closed_pool_is_unavailable() {
     with_store(|ctx| async move {
         ctx.store.close();
-        assert!(matches!(
-            ctx.store.ping().await,
-            Err(StoreError::Unavailable(_))
-        ));
+        assert!(matches!(ctx.store.ping().await, Err(StoreError::Unavailable(_))));
         assert!(matches!(
             ctx.store.get_user(&ctx.scope(), &ctx.user_id()).await,
             Err(StoreError::Unavailable(_))
@@ -140,10 +118,7 @@ async fn a_closed_pool_is_unavailable() {
 async fn the_search_id_column_is_the_lowercased_id_text() {
     with_store(|ctx| async move {
         let client = raw(&ctx.url).await;
-        let stmt = client
-            .prepare("SELECT roster_user_id_text($1::text::uuid)")
-            .await
-            .unwrap();
+        let stmt = client.prepare("SELECT roster_user_id_text($1::text::uuid)").await.unwrap();
         let mut rng = Rng::new(99);
         let mut ids: Vec<[u8; 16]> = vec![[0; 16], [0xff; 16], [0x80; 16], [0x01; 16]];
         for _ in 0..300 {
@@ -161,14 +136,44 @@ async fn the_search_id_column_is_the_lowercased_id_text() {
         }
         let u = ctx.user("a@example.com");
         ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
-        let row = client
-            .query_one("SELECT search_id FROM users", &[])
+        let row = client.query_one("SELECT search_id FROM users", &[]).await.unwrap();
+        assert_eq!(row.get::<_, String>(0), u.id.to_string().to_ascii_lowercase());
+    })
+    .await;
+}
+
+/// A database at version 1 holding users moves to version 2 on the next
+/// start, keeping its users, and the new tables work at once.
+#[tokio::test]
+async fn a_version_1_database_with_users_migrates_forward() {
+    with_store(|ctx| async move {
+        let u = ctx.user("kept@example.com");
+        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        ctx.store.close();
+        // Back to version 1, as a database made before roles existed.
+        raw(&ctx.url)
+            .await
+            .batch_execute(
+                "DROP TABLE grants, sessions, role_assignments, roles, providers; \
+                 DELETE FROM schema_migrations WHERE version = 2",
+            )
             .await
             .unwrap();
-        assert_eq!(
-            row.get::<_, String>(0),
-            u.id.to_string().to_ascii_lowercase()
-        );
+        let store = PgStore::connect(&ctx.url, &PgOptions::default()).await.unwrap();
+        let rows = raw(&ctx.url)
+            .await
+            .query("SELECT version FROM schema_migrations ORDER BY version", &[])
+            .await
+            .unwrap();
+        let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(versions, vec![1, 2]);
+        assert_eq!(store.get_user(&ctx.scope(), &u.id).await.unwrap(), u);
+        let window = roster_store::IdWindow { after: None, backwards: false, limit: 10 };
+        let page = store.list_roles(&ctx.scope(), &window).await.unwrap();
+        assert_eq!(page.total, 0);
+        let sessions = store.list_sessions(&ctx.scope(), &u.id, &window).await.unwrap();
+        assert!(sessions.items.is_empty());
+        store.close();
     })
     .await;
 }

@@ -57,10 +57,7 @@ async fn scale_list_and_search_timings() {
         };
         let by_name = UserQuery {
             sort: Sort {
-                keys: vec![SortKey {
-                    field: SortField::Name,
-                    direction: Direction::Desc,
-                }],
+                keys: vec![SortKey { field: SortField::Name, direction: Direction::Desc }],
             },
             ..all_query(50)
         };
@@ -76,10 +73,7 @@ async fn scale_list_and_search_timings() {
             ("search rare 'user123456@'", search(&["user123456@"], true)),
             ("search rare, unranked", search(&["user123456@"], false)),
             ("search common 'example' ranked", search(&["example"], true)),
-            (
-                "search common 'example' unranked",
-                search(&["example"], false),
-            ),
+            ("search common 'example' unranked", search(&["example"], false)),
             ("search 2 chars 'zz' ranked", search(&["zz"], true)),
             ("search 2 chars 'zz' unranked", search(&["zz"], false)),
         ];
@@ -100,10 +94,7 @@ async fn scale_list_and_search_timings() {
                     && let Some(last) = page.users.last()
                 {
                     let q2 = UserQuery {
-                        window: Window::After {
-                            position: Some(q.position_of(last)),
-                            limit: 50,
-                        },
+                        window: Window::After { position: Some(q.position_of(last)), limit: 50 },
                         ..q.clone()
                     };
                     let t = Instant::now();

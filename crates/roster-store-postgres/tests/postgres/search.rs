@@ -15,12 +15,7 @@ fn search(terms: &[&str], ranked: bool, sort: Sort) -> UserQuery {
 }
 
 fn by_name() -> Sort {
-    Sort {
-        keys: vec![SortKey {
-            field: SortField::Name,
-            direction: Direction::Desc,
-        }],
-    }
+    Sort { keys: vec![SortKey { field: SortField::Name, direction: Direction::Desc }] }
 }
 
 #[tokio::test]
@@ -91,23 +86,12 @@ async fn search_returns_exactly_the_substring_matches_in_rank_order() {
                 6,
             )
             .await;
-            check_walks(
-                &*ctx.store,
-                &ctx.scope(),
-                &users,
-                &search(&[term], false, by_name()),
-                9,
-            )
-            .await;
+            check_walks(&*ctx.store, &ctx.scope(), &users, &search(&[term], false, by_name()), 9)
+                .await;
         }
         // Several terms must all match; the first one ranks.
-        for pair in [
-            ["a", "example"],
-            ["example", "a"],
-            ["_", "b"],
-            ["é", "%"],
-            ["user_", "zed"],
-        ] {
+        for pair in [["a", "example"], ["example", "a"], ["_", "b"], ["é", "%"], ["user_", "zed"]]
+        {
             check_walks(
                 &*ctx.store,
                 &ctx.scope(),
@@ -140,30 +124,19 @@ async fn whole_field_matches_rank_before_prefixes_before_substrings() {
             ctx.store.create_user(&ctx.scope(), u, None).await.unwrap();
         }
         let q = UserQuery {
-            window: Window::After {
-                position: None,
-                limit: 10,
-            },
+            window: Window::After { position: None, limit: 10 },
             ..search(&["jo@x.io"], true, Sort::default())
         };
         let page = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
         assert_eq!(
             ids_of(&page.users),
-            ids_of(&[
-                exact.clone(),
-                exact_early.clone(),
-                prefix.clone(),
-                sub.clone()
-            ])
+            ids_of(&[exact.clone(), exact_early.clone(), prefix.clone(), sub.clone()])
         );
         assert_eq!(page.total, 4);
         // Unranked, the same users in creation order.
         let q = UserQuery { ranked: false, ..q };
         let page = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
-        assert_eq!(
-            ids_of(&page.users),
-            ids_of(&[sub, prefix, exact, exact_early])
-        );
+        assert_eq!(ids_of(&page.users), ids_of(&[sub, prefix, exact, exact_early]));
     })
     .await;
 }
@@ -180,10 +153,7 @@ async fn a_users_whole_id_ranks_it_first_and_id_fragments_find_it() {
         let target = &users[13];
         let text = fold(&target.id.to_string());
         let q = UserQuery {
-            window: Window::After {
-                position: None,
-                limit: 50,
-            },
+            window: Window::After { position: None, limit: 50 },
             ..search(&[&text], true, Sort::default())
         };
         let page = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
@@ -191,10 +161,7 @@ async fn a_users_whole_id_ranks_it_first_and_id_fragments_find_it() {
         assert_eq!(ids_of(&page.users), ids_of(std::slice::from_ref(target)));
         let tail = &text[20..];
         let q = UserQuery {
-            window: Window::After {
-                position: None,
-                limit: 50,
-            },
+            window: Window::After { position: None, limit: 50 },
             ..search(&[tail], true, Sort::default())
         };
         let page = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
@@ -214,14 +181,7 @@ async fn a_term_never_matches_across_two_fields() {
         u.name = "bar".into();
         u.description = Some("tail".into());
         ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
-        for term in [
-            "io bar",
-            "x.io bar",
-            "bar ident",
-            "ident tail",
-            "iobar",
-            "o b",
-        ] {
+        for term in ["io bar", "x.io bar", "bar ident", "ident tail", "iobar", "o b"] {
             let q = search(&[term], true, Sort::default());
             let page = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
             assert!(page.users.is_empty(), "{term:?} matched across fields");
@@ -229,11 +189,7 @@ async fn a_term_never_matches_across_two_fields() {
         }
         for term in ["foo@x.io", "bar", "ident", "tail", "o@x"] {
             let q = search(&[term], true, Sort::default());
-            assert_eq!(
-                ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total,
-                1,
-                "{term}"
-            );
+            assert_eq!(ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total, 1, "{term}");
         }
     })
     .await;

@@ -49,9 +49,7 @@ pub fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
+    let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{}", &base[..authority_end], name);
     if let Some(q) = query {
         out.push('?');
@@ -94,21 +92,14 @@ impl TestDb {
                 .await
                 .expect("create database");
         }
-        TestDb {
-            url: with_database(admin_url, &name),
-            name,
-            admin_url: admin_url.to_owned(),
-        }
+        TestDb { url: with_database(admin_url, &name), name, admin_url: admin_url.to_owned() }
     }
 
     pub async fn drop_db(&self) {
         if let Ok((client, conn)) = tokio_postgres::connect(&self.admin_url, NoTls).await {
             tokio::spawn(conn);
             let _ = client
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ))
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
                 .await;
         }
     }
@@ -129,10 +120,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn scope(&self) -> ZoneScope {
-        ZoneScope {
-            org: self.org.id,
-            zone: self.zone.id,
-        }
+        ZoneScope { org: self.org.id, zone: self.zone.id }
     }
 
     pub fn user_id(&self) -> UserId {
@@ -153,13 +141,7 @@ impl Ctx {
     }
 
     pub fn user_in(&self, scope: &ZoneScope, email: &str) -> User {
-        let mut u = User::blank(
-            self.user_id(),
-            scope.org,
-            scope.zone,
-            ts(1_000),
-            "key_a".into(),
-        );
+        let mut u = User::blank(self.user_id(), scope.org, scope.zone, ts(1_000), "key_a".into());
         u.email = email.to_owned();
         u
     }
@@ -234,21 +216,8 @@ where
         let store = Arc::new(PgStore::connect(&db.url, &options).await.expect("connect"));
         let ids = Arc::new(IdGenerator::new());
         let (org, zone, key, key_hash) = fixtures(&ids);
-        assert!(
-            store
-                .bootstrap(&org, &zone, &key, &key_hash)
-                .await
-                .expect("bootstrap")
-        );
-        let ctx = Ctx {
-            store: store.clone(),
-            url: db.url.clone(),
-            org,
-            zone,
-            key,
-            key_hash,
-            ids,
-        };
+        assert!(store.bootstrap(&org, &zone, &key, &key_hash).await.expect("bootstrap"));
+        let ctx = Ctx { store: store.clone(), url: db.url.clone(), org, zone, key, key_hash, ids };
         let result = tokio::spawn(test(ctx)).await;
         store.close();
         result
@@ -296,10 +265,7 @@ pub fn ids_of(users: &[User]) -> Vec<String> {
 }
 
 pub fn with_window(query: &UserQuery, window: Window) -> UserQuery {
-    UserQuery {
-        window,
-        ..query.clone()
-    }
+    UserQuery { window, ..query.clone() }
 }
 
 pub fn after(position: Option<Position>, limit: usize) -> Window {
@@ -332,12 +298,7 @@ pub async fn check_walks(
         let start = got.len();
         got.extend(page.users.iter().cloned());
         let more = got.len() < want.len();
-        assert_eq!(
-            page.has_more,
-            more,
-            "has_more after {} users\n{ctx}",
-            got.len()
-        );
+        assert_eq!(page.has_more, more, "has_more after {} users\n{ctx}", got.len());
         assert_eq!(
             ids_of(&got[start..]),
             ids_of(&want[start.min(want.len())..got.len().min(want.len())]),
@@ -357,10 +318,7 @@ pub async fn check_walks(
         let mut position = query.position_of(last);
         loop {
             let page = store
-                .list_users(
-                    scope,
-                    &with_window(query, Window::Before { position, limit }),
-                )
+                .list_users(scope, &with_window(query, Window::Before { position, limit }))
                 .await
                 .unwrap_or_else(|e| panic!("list failed: {e}\n{ctx}"));
             assert_eq!(page.total, want.len() as u64, "total (backward)\n{ctx}");
@@ -368,12 +326,7 @@ pub async fn check_walks(
             next.extend(back);
             back = next;
             let more = back.len() < want.len();
-            assert_eq!(
-                page.has_more,
-                more,
-                "has_more backward at {}\n{ctx}",
-                back.len()
-            );
+            assert_eq!(page.has_more, more, "has_more backward at {}\n{ctx}", back.len());
             match page.users.first() {
                 Some(first) if page.has_more => position = query.position_of(first),
                 _ => break,
@@ -391,16 +344,8 @@ pub async fn check_walks(
             .unwrap_or_else(|e| panic!("list failed: {e}\n{ctx}"));
         let from = (offset as usize).min(want.len());
         let to = (from + limit).min(want.len());
-        assert_eq!(
-            ids_of(&page.users),
-            ids_of(&want[from..to]),
-            "offset {offset}\n{ctx}"
-        );
-        assert_eq!(
-            page.has_more,
-            to < want.len(),
-            "offset has_more {offset}\n{ctx}"
-        );
+        assert_eq!(ids_of(&page.users), ids_of(&want[from..to]), "offset {offset}\n{ctx}");
+        assert_eq!(page.has_more, to < want.len(), "offset has_more {offset}\n{ctx}");
         assert_eq!(page.total, want.len() as u64, "offset total\n{ctx}");
         if to >= want.len() {
             break;
@@ -443,13 +388,7 @@ impl Rng {
     /// `s` with each ASCII letter's case flipped at random.
     pub fn recase(&mut self, s: &str) -> String {
         s.chars()
-            .map(|c| {
-                if self.chance(50) {
-                    c.to_ascii_uppercase()
-                } else {
-                    c.to_ascii_lowercase()
-                }
-            })
+            .map(|c| if self.chance(50) { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
             .collect()
     }
 }
@@ -492,10 +431,7 @@ pub fn attributes_pool() -> Vec<Map<String, Value>> {
         json!({"n": 1e20}),
         json!({"z": 1, "a": 2, "m": {"y": 1, "b": 2}}),
     ];
-    objects
-        .into_iter()
-        .filter_map(|v| v.as_object().cloned())
-        .collect()
+    objects.into_iter().filter_map(|v| v.as_object().cloned()).collect()
 }
 
 /// `n` users of `scope` with colliding names, times, statuses and
@@ -515,9 +451,7 @@ pub fn random_users(ctx: &Ctx, scope: &ZoneScope, rng: &mut Rng, n: usize) -> Ve
             u.first_name = (*rng.pick(NAMES)).to_owned();
             u.last_name = (*rng.pick(NAMES)).to_owned();
             u.name = if rng.chance(30) {
-                format!("{} {}", u.first_name, u.last_name)
-                    .trim()
-                    .to_owned()
+                format!("{} {}", u.first_name, u.last_name).trim().to_owned()
             } else {
                 (*rng.pick(NAMES)).to_owned()
             };
@@ -544,4 +478,17 @@ pub fn random_users(ctx: &Ctx, scope: &ZoneScope, rng: &mut Rng, n: usize) -> Ve
 
 fn rng_pick_str<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
     items[rng.below(items.len())]
+}
+
+/// A plain connection to `url`, outside any store, for looking under the
+/// hood.
+pub async fn raw(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client
+}
+
+/// The single bigint a query answers, e.g. a `count(*)`.
+pub async fn scalar(url: &str, sql: &str) -> i64 {
+    raw(url).await.query_one(sql, &[]).await.unwrap().get(0)
 }

@@ -12,15 +12,9 @@ async fn bootstrap_happens_once_and_names_the_default_organization() {
         let (org, zone, key, hash) = fixtures(&ids);
         assert!(!ctx.store.bootstrap(&org, &zone, &key, &hash).await.unwrap());
         assert_eq!(ctx.store.default_organization().await.unwrap(), ctx.org);
+        assert_eq!(ctx.store.find_api_key(&ctx.key_hash).await.unwrap(), Some(ctx.key.clone()));
         assert_eq!(
-            ctx.store.find_api_key(&ctx.key_hash).await.unwrap(),
-            Some(ctx.key.clone())
-        );
-        assert_eq!(
-            ctx.store
-                .get_zone(&ctx.org.id, &ZoneRef::Identifier("default".into()))
-                .await
-                .unwrap(),
+            ctx.store.get_zone(&ctx.org.id, &ZoneRef::Identifier("default".into())).await.unwrap(),
             ctx.zone
         );
     })
@@ -53,17 +47,9 @@ async fn nodes_bootstrapping_together_make_one_organization() {
 async fn zones_are_found_by_id_or_identifier_within_their_organization_only() {
     with_store(|ctx| async move {
         let zone = ctx.new_zone("eu-west").await;
-        let by_id = ctx
-            .store
-            .get_zone(&ctx.org.id, &ZoneRef::Id(zone.id))
-            .await
-            .unwrap();
+        let by_id = ctx.store.get_zone(&ctx.org.id, &ZoneRef::Id(zone.id)).await.unwrap();
         assert_eq!(by_id, zone);
-        let by_ident = ctx
-            .store
-            .get_zone(&ctx.org.id, &ZoneRef::parse("EU-West"))
-            .await
-            .unwrap();
+        let by_ident = ctx.store.get_zone(&ctx.org.id, &ZoneRef::parse("EU-West")).await.unwrap();
         assert_eq!(by_ident, zone);
         let stranger = OrgId::from_ulid(ctx.ids.next(1));
         assert_eq!(
@@ -71,18 +57,10 @@ async fn zones_are_found_by_id_or_identifier_within_their_organization_only() {
             Err(StoreError::NotFound)
         );
         // A cached zone key is still checked against the organization.
-        let foreign = ZoneScope {
-            org: stranger,
-            zone: zone.id,
-        };
+        let foreign = ZoneScope { org: stranger, zone: zone.id };
+        assert_eq!(ctx.store.get_user(&foreign, &ctx.user_id()).await, Err(StoreError::NotFound));
         assert_eq!(
-            ctx.store.get_user(&foreign, &ctx.user_id()).await,
-            Err(StoreError::NotFound)
-        );
-        assert_eq!(
-            ctx.store
-                .get_zone(&ctx.org.id, &ZoneRef::Identifier("nope".into()))
-                .await,
+            ctx.store.get_zone(&ctx.org.id, &ZoneRef::Identifier("nope".into())).await,
             Err(StoreError::NotFound)
         );
     })
@@ -93,45 +71,25 @@ async fn zones_are_found_by_id_or_identifier_within_their_organization_only() {
 async fn zone_identifiers_are_unique_per_organization_and_zones_update() {
     with_store(|ctx| async move {
         let zone = ctx.new_zone("one").await;
-        let clash = Zone {
-            id: ctx.zone_id(),
-            ..zone.clone()
-        };
+        let clash = Zone { id: ctx.zone_id(), ..zone.clone() };
         assert_eq!(
             ctx.store.create_zone(&clash).await,
-            Err(StoreError::Conflict {
-                field: "identifier"
-            })
+            Err(StoreError::Conflict { field: "identifier" })
         );
         let mut renamed = zone.clone();
         renamed.identifier = "uno".into();
         renamed.name = "Uno".into();
         renamed.updated_at = ts(99);
         ctx.store.update_zone(&renamed).await.unwrap();
-        assert_eq!(
-            ctx.store
-                .get_zone(&ctx.org.id, &ZoneRef::Id(zone.id))
-                .await
-                .unwrap(),
-            renamed
-        );
+        assert_eq!(ctx.store.get_zone(&ctx.org.id, &ZoneRef::Id(zone.id)).await.unwrap(), renamed);
         let mut taken = renamed.clone();
         taken.identifier = "default".into();
         assert_eq!(
             ctx.store.update_zone(&taken).await,
-            Err(StoreError::Conflict {
-                field: "identifier"
-            })
+            Err(StoreError::Conflict { field: "identifier" })
         );
-        let ghost = Zone {
-            id: ctx.zone_id(),
-            identifier: "ghost".into(),
-            ..zone.clone()
-        };
-        assert_eq!(
-            ctx.store.update_zone(&ghost).await,
-            Err(StoreError::NotFound)
-        );
+        let ghost = Zone { id: ctx.zone_id(), identifier: "ghost".into(), ..zone.clone() };
+        assert_eq!(ctx.store.update_zone(&ghost).await, Err(StoreError::NotFound));
     })
     .await;
 }
@@ -148,58 +106,36 @@ async fn zones_list_in_id_order_in_windows_both_ways() {
             backwards,
             limit,
         };
-        let page = ctx
-            .store
-            .list_zones(&ctx.org.id, None, &all(None, false, 3))
-            .await
-            .unwrap();
+        let page = ctx.store.list_zones(&ctx.org.id, None, &all(None, false, 3)).await.unwrap();
         assert_eq!(page.items, zones[..3]);
         assert!(page.has_more);
         assert_eq!(page.total, 7);
         let page = ctx
             .store
-            .list_zones(
-                &ctx.org.id,
-                None,
-                &all(Some(zones[2].id.to_bytes()), false, 10),
-            )
+            .list_zones(&ctx.org.id, None, &all(Some(zones[2].id.to_bytes()), false, 10))
             .await
             .unwrap();
         assert_eq!(page.items, zones[3..]);
         assert!(!page.has_more);
         let page = ctx
             .store
-            .list_zones(
-                &ctx.org.id,
-                None,
-                &all(Some(zones[5].id.to_bytes()), true, 2),
-            )
+            .list_zones(&ctx.org.id, None, &all(Some(zones[5].id.to_bytes()), true, 2))
             .await
             .unwrap();
         assert_eq!(page.items, zones[3..5]);
         assert!(page.has_more);
         let only = [zones[1].id, zones[4].id, ctx.zone_id()];
-        let page = ctx
-            .store
-            .list_zones(&ctx.org.id, Some(&only), &all(None, false, 10))
-            .await
-            .unwrap();
+        let page =
+            ctx.store.list_zones(&ctx.org.id, Some(&only), &all(None, false, 10)).await.unwrap();
         assert_eq!(page.items, vec![zones[1].clone(), zones[4].clone()]);
         assert_eq!(page.total, 2);
-        let page = ctx
-            .store
-            .list_zones(&ctx.org.id, Some(&[]), &all(None, false, 10))
-            .await
-            .unwrap();
+        let page =
+            ctx.store.list_zones(&ctx.org.id, Some(&[]), &all(None, false, 10)).await.unwrap();
         assert!(page.items.is_empty());
         assert_eq!(page.total, 0);
         let stranger = OrgId::from_ulid(ctx.ids.next(1));
         assert_eq!(
-            ctx.store
-                .list_zones(&stranger, None, &all(None, false, 10))
-                .await
-                .unwrap()
-                .total,
+            ctx.store.list_zones(&stranger, None, &all(None, false, 10)).await.unwrap().total,
             0
         );
     })
@@ -210,10 +146,7 @@ async fn zones_list_in_id_order_in_windows_both_ways() {
 async fn only_empty_zones_can_be_deleted() {
     with_store(|ctx| async move {
         let zone = ctx.new_zone("temp").await;
-        let scope = ZoneScope {
-            org: ctx.org.id,
-            zone: zone.id,
-        };
+        let scope = ZoneScope { org: ctx.org.id, zone: zone.id };
         let u = ctx.user_in(&scope, "a@example.com");
         ctx.store.create_user(&scope, &u, None).await.unwrap();
         assert_eq!(
@@ -222,38 +155,19 @@ async fn only_empty_zones_can_be_deleted() {
         );
         ctx.store.delete_user(&scope, &u.id, None).await.unwrap();
         let stranger = OrgId::from_ulid(ctx.ids.next(1));
-        assert_eq!(
-            ctx.store.delete_zone(&stranger, &zone.id).await,
-            Err(StoreError::NotFound)
-        );
+        assert_eq!(ctx.store.delete_zone(&stranger, &zone.id).await, Err(StoreError::NotFound));
         ctx.store.delete_zone(&ctx.org.id, &zone.id).await.unwrap();
         assert_eq!(
             ctx.store.get_zone(&ctx.org.id, &ZoneRef::Id(zone.id)).await,
             Err(StoreError::NotFound)
         );
-        assert_eq!(
-            ctx.store.get_user(&scope, &u.id).await,
-            Err(StoreError::NotFound)
-        );
-        assert_eq!(
-            ctx.store.create_user(&scope, &u, None).await,
-            Err(StoreError::NotFound)
-        );
-        assert_eq!(
-            ctx.store.delete_zone(&ctx.org.id, &zone.id).await,
-            Err(StoreError::NotFound)
-        );
+        assert_eq!(ctx.store.get_user(&scope, &u.id).await, Err(StoreError::NotFound));
+        assert_eq!(ctx.store.create_user(&scope, &u, None).await, Err(StoreError::NotFound));
+        assert_eq!(ctx.store.delete_zone(&ctx.org.id, &zone.id).await, Err(StoreError::NotFound));
         // The identifier is free again, and the new zone starts at zero.
         let again = ctx.new_zone("temp").await;
-        let scope = ZoneScope {
-            org: ctx.org.id,
-            zone: again.id,
-        };
-        let page = ctx
-            .store
-            .list_users(&scope, &crate::listing::all_query(5))
-            .await
-            .unwrap();
+        let scope = ZoneScope { org: ctx.org.id, zone: again.id };
+        let page = ctx.store.list_users(&scope, &crate::listing::all_query(5)).await.unwrap();
         assert_eq!(page.total, 0);
     })
     .await;
@@ -282,31 +196,16 @@ async fn api_keys_are_found_by_hash_listed_touched_and_revoked() {
         ctx.store.create_api_key(&k1, &[1; 32]).await.unwrap();
         ctx.store.create_api_key(&k2, &[2; 32]).await.unwrap();
         assert_eq!(
-            ctx.store
-                .create_api_key(&key(&ctx, "dup", None), &[1; 32])
-                .await,
+            ctx.store.create_api_key(&key(&ctx, "dup", None), &[1; 32]).await,
             Err(StoreError::Conflict { field: "key" })
         );
-        assert_eq!(
-            ctx.store.find_api_key(&[1; 32]).await.unwrap(),
-            Some(k1.clone())
-        );
+        assert_eq!(ctx.store.find_api_key(&[1; 32]).await.unwrap(), Some(k1.clone()));
         assert_eq!(ctx.store.find_api_key(&[3; 32]).await.unwrap(), None);
-        assert_eq!(
-            ctx.store.get_api_key(&ctx.org.id, &k2.id).await.unwrap(),
-            k2
-        );
+        assert_eq!(ctx.store.get_api_key(&ctx.org.id, &k2.id).await.unwrap(), k2);
         let stranger = OrgId::from_ulid(ctx.ids.next(1));
-        assert_eq!(
-            ctx.store.get_api_key(&stranger, &k2.id).await,
-            Err(StoreError::NotFound)
-        );
+        assert_eq!(ctx.store.get_api_key(&stranger, &k2.id).await, Err(StoreError::NotFound));
 
-        let window = IdWindow {
-            after: None,
-            backwards: false,
-            limit: 2,
-        };
+        let window = IdWindow { after: None, backwards: false, limit: 2 };
         let page = ctx.store.list_api_keys(&ctx.org.id, &window).await.unwrap();
         assert_eq!(page.items, vec![ctx.key.clone(), k1.clone()]);
         assert!(page.has_more);
@@ -316,14 +215,8 @@ async fn api_keys_are_found_by_hash_listed_touched_and_revoked() {
         let touched = ctx.store.get_api_key(&ctx.org.id, &k1.id).await.unwrap();
         assert_eq!(touched.last_used_at, Some(ts(500)));
 
-        ctx.store
-            .revoke_api_key(&ctx.org.id, &k1.id, ts(600))
-            .await
-            .unwrap();
-        assert_eq!(
-            ctx.store.get_api_key(&ctx.org.id, &k1.id).await,
-            Err(StoreError::NotFound)
-        );
+        ctx.store.revoke_api_key(&ctx.org.id, &k1.id, ts(600)).await.unwrap();
+        assert_eq!(ctx.store.get_api_key(&ctx.org.id, &k1.id).await, Err(StoreError::NotFound));
         assert_eq!(
             ctx.store.revoke_api_key(&ctx.org.id, &k1.id, ts(601)).await,
             Err(StoreError::NotFound)
@@ -331,17 +224,8 @@ async fn api_keys_are_found_by_hash_listed_touched_and_revoked() {
         // Authentication still finds it, and sees that it is revoked.
         let found = ctx.store.find_api_key(&[1; 32]).await.unwrap().unwrap();
         assert_eq!(found.revoked_at, Some(ts(600)));
-        let page = ctx
-            .store
-            .list_api_keys(
-                &ctx.org.id,
-                &IdWindow {
-                    limit: 10,
-                    ..window
-                },
-            )
-            .await
-            .unwrap();
+        let page =
+            ctx.store.list_api_keys(&ctx.org.id, &IdWindow { limit: 10, ..window }).await.unwrap();
         assert_eq!(page.items, vec![ctx.key.clone(), k2.clone()]);
         assert_eq!(page.total, 2);
     })
