@@ -190,11 +190,9 @@ impl SqliteStore {
             ))
             .map_err(from_sqlite)?;
         migrate(&mut writer)?;
-        // Statistics let the planner choose between an index search and a
-        // walk of the zone; bounded so opening stays fast on big databases.
-        writer
-            .execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
-            .map_err(from_sqlite)?;
+        // No ANALYZE: statistics taken while tables are small (as at first
+        // start) made FTS5's own lookups choose scans and writes slowed down
+        // as the index grew. Plans are steered in the SQL instead.
         let cursor_secret: Vec<u8> = writer
             .query_row("SELECT value FROM meta WHERE key = 'cursor_secret'", [], |r| r.get(0))
             .map_err(from_sqlite)?;

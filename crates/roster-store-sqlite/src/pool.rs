@@ -200,12 +200,8 @@ impl WriterHandle {
     }
 }
 
-/// How often the writer refreshes the planner's statistics.
-const OPTIMIZE_EVERY: Duration = Duration::from_secs(3600);
-
 fn writer_loop(conn: Connection, rx: Receiver<Box<dyn WriteJob>>) {
     let mut batch: Vec<Box<dyn WriteJob>> = Vec::with_capacity(MAX_BATCH);
-    let mut optimized = Instant::now();
     while let Ok(first) = rx.recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -217,10 +213,6 @@ fn writer_loop(conn: Connection, rx: Receiver<Box<dyn WriteJob>>) {
         let committed = run_batch(&conn, &mut batch);
         for job in batch.drain(..) {
             job.finish(committed.clone());
-        }
-        if optimized.elapsed() > OPTIMIZE_EVERY {
-            let _ = conn.execute_batch("PRAGMA optimize;");
-            optimized = Instant::now();
         }
     }
     // Channel closed: the store was dropped. Fold the WAL back so the file

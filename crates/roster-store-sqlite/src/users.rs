@@ -95,16 +95,17 @@ pub fn get_user(conn: &Connection, zone: &ZoneKey, id: &UserId) -> StoreResult<U
         .ok_or(StoreError::NotFound)
 }
 
+/// The separator around every field in the search index; search terms
+/// never contain it.
+const FIELD_MARK: char = '\u{1f}';
+
 /// The text the search index holds for a user: every searchable field,
-/// ASCII-folded, separated by U+001F (which no search term contains).
+/// ASCII-folded, each framed by `FIELD_MARK` on both sides.
 fn search_document(user: &User) -> String {
-    let fields = searchable_fields(user);
-    let mut doc = String::new();
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            doc.push('\u{1f}');
-        }
-        doc.push_str(f);
+    let mut doc = String::from(FIELD_MARK);
+    for f in searchable_fields(user) {
+        doc.push_str(&f);
+        doc.push(FIELD_MARK);
     }
     doc.make_ascii_lowercase();
     doc
@@ -338,10 +339,29 @@ const SEARCH_FIELDS: [&str; 5] = [
 /// The FTS5 phrase query for a (folded) term of three or more characters;
 /// shorter terms have no trigram and are matched by scanning.
 fn phrase_query(term: &str) -> Option<String> {
-    (term.chars().count() >= 3).then(|| format!("\"{}\"", term.replace('"', "\"\"")))
+    (term.chars().count() >= 3).then(|| phrase(term))
+}
+
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 fn rank_expr(sql: &mut Sql, term: &str) -> String {
+    if phrase_query(term).is_some() {
+        // Whole-field and field-start matches are phrases framed by the
+        // field mark: two index lookups per query instead of folding every
+        // field of every row.
+        let exact = sql.bind(phrase(&format!("{FIELD_MARK}{term}{FIELD_MARK}")));
+        let prefix = sql.bind(phrase(&format!("{FIELD_MARK}{term}")));
+        let set = |p: &str| {
+            format!("u.seq IN (SELECT rowid FROM users_search WHERE users_search MATCH {p})")
+        };
+        return format!(
+            "(CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END)",
+            set(&exact),
+            set(&prefix)
+        );
+    }
     let t = sql.bind(term.to_owned());
     // substr() counts characters, not bytes.
     let len = sql.bind(i64::try_from(term.chars().count()).unwrap_or(i64::MAX));

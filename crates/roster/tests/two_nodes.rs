@@ -48,9 +48,10 @@ impl Node {
         };
         for _ in 0..200 {
             if let Ok(r) = node.client.get(format!("{}/readyz", node.base)).send().await
-                && r.status().is_success() {
-                    return node;
-                }
+                && r.status().is_success()
+            {
+                return node;
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("node on port {port} did not become ready");
