@@ -30,7 +30,12 @@ use crate::seed::SeedTarget;
 /// is started with, as ROSTER_BOOTSTRAP_API_KEY).
 const ADMIN_KEY: &str = "rk_bench_0123456789abcdefghijklmnopqrstuv";
 
-const ALL_SCENARIOS: &[&str] = &["get", "first", "deep", "search", "rare", "create"];
+/// A page of 100 users with every expansion.
+const EXPANDED_100: &str = "/v1/users?limit=100&expand%5B%5D=role_assignments\
+     &expand%5B%5D=grant_count&expand%5B%5D=session_count";
+
+const ALL_SCENARIOS: &[&str] =
+    &["get", "first", "deep", "page100", "expanded100", "search", "rare", "create"];
 
 #[derive(Parser, Debug)]
 #[command(
@@ -165,6 +170,13 @@ async fn seed_phase(args: &Args) -> Result<SeedReport> {
         report.retries = outcome.retries;
         report.users_in_db = existing + outcome.inserted;
         report.skipped = false;
+    }
+    let access = seed::seed_access(&store, &scope).await?;
+    if access > 0 {
+        eprintln!(
+            "  gave the {} oldest users {access} role assignments, sessions and grants",
+            seed::ACCESS_USERS
+        );
     }
     // The last reference closes the store: queued writes commit, the WAL is
     // checkpointed.
@@ -329,6 +341,16 @@ async fn load_phase(args: &Args, binary: PathBuf) -> Result<LoadReport> {
             "deep" => Scenario {
                 name: format!("GET ?limit=50&after=<cursor at {}%>", 90),
                 target: Target::Get(deep_path.clone()),
+                expect: 200,
+            },
+            "page100" => Scenario {
+                name: "GET /v1/users?limit=100 (plain)".into(),
+                target: Target::Get("/v1/users?limit=100".into()),
+                expect: 200,
+            },
+            "expanded100" => Scenario {
+                name: "GET ?limit=100&expand[]=all three".into(),
+                target: Target::Get(EXPANDED_100.into()),
                 expect: 200,
             },
             "search" => Scenario {
