@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use roster_domain::access::{Expansion, Grant, Liveness, Provider, Role, RoleAssignment, Session};
-use roster_domain::{ApiKey, Timestamp, User, Zone};
+use roster_domain::{ApiKey, OrgId, Timestamp, User, UserId, Zone, ZoneId};
 use roster_service::tenancy::IdPage;
 use roster_service::users::{Expand, UserListPage};
 
@@ -18,11 +18,11 @@ use roster_service::users::{Expand, UserListPage};
 pub struct UserView<'a> {
     /// `user_` + 26-character ULID.
     #[schema(value_type = String, example = "user_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
-    pub id: String,
+    pub id: &'a UserId,
     #[schema(value_type = String, example = "org_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
-    pub organization_id: String,
+    pub organization_id: &'a OrgId,
     #[schema(value_type = String, example = "zone_01ARZ3NDEKTSV4RRFFQ69G5FAV")]
-    pub zone_id: String,
+    pub zone_id: &'a ZoneId,
     /// Unique per zone, case-insensitive; defaults to `id`.
     #[schema(value_type = String, example = "jane")]
     pub identifier: &'a str,
@@ -82,9 +82,9 @@ pub struct UserView<'a> {
 impl<'a> UserView<'a> {
     pub fn new(user: &'a User, metadata: bool) -> Self {
         Self {
-            id: user.id.to_string(),
-            organization_id: user.organization_id.to_string(),
-            zone_id: user.zone_id.to_string(),
+            id: &user.id,
+            organization_id: &user.organization_id,
+            zone_id: &user.zone_id,
             identifier: &user.identifier,
             email: &user.email,
             email_verified: user.email_verified,

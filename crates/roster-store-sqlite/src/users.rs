@@ -56,9 +56,11 @@ pub fn parse_attributes(text: &str) -> Map<String, Value> {
 }
 
 pub fn user_from_row(row: &Row<'_>, zone: &ZoneKey) -> rusqlite::Result<User> {
-    let user_type: String = row.get(8)?;
-    let status: String = row.get(9)?;
-    let attributes: String = row.get(10)?;
+    // Enums and attributes are read in place: no owned copy of the text.
+    let user_type = row.get_ref(8)?.as_str().map_err(|_| conversion(8, "user_type"))?;
+    let status = row.get_ref(9)?.as_str().map_err(|_| conversion(9, "status"))?;
+    let attributes =
+        parse_attributes(row.get_ref(10)?.as_str().map_err(|_| conversion(10, "attributes"))?);
     let authenticated_at: Option<i64> = row.get(14)?;
     Ok(User {
         id: UserId::from_bytes(bytes16(row, 0)?),
@@ -71,9 +73,9 @@ pub fn user_from_row(row: &Row<'_>, zone: &ZoneKey) -> rusqlite::Result<User> {
         last_name: row.get(5)?,
         name: row.get(6)?,
         description: row.get(7)?,
-        user_type: UserType::parse(&user_type).ok_or_else(|| conversion(8, "user_type"))?,
-        status: UserStatus::parse(&status).ok_or_else(|| conversion(9, "status"))?,
-        attributes: parse_attributes(&attributes),
+        user_type: UserType::parse(user_type).ok_or_else(|| conversion(8, "user_type"))?,
+        status: UserStatus::parse(status).ok_or_else(|| conversion(9, "status"))?,
+        attributes,
         issuer: row.get(11)?,
         provider_id: row.get(12)?,
         subject: row.get(13)?,
@@ -607,25 +609,23 @@ fn count_users(
     filter_params: &[SqlValue],
 ) -> StoreResult<u64> {
     let counted = if query.search.is_empty() && query.filter.only_statuses() {
-        // Kept up to date by every write: no scan.
-        let mut statuses: Vec<&str> = if query.filter.statuses.is_empty() {
-            UserStatus::ALL.iter().map(|s| s.as_str()).collect()
-        } else {
-            query.filter.statuses.iter().map(|s| s.as_str()).collect()
-        };
+        // Kept up to date by every write: no scan, one statement.
+        let mut statuses: Vec<&str> = query.filter.statuses.iter().map(|s| s.as_str()).collect();
         // A status named twice must not be counted twice.
         statuses.sort_unstable();
         statuses.dedup();
-        let mut total = 0i64;
-        let mut stmt = conn
-            .prepare_cached("SELECT n FROM user_counts WHERE zone = ?1 AND status = ?2")
-            .map_err(from_sqlite)?;
-        for status in statuses {
-            let n: Option<i64> =
-                stmt.query_row((zone.seq, status), |r| r.get(0)).optional().map_err(from_sqlite)?;
-            total += n.unwrap_or(0);
+        let mut sql = String::from("SELECT coalesce(sum(n), 0) FROM user_counts WHERE zone = ?1");
+        let mut params = vec![SqlValue::Integer(zone.seq)];
+        if !statuses.is_empty() {
+            let marks: Vec<String> = (0..statuses.len()).map(|k| format!("?{}", k + 2)).collect();
+            sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+            params.extend(statuses.iter().map(|s| SqlValue::Text((*s).to_owned())));
         }
-        total
+        conn.prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_row(params_from_iter(params.iter()), |r| r.get::<_, i64>(0))
+            })
+            .map_err(from_sqlite)?
     } else {
         let text = filter_text.replacen(
             &format!("SELECT {USER_COLUMNS} FROM users u"),
