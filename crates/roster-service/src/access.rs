@@ -362,8 +362,14 @@ impl Service {
         let provider = self.store.get_provider(scope, provider).await?;
         let now = self.now();
         let request = parse_sign_in(body, now)?;
-        let new_user =
-            self.user_from_claims(principal, scope, &provider, &request.subject, &request.claims)?;
+        let new_user = self.user_from_claims(
+            principal,
+            scope,
+            &provider,
+            &request.subject,
+            &request.claims,
+            now,
+        )?;
         let session = Session {
             id: SessionId::from_ulid(self.next_ulid()),
             user_id: new_user.as_ref().map_or(UserId::from_bytes([0; 16]), |u| u.id),
@@ -397,6 +403,7 @@ impl Service {
         provider: &Provider,
         subject: &str,
         claims: &Map<String, Value>,
+        now: roster_domain::Timestamp,
     ) -> ServiceResult<Option<User>> {
         if claims.get("email").is_none_or(Value::is_null) {
             return Ok(None);
@@ -419,7 +426,8 @@ impl Service {
         body.insert("subject".into(), Value::String(subject.to_owned()));
         body.insert("provider_id".into(), Value::String(provider.id.to_string()));
         let id = UserId::from_ulid(self.next_ulid());
-        let base = User::blank(id, scope.org, scope.zone, self.now(), principal.actor());
+        // Created at the instant of the sign-in it records.
+        let base = User::blank(id, scope.org, scope.zone, now, principal.actor());
         let (user, _) = User::create(base, &body).map_err(|e| {
             let claim = match e.param.as_str() {
                 "first_name" => "given_name".to_owned(),

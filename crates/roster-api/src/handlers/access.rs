@@ -8,13 +8,14 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 
 use roster_service::Principal;
 use roster_store::ZoneScope;
 
+use super::idempotency::idempotent;
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
@@ -67,6 +68,8 @@ struct Raw<'a> {
 async fn run<'a, F, Fut>(
     state: &'a AppState,
     principal: &'a Principal,
+    method: &str,
+    path: &str,
     zone: Option<&'a str>,
     raw: Raw<'a>,
     inner: F,
@@ -75,9 +78,16 @@ where
     F: FnOnce(Call<'a>) -> Fut,
     Fut: std::future::Future<Output = ApiResult<Response>>,
 {
-    let scope = state.inner.service.resolve_zone(principal, zone).await?;
     let Raw { params, query, headers, body } = raw;
-    inner(Call { state, principal, scope, params, query, headers, body }).await
+    let call = async {
+        let scope = state.inner.service.resolve_zone(principal, zone).await?;
+        inner(Call { state, principal, scope, params, query, headers, body }).await
+    };
+    if method == "post" {
+        idempotent(state, principal, headers, path, body, || call).await
+    } else {
+        call.await
+    }
 }
 
 macro_rules! zoned {
@@ -99,13 +109,14 @@ macro_rules! zoned {
         pub async fn $dfn(
             State(state): State<AppState>,
             Extension(principal): Extension<Arc<Principal>>,
+            OriginalUri(uri): OriginalUri,
             path: PathParams,
             RawQuery(query): RawQuery,
             headers: HeaderMap,
             RawBody(body): RawBody,
         ) -> ApiResult<Response> {
             let raw = Raw { params: &path.0, query: query.as_deref(), headers: &headers, body: &body };
-            run(&state, &principal, None, raw, $inner).await
+            run(&state, &principal, stringify!($method), uri.path(), None, raw, $inner).await
         }
 
         #[doc = $doc]
@@ -116,6 +127,7 @@ macro_rules! zoned {
         pub async fn $zfn(
             State(state): State<AppState>,
             Extension(principal): Extension<Arc<Principal>>,
+            OriginalUri(uri): OriginalUri,
             path: PathParams,
             RawQuery(query): RawQuery,
             headers: HeaderMap,
@@ -123,7 +135,7 @@ macro_rules! zoned {
         ) -> ApiResult<Response> {
             let (zone, rest) = path.0.split_first().ok_or_else(ApiError::not_found)?;
             let raw = Raw { params: rest, query: query.as_deref(), headers: &headers, body: &body };
-            run(&state, &principal, Some(zone), raw, $inner).await
+            run(&state, &principal, stringify!($method), uri.path(), Some(zone), raw, $inner).await
         }
     };
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 
@@ -39,11 +39,13 @@ pub async fn list_api_keys(
 pub async fn create_api_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
-    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    no_parameters(query.as_deref())?;
+    // No Idempotency-Key replay here: the response holds the key's secret,
+    // which is never stored anywhere but as a hash.
+    no_parameters(uri.query())?;
     let value = parse_json(&headers, &body, BodyKind::Json)?;
     let created = state.inner.service.create_api_key(&principal, &value).await?;
     Ok(json_response(StatusCode::CREATED, &ApiKeyView::new(&created.key, Some(created.secret))))

@@ -1,6 +1,7 @@
 //! Handlers: parse the request into domain terms, call the service, render.
 
 pub mod access;
+pub mod idempotency;
 pub mod keys;
 pub mod ops;
 pub mod users;

@@ -12,7 +12,8 @@ use crate::problem::{ApiError, Problem};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    #[schema(example = "ok")]
+    /// `ok` from `/healthz`, `ready` from `/readyz`.
+    #[schema(example = "ready")]
     pub status: &'static str,
 }
 

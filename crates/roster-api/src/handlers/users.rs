@@ -12,12 +12,12 @@ use roster_domain::User;
 use roster_service::Principal;
 use roster_service::idempotency::{Begin, IdempotencyRequest};
 use roster_service::users::none_match;
-use roster_store::IdempotencyRecord;
 
+use super::idempotency::{replay, stored_error};
 use super::{BodyErrors, CommonErrors, JSON, PathParams, header_str, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
-use crate::problem::{ApiError, ApiResult, PROBLEM_JSON};
+use crate::problem::{ApiError, ApiResult};
 use crate::query::{no_parameters, parse_expand_only, parse_list_users};
 use crate::views::{CreateUser, UpdateUser, UserListView, UserView};
 
@@ -64,6 +64,8 @@ pub struct ListUsersParams {
     updated_at_to: Option<String>,
     /// Identity provider id.
     provider_id: Option<String>,
+    /// Users holding this role (id or identifier), in any scope.
+    role: Option<String>,
     /// Case-insensitive substring of id, email, name, identifier or
     /// description; without a sort, exact and prefix matches rank first.
     search: Option<String>,
@@ -213,25 +215,6 @@ pub async fn get_zone_user(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     retrieve(&state, &principal, Some(path.get(0)?), path.get(1)?, query.as_deref(), &headers).await
-}
-
-fn replay(record: IdempotencyRecord) -> Response {
-    let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, record.body).into_response();
-    let headers = response.headers_mut();
-    let content_type = if record.status >= 400 { PROBLEM_JSON } else { JSON };
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Some(location) = record.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        headers.insert(header::LOCATION, location);
-    }
-    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-    response
-}
-
-/// Whether an error response is remembered for its `Idempotency-Key`.
-fn stored_error(e: &ApiError) -> bool {
-    let status = e.status().as_u16();
-    status < 500 && !matches!(status, 401 | 403 | 429)
 }
 
 async fn create(

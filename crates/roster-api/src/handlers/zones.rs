@@ -9,6 +9,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use roster_service::Principal;
 
+use super::idempotency::idempotent;
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
@@ -44,13 +45,16 @@ pub async fn create_zone(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     no_parameters(uri.query())?;
-    let value = parse_json(&headers, &body, BodyKind::Json)?;
-    let zone = state.inner.service.create_zone(&principal, &value).await?;
-    let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
-    if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", uri.path(), zone.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    idempotent(&state, &principal, &headers, uri.path(), &body, || async {
+        let value = parse_json(&headers, &body, BodyKind::Json)?;
+        let zone = state.inner.service.create_zone(&principal, &value).await?;
+        let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
+        if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", uri.path(), zone.id)) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        Ok(response)
+    })
+    .await
 }
 
 /// Retrieve a zone by id or identifier.

@@ -227,4 +227,5 @@ conformance!(
     zones_in_depth::sub_resource_lists_page_with_cursors,
     zones_in_depth::sub_resources_show_created_by_only_with_metadata_permission,
     zones_in_depth::a_fully_expanded_page_costs_the_same_bounded_statements_whatever_its_size,
+    zones_in_depth::every_post_replays_under_the_same_idempotency_key,
 );

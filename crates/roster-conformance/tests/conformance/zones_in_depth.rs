@@ -541,3 +541,30 @@ pub async fn a_fully_expanded_page_costs_the_same_bounded_statements_whatever_it
     assert_eq!(costs[0], costs[1], "a bigger page must not cost more statements: {costs:?}");
     assert!(costs[1] <= 12, "an expanded page costs {} statements", costs[1]);
 }
+
+pub async fn every_post_replays_under_the_same_idempotency_key(server: &TestServer) {
+    let u = user(server, "a@example.com").await;
+    let path = format!("/v1/users/{u}/sessions");
+    let send = |path: String, body: Value, key: &'static str| {
+        let req = server
+            .request("POST", &path)
+            .bearer_auth(roster_testkit::ADMIN_KEY)
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(body.to_string());
+        roster_testkit::send(req)
+    };
+    let first = send(path.clone(), json!({}), "sess-1").await;
+    let again = send(path.clone(), json!({}), "sess-1").await;
+    assert_eq!((first.status, again.status), (201, 201));
+    assert_eq!(first.json(), again.json());
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(server.get(&path).await.json()["total_count"], 1, "one session, not two");
+    let other = send(path.clone(), json!({ "expires_at": in_seconds(60) }), "sess-1").await;
+    assert_eq!(other.status, 422);
+    assert_eq!(other.code(), "idempotency_key_reused");
+    let z1 = send("/v1/zones".into(), json!({ "identifier": "eu" }), "zone-1").await;
+    let z2 = send("/v1/zones".into(), json!({ "identifier": "eu" }), "zone-1").await;
+    assert_eq!((z1.status, z2.status), (201, 201), "{}", z2.text());
+    assert_eq!(z1.json()["id"], z2.json()["id"]);
+}

@@ -1,0 +1,88 @@
+//! `Idempotency-Key` on every POST.
+//!
+//! User creation stores its replay in the same transaction as the user (see
+//! `users.rs`). Every other POST goes through `idempotent`: the response is
+//! recorded right after the request succeeded, so a retry replays it instead
+//! of creating a second session, grant, role or key.
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use roster_service::Principal;
+use roster_service::idempotency::{Begin, IdempotencyRequest};
+use roster_store::IdempotencyRecord;
+
+use super::{JSON, header_str};
+use crate::AppState;
+use crate::problem::{ApiError, ApiResult, PROBLEM_JSON};
+
+/// The stored response, marked as a replay.
+pub fn replay(record: IdempotencyRecord) -> Response {
+    let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, record.body).into_response();
+    let headers = response.headers_mut();
+    let content_type = if record.status >= 400 { PROBLEM_JSON } else { JSON };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(location) = record.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// Whether an error response is remembered for its `Idempotency-Key`:
+/// below 500, except 401, 403 and 429 (which a retry may well get past).
+pub fn stored_error(e: &ApiError) -> bool {
+    let status = e.status().as_u16();
+    status < 500 && !matches!(status, 401 | 403 | 429)
+}
+
+/// Runs a POST under its `Idempotency-Key`, if it has one.
+pub async fn idempotent<F, Fut>(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    path: &str,
+    body: &[u8],
+    run: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Response>>,
+{
+    let Some(key) = header_str(headers, "Idempotency-Key")? else { return run().await };
+    let service = &state.inner.service;
+    let request = IdempotencyRequest::new(key, "POST", path, body)?;
+    let _claim = match service.idempotency_begin(principal, &request).await? {
+        Begin::Replay(record) => return Ok(replay(record)),
+        Begin::Proceed(claim) => claim,
+    };
+    let (status, location, bytes, outcome) = match run().await {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
+                ApiError::Service(roster_service::ServiceError::Internal(e.to_string()))
+            })?;
+            let location = parts
+                .headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let status = parts.status.as_u16();
+            let rebuilt = Response::from_parts(parts, axum::body::Body::from(bytes.clone()));
+            (status, location, bytes.to_vec(), Ok(rebuilt))
+        }
+        Err(e) if stored_error(&e) => {
+            let bytes = serde_json::to_vec(&e.problem()).unwrap_or_default();
+            (e.status().as_u16(), None, bytes, Err(e))
+        }
+        Err(e) => return Err(e),
+    };
+    if status < 500 {
+        let record = service.idempotency_record(principal, &request, status, bytes, location);
+        if let Err(e) = service.idempotency_save(&record).await {
+            tracing::warn!(error = %e, "could not store an idempotent response");
+        }
+    }
+    outcome
+}
