@@ -1,0 +1,92 @@
+"""Python SDK for Roster, the self-hosted multi-tenant users API.
+
+    from roster import Roster
+
+    client = Roster()  # $ROSTER_BASE_URL, $ROSTER_API_KEY
+    page = client.users.list()
+    print(page.data[0].id)
+    for user in client.users.list():  # every page
+        print(user.email)
+"""
+
+from ._client import AsyncRoster, Roster
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NoNextPageError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    RateLimitError,
+    RosterError,
+    ServiceUnavailableError,
+    UnprocessableEntityError,
+)
+from ._models import (
+    ApiKey,
+    BaseModel,
+    FieldError,
+    Grant,
+    Health,
+    PageInfo,
+    Provider,
+    Role,
+    RoleAssignment,
+    RoleAssignmentScope,
+    Session,
+    SignIn,
+    User,
+    Zone,
+)
+from ._pagination import AsyncPage, AsyncPaginator, Page
+from ._types import NOT_GIVEN, NotGiven
+from ._version import __version__
+
+__all__ = [
+    "Roster",
+    "AsyncRoster",
+    # pagination
+    "Page",
+    "AsyncPage",
+    "AsyncPaginator",
+    # models
+    "BaseModel",
+    "User",
+    "Zone",
+    "ApiKey",
+    "Role",
+    "RoleAssignment",
+    "RoleAssignmentScope",
+    "Session",
+    "Grant",
+    "Provider",
+    "SignIn",
+    "PageInfo",
+    "Health",
+    "FieldError",
+    # errors
+    "RosterError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "PreconditionFailedError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "NoNextPageError",
+    # misc
+    "NOT_GIVEN",
+    "NotGiven",
+    "__version__",
+]
