@@ -14,32 +14,9 @@ use roster_domain::{
 use roster_store::{ExpandRequest, IdWindow, Page, SignedIn, StoreError, StoreResult};
 
 use crate::error::{from_sqlite, violated_unique_index};
+use crate::row::{id16, opt_ts, ts};
 use crate::tenancy::page_by_id;
 use crate::users::{USER_COLUMNS, ZoneKey, insert_user, user_from_row};
-
-fn id16(v: Vec<u8>) -> rusqlite::Result<[u8; 16]> {
-    v.try_into().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Blob,
-            "expected 16 bytes".into(),
-        )
-    })
-}
-
-fn ts(v: i64) -> rusqlite::Result<Timestamp> {
-    Timestamp::from_micros(v).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Integer,
-            "timestamp out of range".into(),
-        )
-    })
-}
-
-fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
-    v.map(ts).transpose()
-}
 
 /// The user's rowid and status, if it lives in the zone.
 pub fn locate_user(

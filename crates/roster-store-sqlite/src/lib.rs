@@ -8,6 +8,7 @@ mod access;
 mod error;
 mod idempotency;
 mod pool;
+mod row;
 mod tenancy;
 mod users;
 

@@ -9,26 +9,7 @@ use roster_domain::{
 use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
 use crate::error::{from_sqlite, violated_unique_index};
-
-fn id16(v: Vec<u8>) -> rusqlite::Result<[u8; 16]> {
-    v.try_into().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Blob,
-            "expected 16 bytes".into(),
-        )
-    })
-}
-
-fn ts(v: i64) -> rusqlite::Result<Timestamp> {
-    Timestamp::from_micros(v).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Integer,
-            "timestamp out of range".into(),
-        )
-    })
-}
+use crate::row::{id16, ts};
 
 pub fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult<()> {
     conn.execute(
