@@ -598,7 +598,9 @@ pub fn expand_users(
     // as one JSON array.
     let ids: Vec<String> = users.iter().map(|u| hex(&u.to_bytes())).collect();
     let ids_json = serde_json::to_string(&ids).map_err(|e| StoreError::Internal(e.to_string()))?;
-    let page = "SELECT seq FROM users WHERE zone = ?1 AND id IN \
+    // Looked up by id; the unary `+` keeps the planner from walking the
+    // whole zone instead.
+    let page = "SELECT seq FROM users WHERE +zone = ?1 AND id IN \
                 (SELECT unhex(value) FROM json_each(?2))";
     if what.role_assignments {
         let sql = format!(

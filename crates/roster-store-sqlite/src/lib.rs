@@ -46,8 +46,11 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
     pub readers: usize,
-    /// Page cache per connection, in KiB.
-    pub cache_kib: i64,
+    /// Page cache of each reader, in KiB.
+    pub reader_cache_kib: i64,
+    /// Page cache of the writer, in KiB: it touches every index of the
+    /// users it writes, so it gets more.
+    pub writer_cache_kib: i64,
     pub read_queue: usize,
     pub write_queue: usize,
     pub query_timeout: Duration,
@@ -57,7 +60,8 @@ impl Default for SqliteOptions {
     fn default() -> Self {
         Self {
             readers: 4,
-            cache_kib: 8 * 1024,
+            reader_cache_kib: 4 * 1024,
+            writer_cache_kib: 16 * 1024,
             read_queue: 4096,
             write_queue: 8192,
             query_timeout: Duration::from_secs(10),
@@ -184,7 +188,7 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let statements = Arc::new(AtomicU64::new(0));
-        let mut writer = open_connection(&path, rw, options.cache_kib, &statements)?;
+        let mut writer = open_connection(&path, rw, options.writer_cache_kib, &statements)?;
         writer
             .execute_batch(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous};"
@@ -201,7 +205,7 @@ impl SqliteStore {
         let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut readers = Vec::with_capacity(options.readers.max(1));
         for _ in 0..options.readers.max(1) {
-            let mut conn = open_connection(&path, ro, options.cache_kib, &statements)?;
+            let mut conn = open_connection(&path, ro, options.reader_cache_kib, &statements)?;
             pool::install_deadline(&mut conn).map_err(from_sqlite)?;
             readers.push(conn);
         }
