@@ -245,6 +245,11 @@ impl UserChildren<'_> {
         self.users.client.json(Call::new(Method::POST, self.base()).json(body)?).await
     }
 
+    /// One; `T` is `RoleAssignment`, `Session` or `Grant`.
+    pub async fn retrieve<T: serde::de::DeserializeOwned>(&self, id: &str) -> Result<T> {
+        self.users.client.json(Call::new(Method::GET, format!("{}/{}", self.base(), seg(id)))).await
+    }
+
     /// Removes an assignment, or revokes a session or grant.
     pub async fn delete(&self, id: &str) -> Result<()> {
         self.users

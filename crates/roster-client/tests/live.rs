@@ -296,6 +296,13 @@ async fn every_resource_of_the_api_is_reachable() {
         let page: roster_client::Page<roster_client::Grant> =
             users.grants(&u.id).list(&ListParams::default()).await.unwrap();
         assert_eq!(page.total_count, 1);
+        let one: RoleAssignment =
+            users.role_assignments(&u.id).retrieve(ra.id.as_deref().unwrap()).await.unwrap();
+        assert_eq!(one, ra);
+        let one: Session = users.sessions(&u.id).retrieve(&s.id).await.unwrap();
+        assert_eq!(one.status, "active");
+        let one: roster_client::Grant = users.grants(&u.id).retrieve(&g.id).await.unwrap();
+        assert_eq!(one.id, g.id);
         users.role_assignments(&u.id).delete(ra.id.as_deref().unwrap()).await.unwrap();
         users.sessions(&u.id).delete(&s.id).await.unwrap();
         users.grants(&u.id).delete(&g.id).await.unwrap();

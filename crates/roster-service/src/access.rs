@@ -156,6 +156,19 @@ impl Service {
         })
     }
 
+    pub async fn get_role_assignment(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        user: &str,
+        id: &str,
+    ) -> ServiceResult<RoleAssignment> {
+        principal.require(Scope::RolesRead)?;
+        let user = user_id(user)?;
+        let id = RoleAssignmentId::parse(id).ok_or(ServiceError::NotFound)?;
+        Ok(self.store.get_role_assignment(scope, &user, &id).await?)
+    }
+
     pub async fn delete_role_assignment(
         &self,
         principal: &Principal,
@@ -207,6 +220,19 @@ impl Service {
         };
         self.store.create_session(scope, &session).await?;
         Ok(session)
+    }
+
+    pub async fn get_session(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        user: &str,
+        id: &str,
+    ) -> ServiceResult<Session> {
+        principal.require(Scope::UsersRead)?;
+        let user = user_id(user)?;
+        let id = SessionId::parse(id).ok_or(ServiceError::NotFound)?;
+        Ok(self.store.get_session(scope, &user, &id).await?)
     }
 
     pub async fn revoke_session(
@@ -262,6 +288,19 @@ impl Service {
         };
         self.store.create_grant(scope, &grant).await?;
         Ok(grant)
+    }
+
+    pub async fn get_grant(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        user: &str,
+        id: &str,
+    ) -> ServiceResult<Grant> {
+        principal.require(Scope::UsersRead)?;
+        let user = user_id(user)?;
+        let id = GrantId::parse(id).ok_or(ServiceError::NotFound)?;
+        Ok(self.store.get_grant(scope, &user, &id).await?)
     }
 
     pub async fn revoke_grant(

@@ -219,6 +219,22 @@ pub async fn list_role_assignments<C: Exec>(
     page_by_id(c, &base, &[&id(user.to_bytes())], window, assignment_from_row).await
 }
 
+pub async fn get_role_assignment<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    user: &UserId,
+    ra: &RoleAssignmentId,
+) -> StoreResult<RoleAssignment> {
+    let sql = format!(
+        "{ASSIGNMENT_SELECT} JOIN users u ON u.id = ra.user_id \
+         WHERE ra.user_id = $1 AND ra.id = $2 AND u.zone = $3"
+    );
+    let row = db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(ra.to_bytes()), &zone.seq])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    assignment_from_row(&row)
+}
+
 pub async fn insert_role_assignment<C: Exec>(
     c: &C,
     zone: &ZoneKey,
@@ -526,6 +542,22 @@ pub async fn revoke_session<C: Exec>(
     session_from_row(&row)
 }
 
+pub async fn get_session<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    user: &UserId,
+    sid: &SessionId,
+) -> StoreResult<Session> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.user_id = $1 AND s.id = $2 AND u.zone = $3"
+    );
+    let row = db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(sid.to_bytes()), &zone.seq])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    session_from_row(&row)
+}
+
 // ---------------------------------------------------------------------------
 // Grants
 
@@ -598,6 +630,22 @@ pub async fn revoke_grant<C: Exec>(
         db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(gid.to_bytes()), &time(at), &zone.seq])
             .await?
             .ok_or(StoreError::NotFound)?;
+    grant_from_row(&row)
+}
+
+pub async fn get_grant<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    user: &UserId,
+    gid: &GrantId,
+) -> StoreResult<Grant> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS} FROM grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.user_id = $1 AND g.id = $2 AND u.zone = $3"
+    );
+    let row = db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(gid.to_bytes()), &zone.seq])
+        .await?
+        .ok_or(StoreError::NotFound)?;
     grant_from_row(&row)
 }
 

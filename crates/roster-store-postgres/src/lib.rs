@@ -421,6 +421,39 @@ impl Store for PgStore {
         access::insert_session(&mut client, &zone, session).await
     }
 
+    async fn get_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &RoleAssignmentId,
+    ) -> StoreResult<RoleAssignment> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::get_role_assignment(&client, &zone, user, id).await
+    }
+
+    async fn get_session(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &SessionId,
+    ) -> StoreResult<Session> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::get_session(&client, &zone, user, id).await
+    }
+
+    async fn get_grant(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &GrantId,
+    ) -> StoreResult<Grant> {
+        let zone = self.zone_key(scope).await?;
+        let client = self.client().await?;
+        access::get_grant(&client, &zone, user, id).await
+    }
+
     async fn revoke_session(
         &self,
         scope: &ZoneScope,

@@ -212,6 +212,22 @@ pub fn insert_role_assignment(
     Ok(RoleAssignment { role_identifier: role.identifier, ..a.clone() })
 }
 
+pub fn get_role_assignment(
+    conn: &Connection,
+    zone: &ZoneKey,
+    user: &UserId,
+    id: &RoleAssignmentId,
+) -> StoreResult<RoleAssignment> {
+    let (user_seq, _) = locate_user(conn, zone, user)?;
+    let sql = format!("{ASSIGNMENT_SELECT} WHERE ra.user_seq = ?1 AND ra.id = ?2");
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| {
+            s.query_row((user_seq, id.to_bytes().as_slice()), assignment_from_row).optional()
+        })
+        .map_err(from_sqlite)?
+        .ok_or(StoreError::NotFound)
+}
+
 pub fn delete_role_assignment(
     conn: &Connection,
     zone: &ZoneKey,
@@ -431,6 +447,16 @@ pub fn revoke_session(
     )
     .and_then(|mut s| s.execute((user_seq, id.to_bytes().as_slice(), at.as_micros())))
     .map_err(from_sqlite)?;
+    get_session(conn, zone, user, id)
+}
+
+pub fn get_session(
+    conn: &Connection,
+    zone: &ZoneKey,
+    user: &UserId,
+    id: &SessionId,
+) -> StoreResult<Session> {
+    let (user_seq, _) = locate_user(conn, zone, user)?;
     let sql = format!("{SESSION_SELECT} WHERE s.user_seq = ?1 AND s.id = ?2");
     conn.prepare_cached(&sql)
         .and_then(|mut s| {
@@ -512,6 +538,16 @@ pub fn revoke_grant(
     )
     .and_then(|mut s| s.execute((user_seq, id.to_bytes().as_slice(), at.as_micros())))
     .map_err(from_sqlite)?;
+    get_grant(conn, zone, user, id)
+}
+
+pub fn get_grant(
+    conn: &Connection,
+    zone: &ZoneKey,
+    user: &UserId,
+    id: &GrantId,
+) -> StoreResult<Grant> {
+    let (user_seq, _) = locate_user(conn, zone, user)?;
     let sql = format!("{GRANT_SELECT} WHERE g.user_seq = ?1 AND g.id = ?2");
     conn.prepare_cached(&sql)
         .and_then(|mut s| {

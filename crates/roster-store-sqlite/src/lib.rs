@@ -520,6 +520,39 @@ impl Store for SqliteStore {
         self.writer.call(move |conn| access::insert_role_assignment(conn, &zone, &assignment)).await
     }
 
+    async fn get_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &RoleAssignmentId,
+    ) -> StoreResult<RoleAssignment> {
+        let zone = self.zone_key(scope).await?;
+        let (user, id) = (*user, *id);
+        self.readers.call(move |conn| access::get_role_assignment(conn, &zone, &user, &id)).await
+    }
+
+    async fn get_session(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &SessionId,
+    ) -> StoreResult<Session> {
+        let zone = self.zone_key(scope).await?;
+        let (user, id) = (*user, *id);
+        self.readers.call(move |conn| access::get_session(conn, &zone, &user, &id)).await
+    }
+
+    async fn get_grant(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &GrantId,
+    ) -> StoreResult<Grant> {
+        let zone = self.zone_key(scope).await?;
+        let (user, id) = (*user, *id);
+        self.readers.call(move |conn| access::get_grant(conn, &zone, &user, &id)).await
+    }
+
     async fn delete_role_assignment(
         &self,
         scope: &ZoneScope,

@@ -205,6 +205,12 @@ pub trait Store: Send + Sync + 'static {
         scope: &ZoneScope,
         assignment: &RoleAssignment,
     ) -> StoreResult<RoleAssignment>;
+    async fn get_role_assignment(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &RoleAssignmentId,
+    ) -> StoreResult<RoleAssignment>;
     async fn delete_role_assignment(
         &self,
         scope: &ZoneScope,
@@ -219,6 +225,12 @@ pub trait Store: Send + Sync + 'static {
         user: &UserId,
         window: &IdWindow,
     ) -> StoreResult<Page<Session>>;
+    async fn get_session(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        id: &SessionId,
+    ) -> StoreResult<Session>;
     /// Records an authentication and moves the user's `authenticated_at` to
     /// the later of its value and the session's `created_at` (bumping the
     /// user's version), in one transaction. `UserDisabled` for a
@@ -241,6 +253,8 @@ pub trait Store: Send + Sync + 'static {
         user: &UserId,
         window: &IdWindow,
     ) -> StoreResult<Page<Grant>>;
+    async fn get_grant(&self, scope: &ZoneScope, user: &UserId, id: &GrantId)
+    -> StoreResult<Grant>;
     /// `UserDisabled` for a disabled user.
     async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()>;
     async fn revoke_grant(

@@ -155,6 +155,8 @@ def test_roles_and_assignments(tenant: Tenant, client: Roster) -> None:
     assert expanded.role_assignments is not None
     assert {a.role_identifier for a in expanded.role_assignments} == {"admin", "viewer"}
 
+    assert c.users.role_assignments.retrieve(user.id, ra.id).id == ra.id
+    assert client.zones.users.role_assignments.retrieve(zone, user.id, ra2.id).id == ra2.id
     c.users.role_assignments.delete(user.id, ra.id)
     client.zones.users.role_assignments.delete(zone, user.id, ra2.id)
     assert c.users.role_assignments.list(user.id).total_count == 0
@@ -185,10 +187,15 @@ def test_sessions_and_grants(tenant: Tenant, client: Roster) -> None:
     counted = c.users.retrieve(user.id, expand=["session_count", "grant_count"])
     assert counted.session_count == 2 and counted.grant_count == 2
 
+    assert c.users.sessions.retrieve(user.id, s1.id).id == s1.id
+    assert client.zones.users.grants.retrieve(zone, user.id, g2.id).client_id == "cli"
     c.users.sessions.delete(user.id, s1.id)
     client.zones.users.sessions.delete(zone, user.id, s2.id)
     c.users.grants.delete(user.id, g1.id)
     client.zones.users.grants.delete(zone, user.id, g2.id)
+    assert c.users.sessions.retrieve(user.id, s1.id).status == "revoked"
+    assert client.zones.users.sessions.retrieve(zone, user.id, s2.id).status == "revoked"
+    assert c.users.grants.retrieve(user.id, g1.id).status == "revoked"
     counted = c.users.retrieve(user.id, expand="session_count,grant_count")
     assert counted.session_count == 0 and counted.grant_count == 0
     statuses = {s.status for s in c.users.sessions.list(user.id)}

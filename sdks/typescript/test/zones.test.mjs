@@ -130,6 +130,7 @@ describe('roles and role assignments', () => {
     });
     const list = await client.users.roleAssignments.list(user.id);
     assert.deepEqual(list.data.map((a) => a.id), [ra.id]);
+    assert.deepEqual(await client.users.roleAssignments.retrieve(user.id, ra.id), ra);
     await client.users.roleAssignments.delete(user.id, ra.id);
     assert.equal((await client.users.roleAssignments.list(user.id)).totalCount, 0);
 
@@ -145,6 +146,7 @@ describe('roles and role assignments', () => {
     const byRole = await client.zones.users.list(zone.id, { role: 'member', expand: ['role_assignments'] });
     assert.deepEqual(byRole.data.map((u) => u.id), [zuser.id]);
     assert.equal(byRole.data[0].role_assignments[0].role_identifier, 'member');
+    assert.equal((await client.zones.users.roleAssignments.retrieve(zone.id, zuser.id, zra.id)).id, zra.id);
     await client.zones.users.roleAssignments.delete(zone.id, zuser.id, zra.id);
     assert.equal((await client.zones.users.roleAssignments.list(zone.id, zuser.id)).totalCount, 0);
   });
@@ -160,8 +162,10 @@ describe('sessions and grants', () => {
     assert.ok((await client.users.get(user.id)).authenticated_at);
     assert.equal((await client.users.get(user.id, { expand: ['session_count'] })).session_count, 1);
     assert.deepEqual((await client.users.sessions.list(user.id)).data.map((s) => s.id), [session.id]);
+    assert.deepEqual(await client.users.sessions.retrieve(user.id, session.id), session);
     await client.users.sessions.delete(user.id, session.id);
     assert.equal((await client.users.sessions.list(user.id)).data[0].status, 'revoked');
+    assert.equal((await client.users.sessions.retrieve(user.id, session.id)).status, 'revoked');
     assert.equal((await client.users.get(user.id, { expand: ['session_count'] })).session_count, 0);
     await assert.rejects(client.users.sessions.create(user.id, { expires_at: '2000-01-01T00:00:00Z' }), BadRequestError);
 
@@ -174,6 +178,7 @@ describe('sessions and grants', () => {
     assert.deepEqual(grant.scopes, ['read', 'write']);
     assert.equal((await client.users.get(user.id, { expand: ['grant_count'] })).grant_count, 1);
     assert.deepEqual((await client.users.grants.list(user.id)).data.map((g) => g.id), [grant.id]);
+    assert.deepEqual(await client.users.grants.retrieve(user.id, grant.id), grant);
     await client.users.grants.delete(user.id, grant.id);
     assert.equal((await client.users.get(user.id, { expand: ['grant_count'] })).grant_count, 0);
 
@@ -190,12 +195,14 @@ describe('sessions and grants', () => {
     const user = await client.zones.users.create(zone.id, { email: 'z@example.com' });
     const session = await client.zones.users.sessions.create(zone.id, user.id);
     assert.deepEqual((await client.zones.users.sessions.list(zone.id, user.id)).data.map((s) => s.id), [session.id]);
+    assert.equal((await client.zones.users.sessions.retrieve(zone.id, user.id, session.id)).id, session.id);
     await client.zones.users.sessions.delete(zone.id, user.id, session.id);
     const grant = await client.zones.users.grants.create(zone.identifier, user.id, {
       client_id: 'c',
       resource: 'r',
     });
     assert.deepEqual((await client.zones.users.grants.list(zone.id, user.id)).data.map((g) => g.id), [grant.id]);
+    assert.equal((await client.zones.users.grants.retrieve(zone.id, user.id, grant.id)).id, grant.id);
     await client.zones.users.grants.delete(zone.id, user.id, grant.id);
     assert.equal((await client.zones.users.grants.list(zone.id, user.id)).data[0].status, 'revoked');
   });

@@ -227,6 +227,13 @@ async fn create_assignment_in(c: Call<'_>) -> ApiResult<Response> {
     Ok(json_response(StatusCode::CREATED, &RoleAssignmentView::new(&a, c.metadata())))
 }
 
+async fn get_assignment_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
+    let a =
+        c.service().get_role_assignment(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
+    Ok(json_response(StatusCode::OK, &RoleAssignmentView::new(&a, c.metadata())))
+}
+
 async fn delete_assignment_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
     c.service().delete_role_assignment(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
@@ -255,6 +262,15 @@ zoned!(post create_assignment_in,
     responses = [(status = 201, description = "The assignment", body = RoleAssignmentView),
         CommonErrors, BodyErrors]);
 
+zoned!(get get_assignment_in, "Retrieve a role assignment.", tag = "role-assignments",
+    default = (get_role_assignment, "/v1/users/{id}/role-assignments/{ra}",
+        "users.role_assignments.retrieve"),
+    zoned = (get_zone_role_assignment, "/v1/zones/{zone}/users/{id}/role-assignments/{ra}",
+        "zones.users.role_assignments.retrieve"),
+    params = [("id" = String, Path, description = "User id"),
+        ("ra" = String, Path, description = "Assignment id (`ra_…`)")],
+    responses = [(status = 200, description = "The assignment", body = RoleAssignmentView), CommonErrors]);
+
 zoned!(delete delete_assignment_in, "Remove a role assignment.", tag = "role-assignments",
     default = (delete_role_assignment, "/v1/users/{id}/role-assignments/{ra}",
         "users.role_assignments.delete"),
@@ -279,6 +295,13 @@ async fn create_session_in(c: Call<'_>) -> ApiResult<Response> {
     let s = c.service().create_session(c.principal, &c.scope, c.param(0)?, &body).await?;
     let now = c.service().now();
     Ok(json_response(StatusCode::CREATED, &SessionView::new(&s, c.metadata(), now)))
+}
+
+async fn get_session_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
+    let s = c.service().get_session(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
+    let now = c.service().now();
+    Ok(json_response(StatusCode::OK, &SessionView::new(&s, c.metadata(), now)))
 }
 
 async fn delete_session_in(c: Call<'_>) -> ApiResult<Response> {
@@ -306,6 +329,14 @@ zoned!(post create_session_in,
     body = CreateSession,
     responses = [(status = 201, description = "The session", body = SessionView), CommonErrors, BodyErrors]);
 
+zoned!(get get_session_in, "Retrieve a session (active, expired or revoked).", tag = "sessions",
+    default = (get_session, "/v1/users/{id}/sessions/{sess}", "users.sessions.retrieve"),
+    zoned = (get_zone_session, "/v1/zones/{zone}/users/{id}/sessions/{sess}",
+        "zones.users.sessions.retrieve"),
+    params = [("id" = String, Path, description = "User id"),
+        ("sess" = String, Path, description = "Session id (`sess_…`)")],
+    responses = [(status = 200, description = "The session", body = SessionView), CommonErrors]);
+
 zoned!(delete delete_session_in, "Revoke a session.", tag = "sessions",
     default = (delete_session, "/v1/users/{id}/sessions/{sess}", "users.sessions.delete"),
     zoned = (delete_zone_session, "/v1/zones/{zone}/users/{id}/sessions/{sess}",
@@ -331,6 +362,13 @@ async fn create_grant_in(c: Call<'_>) -> ApiResult<Response> {
     Ok(json_response(StatusCode::CREATED, &GrantView::new(&g, c.metadata(), now)))
 }
 
+async fn get_grant_in(c: Call<'_>) -> ApiResult<Response> {
+    no_parameters(c.query)?;
+    let g = c.service().get_grant(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
+    let now = c.service().now();
+    Ok(json_response(StatusCode::OK, &GrantView::new(&g, c.metadata(), now)))
+}
+
 async fn delete_grant_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
     c.service().revoke_grant(c.principal, &c.scope, c.param(0)?, c.param(1)?).await?;
@@ -351,6 +389,14 @@ zoned!(post create_grant_in, "Delegate a grant to a client for a resource.", tag
     params = [("id" = String, Path, description = "User id")],
     body = CreateGrant,
     responses = [(status = 201, description = "The grant", body = GrantView), CommonErrors, BodyErrors]);
+
+zoned!(get get_grant_in, "Retrieve a grant (active, expired or revoked).", tag = "grants",
+    default = (get_grant, "/v1/users/{id}/grants/{grant}", "users.grants.retrieve"),
+    zoned = (get_zone_grant, "/v1/zones/{zone}/users/{id}/grants/{grant}",
+        "zones.users.grants.retrieve"),
+    params = [("id" = String, Path, description = "User id"),
+        ("grant" = String, Path, description = "Grant id (`grant_…`)")],
+    responses = [(status = 200, description = "The grant", body = GrantView), CommonErrors]);
 
 zoned!(delete delete_grant_in, "Revoke a grant.", tag = "grants",
     default = (delete_grant, "/v1/users/{id}/grants/{grant}", "users.grants.delete"),

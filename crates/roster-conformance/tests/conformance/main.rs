@@ -228,4 +228,5 @@ conformance!(
     zones_in_depth::sub_resources_show_created_by_only_with_metadata_permission,
     zones_in_depth::a_fully_expanded_page_costs_the_same_bounded_statements_whatever_its_size,
     zones_in_depth::every_post_replays_under_the_same_idempotency_key,
+    zones_in_depth::one_assignment_session_or_grant_is_read_by_id_in_its_zone_only,
 );

@@ -568,3 +568,55 @@ pub async fn every_post_replays_under_the_same_idempotency_key(server: &TestServ
     assert_eq!((z1.status, z2.status), (201, 201), "{}", z2.text());
     assert_eq!(z1.json()["id"], z2.json()["id"]);
 }
+
+pub async fn one_assignment_session_or_grant_is_read_by_id_in_its_zone_only(server: &TestServer) {
+    role(server, "admin").await;
+    let u = user(server, "a@example.com").await;
+    let made = [
+        (
+            "role-assignments",
+            server
+                .post(
+                    &format!("/v1/users/{u}/role-assignments"),
+                    json!({ "role_identifier": "admin" }),
+                )
+                .await,
+        ),
+        ("sessions", server.post(&format!("/v1/users/{u}/sessions"), json!({})).await),
+        (
+            "grants",
+            server
+                .post(
+                    &format!("/v1/users/{u}/grants"),
+                    json!({ "client_id": "c", "resource": "r" }),
+                )
+                .await,
+        ),
+    ];
+    zone(server, "eu").await;
+    for (sub, created) in made {
+        assert_eq!(created.status, 201, "{sub}: {}", created.text());
+        let created = created.json();
+        let id = created["id"].as_str().unwrap();
+        let one = server.get(&format!("/v1/users/{u}/{sub}/{id}")).await;
+        assert_eq!(one.status, 200, "{sub}");
+        assert_eq!(one.json(), created, "{sub}: the same object");
+        let zoned = server.get(&format!("/v1/zones/default/users/{u}/{sub}/{id}")).await;
+        assert_eq!(zoned.status, 200, "{sub} under its zone path");
+        assert_eq!(
+            server.get(&format!("/v1/zones/eu/users/{u}/{sub}/{id}")).await.status,
+            404,
+            "{sub}"
+        );
+        assert_eq!(
+            server.get(&format!("/v1/users/{u}/{sub}/not-an-id")).await.status,
+            404,
+            "{sub}"
+        );
+    }
+    let sessions = server.get(&format!("/v1/users/{u}/sessions")).await.json();
+    let sid = sessions["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(server.delete(&format!("/v1/users/{u}/sessions/{sid}")).await.status, 204);
+    let revoked = server.get(&format!("/v1/users/{u}/sessions/{sid}")).await.json();
+    assert_eq!(revoked["status"], "revoked");
+}

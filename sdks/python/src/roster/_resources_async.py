@@ -363,6 +363,12 @@ class AsyncSessions(_AsyncResource):
             )
         )
 
+    async def retrieve(self, user_id: str, session_id: str) -> Session:
+        """One session, live, expired or revoked."""
+        return await self._client._request(
+            RequestOptions("GET", _path(None, "users", user_id, "sessions", session_id), cast=Session)
+        )
+
     async def delete(self, user_id: str, session_id: str) -> None:
         """Revokes a session."""
         await self._client._request(
@@ -396,6 +402,12 @@ class AsyncGrants(_AsyncResource):
                 cast=Grant,
                 idempotency_key=idempotency_key,
             )
+        )
+
+    async def retrieve(self, user_id: str, grant_id: str) -> Grant:
+        """One grant, live, expired or revoked."""
+        return await self._client._request(
+            RequestOptions("GET", _path(None, "users", user_id, "grants", grant_id), cast=Grant)
         )
 
     async def delete(self, user_id: str, grant_id: str) -> None:
@@ -433,6 +445,13 @@ class AsyncRoleAssignments(_AsyncResource):
                 body=_role_assignment_body(role_id, role_identifier, scope),
                 cast=RoleAssignment,
                 idempotency_key=idempotency_key,
+            )
+        )
+
+    async def retrieve(self, user_id: str, role_assignment_id: str) -> RoleAssignment:
+        return await self._client._request(
+            RequestOptions(
+                "GET", _path(None, "users", user_id, "role-assignments", role_assignment_id), cast=RoleAssignment
             )
         )
 
@@ -713,6 +732,11 @@ class AsyncZoneSessions(_AsyncResource):
             )
         )
 
+    async def retrieve(self, zone: str, user_id: str, session_id: str) -> Session:
+        return await self._client._request(
+            RequestOptions("GET", _path(zone, "users", user_id, "sessions", session_id), cast=Session)
+        )
+
     async def delete(self, zone: str, user_id: str, session_id: str) -> None:
         await self._client._request(
             RequestOptions("DELETE", _path(zone, "users", user_id, "sessions", session_id), expect="none")
@@ -754,6 +778,11 @@ class AsyncZoneGrants(_AsyncResource):
             )
         )
 
+    async def retrieve(self, zone: str, user_id: str, grant_id: str) -> Grant:
+        return await self._client._request(
+            RequestOptions("GET", _path(zone, "users", user_id, "grants", grant_id), cast=Grant)
+        )
+
     async def delete(self, zone: str, user_id: str, grant_id: str) -> None:
         await self._client._request(
             RequestOptions("DELETE", _path(zone, "users", user_id, "grants", grant_id), expect="none")
@@ -793,6 +822,13 @@ class AsyncZoneRoleAssignments(_AsyncResource):
                 body=_role_assignment_body(role_id, role_identifier, scope),
                 cast=RoleAssignment,
                 idempotency_key=idempotency_key,
+            )
+        )
+
+    async def retrieve(self, zone: str, user_id: str, role_assignment_id: str) -> RoleAssignment:
+        return await self._client._request(
+            RequestOptions(
+                "GET", _path(zone, "users", user_id, "role-assignments", role_assignment_id), cast=RoleAssignment
             )
         )
 

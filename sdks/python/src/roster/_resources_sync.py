@@ -360,6 +360,12 @@ class Sessions(_Resource):
             )
         )
 
+    def retrieve(self, user_id: str, session_id: str) -> Session:
+        """One session, live, expired or revoked."""
+        return self._client._request(
+            RequestOptions("GET", _path(None, "users", user_id, "sessions", session_id), cast=Session)
+        )
+
     def delete(self, user_id: str, session_id: str) -> None:
         """Revokes a session."""
         self._client._request(
@@ -393,6 +399,12 @@ class Grants(_Resource):
                 cast=Grant,
                 idempotency_key=idempotency_key,
             )
+        )
+
+    def retrieve(self, user_id: str, grant_id: str) -> Grant:
+        """One grant, live, expired or revoked."""
+        return self._client._request(
+            RequestOptions("GET", _path(None, "users", user_id, "grants", grant_id), cast=Grant)
         )
 
     def delete(self, user_id: str, grant_id: str) -> None:
@@ -430,6 +442,13 @@ class RoleAssignments(_Resource):
                 body=_role_assignment_body(role_id, role_identifier, scope),
                 cast=RoleAssignment,
                 idempotency_key=idempotency_key,
+            )
+        )
+
+    def retrieve(self, user_id: str, role_assignment_id: str) -> RoleAssignment:
+        return self._client._request(
+            RequestOptions(
+                "GET", _path(None, "users", user_id, "role-assignments", role_assignment_id), cast=RoleAssignment
             )
         )
 
@@ -710,6 +729,11 @@ class ZoneSessions(_Resource):
             )
         )
 
+    def retrieve(self, zone: str, user_id: str, session_id: str) -> Session:
+        return self._client._request(
+            RequestOptions("GET", _path(zone, "users", user_id, "sessions", session_id), cast=Session)
+        )
+
     def delete(self, zone: str, user_id: str, session_id: str) -> None:
         self._client._request(
             RequestOptions("DELETE", _path(zone, "users", user_id, "sessions", session_id), expect="none")
@@ -751,6 +775,11 @@ class ZoneGrants(_Resource):
             )
         )
 
+    def retrieve(self, zone: str, user_id: str, grant_id: str) -> Grant:
+        return self._client._request(
+            RequestOptions("GET", _path(zone, "users", user_id, "grants", grant_id), cast=Grant)
+        )
+
     def delete(self, zone: str, user_id: str, grant_id: str) -> None:
         self._client._request(
             RequestOptions("DELETE", _path(zone, "users", user_id, "grants", grant_id), expect="none")
@@ -790,6 +819,13 @@ class ZoneRoleAssignments(_Resource):
                 body=_role_assignment_body(role_id, role_identifier, scope),
                 cast=RoleAssignment,
                 idempotency_key=idempotency_key,
+            )
+        )
+
+    def retrieve(self, zone: str, user_id: str, role_assignment_id: str) -> RoleAssignment:
+        return self._client._request(
+            RequestOptions(
+                "GET", _path(zone, "users", user_id, "role-assignments", role_assignment_id), cast=RoleAssignment
             )
         )
 

@@ -173,6 +173,10 @@ function createIn<T>(core: ClientCore, path: string, body: unknown, options?: Re
   return core.request<T>({ method: 'POST', path, body, auth: true, parse: 'json', options });
 }
 
+function getAt<T>(core: ClientCore, path: string, options?: RequestOptions): APIPromise<T> {
+  return core.request<T>({ method: 'GET', path, auth: true, parse: 'json', options });
+}
+
 function deleteAt(core: ClientCore, path: string, options?: RequestOptions): APIPromise<void> {
   return core.request<void>({ method: 'DELETE', path, auth: true, parse: 'none', options });
 }
@@ -190,6 +194,11 @@ export class UserRoleAssignments extends APIResource {
   /** Assigns a role, by `role_id` or `role_identifier` (operation `users.role_assignments.create`). */
   create(userId: string, body: RoleAssignmentCreateParams, options?: RequestOptions): APIPromise<RoleAssignment> {
     return createIn<RoleAssignment>(this._core, userPath(undefined, userId, 'role-assignments'), body, options);
+  }
+
+  /** Retrieves one (operation `users.role_assignments.retrieve`). */
+  retrieve(userId: string, assignmentId: string, options?: RequestOptions): APIPromise<RoleAssignment> {
+    return getAt<RoleAssignment>(this._core, `${userPath(undefined, userId, 'role-assignments')}/${segment('assignmentId', assignmentId)}`, options);
   }
 
   /** Removes a role assignment (operation `users.role_assignments.delete`). */
@@ -210,6 +219,11 @@ export class UserSessions extends APIResource {
     return createIn<Session>(this._core, userPath(undefined, userId, 'sessions'), body, options);
   }
 
+  /** Retrieves one (operation `users.sessions.retrieve`). */
+  retrieve(userId: string, sessionId: string, options?: RequestOptions): APIPromise<Session> {
+    return getAt<Session>(this._core, `${userPath(undefined, userId, 'sessions')}/${segment('sessionId', sessionId)}`, options);
+  }
+
   /** Revokes a session (operation `users.sessions.delete`). */
   delete(userId: string, sessionId: string, options?: RequestOptions): APIPromise<void> {
     return deleteAt(this._core, `${userPath(undefined, userId, 'sessions')}/${segment('sessionId', sessionId)}`, options);
@@ -226,6 +240,11 @@ export class UserGrants extends APIResource {
   /** Creates a delegated grant (operation `users.grants.create`). */
   create(userId: string, body: GrantCreateParams, options?: RequestOptions): APIPromise<Grant> {
     return createIn<Grant>(this._core, userPath(undefined, userId, 'grants'), body, options);
+  }
+
+  /** Retrieves one (operation `users.grants.retrieve`). */
+  retrieve(userId: string, grantId: string, options?: RequestOptions): APIPromise<Grant> {
+    return getAt<Grant>(this._core, `${userPath(undefined, userId, 'grants')}/${segment('grantId', grantId)}`, options);
   }
 
   /** Revokes a grant (operation `users.grants.delete`). */
@@ -303,6 +322,11 @@ export class ZoneUserRoleAssignments extends APIResource {
     return createIn<RoleAssignment>(this._core, userPath(zoneId, userId, 'role-assignments'), body, options);
   }
 
+  /** Operation `zones.users.role_assignments.retrieve`. */
+  retrieve(zoneId: string, userId: string, assignmentId: string, options?: RequestOptions): APIPromise<RoleAssignment> {
+    return getAt<RoleAssignment>(this._core, `${userPath(zoneId, userId, 'role-assignments')}/${segment('assignmentId', assignmentId)}`, options);
+  }
+
   /** Operation `zones.users.role_assignments.delete`. */
   delete(zoneId: string, userId: string, assignmentId: string, options?: RequestOptions): APIPromise<void> {
     return deleteAt(this._core, `${userPath(zoneId, userId, 'role-assignments')}/${segment('assignmentId', assignmentId)}`, options);
@@ -321,6 +345,11 @@ export class ZoneUserSessions extends APIResource {
     return createIn<Session>(this._core, userPath(zoneId, userId, 'sessions'), body, options);
   }
 
+  /** Operation `zones.users.sessions.retrieve`. */
+  retrieve(zoneId: string, userId: string, sessionId: string, options?: RequestOptions): APIPromise<Session> {
+    return getAt<Session>(this._core, `${userPath(zoneId, userId, 'sessions')}/${segment('sessionId', sessionId)}`, options);
+  }
+
   /** Operation `zones.users.sessions.delete`. */
   delete(zoneId: string, userId: string, sessionId: string, options?: RequestOptions): APIPromise<void> {
     return deleteAt(this._core, `${userPath(zoneId, userId, 'sessions')}/${segment('sessionId', sessionId)}`, options);
@@ -337,6 +366,11 @@ export class ZoneUserGrants extends APIResource {
   /** Operation `zones.users.grants.create`. */
   create(zoneId: string, userId: string, body: GrantCreateParams, options?: RequestOptions): APIPromise<Grant> {
     return createIn<Grant>(this._core, userPath(zoneId, userId, 'grants'), body, options);
+  }
+
+  /** Operation `zones.users.grants.retrieve`. */
+  retrieve(zoneId: string, userId: string, grantId: string, options?: RequestOptions): APIPromise<Grant> {
+    return getAt<Grant>(this._core, `${userPath(zoneId, userId, 'grants')}/${segment('grantId', grantId)}`, options);
   }
 
   /** Operation `zones.users.grants.delete`. */
