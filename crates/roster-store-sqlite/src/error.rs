@@ -5,6 +5,13 @@ use rusqlite::ErrorCode;
 
 pub fn from_sqlite(e: rusqlite::Error) -> StoreError {
     match &e {
+        // A row this write refers to (a zone, a user, a role) is gone: it was
+        // deleted after this node cached it.
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+        {
+            StoreError::NotFound
+        }
         rusqlite::Error::SqliteFailure(f, _) => match f.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
                 StoreError::Unavailable("database is busy".into())

@@ -279,8 +279,8 @@ impl Drop for SqliteStore {
     }
 }
 
-/// Writes that touch a zone's users must find the zone still there: a zone
-/// deleted after its rowid was cached must not receive new users.
+/// A sign-in must find the zone still there before it looks for the user:
+/// a missing user there means "create one", not "no such zone".
 fn ensure_zone(conn: &Connection, zone: &ZoneKey) -> StoreResult<()> {
     let exists: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM zones WHERE seq = ?1)")
@@ -413,11 +413,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let zone = self.zone_key(scope).await?;
         let (user, idempotency) = (user.clone(), idempotency.cloned());
+        // A zone deleted after its rowid was cached fails the insert's
+        // foreign key: no separate existence check needed.
         self.writer
-            .call(move |conn| {
-                ensure_zone(conn, &zone)?;
-                users::insert_user(conn, &zone, &user, idempotency.as_ref())
-            })
+            .call(move |conn| users::insert_user(conn, &zone, &user, idempotency.as_ref()))
             .await
     }
 
@@ -477,12 +476,7 @@ impl Store for SqliteStore {
     async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
         let zone = self.zone_key(scope).await?;
         let role = role.clone();
-        self.writer
-            .call(move |conn| {
-                ensure_zone(conn, &zone)?;
-                access::insert_role(conn, &zone, &role)
-            })
-            .await
+        self.writer.call(move |conn| access::insert_role(conn, &zone, &role)).await
     }
 
     async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
@@ -641,12 +635,7 @@ impl Store for SqliteStore {
     async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
         let zone = self.zone_key(scope).await?;
         let provider = provider.clone();
-        self.writer
-            .call(move |conn| {
-                ensure_zone(conn, &zone)?;
-                access::insert_provider(conn, &zone, &provider)
-            })
-            .await
+        self.writer.call(move |conn| access::insert_provider(conn, &zone, &provider)).await
     }
 
     async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
