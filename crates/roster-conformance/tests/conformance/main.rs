@@ -229,4 +229,7 @@ conformance!(
     zones_in_depth::a_fully_expanded_page_costs_the_same_bounded_statements_whatever_its_size,
     zones_in_depth::every_post_replays_under_the_same_idempotency_key,
     zones_in_depth::one_assignment_session_or_grant_is_read_by_id_in_its_zone_only,
+    zones_in_depth::deleting_an_empty_zone_deletes_its_roles_and_providers,
+    zones_in_depth::a_disabled_user_cannot_receive_a_grant,
+    zones_in_depth::a_session_may_name_a_provider_of_its_zone_and_no_other,
 );

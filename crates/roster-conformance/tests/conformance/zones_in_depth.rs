@@ -620,3 +620,57 @@ pub async fn one_assignment_session_or_grant_is_read_by_id_in_its_zone_only(serv
     let revoked = server.get(&format!("/v1/users/{u}/sessions/{sid}")).await.json();
     assert_eq!(revoked["status"], "revoked");
 }
+
+pub async fn deleting_an_empty_zone_deletes_its_roles_and_providers(server: &TestServer) {
+    zone(server, "eu").await;
+    assert_eq!(
+        server.post("/v1/zones/eu/roles", json!({ "identifier": "admin" })).await.status,
+        201
+    );
+    let p =
+        server.post("/v1/zones/eu/providers", json!({ "identifier": "okta", "issuer": "i" })).await;
+    assert_eq!(p.status, 201);
+    let r = server.delete("/v1/zones/eu").await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    // A new zone of the same identifier starts empty.
+    zone(server, "eu").await;
+    assert_eq!(server.get("/v1/zones/eu/roles").await.json()["total_count"], 0);
+    assert_eq!(server.get("/v1/zones/eu/providers").await.json()["total_count"], 0);
+    let pid = p.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(server.get(&format!("/v1/zones/eu/providers/{pid}")).await.status, 404);
+}
+
+pub async fn a_disabled_user_cannot_receive_a_grant(server: &TestServer) {
+    let u = server.create_user(json!({ "email": "a@example.com", "status": "disabled" })).await;
+    let id = u["id"].as_str().unwrap();
+    let r = server
+        .post(&format!("/v1/users/{id}/grants"), json!({ "client_id": "c", "resource": "r" }))
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code(), "user_disabled");
+    assert_eq!(server.get(&format!("/v1/users/{id}/grants")).await.json()["total_count"], 0);
+}
+
+pub async fn a_session_may_name_a_provider_of_its_zone_and_no_other(server: &TestServer) {
+    let u = user(server, "a@example.com").await;
+    let p =
+        server.post("/v1/providers", json!({ "identifier": "okta", "issuer": "i" })).await.json();
+    let pid = p["id"].as_str().unwrap();
+    let s = server.post(&format!("/v1/users/{u}/sessions"), json!({ "provider_id": pid })).await;
+    assert_eq!(s.status, 201, "{}", s.text());
+    assert_eq!(s.json()["provider_id"], pid);
+    let unknown = server
+        .post(
+            &format!("/v1/users/{u}/sessions"),
+            json!({ "provider_id": "idp_01ARZ3NDEKTSV4RRFFQ69G5FAV" }),
+        )
+        .await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.code(), "invalid_body");
+    assert_eq!(unknown.json()["param"], "provider_id");
+    let garbled =
+        server.post(&format!("/v1/users/{u}/sessions"), json!({ "provider_id": "okta" })).await;
+    assert_eq!(garbled.status, 400);
+    assert_eq!(garbled.json()["param"], "provider_id");
+    assert_eq!(server.get(&format!("/v1/users/{u}/sessions")).await.json()["total_count"], 1);
+}
