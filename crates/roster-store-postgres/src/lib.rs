@@ -554,6 +554,10 @@ impl Store for PgStore {
         access::expand_users(&client, &zone, users, what, now).await
     }
 
+    fn close(&self) {
+        PgStore::close(self);
+    }
+
     fn statements_executed(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }

@@ -234,6 +234,13 @@ impl SqliteStore {
     pub fn close(&self) {
         self.writer.close();
         self.writer_thread.lock().join();
+        if let Some(path) = &self.temp_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
     }
 
     fn cached_zone(&self, scope: &ZoneScope) -> Option<ZoneKey> {
@@ -269,13 +276,6 @@ impl SqliteStore {
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.close();
-        if let Some(path) = &self.temp_file {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = path.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        }
     }
 }
 
@@ -679,6 +679,10 @@ impl Store for SqliteStore {
         let zone = self.zone_key(scope).await?;
         let users = users.to_vec();
         self.readers.call(move |conn| access::expand_users(conn, &zone, &users, what, now)).await
+    }
+
+    fn close(&self) {
+        SqliteStore::close(self);
     }
 
     fn statements_executed(&self) -> u64 {

@@ -304,6 +304,11 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<HashMap<UserId, Expansion>>;
 
+    /// Commits what is queued and releases the database (and, for a
+    /// throwaway database, its files). Later calls answer `Unavailable`.
+    /// Closing twice is harmless.
+    fn close(&self);
+
     /// Statements this store has sent to its database since it opened, for
     /// metrics and for tests that bound the cost of a request.
     fn statements_executed(&self) -> u64;

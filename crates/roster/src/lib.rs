@@ -112,7 +112,7 @@ pub async fn launch(
 ) -> Result<(), StartError> {
     let local = listener.local_addr().map_err(|e| start_error("reading the address")(&e))?;
     let store = open_store(&settings.database_url, &settings).await?;
-    let (service, bootstrap) = build_service(&settings, store).await?;
+    let (service, bootstrap) = build_service(&settings, store.clone()).await?;
     if let Bootstrap::Created { secret, from_env } = &bootstrap {
         if *from_env {
             eprintln!(
@@ -153,7 +153,7 @@ pub async fn launch(
     }
     let purge_service = service.clone();
     let mut purge_stop = stop_rx.clone();
-    tokio::spawn(async move {
+    let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tokio::select! {
@@ -173,10 +173,12 @@ pub async fn launch(
     });
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     let _ = stop_tx.send(true);
-    drop(state);
-    // The last reference to the service closes the store, which commits
-    // whatever is still queued.
-    drop(service);
+    let _ = purge.await;
+    // Every request is answered: commit what is queued and release the
+    // database now, not whenever the last reference happens to go.
+    let closing = tokio::task::spawn_blocking(move || store.close()).await;
+    drop((state, service));
+    closing.map_err(|e| start_error("closing the database")(&e))?;
     served.map_err(|e| start_error("serving")(&e))
 }
 
