@@ -23,7 +23,9 @@ pub enum Target {
     /// The same GET every time.
     Get(String),
     /// GET /v1/users/{id} for a random id of the list.
-    GetRandomUser(Arc<Vec<String>>),
+    /// GET `<prefix>/{id}` for random existing ids; the prefix is
+    /// `/v1/users` or a zone's `/v1/zones/{zone}/users`.
+    GetRandomUser { prefix: &'static str, ids: Arc<Vec<String>> },
     /// POST /v1/users with a unique email each time.
     Create { run: String },
 }
@@ -100,10 +102,11 @@ async fn drive(
         }
         let bytes: &[u8] = match (&scenario.target, &fixed) {
             (_, Some(bytes)) => bytes,
-            (Target::GetRandomUser(ids), _) => {
+            (Target::GetRandomUser { prefix, ids }, _) => {
                 let i = usize::try_from(rng.below(ids.len() as u64)).unwrap_or(0);
                 path.clear();
-                path.push_str("/v1/users/");
+                path.push_str(prefix);
+                path.push('/');
                 path.push_str(ids.get(i).map_or("", String::as_str));
                 builder.get_into(&mut request, &path);
                 &request

@@ -35,7 +35,7 @@ const EXPANDED_100: &str = "/v1/users?limit=100&expand%5B%5D=role_assignments\
      &expand%5B%5D=grant_count&expand%5B%5D=session_count";
 
 const ALL_SCENARIOS: &[&str] =
-    &["get", "first", "deep", "page100", "expanded100", "search", "rare", "create"];
+    &["get", "zoneget", "first", "deep", "page100", "expanded100", "search", "rare", "create"];
 
 #[derive(Parser, Debug)]
 #[command(
@@ -330,7 +330,15 @@ async fn load_phase(args: &Args, binary: PathBuf) -> Result<LoadReport> {
         let scenario = match name.as_str() {
             "get" => Scenario {
                 name: "GET /v1/users/{id} (random id)".into(),
-                target: Target::GetRandomUser(ids.clone()),
+                target: Target::GetRandomUser { prefix: "/v1/users", ids: ids.clone() },
+                expect: 200,
+            },
+            "zoneget" => Scenario {
+                name: "GET /v1/zones/default/users/{id}".into(),
+                target: Target::GetRandomUser {
+                    prefix: "/v1/zones/default/users",
+                    ids: ids.clone(),
+                },
                 expect: 200,
             },
             "first" => Scenario {

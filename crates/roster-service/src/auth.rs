@@ -118,6 +118,39 @@ impl KeyCache {
     }
 }
 
+/// Zone identifiers resolved to ids, so a request under
+/// `/v1/zones/{identifier}/…` does not look the zone up every time. Entries
+/// live as long as cached keys; renaming or deleting a zone through this
+/// process forgets them at once.
+pub struct ZoneIdCache {
+    entries: RwLock<HashMap<(OrgId, String), (ZoneId, Instant)>>,
+    ttl: Duration,
+}
+
+impl ZoneIdCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self { entries: RwLock::new(HashMap::new()), ttl }
+    }
+
+    pub fn get(&self, org: &OrgId, identifier: &str) -> Option<ZoneId> {
+        let entries = self.entries.read();
+        let (id, at) = entries.get(&(*org, identifier.to_owned()))?;
+        (at.elapsed() < self.ttl).then_some(*id)
+    }
+
+    pub fn put(&self, org: OrgId, identifier: String, id: ZoneId) {
+        let mut entries = self.entries.write();
+        if entries.len() >= 10_000 {
+            entries.clear();
+        }
+        entries.insert((org, identifier), (id, Instant::now()));
+    }
+
+    pub fn forget(&self, zone: &ZoneId) {
+        self.entries.write().retain(|_, (id, _)| id != zone);
+    }
+}
+
 /// Parses an `Authorization` header value into the bearer secret.
 pub fn bearer_secret(header: Option<&str>) -> ServiceResult<&str> {
     let value = header.ok_or(ServiceError::Unauthorized)?;

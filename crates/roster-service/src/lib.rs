@@ -26,8 +26,9 @@ pub use crate::idempotency::Inflight;
 /// Settings of the service that an operator may change.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
-    /// How long an API key stays cached before it is read again; bounds how
-    /// late another node sees a revocation.
+    /// How long an API key (and a zone identifier's id) stays cached before
+    /// it is read again; bounds how late another node sees a revocation or a
+    /// zone's new identifier.
     pub key_cache_ttl: Duration,
     pub idempotency_ttl: Duration,
 }
@@ -44,6 +45,7 @@ pub struct Service {
     pub(crate) ids: IdGenerator,
     pub(crate) cursors: CursorCodec,
     pub(crate) keys: KeyCache,
+    pub(crate) zone_ids: auth::ZoneIdCache,
     pub(crate) inflight: Inflight,
     pub(crate) config: ServiceConfig,
 }
@@ -71,6 +73,7 @@ impl Service {
             ids: IdGenerator::new(),
             cursors: CursorCodec::new(&secret),
             keys: KeyCache::new(config.key_cache_ttl),
+            zone_ids: auth::ZoneIdCache::new(config.key_cache_ttl),
             inflight: Inflight::default(),
             config,
         })

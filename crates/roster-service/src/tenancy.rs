@@ -103,8 +103,16 @@ impl Service {
             None => principal.default_zone.ok_or(ServiceError::NotFound)?,
             Some(text) => match ZoneRef::parse(text) {
                 ZoneRef::Id(id) => id,
-                reference @ ZoneRef::Identifier(_) => {
-                    self.store.get_zone(&principal.org, &reference).await?.id
+                ZoneRef::Identifier(identifier) => {
+                    match self.zone_ids.get(&principal.org, &identifier) {
+                        Some(id) => id,
+                        None => {
+                            let reference = ZoneRef::Identifier(identifier.clone());
+                            let id = self.store.get_zone(&principal.org, &reference).await?.id;
+                            self.zone_ids.put(principal.org, identifier, id);
+                            id
+                        }
+                    }
                 }
             },
         };
@@ -224,6 +232,7 @@ impl Service {
         if changed {
             current.updated_at = self.now().max(current.created_at);
             self.store.update_zone(&current).await?;
+            self.zone_ids.forget(&current.id);
         }
         Ok(current)
     }
@@ -231,7 +240,9 @@ impl Service {
     pub async fn delete_zone(&self, principal: &Principal, zone: &str) -> ServiceResult<()> {
         principal.require(Scope::ZonesWrite)?;
         let found = self.get_zone(principal, zone).await?;
-        Ok(self.store.delete_zone(&principal.org, &found.id).await?)
+        self.store.delete_zone(&principal.org, &found.id).await?;
+        self.zone_ids.forget(&found.id);
+        Ok(())
     }
 
     /// Resolves the zones a new key is limited to; each must be one the
