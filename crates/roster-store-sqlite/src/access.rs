@@ -441,13 +441,17 @@ pub fn revoke_session(
     id: &SessionId,
     at: Timestamp,
 ) -> StoreResult<Session> {
-    let (user_seq, _) = locate_user(conn, zone, user)?;
-    conn.prepare_cached(
-        "UPDATE sessions SET revoked_at = ?3 WHERE user_seq = ?1 AND id = ?2 AND revoked_at IS NULL",
+    revoke_child(
+        conn,
+        zone,
+        user,
+        "sessions",
+        SESSION_SELECT,
+        "s",
+        id.to_bytes(),
+        at,
+        session_from_row,
     )
-    .and_then(|mut s| s.execute((user_seq, id.to_bytes().as_slice(), at.as_micros())))
-    .map_err(from_sqlite)?;
-    get_session(conn, zone, user, id)
 }
 
 pub fn get_session(
@@ -457,13 +461,48 @@ pub fn get_session(
     id: &SessionId,
 ) -> StoreResult<Session> {
     let (user_seq, _) = locate_user(conn, zone, user)?;
-    let sql = format!("{SESSION_SELECT} WHERE s.user_seq = ?1 AND s.id = ?2");
+    child(conn, user_seq, SESSION_SELECT, "s", id.to_bytes(), session_from_row)
+}
+
+/// One session or grant (`select` aliased `alias`) of the user at
+/// `user_seq`.
+fn child<T>(
+    conn: &Connection,
+    user_seq: i64,
+    select: &str,
+    alias: &str,
+    id: [u8; 16],
+    map: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<T> {
+    let sql = format!("{select} WHERE {alias}.user_seq = ?1 AND {alias}.id = ?2");
     conn.prepare_cached(&sql)
-        .and_then(|mut s| {
-            s.query_row((user_seq, id.to_bytes().as_slice()), session_from_row).optional()
-        })
+        .and_then(|mut s| s.query_row((user_seq, id.as_slice()), map).optional())
         .map_err(from_sqlite)?
         .ok_or(StoreError::NotFound)
+}
+
+/// Revokes a session or grant (a second revocation keeps the first time)
+/// and returns it.
+#[allow(clippy::too_many_arguments)]
+fn revoke_child<T>(
+    conn: &Connection,
+    zone: &ZoneKey,
+    user: &UserId,
+    table: &str,
+    select: &str,
+    alias: &str,
+    id: [u8; 16],
+    at: Timestamp,
+    map: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<T> {
+    let (user_seq, _) = locate_user(conn, zone, user)?;
+    let sql = format!(
+        "UPDATE {table} SET revoked_at = ?3 WHERE user_seq = ?1 AND id = ?2 AND revoked_at IS NULL"
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| s.execute((user_seq, id.as_slice(), at.as_micros())))
+        .map_err(from_sqlite)?;
+    child(conn, user_seq, select, alias, id, map)
 }
 
 // Grants.
@@ -532,13 +571,7 @@ pub fn revoke_grant(
     id: &GrantId,
     at: Timestamp,
 ) -> StoreResult<Grant> {
-    let (user_seq, _) = locate_user(conn, zone, user)?;
-    conn.prepare_cached(
-        "UPDATE grants SET revoked_at = ?3 WHERE user_seq = ?1 AND id = ?2 AND revoked_at IS NULL",
-    )
-    .and_then(|mut s| s.execute((user_seq, id.to_bytes().as_slice(), at.as_micros())))
-    .map_err(from_sqlite)?;
-    get_grant(conn, zone, user, id)
+    revoke_child(conn, zone, user, "grants", GRANT_SELECT, "g", id.to_bytes(), at, grant_from_row)
 }
 
 pub fn get_grant(
@@ -548,13 +581,7 @@ pub fn get_grant(
     id: &GrantId,
 ) -> StoreResult<Grant> {
     let (user_seq, _) = locate_user(conn, zone, user)?;
-    let sql = format!("{GRANT_SELECT} WHERE g.user_seq = ?1 AND g.id = ?2");
-    conn.prepare_cached(&sql)
-        .and_then(|mut s| {
-            s.query_row((user_seq, id.to_bytes().as_slice()), grant_from_row).optional()
-        })
-        .map_err(from_sqlite)?
-        .ok_or(StoreError::NotFound)
+    child(conn, user_seq, GRANT_SELECT, "g", id.to_bytes(), grant_from_row)
 }
 
 /// Revokes every live session and grant of a user (it was just disabled).
