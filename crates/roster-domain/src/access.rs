@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::ValidationError;
-use crate::ids::{ApiKeyId, GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, UserId};
+use crate::ids::{GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, UserId};
 use crate::text;
 use crate::timestamp::Timestamp;
 
@@ -126,11 +126,6 @@ pub struct Expansion {
     pub role_assignments: Vec<RoleAssignment>,
     pub grant_count: u64,
     pub session_count: u64,
-}
-
-/// Who did it, for `created_by`.
-pub fn actor_of(key: &ApiKeyId) -> String {
-    key.to_string()
 }
 
 fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError> {

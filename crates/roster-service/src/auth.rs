@@ -112,10 +112,6 @@ impl KeyCache {
     pub fn evict_key(&self, id: &ApiKeyId) {
         self.entries.write().retain(|_, e| e.principal.key_id != *id);
     }
-
-    pub fn clear(&self) {
-        self.entries.write().clear();
-    }
 }
 
 /// Zone identifiers resolved to ids, so a request under
