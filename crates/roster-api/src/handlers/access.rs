@@ -84,7 +84,7 @@ where
         inner(Call { state, principal, scope, params, query, headers, body }).await
     };
     if method == "post" {
-        idempotent(state, principal, headers, path, body, || call).await
+        idempotent(state, principal, headers, path, body, |_| call).await
     } else {
         call.await
     }

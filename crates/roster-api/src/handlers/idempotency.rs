@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::problem::{ApiError, ApiResult, PROBLEM_JSON};
 
 /// The stored response, marked as a replay.
-pub fn replay(record: IdempotencyRecord) -> Response {
+fn replay(record: IdempotencyRecord) -> Response {
     let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
     let mut response = (status, record.body).into_response();
     let headers = response.headers_mut();
@@ -32,12 +32,19 @@ pub fn replay(record: IdempotencyRecord) -> Response {
 
 /// Whether an error response is remembered for its `Idempotency-Key`:
 /// below 500, except 401, 403 and 429 (which a retry may well get past).
-pub fn stored_error(e: &ApiError) -> bool {
+fn stored_error(e: &ApiError) -> bool {
     let status = e.status().as_u16();
     status < 500 && !matches!(status, 401 | 403 | 429)
 }
 
-/// Runs a POST under its `Idempotency-Key`, if it has one.
+/// Marks a response whose replay the request already stored in its own
+/// write transaction (user creation): the wrapper must not store it again.
+#[derive(Clone, Copy)]
+pub struct StoredWithWrite;
+
+/// Runs a POST under its `Idempotency-Key`, if it has one. `run` receives
+/// the key's request (to store its replay in its own transaction and mark
+/// the response `StoredWithWrite`) or `None` when the POST has no key.
 pub async fn idempotent<F, Fut>(
     state: &AppState,
     principal: &Principal,
@@ -47,17 +54,20 @@ pub async fn idempotent<F, Fut>(
     run: F,
 ) -> ApiResult<Response>
 where
-    F: FnOnce() -> Fut,
+    F: FnOnce(Option<IdempotencyRequest>) -> Fut,
     Fut: std::future::Future<Output = ApiResult<Response>>,
 {
-    let Some(key) = header_str(headers, "Idempotency-Key")? else { return run().await };
+    let Some(key) = header_str(headers, "Idempotency-Key")? else { return run(None).await };
     let service = &state.inner.service;
     let request = IdempotencyRequest::new(key, "POST", path, body)?;
     let _claim = match service.idempotency_begin(principal, &request).await? {
         Begin::Replay(record) => return Ok(replay(record)),
         Begin::Proceed(claim) => claim,
     };
-    let (status, location, bytes, outcome) = match run().await {
+    let (status, location, bytes, outcome) = match run(Some(request.clone())).await {
+        Ok(response) if response.extensions().get::<StoredWithWrite>().is_some() => {
+            return Ok(response);
+        }
         Ok(response) => {
             let (parts, body) = response.into_parts();
             let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
@@ -72,11 +82,19 @@ where
             let rebuilt = Response::from_parts(parts, axum::body::Body::from(bytes.clone()));
             (status, location, bytes.to_vec(), Ok(rebuilt))
         }
-        Err(e) if stored_error(&e) => {
+        Err(e) => {
+            // Another node may have answered the same request meanwhile (the
+            // loser of such a race fails on a uniqueness rule): answer as it
+            // did.
+            if let Ok(Some(record)) = service.stored_response(principal, &request).await {
+                return Ok(replay(record));
+            }
+            if !stored_error(&e) {
+                return Err(e);
+            }
             let bytes = serde_json::to_vec(&e.problem()).unwrap_or_default();
             (e.status().as_u16(), None, bytes, Err(e))
         }
-        Err(e) => return Err(e),
     };
     if status < 500 {
         let record = service.idempotency_record(principal, &request, status, bytes, location);

@@ -10,10 +10,10 @@ use utoipa::IntoParams;
 
 use roster_domain::User;
 use roster_service::Principal;
-use roster_service::idempotency::{Begin, IdempotencyRequest};
 use roster_service::users::none_match;
+use roster_store::IdempotencyRecord;
 
-use super::idempotency::{replay, stored_error};
+use super::idempotency::{StoredWithWrite, idempotent};
 use super::{BodyErrors, CommonErrors, JSON, PathParams, header_str, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
@@ -236,57 +236,27 @@ async fn create(
         }
         with_etag(response, user)
     };
-    let Some(key) = header_str(headers, "Idempotency-Key")? else {
+    idempotent(state, principal, headers, path, body, |request| async move {
         let scope = service.resolve_zone(principal, zone).await?;
         let value = parse_json(headers, body, BodyKind::Json)?;
-        let user = service.create_user(principal, &scope, &value, None).await?;
-        return Ok(created(&user));
-    };
-    let request = IdempotencyRequest::new(key, "POST", path, body)?;
-    let _guard = match service.idempotency_begin(principal, &request).await? {
-        Begin::Replay(record) => return Ok(replay(record)),
-        Begin::Proceed(guard) => guard,
-    };
-    let render = |user: &User| {
-        let body = serde_json::to_vec(&UserView::new(user, metadata)).unwrap_or_default();
-        service.idempotency_record(
-            principal,
-            &request,
-            201,
-            body,
-            Some(format!("{path}/{}", user.id)),
-        )
-    };
-    let outcome = async {
-        let scope = service.resolve_zone(principal, zone).await?;
-        let value = parse_json(headers, body, BodyKind::Json)?;
-        Ok::<_, ApiError>(service.create_user(principal, &scope, &value, Some(&render)).await?)
-    }
-    .await;
-    match outcome {
-        Ok(user) => Ok(created(&user)),
-        Err(e) => {
-            // Another node may have answered the same request meanwhile (the
-            // loser of a race then fails on the unique email): answer as it did.
-            if let Ok(Some(record)) = service.stored_response(principal, &request).await {
-                return Ok(replay(record));
+        // With a key, the replay is stored in the transaction that creates
+        // the user: a crash can never leave a user without it.
+        let render = request.as_ref().map(|request| {
+            move |user: &User| {
+                let body = serde_json::to_vec(&UserView::new(user, metadata)).unwrap_or_default();
+                let location = Some(format!("{path}/{}", user.id));
+                service.idempotency_record(principal, request, 201, body, location)
             }
-            if stored_error(&e) {
-                let body = serde_json::to_vec(&e.problem()).unwrap_or_default();
-                let record = service.idempotency_record(
-                    principal,
-                    &request,
-                    e.status().as_u16(),
-                    body,
-                    None,
-                );
-                if let Err(store_error) = service.idempotency_save(&record).await {
-                    tracing::warn!(error = %store_error, "could not store an idempotent error");
-                }
-            }
-            Err(e)
+        });
+        let render = render.as_ref().map(|r| r as &(dyn Fn(&User) -> IdempotencyRecord + Sync));
+        let user = service.create_user(principal, &scope, &value, render).await?;
+        let mut response = created(&user);
+        if request.is_some() {
+            response.extensions_mut().insert(StoredWithWrite);
         }
-    }
+        Ok(response)
+    })
+    .await
 }
 
 /// Create a user in the key's default zone.

@@ -45,7 +45,7 @@ pub async fn create_zone(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     no_parameters(uri.query())?;
-    idempotent(&state, &principal, &headers, uri.path(), &body, || async {
+    idempotent(&state, &principal, &headers, uri.path(), &body, |_| async {
         let value = parse_json(&headers, &body, BodyKind::Json)?;
         let zone = state.inner.service.create_zone(&principal, &value).await?;
         let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
