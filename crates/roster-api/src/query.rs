@@ -8,7 +8,9 @@
 use percent_encoding::percent_decode;
 use serde_json::Value;
 
-use roster_domain::query::AttributeFilter;
+use roster_domain::query::{
+    AttributeFilter, MAX_ATTRIBUTE_FILTERS, MAX_PAGE_WINDOW, MAX_SEARCH_TERMS,
+};
 use roster_domain::text::fold;
 use roster_domain::{Direction, Sort, SortField, SortKey, Timestamp, UserId, UserStatus, UserType};
 use roster_service::tenancy::IdPageRequest;
@@ -304,6 +306,12 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
                         "search terms must not contain control characters",
                     ));
                 }
+                if req.search.len() == MAX_SEARCH_TERMS {
+                    return Err(ApiError::invalid_parameter(
+                        param,
+                        format!("at most {MAX_SEARCH_TERMS} search terms per request"),
+                    ));
+                }
                 req.search.push(value.clone());
             }
             "sort_by" if !is_filter_spelling => {
@@ -355,6 +363,14 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
             _ => {
                 if let Some(key) = field.strip_prefix("attributes.") {
                     check_attribute_key(param, key)?;
+                    if req.filter.attributes.len() == MAX_ATTRIBUTE_FILTERS {
+                        return Err(ApiError::invalid_parameter(
+                            param,
+                            format!(
+                                "at most {MAX_ATTRIBUTE_FILTERS} attributes filters per request"
+                            ),
+                        ));
+                    }
                     req.filter.attributes.push(AttributeFilter {
                         key: key.to_owned(),
                         value: attribute_value(&value),
@@ -387,6 +403,17 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
     };
     req.limit = paging.finish()?;
     req.page = paging.page();
+    if let Some(page) = req.page
+        && page.saturating_mul(req.limit as u64) > MAX_PAGE_WINDOW
+    {
+        return Err(ApiError::invalid_parameter(
+            "page",
+            format!(
+                "page mode serves the first {MAX_PAGE_WINDOW} matches only (page × page size); \
+                 page through deeper results with the after cursor"
+            ),
+        ));
+    }
     req.after = paging.after;
     req.before = paging.before;
     Ok(req)

@@ -146,8 +146,13 @@ pub struct UserListView<'a> {
     #[schema(value_type = Vec<UserView>)]
     pub data: Vec<UserView<'a>>,
     pub page_info: PageInfo,
-    /// Users matching the filters, across all pages.
+    /// Users matching the filters, across all pages; a lower bound when
+    /// `total_count_exact` is false.
     pub total_count: u64,
+    /// Present (and false) only when `total_count` is a lower bound:
+    /// counting exactly would have cost more than the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_count_exact: Option<bool>,
     /// Page mode only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u64>,
@@ -171,6 +176,7 @@ impl<'a> UserListView<'a> {
                 end_cursor: page.end_cursor.clone(),
             },
             total_count: page.total_count,
+            total_count_exact: (!page.total_count_exact).then_some(false),
             page: page.page.map(|(p, _)| p),
             page_size: page.page.map(|(_, s)| s),
         }

@@ -14,6 +14,15 @@ use crate::text::{cmp_folded, fold};
 use crate::timestamp::Timestamp;
 use crate::user::{User, UserStatus, UserType};
 
+/// Page mode serves only this many first matches (page × size); deeper
+/// results are reached with cursors, whose cost does not grow with depth.
+pub const MAX_PAGE_WINDOW: u64 = 10_000;
+/// `attributes.<key>` filters per request: each one is a JSON lookup per
+/// candidate row.
+pub const MAX_ATTRIBUTE_FILTERS: usize = 20;
+/// Search terms per request: each one is an index lookup.
+pub const MAX_SEARCH_TERMS: usize = 10;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortField {
     CreatedAt,
@@ -413,4 +422,12 @@ pub struct UserPage {
     pub users: Vec<User>,
     pub has_more: bool,
     pub total: u64,
+    /// False when `total` is a lower bound: counting exactly would have
+    /// cost more than the page.
+    pub total_exact: bool,
+    /// Set when the backend stopped at its scan budget before the page was
+    /// full: the next page (in the direction of travel) continues from
+    /// here, past the last user it looked at, rather than from the last
+    /// user it returned.
+    pub resume: Option<Position>,
 }

@@ -80,6 +80,11 @@ impl From<StoreError> for ServiceError {
             StoreError::ZoneNotEmpty => ServiceError::ZoneNotEmpty,
             StoreError::UserDisabled => ServiceError::UserDisabled,
             StoreError::Rejected(d) => d.into(),
+            StoreError::WindowTooDeep => ServiceError::invalid_parameter(
+                "page",
+                "this filter is too sparse for page mode at this depth: one request looks at a \
+                 bounded number of users; page with the after cursor instead",
+            ),
             StoreError::Unavailable(why) => ServiceError::Unavailable(why),
             StoreError::Internal(why) => ServiceError::Internal(why),
         }

@@ -58,6 +58,8 @@ pub struct UserListPage {
     pub start_cursor: Option<String>,
     pub end_cursor: Option<String>,
     pub total_count: u64,
+    /// False when `total_count` is a lower bound.
+    pub total_count_exact: bool,
     /// Page mode: (page, page_size).
     pub page: Option<(u64, usize)>,
     /// The extras `expand[]` asked for, per user.
@@ -158,6 +160,7 @@ impl Service {
                         start_cursor: None,
                         end_cursor: None,
                         total_count: 0,
+                        total_count_exact: true,
                         page: request.page.map(|p| (p, request.limit)),
                         expansions: None,
                     });
@@ -189,17 +192,33 @@ impl Service {
         let cursor_of = |u: Option<&User>| {
             u.map(|u| self.cursors.encode(&scope.zone, &query, &query.position_of(u)))
         };
+        let mut start_cursor = cursor_of(page.users.first());
+        let mut end_cursor = cursor_of(page.users.last());
+        // A page cut short by the scan budget continues past the last user
+        // the backend looked at, which may lie beyond the last one shown.
+        let resumed = page.resume.as_ref().map(|p| self.cursors.encode(&scope.zone, &query, p));
         let (has_next_page, has_previous_page) = match &query.window {
-            Window::After { position, .. } => (page.has_more, position.is_some()),
-            Window::Before { .. } => (true, page.has_more),
+            Window::After { position, .. } => {
+                if resumed.is_some() {
+                    end_cursor = resumed;
+                }
+                (page.has_more || page.resume.is_some(), position.is_some())
+            }
+            Window::Before { .. } => {
+                if resumed.is_some() {
+                    start_cursor = resumed;
+                }
+                (true, page.has_more || page.resume.is_some())
+            }
             Window::Offset { .. } => (page.has_more, request.page.is_some_and(|p| p > 1)),
         };
         Ok(UserListPage {
-            start_cursor: cursor_of(page.users.first()),
-            end_cursor: cursor_of(page.users.last()),
+            start_cursor,
+            end_cursor,
             has_next_page,
             has_previous_page,
             total_count: page.total,
+            total_count_exact: page.total_exact,
             page: request.page.map(|p| (p, request.limit)),
             users: page.users,
             expansions,

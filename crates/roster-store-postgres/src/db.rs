@@ -64,6 +64,11 @@ impl Conn {
         Self { client, statements }
     }
 
+    /// The pooled client itself, for taking it out of the pool.
+    pub fn into_client(self) -> deadpool_postgres::Client {
+        self.client
+    }
+
     /// `BEGIN`.
     pub async fn transaction(&mut self) -> StoreResult<Tx<'_>> {
         self.statements.fetch_add(1, Ordering::Relaxed);

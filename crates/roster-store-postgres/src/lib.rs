@@ -14,9 +14,11 @@
 //! `statements_executed` counts every statement sent (see `db`).
 
 mod access;
+mod cancel;
 mod db;
 mod error;
 mod idempotency;
+mod list;
 mod migrate;
 mod tenancy;
 mod types;
@@ -38,10 +40,11 @@ use roster_domain::{
     SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
 };
 use roster_store::{
-    ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult,
-    UserUpdate, ZoneScope,
+    ExpandRequest, IdWindow, IdempotencyRecord, ListLimits, Page, SignedIn, Store, StoreError,
+    StoreResult, UserUpdate, ZoneScope,
 };
 
+use crate::cancel::CancelOnDrop;
 use crate::db::Conn;
 use crate::error::from_pool;
 use crate::users::ZoneKey;
@@ -65,6 +68,8 @@ pub struct PgOptions {
     /// Longest a request waits for a free connection before it fails as
     /// `Unavailable`: shedding load beats queueing requests that time out.
     pub acquire_timeout: Duration,
+    /// How much one user-list request may look at.
+    pub list: ListLimits,
 }
 
 impl Default for PgOptions {
@@ -74,6 +79,7 @@ impl Default for PgOptions {
             statement_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
+            list: ListLimits::default(),
         }
     }
 }
@@ -86,6 +92,9 @@ pub struct PgStore {
     cursor_secret: Vec<u8>,
     /// Statements sent since connecting (see `db`).
     statements: Arc<AtomicU64>,
+    /// List queries cancelled because their request went away.
+    abandoned: Arc<AtomicU64>,
+    list_limits: ListLimits,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -130,7 +139,14 @@ impl PgStore {
         let mut client = Conn::new(pool.get().await.map_err(from_pool)?, statements.clone());
         let cursor_secret = migrate::migrate(&mut client).await?;
         drop(client);
-        Ok(Self { pool, zones: RwLock::new(HashMap::new()), cursor_secret, statements })
+        Ok(Self {
+            pool,
+            zones: RwLock::new(HashMap::new()),
+            cursor_secret,
+            statements,
+            abandoned: Arc::new(AtomicU64::new(0)),
+            list_limits: options.list,
+        })
     }
 
     pub fn shared(self) -> Arc<dyn Store> {
@@ -279,8 +295,13 @@ impl Store for PgStore {
 
     async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
         let zone = self.zone_key(scope).await?;
-        let client = self.client().await?;
-        users::list_users(&client, &zone, query).await
+        let guard = CancelOnDrop::new(self.client().await?, self.abandoned.clone());
+        let Some(client) = guard.conn() else {
+            return Err(StoreError::Internal("list connection missing".into()));
+        };
+        let page = list::list_users(client, &zone, query, self.list_limits).await;
+        guard.finish();
+        page
     }
 
     async fn create_user(
@@ -560,5 +581,9 @@ impl Store for PgStore {
 
     fn statements_executed(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    fn queries_abandoned(&self) -> u64 {
+        self.abandoned.load(Ordering::Relaxed)
     }
 }

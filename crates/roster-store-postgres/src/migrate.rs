@@ -12,8 +12,11 @@ use crate::db::{self, Conn};
 use crate::error::from_pg;
 use crate::tenancy::get;
 
-pub const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_access.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_access.sql"),
+    include_str!("../migrations/0003_zoned_search.sql"),
+];
 
 /// Advisory lock key of the migration run ("roster" + "mig" in ASCII).
 /// Advisory locks are per database, so other databases on the server are

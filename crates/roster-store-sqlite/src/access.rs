@@ -628,8 +628,7 @@ pub fn sign_in(
         }
         None => {
             let user = new_user.ok_or(StoreError::NotFound)?;
-            insert_user(conn, zone, user, None)?;
-            let seq = conn.last_insert_rowid();
+            let seq = insert_user(conn, zone, user, None)?;
             let session = Session { user_id: user.id, ..session.clone() };
             record_session(conn, zone, seq, user.status, &session)?;
             (seq, true)

@@ -7,6 +7,7 @@
 mod access;
 mod error;
 mod idempotency;
+mod list;
 mod pool;
 mod row;
 mod tenancy;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_access.sql"),
     include_str!("../migrations/0003_exact_search.sql"),
+    include_str!("../migrations/0004_zoned_search.sql"),
 ];
 
 /// Tuning knobs; the defaults are what measured best on a 2-core machine.
@@ -54,6 +56,7 @@ pub struct SqliteOptions {
     pub read_queue: usize,
     pub write_queue: usize,
     pub query_timeout: Duration,
+    pub list: roster_store::ListLimits,
 }
 
 impl Default for SqliteOptions {
@@ -65,6 +68,7 @@ impl Default for SqliteOptions {
             read_queue: 4096,
             write_queue: 8192,
             query_timeout: Duration::from_secs(10),
+            list: roster_store::ListLimits::default(),
         }
     }
 }
@@ -105,6 +109,7 @@ pub struct SqliteStore {
     cursor_secret: Vec<u8>,
     temp_file: Option<PathBuf>,
     statements: Arc<AtomicU64>,
+    list_limits: roster_store::ListLimits,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -221,6 +226,7 @@ impl SqliteStore {
             cursor_secret,
             temp_file,
             statements,
+            list_limits: options.list,
         })
     }
 
@@ -402,7 +408,8 @@ impl Store for SqliteStore {
     async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
         let zone = self.zone_key(scope).await?;
         let query = query.clone();
-        self.readers.call(move |conn| users::list_users(conn, &zone, &query)).await
+        let limits = self.list_limits;
+        self.readers.call(move |conn| list::list_users(conn, &zone, &query, limits)).await
     }
 
     async fn create_user(
@@ -416,7 +423,9 @@ impl Store for SqliteStore {
         // A zone deleted after its rowid was cached fails the insert's
         // foreign key: no separate existence check needed.
         self.writer
-            .call(move |conn| users::insert_user(conn, &zone, &user, idempotency.as_ref()))
+            .call(move |conn| {
+                users::insert_user(conn, &zone, &user, idempotency.as_ref()).map(drop)
+            })
             .await
     }
 
@@ -687,6 +696,10 @@ impl Store for SqliteStore {
 
     fn statements_executed(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    fn queries_abandoned(&self) -> u64 {
+        self.readers.abandoned()
     }
 }
 

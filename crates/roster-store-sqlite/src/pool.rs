@@ -8,7 +8,9 @@
 //! transaction (group commit), acknowledging each request only after COMMIT
 //! returned, so `synchronous=FULL` costs one fsync per batch, not per write.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
@@ -27,20 +29,47 @@ const MAX_BATCH: usize = 256;
 thread_local! {
     /// When the query running on this thread must give up.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Set when the request that queued the running query went away.
+    static ABANDONED: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
 }
 
-/// Makes a long query on `conn` stop at the thread's deadline instead of
-/// holding its reader (and the request queue behind it) indefinitely.
+/// Makes a long query on `conn` stop at the thread's deadline, or as soon
+/// as its caller is gone, instead of holding its reader (and the request
+/// queue behind it) for nobody.
 pub fn install_deadline(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.progress_handler(
         10_000,
-        Some(|| DEADLINE.with(|d| d.get().is_some_and(|at| Instant::now() > at))),
+        Some(|| {
+            DEADLINE.with(|d| d.get().is_some_and(|at| Instant::now() > at))
+                || ABANDONED
+                    .with(|a| a.borrow().as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed)))
+        }),
     )
+}
+
+/// Raises the abandon flag of a read when its caller drops the future
+/// before the answer came (the HTTP client hung up, or a deadline above
+/// fired), so the reader interrupts the query at its next progress check.
+struct AbandonOnDrop {
+    flag: Arc<AtomicBool>,
+    answered: bool,
+    counter: Arc<AtomicU64>,
+}
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.flag.store(true, Ordering::Relaxed);
+            self.counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 pub struct Readers {
     tx: Sender<ReadJob>,
     query_timeout: Duration,
+    /// Reads whose caller went away before the answer.
+    abandoned: Arc<AtomicU64>,
 }
 
 impl Readers {
@@ -63,7 +92,12 @@ impl Readers {
                 }
             })?;
         }
-        Ok(Self { tx, query_timeout })
+        Ok(Self { tx, query_timeout, abandoned: Arc::new(AtomicU64::new(0)) })
+    }
+
+    /// Reads abandoned by their callers since start.
+    pub fn abandoned(&self) -> u64 {
+        self.abandoned.load(Ordering::Relaxed)
     }
 
     /// Runs `f` on a reader connection. A full queue answers `Unavailable`
@@ -75,10 +109,19 @@ impl Readers {
     {
         let (reply, answer) = oneshot::channel();
         let timeout = self.query_timeout;
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut guard =
+            AbandonOnDrop { flag: flag.clone(), answered: false, counter: self.abandoned.clone() };
         let job: ReadJob = Box::new(move |conn| {
+            // Nobody waits for it any more: skip the work altogether.
+            if flag.load(Ordering::Relaxed) {
+                return;
+            }
             DEADLINE.with(|d| d.set(Some(Instant::now() + timeout)));
+            ABANDONED.with(|a| *a.borrow_mut() = Some(flag));
             let result = f(conn);
             DEADLINE.with(|d| d.set(None));
+            ABANDONED.with(|a| *a.borrow_mut() = None);
             let _ = reply.send(result);
         });
         match self.tx.try_send(job) {
@@ -90,7 +133,9 @@ impl Readers {
                 return Err(StoreError::Unavailable("database is closed".into()));
             }
         }
-        answer.await.map_err(|_| StoreError::Internal("reader thread stopped".into()))?
+        let answer = answer.await;
+        guard.answered = true;
+        answer.map_err(|_| StoreError::Internal("reader thread stopped".into()))?
     }
 }
 

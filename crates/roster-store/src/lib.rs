@@ -35,11 +35,33 @@ pub enum StoreError {
     /// The domain refused the change inside the transaction.
     #[error(transparent)]
     Rejected(#[from] DomainError),
+    /// Page mode asked for matches deeper than one request may look for
+    /// them (a sparse filter over a large zone); cursors reach them.
+    #[error("the page lies beyond what one request may scan")]
+    WindowTooDeep,
     /// The database cannot be reached or is overloaded; retrying may help.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
     #[error("storage failure: {0}")]
     Internal(String),
+}
+
+/// How much one user-list request may look at (both backends): the
+/// bound on a request's database work that `list_users` promises.
+#[derive(Debug, Clone, Copy)]
+pub struct ListLimits {
+    /// Users a walked request looks at, at most (per rank level when
+    /// searching without a sort).
+    pub scan_budget: usize,
+    /// Candidates up to which a search term, role or provider drives the
+    /// query directly.
+    pub candidate_cap: usize,
+}
+
+impl Default for ListLimits {
+    fn default() -> Self {
+        Self { scan_budget: 20_000, candidate_cap: 5_000 }
+    }
 }
 
 /// The tenant of every user operation.
@@ -312,4 +334,8 @@ pub trait Store: Send + Sync + 'static {
     /// Statements this store has sent to its database since it opened, for
     /// metrics and for tests that bound the cost of a request.
     fn statements_executed(&self) -> u64;
+
+    /// Queries stopped because the request that asked went away (the
+    /// client hung up) before they finished.
+    fn queries_abandoned(&self) -> u64;
 }

@@ -56,6 +56,8 @@ enum Command {
         /// PostgreSQL connections this node opens.
         #[arg(long, env = "ROSTER_PG_POOL_SIZE", default_value_t = 16)]
         pg_pool_size: usize,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -69,6 +71,20 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// How much database work one user-list request may do (README, "Limits
+/// that keep one client from hurting the others").
+#[derive(clap::Args)]
+struct ListArgs {
+    /// Users one filtered list request looks at, at most (per rank level
+    /// when searching); a page it cuts short resumes by cursor.
+    #[arg(long, env = "ROSTER_LIST_SCAN_BUDGET", default_value_t = 20_000)]
+    list_scan_budget: usize,
+    /// Matches up to which a search term, role or provider filter is served
+    /// straight from its index, with an exact total.
+    #[arg(long, env = "ROSTER_LIST_CANDIDATE_CAP", default_value_t = 5_000)]
+    list_candidate_cap: usize,
 }
 
 #[derive(Subcommand)]
@@ -122,6 +138,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             metrics_listen,
             sqlite_readers,
             pg_pool_size,
+            list,
         } => {
             let mut settings = Settings {
                 database_url: db.database_url,
@@ -134,6 +151,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             };
             settings.sqlite.readers = sqlite_readers.max(1);
             settings.postgres.pool_size = pg_pool_size.max(1);
+            let limits = roster_store::ListLimits {
+                scan_budget: list.list_scan_budget.max(1),
+                candidate_cap: list.list_candidate_cap,
+            };
+            settings.sqlite.list = limits;
+            settings.postgres.list = limits;
             if let Some(secret) = &settings.bootstrap_api_key {
                 roster_domain::tenancy::check_bootstrap_secret(secret).map_err(StartError)?;
             }

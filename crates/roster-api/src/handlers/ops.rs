@@ -54,6 +54,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
          # TYPE roster_store_statements_total counter\n",
     );
     text.push_str(&format!("roster_store_statements_total {statements}\n"));
+    let abandoned = state.inner.service.store().queries_abandoned();
+    text.push_str(
+        "# HELP roster_store_queries_abandoned_total Queries stopped because their client went away.\n\
+         # TYPE roster_store_queries_abandoned_total counter\n",
+    );
+    text.push_str(&format!("roster_store_queries_abandoned_total {abandoned}\n"));
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

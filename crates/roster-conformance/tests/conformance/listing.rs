@@ -824,9 +824,9 @@ pub async fn an_unknown_expand_value_answers_400(server: &TestServer) {
     invalid_parameter(&server.get(&format!("{U}?expand=roles,secrets")).await, "expand");
 }
 
-pub async fn a_page_past_the_end_is_empty_however_large(server: &TestServer) {
+pub async fn a_page_past_the_end_within_the_window_is_empty(server: &TestServer) {
     seed_users(server, "far", 2).await;
-    for n in ["3", "4294967296", "9007199254740993"] {
+    for n in ["3", "1000"] {
         let p = page(server, U, &format!("page={n}&page_size=10")).await;
         assert_eq!(p["data"], json!([]), "page={n}");
         assert_eq!(p["total_count"], json!(2));

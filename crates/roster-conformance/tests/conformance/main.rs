@@ -9,7 +9,9 @@
 
 mod support;
 
+mod abandon;
 mod auth;
+mod bounded;
 mod errors;
 mod idempotency;
 mod listing;
@@ -58,6 +60,13 @@ macro_rules! conformance {
 }
 
 conformance!(
+    abandon::a_client_that_hangs_up_stops_its_query,
+    bounded::page_mode_serves_the_first_ten_thousand_matches_and_refuses_deeper_pages,
+    bounded::more_than_twenty_attribute_filters_or_ten_search_terms_answer_400,
+    bounded::cursor_walks_cut_short_by_the_scan_budget_still_visit_every_match_once_each_way,
+    bounded::a_total_the_scan_budget_cuts_short_is_flagged_as_a_lower_bound,
+    bounded::page_mode_refuses_a_page_its_scan_budget_cannot_reach,
+    bounded::a_search_costs_what_the_callers_zone_holds,
     smoke::the_server_answers_health_and_serves_a_created_user,
     transport::every_response_carries_x_api_version_v1,
     transport::x_request_id_is_echoed_when_given_and_generated_otherwise,
@@ -172,7 +181,7 @@ conformance!(
     listing::a_cursor_from_another_zone_answers_400_invalid_cursor,
     listing::a_cursor_from_another_sort_or_filter_answers_400_invalid_cursor,
     listing::an_unknown_expand_value_answers_400,
-    listing::a_page_past_the_end_is_empty_however_large,
+    listing::a_page_past_the_end_within_the_window_is_empty,
     search::search_matches_substrings_of_every_searchable_field_case_insensitively,
     search::search_ranks_exact_then_prefix_then_substring_matches_when_unsorted,
     search::prefix_ranking_counts_characters_not_bytes,

@@ -1,0 +1,437 @@
+//! Listing users with bounded work.
+//!
+//! A list request may cost what its page costs, not what the zone holds.
+//! Each request takes one of two plans:
+//!
+//! - **Direct**: the statement the filters suggest, when its candidates are
+//!   few by construction: no filter at all (the sort index walks straight
+//!   to the page), ids, email or identifier (unique lookups), or a search
+//!   term, role or provider with at most `candidate_cap` users in the zone
+//!   (probed with a bounded count first).
+//! - **Walk**: everything else (a common search term, a 1–2 character
+//!   term, attribute, date, type or status filters) walks the zone in the
+//!   requested order, looking at no more than `scan_budget` users in all.
+//!   When the budget runs out before the page is full, the page is short
+//!   and its cursor resumes past the last user looked at, so paging on
+//!   with cursors still reaches every match.
+//!
+//! `total_count` is exact for no filter and status filters (kept counters)
+//! and for Direct plans; a walked filter counts the matches among the
+//! zone's first `scan_budget` users and flags the count as a lower bound
+//! when the zone holds more.
+
+mod sql;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, params_from_iter};
+
+use roster_domain::{
+    Direction, Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserPage, UserQuery,
+    Window,
+};
+use roster_store::{ListLimits, StoreError, StoreResult};
+
+use crate::error::from_sqlite;
+use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
+use sql::{
+    Sql, after, directed, key_order, key_params, matches_in_zone, phrase_query, push_conditions,
+    push_filters, push_order, rank_expr, raw_column, up_to,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Direct,
+    Walk,
+}
+
+struct Found {
+    users: Vec<User>,
+    has_more: bool,
+    resume: Option<Position>,
+}
+
+pub fn list_users(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    limits: ListLimits,
+) -> StoreResult<UserPage> {
+    // One snapshot for the page and its count.
+    let tx = conn.unchecked_transaction().map_err(from_sqlite)?;
+    let plan = choose(&tx, zone, query, limits)?;
+    let found = match plan {
+        Plan::Direct => direct(&tx, zone, query)?,
+        Plan::Walk => walk(&tx, zone, query, limits)?,
+    };
+    let (total, total_exact) = count(&tx, zone, query, plan, limits)?;
+    drop(tx);
+    Ok(UserPage {
+        users: found.users,
+        has_more: found.has_more,
+        total,
+        total_exact,
+        resume: found.resume,
+    })
+}
+
+/// `SELECT count(*)` over at most `cap + 1` rows of `inner`.
+fn bounded_count(conn: &Connection, inner: &Sql, cap: usize) -> StoreResult<usize> {
+    let text = format!("SELECT count(*) FROM ({} LIMIT {})", inner.text, cap.saturating_add(1));
+    let n: i64 = conn
+        .prepare_cached(&text)
+        .and_then(|mut s| s.query_row(params_from_iter(inner.params.iter()), |r| r.get(0)))
+        .map_err(from_sqlite)?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+fn choose(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    limits: ListLimits,
+) -> StoreResult<Plan> {
+    let f = &query.filter;
+    if f.is_empty() && query.search.is_empty() {
+        return Ok(Plan::Direct);
+    }
+    if !f.ids.is_empty() || f.email.is_some() || f.identifier.is_some() {
+        return Ok(Plan::Direct);
+    }
+    let cap = limits.candidate_cap;
+    for term in &query.search {
+        if let Some(phrase) = phrase_query(term) {
+            let mut probe = Sql::new("");
+            let p = probe.bind(phrase);
+            probe.text = matches_in_zone(&mut probe, zone, &p);
+            if bounded_count(conn, &probe, cap)? <= cap {
+                return Ok(Plan::Direct);
+            }
+        }
+    }
+    if let Some(role) = &f.role {
+        let mut probe = Sql::new("");
+        let p = probe.bind(role.to_bytes().to_vec());
+        probe.text = format!(
+            "SELECT 1 FROM role_assignments ra JOIN roles r ON r.seq = ra.role_seq WHERE r.id = {p}"
+        );
+        if bounded_count(conn, &probe, cap)? <= cap {
+            return Ok(Plan::Direct);
+        }
+    }
+    if let Some(provider) = &f.provider_id {
+        let mut probe = Sql::new("");
+        let (z, p) = (probe.bind(zone.seq), probe.bind(provider.clone()));
+        probe.text = format!("SELECT 1 FROM users WHERE zone = {z} AND provider_id = {p}");
+        if bounded_count(conn, &probe, cap)? <= cap {
+            return Ok(Plan::Direct);
+        }
+    }
+    Ok(Plan::Walk)
+}
+
+fn fetch(conn: &Connection, zone: &ZoneKey, sql: &Sql) -> StoreResult<Vec<User>> {
+    let mut stmt = conn.prepare_cached(&sql.text).map_err(from_sqlite)?;
+    let rows = stmt
+        .query_map(params_from_iter(sql.params.iter()), |r| user_from_row(r, zone))
+        .map_err(from_sqlite)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(from_sqlite)
+}
+
+fn rank_value(rank: Option<Rank>) -> SqlValue {
+    SqlValue::Integer(i64::from(rank.map_or(0u8, |r| r as u8)))
+}
+
+/// The page straight from the statement the filters suggest.
+fn direct(conn: &Connection, zone: &ZoneKey, query: &UserQuery) -> StoreResult<Found> {
+    let limit = query.window.limit();
+    let flip = matches!(query.window, Window::Before { .. });
+    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
+    push_filters(&mut sql, zone, query);
+    let mut keys = Vec::new();
+    if query.ranked
+        && let Some(term) = query.search.first()
+    {
+        keys.push((rank_expr(&mut sql, zone, term), Direction::Asc));
+    }
+    keys.extend(key_order(query));
+    let keys = directed(&keys, flip);
+    if let Window::After { position: Some(pos), .. } | Window::Before { position: pos, .. } =
+        &query.window
+    {
+        let mut values = Vec::new();
+        if query.ranked {
+            values.push(rank_value(pos.rank));
+        }
+        values.extend(key_params(query, pos));
+        let cond = after(&mut sql, &keys, values);
+        sql.text.push_str(&format!(" AND {cond}"));
+    }
+    push_order(&mut sql, &keys);
+    let fetch_n = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let l = sql.bind(fetch_n);
+    sql.text.push_str(&format!(" LIMIT {l}"));
+    if let Window::Offset { offset, .. } = &query.window {
+        let o = sql.bind(i64::try_from(*offset).unwrap_or(i64::MAX));
+        sql.text.push_str(&format!(" OFFSET {o}"));
+    }
+    let mut users = fetch(conn, zone, &sql)?;
+    let has_more = users.len() > limit;
+    users.truncate(limit);
+    if flip {
+        users.reverse();
+    }
+    Ok(Found { users, has_more, resume: None })
+}
+
+/// Where a walk step stops: the position of the `n`-th user of the zone
+/// after `from` in the order `keys`, or `None` when fewer remain. Reads
+/// the sort index only.
+struct Stop {
+    params: Vec<SqlValue>,
+    values: Vec<SortValue>,
+    id: UserId,
+}
+
+fn stop_after(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    keys: &[(String, Direction)],
+    from: Option<&[SqlValue]>,
+    n: usize,
+) -> StoreResult<Option<Stop>> {
+    let columns: Vec<&str> = query.sort.keys.iter().map(|k| raw_column(k.field)).collect();
+    let mut sql = Sql::new(format!(
+        "SELECT {}u.id FROM users u",
+        columns.iter().map(|c| format!("{c}, ")).collect::<String>()
+    ));
+    let z = sql.bind(zone.seq);
+    sql.text.push_str(&format!(" WHERE u.zone = {z}"));
+    if let Some(from) = from {
+        let cond = after(&mut sql, keys, from.to_vec());
+        sql.text.push_str(&format!(" AND {cond}"));
+    }
+    push_order(&mut sql, keys);
+    let o = sql.bind(i64::try_from(n.saturating_sub(1)).unwrap_or(i64::MAX));
+    sql.text.push_str(&format!(" LIMIT 1 OFFSET {o}"));
+    let mut stmt = conn.prepare_cached(&sql.text).map_err(from_sqlite)?;
+    let mut rows = stmt.query(params_from_iter(sql.params.iter())).map_err(from_sqlite)?;
+    let Some(row) = rows.next().map_err(from_sqlite)? else {
+        return Ok(None);
+    };
+    let mut values = Vec::new();
+    for (i, key) in query.sort.keys.iter().enumerate() {
+        let value = match key.field {
+            SortField::CreatedAt | SortField::UpdatedAt => {
+                let micros: i64 = row.get(i).map_err(from_sqlite)?;
+                SortValue::Time(
+                    Timestamp::from_micros(micros)
+                        .ok_or_else(|| StoreError::Internal("malformed timestamp".into()))?,
+                )
+            }
+            _ => SortValue::Text(row.get(i).map_err(from_sqlite)?),
+        };
+        values.push(value);
+    }
+    let id_bytes: Vec<u8> = row.get(query.sort.keys.len()).map_err(from_sqlite)?;
+    let id = <[u8; 16]>::try_from(id_bytes.as_slice())
+        .map(UserId::from_bytes)
+        .map_err(|_| StoreError::Internal("malformed user id".into()))?;
+    let pos = Position { rank: None, values: values.clone(), id };
+    Ok(Some(Stop { params: key_params(query, &pos), values, id }))
+}
+
+/// The matching users of one rank level between `from` (exclusive) and
+/// `stop` (inclusive), in order, at most `n`.
+#[allow(clippy::too_many_arguments)]
+fn rows_between(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    rank: Option<u8>,
+    keys: &[(String, Direction)],
+    from: Option<&[SqlValue]>,
+    stop: Option<&Stop>,
+    n: usize,
+) -> StoreResult<Vec<User>> {
+    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
+    let z = sql.bind(zone.seq);
+    sql.text.push_str(&format!(" WHERE u.zone = {z}"));
+    push_conditions(&mut sql, zone, query, false);
+    if let (Some(r), Some(term)) = (rank, query.search.first()) {
+        let expr = rank_expr(&mut sql, zone, term);
+        let p = sql.bind(i64::from(r));
+        sql.text.push_str(&format!(" AND {expr} = {p}"));
+    }
+    if let Some(from) = from {
+        let cond = after(&mut sql, keys, from.to_vec());
+        sql.text.push_str(&format!(" AND {cond}"));
+    }
+    if let Some(stop) = stop {
+        let cond = up_to(&mut sql, keys, stop.params.clone());
+        sql.text.push_str(&format!(" AND {cond}"));
+    }
+    push_order(&mut sql, keys);
+    let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX));
+    sql.text.push_str(&format!(" LIMIT {l}"));
+    fetch(conn, zone, &sql)
+}
+
+/// Users looked at by the first step of a walk: small, so that dense
+/// filters fill their page after reading a short stretch of the index.
+const FIRST_STEP: usize = 1_000;
+
+/// The page by walking the zone in order within the scan budget.
+fn walk(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    limits: ListLimits,
+) -> StoreResult<Found> {
+    let (start, want, flip, offset) = match &query.window {
+        Window::After { position, limit } => (position.clone(), limit + 1, false, 0),
+        Window::Before { position, limit } => (Some(position.clone()), limit + 1, true, 0),
+        Window::Offset { offset, limit } => {
+            let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
+            (None, offset.saturating_add(limit + 1), false, offset)
+        }
+    };
+    let limit = query.window.limit();
+    let keys = directed(&key_order(query), flip);
+    let mut levels: Vec<Option<u8>> =
+        if query.ranked { vec![Some(0), Some(1), Some(2)] } else { vec![None] };
+    if flip {
+        levels.reverse();
+    }
+    let first_level = match (&start, query.ranked) {
+        (Some(p), true) => {
+            let r = p.rank.map_or(0u8, |r| r as u8);
+            levels.iter().position(|l| *l == Some(r)).unwrap_or(0)
+        }
+        _ => 0,
+    };
+
+    let mut out: Vec<User> = Vec::new();
+    let mut resume = None;
+    'levels: for (i, level) in levels.iter().enumerate().skip(first_level) {
+        let mut from: Option<Vec<SqlValue>> =
+            if i == first_level { start.as_ref().map(|p| key_params(query, p)) } else { None };
+        let mut scanned = 0usize;
+        let mut step = FIRST_STEP.max(want.saturating_mul(2)).min(limits.scan_budget.max(1));
+        loop {
+            let stop = stop_after(conn, zone, query, &keys, from.as_deref(), step)?;
+            let rows = rows_between(
+                conn,
+                zone,
+                query,
+                *level,
+                &keys,
+                from.as_deref(),
+                stop.as_ref(),
+                want - out.len(),
+            )?;
+            out.extend(rows);
+            scanned = scanned.saturating_add(step);
+            if out.len() >= want {
+                break 'levels;
+            }
+            let Some(stop) = stop else {
+                // This level is exhausted: on to the next.
+                continue 'levels;
+            };
+            let left = limits.scan_budget.saturating_sub(scanned);
+            if left == 0 {
+                resume = Some(Position {
+                    rank: level.and_then(Rank::from_u8),
+                    values: stop.values,
+                    id: stop.id,
+                });
+                break 'levels;
+            }
+            from = Some(stop.params);
+            step = left;
+        }
+    }
+
+    if matches!(query.window, Window::Offset { .. }) {
+        let complete = out.len() >= offset + limit;
+        if resume.is_some() && !complete {
+            return Err(StoreError::WindowTooDeep);
+        }
+        let has_more = out.len() > offset + limit || resume.is_some();
+        let users: Vec<User> = out.into_iter().skip(offset).take(limit).collect();
+        return Ok(Found { users, has_more, resume: None });
+    }
+    let has_more = out.len() > limit;
+    out.truncate(limit);
+    if has_more {
+        // The page is full: the next one starts after its last user.
+        resume = None;
+    }
+    if flip {
+        out.reverse();
+    }
+    Ok(Found { users: out, has_more, resume })
+}
+
+/// `total_count`, and whether it is exact.
+fn count(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    plan: Plan,
+    limits: ListLimits,
+) -> StoreResult<(u64, bool)> {
+    if query.search.is_empty() && query.filter.only_statuses() {
+        return Ok((counted_users(conn, zone, &query.filter.statuses)?, true));
+    }
+    if plan == Plan::Direct {
+        let mut sql = Sql::new("SELECT count(*) FROM users u");
+        push_filters(&mut sql, zone, query);
+        let n: i64 = conn
+            .prepare_cached(&sql.text)
+            .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |r| r.get(0)))
+            .map_err(from_sqlite)?;
+        return Ok((u64::try_from(n).unwrap_or(0), true));
+    }
+    // Walked filters count within the zone's first `scan_budget` users.
+    let budget = i64::try_from(limits.scan_budget).unwrap_or(i64::MAX);
+    let mut sql = Sql::new("");
+    let (z, b) = (sql.bind(zone.seq), sql.bind(budget));
+    sql.text = format!(
+        "SELECT count(*) FROM (SELECT * FROM users WHERE zone = {z} ORDER BY zone, created_at \
+         LIMIT {b}) u WHERE 1"
+    );
+    push_conditions(&mut sql, zone, query, false);
+    let n: i64 = conn
+        .prepare_cached(&sql.text)
+        .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |r| r.get(0)))
+        .map_err(from_sqlite)?;
+    let zone_size = counted_users(conn, zone, &[])?;
+    Ok((u64::try_from(n).unwrap_or(0), zone_size <= limits.scan_budget as u64))
+}
+
+/// The zone's users (with one of `statuses`, when given) from the counters
+/// every write keeps up to date: one statement, no scan.
+fn counted_users(
+    conn: &Connection,
+    zone: &ZoneKey,
+    statuses: &[roster_domain::UserStatus],
+) -> StoreResult<u64> {
+    let mut names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    // A status named twice must not be counted twice.
+    names.sort_unstable();
+    names.dedup();
+    let mut sql = String::from("SELECT coalesce(sum(n), 0) FROM user_counts WHERE zone = ?1");
+    let mut params = vec![SqlValue::Integer(zone.seq)];
+    if !names.is_empty() {
+        let marks: Vec<String> = (0..names.len()).map(|k| format!("?{}", k + 2)).collect();
+        sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+        params.extend(names.iter().map(|s| SqlValue::Text((*s).to_owned())));
+    }
+    let n: i64 = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.query_row(params_from_iter(params.iter()), |r| r.get(0)))
+        .map_err(from_sqlite)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -1,0 +1,315 @@
+//! The pieces of a user-list statement: filters, search, rank and the
+//! keyset conditions that start (and stop) a page at a position.
+
+use rusqlite::types::Value as SqlValue;
+use serde_json::Value;
+
+use roster_domain::query::AttributeFilter;
+use roster_domain::{Direction, Position, SortField, SortValue, UserQuery};
+
+use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT, ZoneKey};
+
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<SqlValue>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), params: Vec::new() }
+    }
+
+    pub fn bind(&mut self, v: impl Into<SqlValue>) -> String {
+        self.params.push(v.into());
+        format!("?{}", self.params.len())
+    }
+}
+
+/// The SQL expressions, in order, that a sort field compares by.
+pub fn sort_exprs(field: SortField) -> &'static [&'static str] {
+    match field {
+        SortField::CreatedAt => &["u.created_at"],
+        SortField::UpdatedAt => &["u.updated_at"],
+        SortField::Email => &["lower(u.email)", "u.email"],
+        SortField::Name => &["lower(u.name)", "u.name"],
+        SortField::Identifier => &["lower(u.identifier)", "u.identifier"],
+        SortField::FirstName => &["lower(u.first_name)", "u.first_name"],
+        SortField::LastName => &["lower(u.last_name)", "u.last_name"],
+        SortField::Status => &["u.status"],
+        SortField::UserType => &["u.user_type"],
+    }
+}
+
+/// The column holding a sort field's value as a cursor carries it.
+pub fn raw_column(field: SortField) -> &'static str {
+    match sort_exprs(field) {
+        [only] => only,
+        [_, raw, ..] => raw,
+        [] => "u.id",
+    }
+}
+
+/// The values a position holds for each of `sort_exprs`.
+fn sort_params(field: SortField, value: &SortValue) -> Vec<SqlValue> {
+    match value {
+        SortValue::Time(t) => vec![SqlValue::Integer(t.as_micros())],
+        SortValue::Text(s) if field.is_folded() => {
+            vec![SqlValue::Text(s.to_ascii_lowercase()), SqlValue::Text(s.clone())]
+        }
+        SortValue::Text(s) => vec![SqlValue::Text(s.clone())],
+    }
+}
+
+const SEARCH_FIELDS: [&str; 5] = [
+    "user_id_text(u.id)",
+    "lower(u.email)",
+    "lower(u.name)",
+    "lower(u.identifier)",
+    "lower(coalesce(u.description, ''))",
+];
+
+/// The FTS5 phrase query for a (folded) term of three or more characters;
+/// shorter terms have no trigram and are matched by scanning.
+pub fn phrase_query(term: &str) -> Option<String> {
+    (term.chars().count() >= 3).then(|| phrase(term))
+}
+
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// The zone's rowid range in the search index (migration 0004).
+pub fn search_range(zone: &ZoneKey) -> (i64, i64) {
+    let low = zone.seq << SEARCH_ZONE_SHIFT;
+    (low, low | ((1i64 << SEARCH_ZONE_SHIFT) - 1))
+}
+
+/// `seq`s of the zone's users whose document matches the bound phrase.
+pub fn matches_in_zone(sql: &mut Sql, zone: &ZoneKey, phrase_param: &str) -> String {
+    let (low, high) = search_range(zone);
+    let (lo, hi) = (sql.bind(low), sql.bind(high));
+    format!(
+        "SELECT rowid - {lo} FROM users_search WHERE users_search MATCH {phrase_param} \
+         AND rowid BETWEEN {lo} AND {hi}"
+    )
+}
+
+/// The rank of a row for `term`: 0 whole field, 1 field start, 2 inside.
+pub fn rank_expr(sql: &mut Sql, zone: &ZoneKey, term: &str) -> String {
+    if phrase_query(term).is_some() {
+        // Whole-field and field-start matches are phrases framed by the
+        // field mark: two index lookups per query instead of folding every
+        // field of every row.
+        let exact = sql.bind(phrase(&format!("{FIELD_MARK}{term}{FIELD_MARK}")));
+        let prefix = sql.bind(phrase(&format!("{FIELD_MARK}{term}")));
+        let exact_set = matches_in_zone(sql, zone, &exact);
+        let prefix_set = matches_in_zone(sql, zone, &prefix);
+        return format!(
+            "(CASE WHEN u.seq IN ({exact_set}) THEN 0 WHEN u.seq IN ({prefix_set}) THEN 1 \
+             ELSE 2 END)"
+        );
+    }
+    let t = sql.bind(term.to_owned());
+    // substr() counts characters, not bytes.
+    let len = sql.bind(i64::try_from(term.chars().count()).unwrap_or(i64::MAX));
+    let exact: Vec<String> = SEARCH_FIELDS.iter().map(|f| format!("{f} = {t}")).collect();
+    let prefix: Vec<String> =
+        SEARCH_FIELDS.iter().map(|f| format!("substr({f}, 1, {len}) = {t}")).collect();
+    format!(
+        "(CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END)",
+        exact.join(" OR "),
+        prefix.join(" OR ")
+    )
+}
+
+/// ` WHERE …` with the zone and every filter and search term of `query`.
+pub fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
+    let z = sql.bind(zone.seq);
+    // With an index search the matches are few next to the zone: a unary
+    // `+` keeps the planner from walking the zone's users instead.
+    let indexed_search = query.search.iter().any(|t| phrase_query(t).is_some());
+    let zone_column = if indexed_search { "+u.zone" } else { "u.zone" };
+    sql.text.push_str(&format!(" WHERE {zone_column} = {z}"));
+    push_conditions(sql, zone, query, true);
+}
+
+/// Every filter and search term of `query` as ` AND …` conditions. With
+/// `drive` false, search matches only check rows (`+u.seq`): the caller
+/// walks the zone in order and must not be turned into a walk of matches.
+pub fn push_conditions(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery, drive: bool) {
+    let f = &query.filter;
+    if !f.ids.is_empty() {
+        let ids: Vec<String> = f.ids.iter().map(|id| sql.bind(id.to_bytes().to_vec())).collect();
+        sql.text.push_str(&format!(" AND u.id IN ({})", ids.join(", ")));
+    }
+    if let Some(email) = &f.email {
+        let p = sql.bind(email.clone());
+        sql.text.push_str(&format!(" AND lower(u.email) = {p}"));
+    }
+    if let Some(identifier) = &f.identifier {
+        let p = sql.bind(identifier.clone());
+        sql.text.push_str(&format!(" AND lower(u.identifier) = {p}"));
+    }
+    if !f.user_types.is_empty() {
+        let v: Vec<String> = f.user_types.iter().map(|t| sql.bind(t.as_str().to_owned())).collect();
+        sql.text.push_str(&format!(" AND u.user_type IN ({})", v.join(", ")));
+    }
+    if !f.statuses.is_empty() {
+        let v: Vec<String> = f.statuses.iter().map(|s| sql.bind(s.as_str().to_owned())).collect();
+        sql.text.push_str(&format!(" AND u.status IN ({})", v.join(", ")));
+    }
+    for (column, value) in [("u.created_by", &f.created_by), ("u.updated_by", &f.updated_by)] {
+        if let Some(v) = value {
+            let p = sql.bind(v.clone());
+            sql.text.push_str(&format!(" AND {column} = {p}"));
+        }
+    }
+    for (column, op, value) in [
+        ("u.created_at", ">=", f.created_from),
+        ("u.created_at", "<", f.created_to),
+        ("u.updated_at", ">=", f.updated_from),
+        ("u.updated_at", "<", f.updated_to),
+    ] {
+        if let Some(t) = value {
+            let p = sql.bind(t.as_micros());
+            sql.text.push_str(&format!(" AND {column} {op} {p}"));
+        }
+    }
+    if let Some(role) = &f.role {
+        let p = sql.bind(role.to_bytes().to_vec());
+        sql.text.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra JOIN roles r ON r.seq = ra.role_seq \
+             WHERE ra.user_seq = u.seq AND r.id = {p})"
+        ));
+    }
+    if let Some(provider) = &f.provider_id {
+        let p = sql.bind(provider.clone());
+        sql.text.push_str(&format!(" AND u.provider_id = {p}"));
+    }
+    for attr in &f.attributes {
+        push_attribute_filter(sql, attr);
+    }
+    for term in &query.search {
+        match phrase_query(term) {
+            // The index is exact: its matches need no re-check.
+            Some(phrase) => {
+                let p = sql.bind(phrase);
+                let set = matches_in_zone(sql, zone, &p);
+                let seq = if drive { "u.seq" } else { "+u.seq" };
+                sql.text.push_str(&format!(" AND {seq} IN ({set})"));
+            }
+            None => {
+                let t = sql.bind(term.clone());
+                let any: Vec<String> =
+                    SEARCH_FIELDS.iter().map(|f| format!("instr({f}, {t}) > 0")).collect();
+                sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
+            }
+        }
+    }
+}
+
+fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
+    // Keys are checked for quotes and control characters by the caller, so
+    // the quoted path segment cannot be escaped from.
+    let path = sql.bind(format!("$.\"{}\"", attr.key));
+    let kind = format!("json_type(u.attributes, {path})");
+    let extract = format!("json_extract(u.attributes, {path})");
+    let cond = match &attr.value {
+        Value::Null => format!("{kind} = 'null'"),
+        Value::Bool(true) => format!("{kind} = 'true'"),
+        Value::Bool(false) => format!("{kind} = 'false'"),
+        Value::Number(n) => {
+            let p = match n.as_i64() {
+                Some(i) => sql.bind(i),
+                None => sql.bind(n.as_f64().unwrap_or(f64::NAN)),
+            };
+            format!("{kind} IN ('integer', 'real') AND {extract} = {p}")
+        }
+        Value::String(s) => {
+            let p = sql.bind(s.clone());
+            format!("{kind} = 'text' AND {extract} = {p}")
+        }
+        // Arrays and objects are never produced by the query parser.
+        Value::Array(_) | Value::Object(_) => "0".to_owned(),
+    };
+    sql.text.push_str(&format!(" AND ({cond})"));
+}
+
+/// The order of the sort keys and `u.id` (rank excluded): (expression,
+/// direction) pairs.
+pub fn key_order(query: &UserQuery) -> Vec<(String, Direction)> {
+    let mut keys = Vec::new();
+    for key in &query.sort.keys {
+        for expr in sort_exprs(key.field) {
+            keys.push(((*expr).to_owned(), key.direction));
+        }
+    }
+    keys.push(("u.id".to_owned(), query.sort.id_direction()));
+    keys
+}
+
+/// The values of `key_order` at a position.
+pub fn key_params(query: &UserQuery, pos: &Position) -> Vec<SqlValue> {
+    let mut out = Vec::new();
+    for (key, value) in query.sort.keys.iter().zip(&pos.values) {
+        out.extend(sort_params(key.field, value));
+    }
+    out.push(SqlValue::Blob(pos.id.to_bytes().to_vec()));
+    out
+}
+
+/// Keys with their directions reversed when travelling backwards.
+pub fn directed(keys: &[(String, Direction)], flip: bool) -> Vec<(String, Direction)> {
+    keys.iter().map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d })).collect()
+}
+
+fn op(d: Direction) -> &'static str {
+    if d == Direction::Asc { ">" } else { "<" }
+}
+
+/// `row comes strictly after pos` in the order `keys`, as one condition.
+pub fn after(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<SqlValue>) -> String {
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind(v)).collect();
+    let mut parts = Vec::new();
+    // A plain range on the leading key lets the planner seek the index.
+    if let (Some((expr, dir)), Some(p)) = (keys.first(), params.first()) {
+        parts.push(format!("{expr} {}= {p}", op(*dir)));
+    }
+    let uniform = keys.iter().all(|(_, d)| Some(*d) == keys.first().map(|k| k.1));
+    if uniform {
+        let lhs: Vec<&str> = keys.iter().map(|(e, _)| e.as_str()).collect();
+        let dir = keys.first().map_or(Direction::Asc, |k| k.1);
+        parts.push(format!("({}) {} ({})", lhs.join(", "), op(dir), params.join(", ")));
+    } else {
+        let mut ors = Vec::new();
+        for i in 0..keys.len().min(params.len()) {
+            let mut ands: Vec<String> =
+                (0..i).map(|j| format!("{} = {}", keys[j].0, params[j])).collect();
+            ands.push(format!("{} {} {}", keys[i].0, op(keys[i].1), params[i]));
+            ors.push(format!("({})", ands.join(" AND ")));
+        }
+        parts.push(format!("({})", ors.join(" OR ")));
+    }
+    format!("({})", parts.join(" AND "))
+}
+
+/// `row comes at or before pos` in the order `keys`: where a walk stops.
+pub fn up_to(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<SqlValue>) -> String {
+    // The leading key's bound ends the planner's index range at the stop.
+    let lead = match (keys.first(), values.first()) {
+        (Some((expr, dir)), Some(v)) => {
+            let p = sql.bind(v.clone());
+            let back = if *dir == Direction::Asc { "<=" } else { ">=" };
+            format!("{expr} {back} {p} AND ")
+        }
+        _ => String::new(),
+    };
+    let beyond = after(sql, keys, values);
+    format!("({lead}NOT {beyond})")
+}
+
+pub fn push_order(sql: &mut Sql, keys: &[(String, Direction)]) {
+    let parts: Vec<String> =
+        keys.iter().map(|(e, d)| format!("{e} {}", d.as_str().to_uppercase())).collect();
+    sql.text.push_str(&format!(" ORDER BY {}", parts.join(", ")));
+}
