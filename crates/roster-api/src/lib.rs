@@ -122,7 +122,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(zones::list_zones, zones::create_zone))
         .routes(routes!(zones::get_zone, zones::update_zone, zones::delete_zone))
         .routes(routes!(keys::list_api_keys, keys::create_api_key))
-        .routes(routes!(keys::delete_api_key))
+        .routes(routes!(keys::get_api_key, keys::delete_api_key))
         .routes(routes!(access::list_roles, access::create_role))
         .routes(routes!(access::get_role, access::update_role, access::delete_role))
         .routes(routes!(access::list_zone_roles, access::create_zone_role))
