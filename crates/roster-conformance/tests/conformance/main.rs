@@ -16,6 +16,7 @@ mod listing;
 mod model;
 mod operations;
 mod properties;
+mod reach;
 mod search;
 mod smoke;
 mod tenancy;
@@ -58,6 +59,11 @@ macro_rules! conformance {
 }
 
 conformance!(
+    reach::a_key_lists_gets_and_revokes_only_keys_whose_zones_lie_within_its_own,
+    reach::a_zone_limited_key_cannot_see_or_revoke_the_bootstrap_key,
+    reach::a_key_creates_only_keys_whose_zones_lie_within_its_own,
+    reach::get_api_key_answers_the_listed_view_and_never_the_secret,
+    reach::only_a_key_valid_for_every_zone_may_change_a_zone_identifier,
     smoke::the_server_answers_health_and_serves_a_created_user,
     transport::every_response_carries_x_api_version_v1,
     transport::x_request_id_is_echoed_when_given_and_generated_otherwise,
