@@ -11,6 +11,7 @@ mod support;
 
 mod auth;
 mod errors;
+mod hardening;
 mod idempotency;
 mod listing;
 mod model;
@@ -59,6 +60,12 @@ macro_rules! conformance {
 }
 
 conformance!(
+    hardening::every_response_carries_x_content_type_options_nosniff,
+    hardening::every_v1_response_is_not_stored_by_caches,
+    hardening::the_docs_page_has_a_content_security_policy_allowing_only_its_own_styles,
+    hardening::invented_methods_and_paths_add_no_metrics_series,
+    hardening::a_zone_scope_on_a_role_assignment_must_name_a_zone_of_the_organization,
+    hardening::a_grant_without_scopes_answers_400_naming_scopes,
     reach::a_key_lists_gets_and_revokes_only_keys_whose_zones_lie_within_its_own,
     reach::a_zone_limited_key_cannot_see_or_revoke_the_bootstrap_key,
     reach::a_key_creates_only_keys_whose_zones_lie_within_its_own,
