@@ -15,7 +15,8 @@ fn esc(s: &str) -> String {
 
 /// Example values for path parameters, so curl lines run as shown.
 fn example_path(path: &str) -> String {
-    path.replace("{zone}", "default")
+    path.replace("/api-keys/{id}", "/api-keys/$KEY_ID")
+        .replace("{zone}", "default")
         .replace("{id}", "$USER_ID")
         .replace("{role}", "admin")
         .replace("{idp}", "okta")
