@@ -15,7 +15,8 @@ fn esc(s: &str) -> String {
 
 /// Example values for path parameters, so curl lines run as shown.
 fn example_path(path: &str) -> String {
-    path.replace("{zone}", "default")
+    path.replace("/api-keys/{id}", "/api-keys/$KEY_ID")
+        .replace("{zone}", "default")
         .replace("{id}", "$USER_ID")
         .replace("{role}", "admin")
         .replace("{idp}", "okta")
@@ -86,7 +87,8 @@ fn example_body(op: &Value) -> Option<String> {
     Some(body.to_owned())
 }
 
-const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;\
+/// The page's only inline content; `security.rs` allows it by hash.
+pub const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;\
 padding:0 1em;color:#1d1d1f}code,pre{font:13px/1.4 ui-monospace,monospace}pre{background:#f4f4f6;\
 padding:.8em;overflow:auto;border-radius:6px}h2{border-top:1px solid #ddd;padding-top:1em}\
 .m{display:inline-block;min-width:4.5em;font-weight:bold}.get{color:#0a7}.post{color:#07c}\

@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod problem;
 pub mod query;
 pub mod ratelimit;
+pub mod security;
 pub mod views;
 
 use std::sync::Arc;
@@ -122,7 +123,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(zones::list_zones, zones::create_zone))
         .routes(routes!(zones::get_zone, zones::update_zone, zones::delete_zone))
         .routes(routes!(keys::list_api_keys, keys::create_api_key))
-        .routes(routes!(keys::delete_api_key))
+        .routes(routes!(keys::get_api_key, keys::delete_api_key))
         .routes(routes!(access::list_roles, access::create_role))
         .routes(routes!(access::get_role, access::update_role, access::delete_role))
         .routes(routes!(access::list_zone_roles, access::create_zone_role))
@@ -218,6 +219,7 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), middleware::common))
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state.clone());
     (router, state)
 }
@@ -228,5 +230,6 @@ pub fn metrics_app(state: AppState) -> Router {
         .route("/metrics", axum::routing::get(ops::metrics))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), middleware::common))
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

@@ -2,6 +2,10 @@
 //!
 //! Counters are atomics found through a read-locked map, so recording costs
 //! a hash lookup and two atomic adds on the hot path.
+//!
+//! Every label takes values from a fixed set, so no request can add series:
+//! routes are route templates (or `unmatched`), methods fold to the standard
+//! ones or `_OTHER`, statuses are the ones Roster answers.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -21,8 +25,22 @@ struct RouteStats {
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
-    /// (method, status) -> requests
-    answered: Mutex<HashMap<(Method, u16), u64>>,
+    /// (method label, status) -> requests
+    answered: Mutex<HashMap<(&'static str, u16), u64>>,
+}
+
+/// The `method` label: a method clients may invent folds to `_OTHER`.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "_OTHER",
+    }
 }
 
 #[derive(Default)]
@@ -40,7 +58,7 @@ impl Metrics {
 
     pub fn record(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
         let stats = self.route(route);
-        *stats.answered.lock().entry((method.clone(), status)).or_insert(0) += 1;
+        *stats.answered.lock().entry((method_label(method), status)).or_insert(0) += 1;
         let secs = elapsed.as_secs_f64();
         for (i, bound) in BUCKETS.iter().enumerate() {
             if secs <= *bound {
@@ -61,9 +79,9 @@ impl Metrics {
             self.routes.read().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         routes.sort_by(|a, b| a.0.cmp(&b.0));
         for (route, stats) in &routes {
-            let mut rows: Vec<((Method, u16), u64)> =
-                stats.answered.lock().iter().map(|(k, v)| (k.clone(), *v)).collect();
-            rows.sort_by(|a, b| (a.0.0.as_str(), a.0.1).cmp(&(b.0.0.as_str(), b.0.1)));
+            let mut rows: Vec<((&'static str, u16), u64)> =
+                stats.answered.lock().iter().map(|(k, v)| (*k, *v)).collect();
+            rows.sort_unstable();
             for ((method, status), n) in rows {
                 let _ = writeln!(
                     out,

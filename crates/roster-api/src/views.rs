@@ -639,7 +639,8 @@ pub struct CreateSession {
 pub struct CreateGrant {
     client_id: String,
     resource: String,
-    scopes: Option<Vec<String>>,
+    /// At least one.
+    scopes: Vec<String>,
     /// Must be in the future.
     #[schema(format = DateTime)]
     expires_at: Option<String>,

@@ -380,6 +380,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("zones.delete", "client.zones().delete"),
     ("api_keys.list", "client.api_keys().list"),
     ("api_keys.create", "client.api_keys().create"),
+    ("api_keys.retrieve", "client.api_keys().retrieve"),
     ("api_keys.delete", "client.api_keys().delete"),
     ("roles.list", "client.roles().list"),
     ("roles.create", "client.roles().create"),

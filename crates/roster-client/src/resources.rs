@@ -402,6 +402,11 @@ impl ApiKeys<'_> {
         self.client.json(Call::new(Method::POST, "/v1/api-keys".into()).json(body)?).await
     }
 
+    /// A key within the calling key's zones (never its secret).
+    pub async fn retrieve(&self, id: &str) -> Result<ApiKey> {
+        self.client.json(Call::new(Method::GET, format!("/v1/api-keys/{}", seg(id)))).await
+    }
+
     pub async fn delete(&self, id: &str) -> Result<()> {
         self.client.empty(Call::new(Method::DELETE, format!("/v1/api-keys/{}", seg(id)))).await
     }

@@ -279,8 +279,11 @@ async fn every_resource_of_the_api_is_reachable() {
             .await
             .unwrap();
         let s: Session = users.sessions(&u.id).create(&json!({})).await.unwrap();
-        let g: roster_client::Grant =
-            users.grants(&u.id).create(&json!({"client_id": "c", "resource": "r"})).await.unwrap();
+        let g: roster_client::Grant = users
+            .grants(&u.id)
+            .create(&json!({"client_id": "c", "resource": "r", "scopes": ["read"]}))
+            .await
+            .unwrap();
         let expanded = users
             .retrieve_expanded(&u.id, &["role_assignments", "session_count", "grant_count"])
             .await
@@ -326,6 +329,9 @@ async fn every_resource_of_the_api_is_reachable() {
         client.api_keys().create(&json!({"name": "ci", "scopes": ["users:read"]})).await.unwrap();
     assert!(key.key.as_deref().unwrap().starts_with("rk_live_"));
     assert_eq!(client.api_keys().list(&ListParams::default()).await.unwrap().total_count, 2);
+    let fetched = client.api_keys().retrieve(&key.id).await.unwrap();
+    assert_eq!((fetched.id.as_str(), fetched.key.as_deref()), (key.id.as_str(), None));
     client.api_keys().delete(&key.id).await.unwrap();
+    assert!(client.api_keys().retrieve(&key.id).await.unwrap_err().is_not_found());
     server.stop().await;
 }

@@ -347,11 +347,16 @@ pub fn parse_grant(body: &Value, now: Timestamp) -> Result<GrantRequest, Validat
                 Ok(s.to_owned())
             })
             .collect::<Result<Vec<_>, ValidationError>>()?,
-        None => Vec::new(),
+        // A grant without scopes would grant nothing: a caller that forgot
+        // them hears so instead of storing an empty grant.
+        None | Some(Value::Null) => return Err(ValidationError::new("scopes", "is required")),
         Some(_) => {
             return Err(ValidationError::new("scopes", "must be an array of strings"));
         }
     };
+    if scopes.is_empty() {
+        return Err(ValidationError::new("scopes", "must hold at least one scope"));
+    }
     if scopes.len() > 100 {
         return Err(ValidationError::new("scopes", "at most 100 scopes"));
     }

@@ -11,7 +11,7 @@ use roster_domain::access::{
     parse_grant, parse_session, parse_sign_in,
 };
 use roster_domain::{
-    GrantId, ProviderId, RoleAssignmentId, RoleId, Scope, SessionId, User, UserId,
+    GrantId, ProviderId, RoleAssignmentId, RoleId, Scope, SessionId, User, UserId, ZoneRef,
 };
 use roster_store::{ExpandRequest, SignedIn, StoreError, ZoneScope};
 
@@ -131,6 +131,19 @@ impl Service {
         principal.require(Scope::RolesWrite)?;
         let user = user_id(user)?;
         let request = parse_assignment(body)?;
+        if let Some(limit) = request.scope.as_ref().filter(|s| s.kind == "zone") {
+            // A zone scope names a zone of the organization that this key
+            // sees; one it cannot see reads like one that does not exist.
+            let detail = format!("{} is not a zone", limit.id);
+            self.store
+                .get_zone(&principal.org, &ZoneRef::parse(&limit.id))
+                .await
+                .map_err(not_found_is("scope.id", &detail))
+                .and_then(|zone| match principal.may_see_zone(&zone.id) {
+                    true => Ok(()),
+                    false => Err(ServiceError::invalid_body("scope.id", detail.clone())),
+                })?;
+        }
         let param = request.role_param;
         let role = self
             .store

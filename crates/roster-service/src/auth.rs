@@ -50,6 +50,16 @@ impl Principal {
         self.zones.as_ref().is_none_or(|z| z.contains(zone))
     }
 
+    /// Whether a key limited to `zones` (`None`: every zone) lies within this
+    /// key's reach, so this key may see, read and revoke it.
+    pub fn reaches(&self, zones: Option<&[ZoneId]>) -> bool {
+        match (&self.zones, zones) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(mine), Some(theirs)) => theirs.iter().all(|z| mine.contains(z)),
+        }
+    }
+
     pub fn sees_metadata(&self) -> bool {
         self.scopes.allows(Scope::UsersMetadata)
     }

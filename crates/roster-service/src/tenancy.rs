@@ -220,6 +220,17 @@ impl Service {
         let mut current = self.get_zone(principal, zone).await?;
         let mut changed = false;
         if let Some(identifier) = string_field(body, "identifier")? {
+            // A zone-limited key renaming its zone could probe other zones'
+            // identifiers through 409s, or take a freed `default`.
+            if principal.zones.is_some() && identifier != current.identifier {
+                return Err(ServiceError::InsufficientScope {
+                    scope: Scope::ZonesWrite,
+                    param: Some("identifier".into()),
+                    detail: Some(
+                        "only a key valid for every zone may change a zone's identifier".into(),
+                    ),
+                });
+            }
             check_zone_identifier("identifier", identifier)?;
             changed |= current.identifier != identifier;
             current.identifier = identifier.to_owned();
@@ -397,21 +408,28 @@ impl Service {
     ) -> ServiceResult<IdPage<ApiKey>> {
         principal.require(Scope::KeysWrite)?;
         let window = self.id_window("api_keys", request)?;
-        let page = self.store.list_api_keys(&principal.org, &window).await?;
+        let page =
+            self.store.list_api_keys(&principal.org, principal.zones.as_deref(), &window).await?;
         Ok(self.id_page("api_keys", request, page, |k| k.id.to_bytes()))
     }
 
+    /// An active key within the caller's reach; any other is `NotFound`.
     pub async fn get_api_key(&self, principal: &Principal, id: &str) -> ServiceResult<ApiKey> {
         principal.require(Scope::KeysWrite)?;
         let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
-        Ok(self.store.get_api_key(&principal.org, &id).await?)
+        let key = self.store.get_api_key(&principal.org, &id).await?;
+        if !principal.reaches(key.zones.as_deref()) {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(key)
     }
 
     pub async fn revoke_api_key(&self, principal: &Principal, id: &str) -> ServiceResult<()> {
-        principal.require(Scope::KeysWrite)?;
-        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
-        self.store.revoke_api_key(&principal.org, &id, self.now()).await?;
-        self.keys.evict_key(&id);
+        // A key's zones never change, so the reach checked here still holds
+        // when the revocation is written.
+        let key = self.get_api_key(principal, id).await?;
+        self.store.revoke_api_key(&principal.org, &key.id, self.now()).await?;
+        self.keys.evict_key(&key.id);
         Ok(())
     }
 

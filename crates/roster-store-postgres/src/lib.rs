@@ -272,9 +272,14 @@ impl Store for PgStore {
         tenancy::insert_key(&client, key, hash).await
     }
 
-    async fn list_api_keys(&self, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>> {
+    async fn list_api_keys(
+        &self,
+        org: &OrgId,
+        within: Option<&[ZoneId]>,
+        window: &IdWindow,
+    ) -> StoreResult<Page<ApiKey>> {
         let client = self.client().await?;
-        tenancy::list_keys(&client, org, window).await
+        tenancy::list_keys(&client, org, within, window).await
     }
 
     async fn revoke_api_key(&self, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {

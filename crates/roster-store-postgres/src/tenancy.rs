@@ -281,11 +281,20 @@ pub async fn get_key<C: Exec>(c: &C, org: &OrgId, key: &ApiKeyId) -> StoreResult
 pub async fn list_keys<C: Exec>(
     c: &C,
     org: &OrgId,
+    within: Option<&[ZoneId]>,
     window: &IdWindow,
 ) -> StoreResult<Page<ApiKey>> {
+    let org = id(org.to_bytes());
     let base =
         format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL");
-    page_by_id(c, &base, &[&id(org.to_bytes())], window, key_from_row).await
+    match within {
+        None => page_by_id(c, &base, &[&org], window, key_from_row).await,
+        Some(within) => {
+            let ids: Vec<PgId> = within.iter().map(|z| id(z.to_bytes())).collect();
+            let base = format!("{base} AND zones IS NOT NULL AND zones <@ $2::uuid[]");
+            page_by_id(c, &base, &[&org, &ids], window, key_from_row).await
+        }
+    }
 }
 
 pub async fn revoke_key<C: Exec>(

@@ -6,6 +6,7 @@
 
 mod access;
 mod error;
+mod files;
 mod idempotency;
 mod list;
 mod pool;
@@ -189,6 +190,7 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Unavailable(format!("cannot create {parent:?}: {e}")))?;
         }
+        files::create_private(&path, temp_file.is_some())?;
         let rw = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -384,9 +386,16 @@ impl Store for SqliteStore {
         self.writer.call(move |conn| tenancy::insert_key(conn, &key, &hash)).await
     }
 
-    async fn list_api_keys(&self, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>> {
-        let (org, window) = (*org, window.clone());
-        self.readers.call(move |conn| tenancy::list_keys(conn, &org, &window)).await
+    async fn list_api_keys(
+        &self,
+        org: &OrgId,
+        within: Option<&[ZoneId]>,
+        window: &IdWindow,
+    ) -> StoreResult<Page<ApiKey>> {
+        let (org, within, window) = (*org, within.map(<[ZoneId]>::to_vec), window.clone());
+        self.readers
+            .call(move |conn| tenancy::list_keys(conn, &org, within.as_deref(), &window))
+            .await
     }
 
     async fn revoke_api_key(&self, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {

@@ -284,10 +284,33 @@ pub fn get_key(conn: &Connection, org: &OrgId, id: &ApiKeyId) -> StoreResult<Api
         .ok_or(StoreError::NotFound)
 }
 
-pub fn list_keys(conn: &Connection, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>> {
-    let base =
+pub fn list_keys(
+    conn: &Connection,
+    org: &OrgId,
+    within: Option<&[ZoneId]>,
+    window: &IdWindow,
+) -> StoreResult<Page<ApiKey>> {
+    let mut params = vec![SqlValue::Blob(org.to_bytes().to_vec())];
+    let mut base =
         format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = ?1 AND revoked_at IS NULL");
-    page_by_id(conn, &base, vec![SqlValue::Blob(org.to_bytes().to_vec())], window, key_from_row)
+    if let Some(within) = within {
+        // `zones` holds the key's zone ids as a JSON array of strings.
+        let mut marks = Vec::new();
+        for zone in within {
+            params.push(SqlValue::Text(zone.to_string()));
+            marks.push(format!("?{}", params.len()));
+        }
+        base.push_str(" AND zones IS NOT NULL");
+        let outside = if marks.is_empty() {
+            "1".to_owned()
+        } else {
+            format!("value NOT IN ({})", marks.join(", "))
+        };
+        base.push_str(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM json_each(api_keys.zones) WHERE {outside})"
+        ));
+    }
+    page_by_id(conn, &base, params, window, key_from_row)
 }
 
 pub fn revoke_key(conn: &Connection, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {

@@ -162,7 +162,14 @@ pub trait Store: Send + Sync + 'static {
     async fn find_api_key(&self, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>>;
     async fn get_api_key(&self, org: &OrgId, id: &ApiKeyId) -> StoreResult<ApiKey>;
     async fn create_api_key(&self, key: &ApiKey, hash: &[u8; 32]) -> StoreResult<()>;
-    async fn list_api_keys(&self, org: &OrgId, window: &IdWindow) -> StoreResult<Page<ApiKey>>;
+    /// Active keys; with `within`, only keys limited to zones all among
+    /// `within` (never a key valid for every zone).
+    async fn list_api_keys(
+        &self,
+        org: &OrgId,
+        within: Option<&[ZoneId]>,
+        window: &IdWindow,
+    ) -> StoreResult<Page<ApiKey>>;
     async fn revoke_api_key(&self, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()>;
     async fn touch_api_key(&self, id: &ApiKeyId, at: Timestamp) -> StoreResult<()>;
 

@@ -181,7 +181,7 @@ def test_sessions_and_grants(tenant: Tenant, client: Roster) -> None:
 
     g1 = c.users.grants.create(user.id, client_id="app", resource="https://api.example.com", scopes=["read"])
     assert isinstance(g1, Grant) and g1.scopes == ["read"] and g1.status == "active"
-    g2 = client.zones.users.grants.create(zone, user.id, client_id="cli", resource="r", expires_at=later)
+    g2 = client.zones.users.grants.create(zone, user.id, client_id="cli", resource="r", scopes=["read"], expires_at=later)
     assert {g.id for g in client.zones.users.grants.list(zone, user.id)} == {g1.id, g2.id}
 
     counted = c.users.retrieve(user.id, expand=["session_count", "grant_count"])
@@ -241,11 +241,15 @@ def test_api_keys(server: Server, client: Roster) -> None:
     assert key.key not in repr(key)  # the secret is kept out of reprs
     listed = {k.id: k for k in client.api_keys.list()}
     assert key.id in listed and listed[key.id].key is None
+    fetched = client.api_keys.retrieve(key.id)
+    assert fetched.id == key.id and fetched.key is None and fetched.scopes == ["users:read"]
     with server.client(api_key=key.key) as reader:
         reader.users.list()
         client.api_keys.delete(key.id)
         with pytest.raises(AuthenticationError):
             reader.users.list()
+    with pytest.raises(NotFoundError):
+        client.api_keys.retrieve(key.id)
 
 
 def test_operations_endpoints(server: Server) -> None:

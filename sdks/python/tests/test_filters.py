@@ -136,7 +136,7 @@ def test_expand_and_role_filter(tenant: Tenant, people: dict[str, User]) -> None
     c.users.role_assignments.create(people["bob"].id, role_identifier="editor")
     c.users.sessions.create(people["bob"].id)
     c.users.grants.create(people["bob"].id, client_id="app", resource="docs", scopes=["read", "write"])
-    c.users.grants.create(people["bob"].id, client_id="app2", resource="docs")
+    c.users.grants.create(people["bob"].id, client_id="app2", resource="docs", scopes=["read"])
 
     page = c.users.list(identifier="bob", expand=["role_assignments", "grant_count", "session_count"])
     bob = page.data[0]

@@ -303,7 +303,8 @@ export interface SessionCreateParams {
 export interface GrantCreateParams {
   client_id: string;
   resource: string;
-  scopes?: string[] | null;
+  /** At least one. */
+  scopes: string[];
   /** Must be in the future. */
   expires_at?: string | Date | null;
 }

@@ -200,6 +200,7 @@ describe('sessions and grants', () => {
     const grant = await client.zones.users.grants.create(zone.identifier, user.id, {
       client_id: 'c',
       resource: 'r',
+      scopes: ['read'],
     });
     assert.deepEqual((await client.zones.users.grants.list(zone.id, user.id)).data.map((g) => g.id), [grant.id]);
     assert.equal((await client.zones.users.grants.retrieve(zone.id, user.id, grant.id)).id, grant.id);
@@ -287,6 +288,8 @@ describe('api keys', () => {
     const mine = listed.data.find((k) => k.id === key.id);
     assert.ok(mine);
     assert.ok(!mine.key, 'the list carries no secrets');
+    const fetched = await client.apiKeys.retrieve(key.id);
+    assert.deepEqual(fetched, mine);
 
     const scoped = new Roster({ baseUrl: server.baseUrl, apiKey: key.key });
     // Its default zone is the zone it is limited to.
@@ -296,6 +299,7 @@ describe('api keys', () => {
 
     await client.apiKeys.delete(key.id);
     await assert.rejects(scoped.users.list(), AuthenticationError);
+    await assert.rejects(client.apiKeys.retrieve(key.id), NotFoundError);
     await assert.rejects(client.apiKeys.create({ name: 'bad', scopes: ['nope'] }), BadRequestError);
   });
 });

@@ -16,7 +16,7 @@ use crate::problem::ApiResult;
 use crate::query::{no_parameters, parse_id_page};
 use crate::views::{ApiKeyList, ApiKeyView, CreateApiKey, ListView};
 
-/// List the organization's active API keys (never their secrets).
+/// List the active API keys within this key's reach (never their secrets).
 #[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys", operation_id = "api_keys.list",
     params(("after" = Option<String>, Query), ("before" = Option<String>, Query),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000)),
@@ -51,7 +51,24 @@ pub async fn create_api_key(
     Ok(json_response(StatusCode::CREATED, &ApiKeyView::new(&created.key, Some(created.secret))))
 }
 
-/// Revoke an API key; it fails from its very next request.
+/// Retrieve an API key within this key's reach (never its secret).
+#[utoipa::path(get, path = "/v1/api-keys/{id}", tag = "api-keys",
+    operation_id = "api_keys.retrieve",
+    params(("id" = String, Path, description = "Key id (`key_…`)")),
+    responses((status = 200, description = "The key", body = ApiKeyView), CommonErrors))]
+pub async fn get_api_key(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Arc<Principal>>,
+    path: PathParams,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    no_parameters(query.as_deref())?;
+    let key = state.inner.service.get_api_key(&principal, path.get(0)?).await?;
+    Ok(json_response(StatusCode::OK, &ApiKeyView::new(&key, None)))
+}
+
+/// Revoke an API key within this key's reach; it fails from its very next
+/// request.
 #[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys",
     operation_id = "api_keys.delete",
     params(("id" = String, Path, description = "Key id (`key_…`)")),

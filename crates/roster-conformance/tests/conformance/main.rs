@@ -13,11 +13,13 @@ mod abandon;
 mod auth;
 mod bounded;
 mod errors;
+mod hardening;
 mod idempotency;
 mod listing;
 mod model;
 mod operations;
 mod properties;
+mod reach;
 mod search;
 mod smoke;
 mod tenancy;
@@ -67,6 +69,17 @@ conformance!(
     bounded::a_total_the_scan_budget_cuts_short_is_flagged_as_a_lower_bound,
     bounded::page_mode_refuses_a_page_its_scan_budget_cannot_reach,
     bounded::a_search_costs_what_the_callers_zone_holds,
+    hardening::every_response_carries_x_content_type_options_nosniff,
+    hardening::every_v1_response_is_not_stored_by_caches,
+    hardening::the_docs_page_has_a_content_security_policy_allowing_only_its_own_styles,
+    hardening::invented_methods_and_paths_add_no_metrics_series,
+    hardening::a_zone_scope_on_a_role_assignment_must_name_a_zone_of_the_organization,
+    hardening::a_grant_without_scopes_answers_400_naming_scopes,
+    reach::a_key_lists_gets_and_revokes_only_keys_whose_zones_lie_within_its_own,
+    reach::a_zone_limited_key_cannot_see_or_revoke_the_bootstrap_key,
+    reach::a_key_creates_only_keys_whose_zones_lie_within_its_own,
+    reach::get_api_key_answers_the_listed_view_and_never_the_secret,
+    reach::only_a_key_valid_for_every_zone_may_change_a_zone_identifier,
     smoke::the_server_answers_health_and_serves_a_created_user,
     transport::every_response_carries_x_api_version_v1,
     transport::x_request_id_is_echoed_when_given_and_generated_otherwise,

@@ -143,7 +143,10 @@ pub async fn expand_adds_role_assignments_and_live_counts_and_nothing_else(serve
     server.post(&format!("/v1/users/{u}/sessions"), json!({})).await;
     server.post(&format!("/v1/users/{u}/sessions"), json!({})).await;
     let g = server
-        .post(&format!("/v1/users/{u}/grants"), json!({ "client_id": "app", "resource": "api" }))
+        .post(
+            &format!("/v1/users/{u}/grants"),
+            json!({ "client_id": "app", "resource": "api", "scopes": ["read"] }),
+        )
         .await;
     assert_eq!(g.status, 201, "{}", g.text());
     let one = server
@@ -215,7 +218,7 @@ pub async fn a_session_or_grant_that_expires_in_the_past_is_refused(server: &Tes
     let g = server
         .post(
             &format!("/v1/users/{u}/grants"),
-            json!({ "client_id": "c", "resource": "r", "expires_at": "2001-01-01T00:00:00Z" }),
+            json!({ "client_id": "c", "resource": "r", "scopes": ["read"], "expires_at": "2001-01-01T00:00:00Z" }),
         )
         .await;
     assert_eq!(g.status, 400);
@@ -235,7 +238,10 @@ pub async fn disabling_a_user_revokes_its_sessions_and_grants(server: &TestServe
     let u = user(server, "a@example.com").await;
     server.post(&format!("/v1/users/{u}/sessions"), json!({})).await;
     server
-        .post(&format!("/v1/users/{u}/grants"), json!({ "client_id": "c", "resource": "r" }))
+        .post(
+            &format!("/v1/users/{u}/grants"),
+            json!({ "client_id": "c", "resource": "r", "scopes": ["read"] }),
+        )
         .await;
     let r = server.patch(&format!("/v1/users/{u}"), json!({ "status": "disabled" })).await;
     assert_eq!(r.status, 200);
@@ -282,7 +288,10 @@ pub async fn deleting_a_user_removes_its_assignments_sessions_and_grants(server:
         .await;
     server.post(&format!("/v1/users/{u}/sessions"), json!({})).await;
     server
-        .post(&format!("/v1/users/{u}/grants"), json!({ "client_id": "c", "resource": "r" }))
+        .post(
+            &format!("/v1/users/{u}/grants"),
+            json!({ "client_id": "c", "resource": "r", "scopes": ["read"] }),
+        )
         .await;
     assert_eq!(server.delete(&format!("/v1/users/{u}")).await.status, 204);
     for sub in ["role-assignments", "sessions", "grants"] {
@@ -416,7 +425,7 @@ pub async fn sub_resources_of_another_zone_answer_404(server: &TestServer) {
     let bodies = [
         ("role-assignments", json!({ "role_identifier": "admin" })),
         ("sessions", json!({})),
-        ("grants", json!({ "client_id": "c", "resource": "r" })),
+        ("grants", json!({ "client_id": "c", "resource": "r", "scopes": ["read"] })),
     ];
     for (sub, body) in bodies {
         let r = server.get(&format!("/v1/zones/eu/users/{u}/{sub}")).await;
@@ -456,7 +465,7 @@ pub async fn sub_resources_need_their_scopes(server: &TestServer) {
             &read_only,
             "POST",
             &format!("/v1/users/{u}/grants"),
-            Some(json!({ "client_id": "c", "resource": "r" })),
+            Some(json!({ "client_id": "c", "resource": "r", "scopes": ["read"] })),
         )
         .await;
     assert_eq!(w.status, 403);
@@ -522,7 +531,10 @@ pub async fn a_fully_expanded_page_costs_the_same_bounded_statements_whatever_it
             .await;
         server.post(&format!("/v1/users/{u}/sessions"), json!({})).await;
         server
-            .post(&format!("/v1/users/{u}/grants"), json!({ "client_id": "c", "resource": "r" }))
+            .post(
+                &format!("/v1/users/{u}/grants"),
+                json!({ "client_id": "c", "resource": "r", "scopes": ["read"] }),
+            )
             .await;
     }
     let expand = "expand[]=role_assignments&expand[]=grant_count&expand[]=session_count";
@@ -588,7 +600,7 @@ pub async fn one_assignment_session_or_grant_is_read_by_id_in_its_zone_only(serv
             server
                 .post(
                     &format!("/v1/users/{u}/grants"),
-                    json!({ "client_id": "c", "resource": "r" }),
+                    json!({ "client_id": "c", "resource": "r", "scopes": ["read"] }),
                 )
                 .await,
         ),
@@ -644,7 +656,10 @@ pub async fn a_disabled_user_cannot_receive_a_grant(server: &TestServer) {
     let u = server.create_user(json!({ "email": "a@example.com", "status": "disabled" })).await;
     let id = u["id"].as_str().unwrap();
     let r = server
-        .post(&format!("/v1/users/{id}/grants"), json!({ "client_id": "c", "resource": "r" }))
+        .post(
+            &format!("/v1/users/{id}/grants"),
+            json!({ "client_id": "c", "resource": "r", "scopes": ["read"] }),
+        )
         .await;
     assert_eq!(r.status, 409);
     assert_eq!(r.code(), "user_disabled");

@@ -206,7 +206,7 @@ async fn api_keys_are_found_by_hash_listed_touched_and_revoked() {
         assert_eq!(ctx.store.get_api_key(&stranger, &k2.id).await, Err(StoreError::NotFound));
 
         let window = IdWindow { after: None, backwards: false, limit: 2 };
-        let page = ctx.store.list_api_keys(&ctx.org.id, &window).await.unwrap();
+        let page = ctx.store.list_api_keys(&ctx.org.id, None, &window).await.unwrap();
         assert_eq!(page.items, vec![ctx.key.clone(), k1.clone()]);
         assert!(page.has_more);
         assert_eq!(page.total, 3);
@@ -224,8 +224,11 @@ async fn api_keys_are_found_by_hash_listed_touched_and_revoked() {
         // Authentication still finds it, and sees that it is revoked.
         let found = ctx.store.find_api_key(&[1; 32]).await.unwrap().unwrap();
         assert_eq!(found.revoked_at, Some(ts(600)));
-        let page =
-            ctx.store.list_api_keys(&ctx.org.id, &IdWindow { limit: 10, ..window }).await.unwrap();
+        let page = ctx
+            .store
+            .list_api_keys(&ctx.org.id, None, &IdWindow { limit: 10, ..window })
+            .await
+            .unwrap();
         assert_eq!(page.items, vec![ctx.key.clone(), k2.clone()]);
         assert_eq!(page.total, 2);
     })

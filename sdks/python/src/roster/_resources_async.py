@@ -316,13 +316,13 @@ def _session_body(provider_id: str | None, expires_at: DateTimeLike | None) -> D
 
 
 def _grant_body(
-    client_id: str, resource: str, scopes: Sequence[str] | None, expires_at: DateTimeLike | None
+    client_id: str, resource: str, scopes: Sequence[str], expires_at: DateTimeLike | None
 ) -> Dict[str, Any]:
     return strip_none(
         {
             "client_id": client_id,
             "resource": resource,
-            "scopes": list(scopes) if scopes is not None else None,
+            "scopes": list(scopes),
             "expires_at": expires_at,
         }
     )
@@ -390,7 +390,7 @@ class AsyncGrants(_AsyncResource):
         *,
         client_id: str,
         resource: str,
-        scopes: Sequence[str] | None = None,
+        scopes: Sequence[str],
         expires_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> Grant:
@@ -764,7 +764,7 @@ class AsyncZoneGrants(_AsyncResource):
         *,
         client_id: str,
         resource: str,
-        scopes: Sequence[str] | None = None,
+        scopes: Sequence[str],
         expires_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> Grant:
@@ -1170,6 +1170,10 @@ class AsyncApiKeys(_AsyncResource):
                 idempotency_key=idempotency_key,
             )
         )
+
+    async def retrieve(self, id: str) -> ApiKey:
+        """A key within the calling key's zones (never its secret); NotFoundError otherwise."""
+        return await self._client._request(RequestOptions("GET", _path(None, "api-keys", id), cast=ApiKey))
 
     async def delete(self, id: str) -> None:
         """Revokes a key."""

@@ -313,13 +313,13 @@ def _session_body(provider_id: str | None, expires_at: DateTimeLike | None) -> D
 
 
 def _grant_body(
-    client_id: str, resource: str, scopes: Sequence[str] | None, expires_at: DateTimeLike | None
+    client_id: str, resource: str, scopes: Sequence[str], expires_at: DateTimeLike | None
 ) -> Dict[str, Any]:
     return strip_none(
         {
             "client_id": client_id,
             "resource": resource,
-            "scopes": list(scopes) if scopes is not None else None,
+            "scopes": list(scopes),
             "expires_at": expires_at,
         }
     )
@@ -387,7 +387,7 @@ class Grants(_Resource):
         *,
         client_id: str,
         resource: str,
-        scopes: Sequence[str] | None = None,
+        scopes: Sequence[str],
         expires_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> Grant:
@@ -761,7 +761,7 @@ class ZoneGrants(_Resource):
         *,
         client_id: str,
         resource: str,
-        scopes: Sequence[str] | None = None,
+        scopes: Sequence[str],
         expires_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> Grant:
@@ -1167,6 +1167,10 @@ class ApiKeys(_Resource):
                 idempotency_key=idempotency_key,
             )
         )
+
+    def retrieve(self, id: str) -> ApiKey:
+        """A key within the calling key's zones (never its secret); NotFoundError otherwise."""
+        return self._client._request(RequestOptions("GET", _path(None, "api-keys", id), cast=ApiKey))
 
     def delete(self, id: str) -> None:
         """Revokes a key."""

@@ -15,6 +15,11 @@ export class ApiKeys extends APIResource {
     return this._core.request<ApiKey>({ method: 'POST', path: '/v1/api-keys', body, auth: true, parse: 'json', options });
   }
 
+  /** Operation `api_keys.retrieve`: a key within the calling key's zones (without its secret). */
+  retrieve(keyId: string, options?: RequestOptions): APIPromise<ApiKey> {
+    return this._core.request<ApiKey>({ method: 'GET', path: `/v1/api-keys/${segment('keyId', keyId)}`, auth: true, parse: 'json', options });
+  }
+
   /** Operation `api_keys.delete`: revokes the key at once. */
   delete(keyId: string, options?: RequestOptions): APIPromise<void> {
     return this._core.request<void>({ method: 'DELETE', path: `/v1/api-keys/${segment('keyId', keyId)}`, auth: true, parse: 'none', options });
