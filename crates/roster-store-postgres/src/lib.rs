@@ -14,11 +14,13 @@
 //! `statements_executed` counts every statement sent (see `db`).
 
 mod access;
+mod conninfo;
 mod db;
 mod error;
 mod idempotency;
 mod migrate;
 mod tenancy;
+mod tls;
 mod types;
 mod users;
 
@@ -30,7 +32,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use parking_lot::RwLock;
-use tokio_postgres::NoTls;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
 use roster_domain::{
@@ -47,6 +48,7 @@ use crate::error::from_pool;
 use crate::users::ZoneKey;
 
 pub use crate::migrate::MIGRATION_LOCK;
+pub use crate::tls::{PgTls, SslMode, connect_config};
 
 /// Advisory lock key serializing `bootstrap` across nodes ("roster" +
 /// "bo"), so two nodes starting on an empty database make one organization.
@@ -86,6 +88,7 @@ pub struct PgStore {
     cursor_secret: Vec<u8>,
     /// Statements sent since connecting (see `db`).
     statements: Arc<AtomicU64>,
+    tls: PgTls,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -96,12 +99,12 @@ impl std::fmt::Debug for PgStore {
 
 impl PgStore {
     /// Connects to `url` (`postgres://` or `postgresql://`, or a libpq
-    /// key=value string), applies pending migrations and reads the cursor
-    /// secret. Fails with `Unavailable` when the server cannot be reached.
+    /// key=value string; `sslmode` and `sslrootcert` as libpq, see `tls`),
+    /// applies pending migrations and reads the cursor secret. Fails with
+    /// `Unavailable` when the server cannot be reached or its certificate
+    /// is refused, `Internal` when the URL is invalid.
     pub async fn connect(url: &str, options: &PgOptions) -> StoreResult<Self> {
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Internal(format!("invalid PostgreSQL URL: {e}")))?;
+        let (mut config, tls) = connect_config(url)?;
         config.connect_timeout(options.connect_timeout);
         if config.get_application_name().is_none() {
             config.application_name("roster");
@@ -115,7 +118,7 @@ impl PgStore {
 
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls.clone(),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager)
@@ -130,7 +133,13 @@ impl PgStore {
         let mut client = Conn::new(pool.get().await.map_err(from_pool)?, statements.clone());
         let cursor_secret = migrate::migrate(&mut client).await?;
         drop(client);
-        Ok(Self { pool, zones: RwLock::new(HashMap::new()), cursor_secret, statements })
+        Ok(Self { pool, zones: RwLock::new(HashMap::new()), cursor_secret, statements, tls })
+    }
+
+    /// The connector for the configured `sslmode`, for what opens a
+    /// connection of its own to the same server (a query cancel).
+    pub fn tls(&self) -> &PgTls {
+        &self.tls
     }
 
     pub fn shared(self) -> Arc<dyn Store> {
