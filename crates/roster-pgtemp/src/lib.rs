@@ -219,19 +219,30 @@ impl Cluster {
     }
 
     /// Immediate shutdown (SIGQUIT): nothing here is worth a checkpoint.
+    /// The signal goes to the postmaster itself (its pid is in
+    /// `postmaster.pid`): the child process may be `runuser`, which does
+    /// not pass it on.
     fn stop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = Command::new("kill")
-                .args(["-QUIT", &self.child.id().to_string()])
-                .stderr(Stdio::null())
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
         }
+        let pid_file = self.dir.path().join("data").join("postmaster.pid");
+        let postmaster = fs::read_to_string(pid_file)
+            .ok()
+            .and_then(|text| text.lines().next().map(|l| l.trim().to_owned()))
+            .filter(|pid| !pid.is_empty())
+            .unwrap_or_else(|| self.child.id().to_string());
+        let _ = Command::new("kill").args(["-QUIT", &postmaster]).stderr(Stdio::null()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ =
+                Command::new("kill").args(["-KILL", &postmaster]).stderr(Stdio::null()).status();
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
     }
 }
 
