@@ -1,6 +1,7 @@
 //! Throwaway PostgreSQL clusters for tests: a copy of one `initdb` (made
-//! once per test process) in a temporary directory, a postmaster on a free loopback port, optionally with TLS and
-//! a certificate made on the spot; stopped and deleted on drop.
+//! once per test process) in a temporary directory, a postmaster on a free
+//! loopback port, optionally with TLS and a certificate made on the spot;
+//! stopped and deleted on drop.
 //!
 //! The shared test server must not be reconfigured (other suites use it),
 //! so what needs a server set up differently (TLS, `hostssl`-only
