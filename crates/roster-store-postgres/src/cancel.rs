@@ -13,18 +13,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use deadpool_postgres::Object;
-use tokio_postgres::NoTls;
 
 use crate::db::Conn;
+use crate::tls::PgTls;
 
 pub struct CancelOnDrop {
     conn: Option<Conn>,
+    /// The connector of the pool: a cancel is a connection of its own and
+    /// must speak TLS when the pool does.
+    tls: PgTls,
     abandoned: Arc<AtomicU64>,
 }
 
 impl CancelOnDrop {
-    pub fn new(conn: Conn, abandoned: Arc<AtomicU64>) -> Self {
-        Self { conn: Some(conn), abandoned }
+    pub fn new(conn: Conn, tls: PgTls, abandoned: Arc<AtomicU64>) -> Self {
+        Self { conn: Some(conn), tls, abandoned }
     }
 
     /// The connection; `None` only after `finish` or drop, which consume
@@ -52,9 +55,10 @@ impl Drop for CancelOnDrop {
         };
         let client = Object::take(conn.into_client());
         let token = client.cancel_token();
+        let tls = self.tls.clone();
         runtime.spawn(async move {
             // A failed cancel leaves statement_timeout as the backstop.
-            let _ = token.cancel_query(NoTls).await;
+            let _ = token.cancel_query(tls).await;
             drop(client);
         });
     }

@@ -15,12 +15,14 @@
 
 mod access;
 mod cancel;
+mod conninfo;
 mod db;
 mod error;
 mod idempotency;
 mod list;
 mod migrate;
 mod tenancy;
+mod tls;
 mod types;
 mod users;
 
@@ -32,7 +34,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use parking_lot::RwLock;
-use tokio_postgres::NoTls;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
 use roster_domain::{
@@ -50,6 +51,7 @@ use crate::error::from_pool;
 use crate::users::ZoneKey;
 
 pub use crate::migrate::MIGRATION_LOCK;
+pub use crate::tls::{PgTls, SslMode, connect_config};
 
 /// Advisory lock key serializing `bootstrap` across nodes ("roster" +
 /// "bo"), so two nodes starting on an empty database make one organization.
@@ -95,6 +97,7 @@ pub struct PgStore {
     /// List queries cancelled because their request went away.
     abandoned: Arc<AtomicU64>,
     list_limits: ListLimits,
+    tls: PgTls,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -105,12 +108,12 @@ impl std::fmt::Debug for PgStore {
 
 impl PgStore {
     /// Connects to `url` (`postgres://` or `postgresql://`, or a libpq
-    /// key=value string), applies pending migrations and reads the cursor
-    /// secret. Fails with `Unavailable` when the server cannot be reached.
+    /// key=value string; `sslmode` and `sslrootcert` as libpq, see `tls`),
+    /// applies pending migrations and reads the cursor secret. Fails with
+    /// `Unavailable` when the server cannot be reached or its certificate
+    /// is refused, `Internal` when the URL is invalid.
     pub async fn connect(url: &str, options: &PgOptions) -> StoreResult<Self> {
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Internal(format!("invalid PostgreSQL URL: {e}")))?;
+        let (mut config, tls) = connect_config(url)?;
         config.connect_timeout(options.connect_timeout);
         if config.get_application_name().is_none() {
             config.application_name("roster");
@@ -124,7 +127,7 @@ impl PgStore {
 
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls.clone(),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager)
@@ -146,7 +149,14 @@ impl PgStore {
             statements,
             abandoned: Arc::new(AtomicU64::new(0)),
             list_limits: options.list,
+            tls,
         })
+    }
+
+    /// The connector for the configured `sslmode`, for what opens a
+    /// connection of its own to the same server (a query cancel).
+    pub fn tls(&self) -> &PgTls {
+        &self.tls
     }
 
     pub fn shared(self) -> Arc<dyn Store> {
@@ -300,7 +310,7 @@ impl Store for PgStore {
 
     async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
         let zone = self.zone_key(scope).await?;
-        let guard = CancelOnDrop::new(self.client().await?, self.abandoned.clone());
+        let guard = CancelOnDrop::new(self.client().await?, self.tls.clone(), self.abandoned.clone());
         let Some(client) = guard.conn() else {
             return Err(StoreError::Internal("list connection missing".into()));
         };

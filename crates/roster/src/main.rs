@@ -25,7 +25,7 @@ struct Cli {
 #[derive(clap::Args, Clone)]
 struct DatabaseArgs {
     /// `sqlite://roster.db` (relative), `sqlite:///abs/path.db`, `sqlite::memory:`
-    /// or `postgres://user@host/db`.
+    /// or `postgres://user@host/db` (TLS as libpq: `?sslmode=verify-full&sslrootcert=ca.pem`).
     #[arg(long, env = "ROSTER_DATABASE_URL", default_value = "sqlite://roster.db")]
     database_url: String,
 }

@@ -15,3 +15,4 @@ mod scale;
 mod search;
 mod support;
 mod tenancy;
+mod tls;
