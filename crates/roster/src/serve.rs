@@ -183,7 +183,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
     let limits = Arc::new(limits);
-    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let max = limits.max_connections.clamp(1, u32::MAX as usize);
     let slots = Arc::new(Semaphore::new(max));
     // Refusing costs a task and a socket for up to a second or two; beyond
     // this many at once, excess connections are simply closed.
