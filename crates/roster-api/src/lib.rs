@@ -7,6 +7,7 @@
 
 pub mod body;
 pub mod docs;
+pub mod guard;
 pub mod handlers;
 pub mod metrics;
 pub mod middleware;
@@ -46,6 +47,10 @@ pub struct ApiConfig {
     pub rate_limit_burst: u64,
     /// Serve `/metrics` on the main router (false when it has its own port).
     pub metrics_on_main: bool,
+    /// Deadline of a whole request, body included (408 past it).
+    pub request_timeout: Option<std::time::Duration>,
+    /// Failed authentications per client address and minute; 0 is off.
+    pub auth_failures_per_minute: u64,
 }
 
 impl Default for ApiConfig {
@@ -57,6 +62,8 @@ impl Default for ApiConfig {
             rate_limit_per_second: 100,
             rate_limit_burst: 200,
             metrics_on_main: true,
+            request_timeout: Some(std::time::Duration::from_secs(30)),
+            auth_failures_per_minute: 20,
         }
     }
 }
@@ -64,6 +71,7 @@ impl Default for ApiConfig {
 pub struct Inner {
     pub service: Arc<Service>,
     pub limiter: Option<RateLimiter>,
+    pub auth_failures: Option<guard::AuthFailureLimiter>,
     pub metrics: Metrics,
     pub config: ApiConfig,
     pub openapi_json: Bytes,
@@ -192,11 +200,13 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
     let mut served = spec.clone();
     served.servers = Some(vec![utoipa::openapi::Server::new(config.public_url.clone())]);
     let docs_html = docs::render(&served, &config);
+    let auth_counters = service.auth_counters();
     let state = AppState {
         inner: Arc::new(Inner {
             service,
             limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
-            metrics: Metrics::default(),
+            auth_failures: guard::AuthFailureLimiter::new(config.auth_failures_per_minute),
+            metrics: Metrics::with_auth(auth_counters),
             openapi_json: Bytes::from(served.to_pretty_json().unwrap_or_default()),
             docs_html: Bytes::from(docs_html),
             config,
@@ -218,6 +228,7 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
         .merge(ops)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), guard::deadline))
         .layer(from_fn_with_state(state.clone(), middleware::common))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state.clone());

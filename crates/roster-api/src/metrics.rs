@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use http::Method;
 use parking_lot::{Mutex, RwLock};
+use roster_service::auth::AuthCounters;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] =
@@ -46,9 +47,15 @@ pub fn method_label(method: &Method) -> &'static str {
 #[derive(Default)]
 pub struct Metrics {
     routes: RwLock<HashMap<String, Arc<RouteStats>>>,
+    auth: Option<Arc<AuthCounters>>,
 }
 
 impl Metrics {
+    /// Metrics that also report the service's authentication counters.
+    pub fn with_auth(auth: Arc<AuthCounters>) -> Self {
+        Self { auth: Some(auth), ..Self::default() }
+    }
+
     fn route(&self, route: &str) -> Arc<RouteStats> {
         if let Some(v) = self.routes.read().get(route) {
             return v.clone();
@@ -108,6 +115,30 @@ impl Metrics {
             let sum = l.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
             let _ = writeln!(out, "roster_http_request_duration_seconds_sum{{{labels}}} {sum}");
             let _ = writeln!(out, "roster_http_request_duration_seconds_count{{{labels}}} {count}");
+        }
+        if let Some(auth) = &self.auth {
+            let counters = [
+                (
+                    "roster_auth_failures_total",
+                    "Requests refused as unauthorized (401).",
+                    &auth.failures,
+                ),
+                (
+                    "roster_auth_key_lookups_total",
+                    "API keys looked up in the database.",
+                    &auth.lookups,
+                ),
+                (
+                    "roster_auth_negative_cache_hits_total",
+                    "Unknown keys refused from the negative cache, without a lookup.",
+                    &auth.negative_cache_hits,
+                ),
+            ];
+            for (name, help, value) in counters {
+                let _ = writeln!(out, "# HELP {name} {help}");
+                let _ = writeln!(out, "# TYPE {name} counter");
+                let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+            }
         }
         out
     }

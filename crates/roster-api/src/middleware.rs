@@ -85,10 +85,23 @@ fn put_rate_headers(response: &mut Response, d: &Decision) {
 
 /// Layer of the `/v1` routes: finds the caller and charges its bucket.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // An address over its failure limit is refused before its key is even
+    // looked up, a correct key included: that is what makes guessing cheap
+    // to refuse (README, "Failed authentication").
+    let client = crate::guard::client_address(&req);
+    let failures = state.inner.auth_failures.as_ref().zip(client);
+    if let Some(Err(retry_after_secs)) = failures.map(|(limiter, ip)| limiter.check(ip)) {
+        return ApiError::RateLimited { retry_after_secs }.into_response();
+    }
     let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let principal = match state.inner.service.authenticate(authorization).await {
         Ok(p) => p,
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(e) => {
+            if let (ServiceError::Unauthorized, Some((limiter, ip))) = (&e, failures) {
+                limiter.failed(ip);
+            }
+            return ApiError::from(e).into_response();
+        }
     };
     let decision = state.inner.limiter.as_ref().map(|l| l.check(&principal.key_id));
     if let Some(d) = decision.filter(|d| !d.allowed) {

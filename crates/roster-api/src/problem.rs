@@ -19,6 +19,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ("insufficient_scope", 403, "Insufficient scope"),
     ("not_found", 404, "Not found"),
     ("method_not_allowed", 405, "Method not allowed"),
+    ("request_timeout", 408, "Request timeout"),
     ("conflict", 409, "Conflict"),
     ("zone_not_empty", 409, "Zone not empty"),
     ("user_disabled", 409, "User disabled"),
@@ -65,6 +66,7 @@ pub enum ApiError {
     UnsupportedApiVersion { given: String },
     RateLimited { retry_after_secs: u64 },
     MethodNotAllowed,
+    RequestTimeout { after: std::time::Duration },
 }
 
 impl From<ServiceError> for ApiError {
@@ -164,6 +166,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => {
                 ("method_not_allowed", None, "This method is not allowed on this path.".into())
             }
+            ApiError::RequestTimeout { after } => (
+                "request_timeout",
+                None,
+                format!("The request was not complete within {} s.", after.as_secs_f64()),
+            ),
         }
     }
 

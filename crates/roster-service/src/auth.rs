@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
@@ -86,14 +86,68 @@ struct Entry {
     fetched: Instant,
 }
 
+/// How authentication went, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct AuthCounters {
+    /// Requests refused as unauthorized.
+    pub failures: AtomicU64,
+    /// Keys looked up in the database.
+    pub lookups: AtomicU64,
+    /// Unknown keys refused from the negative cache.
+    pub negative_cache_hits: AtomicU64,
+}
+
+/// Most hashes of unknown keys remembered at once.
+const MAX_MISSES: usize = 100_000;
+
 pub struct KeyCache {
     entries: RwLock<HashMap<[u8; 32], Entry>>,
     ttl: Duration,
+    /// Hashes no active key has, so a guesser repeating a key costs no
+    /// database read. Safe because a key's secret is fresh randomness: a key
+    /// created later has a hash nobody could have looked up before (and
+    /// creating a key through this process forgets its hash here anyway).
+    /// A revoked key stays revoked, so its hash may be remembered too.
+    misses: RwLock<HashMap<[u8; 32], Instant>>,
+    miss_ttl: Duration,
 }
 
 impl KeyCache {
     pub fn new(ttl: Duration) -> Self {
-        Self { entries: RwLock::new(HashMap::new()), ttl }
+        Self::with_negative_ttl(ttl, Duration::from_secs(30))
+    }
+
+    pub fn with_negative_ttl(ttl: Duration, miss_ttl: Duration) -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            ttl,
+            misses: RwLock::new(HashMap::new()),
+            miss_ttl,
+        }
+    }
+
+    /// Whether this hash was recently found to belong to no active key.
+    pub fn is_known_miss(&self, hash: &[u8; 32]) -> bool {
+        self.misses.read().get(hash).is_some_and(|at| at.elapsed() < self.miss_ttl)
+    }
+
+    pub fn put_miss(&self, hash: [u8; 32]) {
+        if self.miss_ttl.is_zero() {
+            return;
+        }
+        let mut misses = self.misses.write();
+        if misses.len() >= MAX_MISSES {
+            let ttl = self.miss_ttl;
+            misses.retain(|_, at| at.elapsed() < ttl);
+            if misses.len() >= MAX_MISSES {
+                misses.clear();
+            }
+        }
+        misses.insert(hash, Instant::now());
+    }
+
+    pub fn forget_miss(&self, hash: &[u8; 32]) {
+        self.misses.write().remove(hash);
     }
 
     pub fn hash(secret: &str) -> [u8; 32] {

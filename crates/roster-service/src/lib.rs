@@ -30,12 +30,19 @@ pub struct ServiceConfig {
     /// it is read again; bounds how late another node sees a revocation or a
     /// zone's new identifier.
     pub key_cache_ttl: Duration,
+    /// How long a key found unknown (or revoked) is refused without a
+    /// database read; 0 turns the negative cache off.
+    pub unknown_key_cache_ttl: Duration,
     pub idempotency_ttl: Duration,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { key_cache_ttl: Duration::from_secs(5), idempotency_ttl: Duration::from_secs(86_400) }
+        Self {
+            key_cache_ttl: Duration::from_secs(5),
+            unknown_key_cache_ttl: Duration::from_secs(30),
+            idempotency_ttl: Duration::from_secs(86_400),
+        }
     }
 }
 
@@ -45,6 +52,7 @@ pub struct Service {
     pub(crate) ids: IdGenerator,
     pub(crate) cursors: CursorCodec,
     pub(crate) keys: KeyCache,
+    pub(crate) auth_counters: Arc<auth::AuthCounters>,
     pub(crate) zone_ids: auth::ZoneIdCache,
     pub(crate) inflight: Inflight,
     pub(crate) config: ServiceConfig,
@@ -72,7 +80,8 @@ impl Service {
             clock,
             ids: IdGenerator::new(),
             cursors: CursorCodec::new(&secret),
-            keys: KeyCache::new(config.key_cache_ttl),
+            keys: KeyCache::with_negative_ttl(config.key_cache_ttl, config.unknown_key_cache_ttl),
+            auth_counters: Arc::default(),
             zone_ids: auth::ZoneIdCache::new(config.key_cache_ttl),
             inflight: Inflight::default(),
             config,

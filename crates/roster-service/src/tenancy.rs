@@ -1,6 +1,7 @@
 //! Authentication, zones and API keys.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use serde_json::{Map, Value};
 
@@ -9,7 +10,7 @@ use roster_domain::text::check_identifier;
 use roster_domain::{ApiKey, ApiKeyId, Scope, ScopeSet, Zone, ZoneId, ZoneRef};
 use roster_store::{IdWindow, ZoneScope};
 
-use crate::auth::bearer_secret;
+use crate::auth::{AuthCounters, bearer_secret};
 use crate::error::{ServiceError, ServiceResult};
 use crate::{KeyCache, Principal, Service};
 
@@ -64,16 +65,36 @@ fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> ServiceResult<
 impl Service {
     /// The caller behind an `Authorization` header.
     pub async fn authenticate(&self, authorization: Option<&str>) -> ServiceResult<Arc<Principal>> {
+        let result = self.find_principal(authorization).await;
+        if matches!(result, Err(ServiceError::Unauthorized)) {
+            self.auth_counters.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Counters of authentication, for metrics.
+    pub fn auth_counters(&self) -> Arc<AuthCounters> {
+        self.auth_counters.clone()
+    }
+
+    async fn find_principal(&self, authorization: Option<&str>) -> ServiceResult<Arc<Principal>> {
         let secret = bearer_secret(authorization)?;
         let hash = KeyCache::hash(secret);
         let principal = match self.keys.get(&hash) {
             Some(p) => p,
             None => {
-                let key =
-                    self.store.find_api_key(&hash).await?.ok_or(ServiceError::Unauthorized)?;
-                if key.revoked_at.is_some() {
+                if self.keys.is_known_miss(&hash) {
+                    self.auth_counters.negative_cache_hits.fetch_add(1, Ordering::Relaxed);
                     return Err(ServiceError::Unauthorized);
                 }
+                self.auth_counters.lookups.fetch_add(1, Ordering::Relaxed);
+                let key = match self.store.find_api_key(&hash).await? {
+                    Some(key) if key.revoked_at.is_none() => key,
+                    _ => {
+                        self.keys.put_miss(hash);
+                        return Err(ServiceError::Unauthorized);
+                    }
+                };
                 let p = Arc::new(Principal::from_key(&key));
                 self.keys.put(hash, p.clone());
                 p
@@ -397,7 +418,9 @@ impl Service {
             revoked_at: None,
         };
         let secret = generate_api_key_secret();
-        self.store.create_api_key(&key, &KeyCache::hash(&secret)).await?;
+        let hash = KeyCache::hash(&secret);
+        self.store.create_api_key(&key, &hash).await?;
+        self.keys.forget_miss(&hash);
         Ok(CreatedKey { key, secret })
     }
 

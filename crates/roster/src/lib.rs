@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use roster_api::ApiConfig;
@@ -16,6 +15,10 @@ use roster_service::{Bootstrap, Service, ServiceConfig};
 use roster_store::Store;
 use roster_store_postgres::{PgOptions, PgStore};
 use roster_store_sqlite::{SqliteOptions, SqliteStore};
+
+mod serve;
+
+pub use serve::ConnectionSettings;
 
 /// Everything `roster serve` can be told.
 #[derive(Debug, Clone)]
@@ -26,6 +29,11 @@ pub struct Settings {
     pub rate_limit_per_second: u64,
     pub rate_limit_burst: Option<u64>,
     pub metrics_listen: Option<SocketAddr>,
+    /// Timeouts and the connection cap.
+    pub connections: ConnectionSettings,
+    /// Failed authentications allowed per client address and minute; 0
+    /// turns the limit off.
+    pub auth_failures_per_minute: u64,
     pub sqlite: SqliteOptions,
     pub postgres: PgOptions,
     pub service: ServiceConfig,
@@ -40,6 +48,8 @@ impl Default for Settings {
             rate_limit_per_second: 100,
             rate_limit_burst: None,
             metrics_listen: None,
+            connections: ConnectionSettings::default(),
+            auth_failures_per_minute: 20,
             sqlite: SqliteOptions::default(),
             postgres: PgOptions::default(),
             service: ServiceConfig::default(),
@@ -102,7 +112,7 @@ pub async fn build_service(
 }
 
 /// Serves on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests and returns. Nothing acknowledged is lost: writes are committed
+/// requests (within the shutdown deadline) and returns. Nothing acknowledged is lost: writes are committed
 /// before they are acknowledged, and the store is closed after the last
 /// request.
 pub async fn launch(
@@ -132,6 +142,8 @@ pub async fn launch(
             .rate_limit_burst
             .unwrap_or(settings.rate_limit_per_second.saturating_mul(2)),
         metrics_on_main: settings.metrics_listen.is_none(),
+        request_timeout: Some(settings.connections.request_timeout),
+        auth_failures_per_minute: settings.auth_failures_per_minute,
         ..ApiConfig::default()
     };
     let (app, state) = roster_api::app(service.clone(), config);
@@ -168,18 +180,14 @@ pub async fn launch(
     });
 
     tracing::info!(address = %local, database = %redact(&settings.database_url), "roster listening");
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    serve::serve(listener, app, settings.connections.clone(), shutdown).await;
     let _ = stop_tx.send(true);
     let _ = purge.await;
     // Every request is answered: commit what is queued and release the
     // database now, not whenever the last reference happens to go.
     let closing = tokio::task::spawn_blocking(move || store.close()).await;
     drop((state, service));
-    closing.map_err(|e| start_error("closing the database")(&e))?;
-    served.map_err(|e| start_error("serving")(&e))
+    closing.map_err(|e| start_error("closing the database")(&e))
 }
 
 /// A database URL without its password, for logs.

@@ -30,6 +30,49 @@ struct DatabaseArgs {
     database_url: String,
 }
 
+/// Timeouts, the connection cap and the failed-authentication limit.
+#[derive(clap::Args, Clone)]
+struct ConnectionArgs {
+    /// Seconds a client has to send a whole request head.
+    #[arg(long, env = "ROSTER_HEADER_READ_TIMEOUT", default_value_t = 10.0)]
+    header_read_timeout: f64,
+    /// Seconds a keep-alive connection may stay idle between requests.
+    #[arg(long, env = "ROSTER_IDLE_TIMEOUT", default_value_t = 60.0)]
+    idle_timeout: f64,
+    /// Seconds for a whole request, body included (then 408).
+    #[arg(long, env = "ROSTER_REQUEST_TIMEOUT", default_value_t = 30.0)]
+    request_timeout: f64,
+    /// Connections open at once; more are answered 503 and closed.
+    #[arg(long, env = "ROSTER_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
+    /// Seconds in-flight requests get on shutdown before connections are dropped.
+    #[arg(long, env = "ROSTER_SHUTDOWN_TIMEOUT", default_value_t = 30.0)]
+    shutdown_timeout: f64,
+    /// Failed authentications per client address and minute; 0 turns the limit off.
+    #[arg(long, env = "ROSTER_AUTH_FAILURES_PER_MINUTE", default_value_t = 20)]
+    auth_failures_per_minute: u64,
+}
+
+impl ConnectionArgs {
+    fn apply(&self, settings: &mut Settings) -> Result<(), StartError> {
+        let seconds = |name: &str, value: f64| {
+            if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+                Ok(std::time::Duration::from_secs_f64(value))
+            } else {
+                Err(StartError(format!("--{name} must be a number of seconds from 0 to 86400")))
+            }
+        };
+        let c = &mut settings.connections;
+        c.header_read_timeout = seconds("header-read-timeout", self.header_read_timeout)?;
+        c.idle_timeout = seconds("idle-timeout", self.idle_timeout)?;
+        c.request_timeout = seconds("request-timeout", self.request_timeout)?;
+        c.shutdown_timeout = seconds("shutdown-timeout", self.shutdown_timeout)?;
+        c.max_connections = self.max_connections.max(1);
+        settings.auth_failures_per_minute = self.auth_failures_per_minute;
+        Ok(())
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API.
@@ -58,6 +101,8 @@ enum Command {
         pg_pool_size: usize,
         #[command(flatten)]
         list: ListArgs,
+        #[command(flatten)]
+        connections: ConnectionArgs,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -139,6 +184,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             sqlite_readers,
             pg_pool_size,
             list,
+            connections,
         } => {
             let mut settings = Settings {
                 database_url: db.database_url,
@@ -157,6 +203,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             };
             settings.sqlite.list = limits;
             settings.postgres.list = limits;
+            connections.apply(&mut settings)?;
             if let Some(secret) = &settings.bootstrap_api_key {
                 roster_domain::tenancy::check_bootstrap_secret(secret).map_err(StartError)?;
             }

@@ -12,6 +12,7 @@ mod support;
 mod abandon;
 mod auth;
 mod bounded;
+mod auth_failures;
 mod errors;
 mod hardening;
 mod idempotency;
@@ -21,6 +22,7 @@ mod operations;
 mod properties;
 mod reach;
 mod search;
+mod slow_clients;
 mod smoke;
 mod tenancy;
 mod transport;
@@ -80,6 +82,16 @@ conformance!(
     reach::a_key_creates_only_keys_whose_zones_lie_within_its_own,
     reach::get_api_key_answers_the_listed_view_and_never_the_secret,
     reach::only_a_key_valid_for_every_zone_may_change_a_zone_identifier,
+    slow_clients::a_request_head_sent_slowly_is_cut_off_after_the_header_read_timeout_while_others_are_served,
+    slow_clients::an_idle_keep_alive_connection_is_closed_after_the_idle_timeout_not_before,
+    slow_clients::a_body_sent_too_slowly_answers_408_request_timeout,
+    slow_clients::connections_beyond_the_cap_are_answered_503_unavailable_and_closed,
+    slow_clients::shutdown_drops_connections_still_busy_after_the_shutdown_deadline,
+    auth_failures::repeated_unknown_keys_from_one_address_answer_429_with_retry_after,
+    auth_failures::a_valid_key_from_another_address_still_works_while_one_address_is_limited,
+    auth_failures::failed_authentication_is_not_limited_when_the_limit_is_off,
+    auth_failures::an_unknown_key_is_looked_up_once_then_refused_from_the_negative_cache,
+    auth_failures::a_revoked_key_is_refused_and_a_key_created_after_works_at_once,
     smoke::the_server_answers_health_and_serves_a_created_user,
     transport::every_response_carries_x_api_version_v1,
     transport::x_request_id_is_echoed_when_given_and_generated_otherwise,
