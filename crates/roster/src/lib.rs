@@ -25,6 +25,11 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub rate_limit_per_second: u64,
     pub rate_limit_burst: Option<u64>,
+    /// Reads one API key may have running at once (`Some(0)`: no limit);
+    /// `None` derives it from the backend (see `max_inflight_per_key`).
+    pub max_inflight_per_key: Option<usize>,
+    /// Reads one API key may have waiting beyond those before it gets 429.
+    pub max_queued_per_key: usize,
     pub metrics_listen: Option<SocketAddr>,
     pub sqlite: SqliteOptions,
     pub postgres: PgOptions,
@@ -39,6 +44,8 @@ impl Default for Settings {
             public_url: None,
             rate_limit_per_second: 100,
             rate_limit_burst: None,
+            max_inflight_per_key: None,
+            max_queued_per_key: 64,
             metrics_listen: None,
             sqlite: SqliteOptions::default(),
             postgres: PgOptions::default(),
@@ -131,6 +138,8 @@ pub async fn launch(
         rate_limit_burst: settings
             .rate_limit_burst
             .unwrap_or(settings.rate_limit_per_second.saturating_mul(2)),
+        max_inflight_per_key: max_inflight_per_key(&settings),
+        max_queued_per_key: settings.max_queued_per_key,
         metrics_on_main: settings.metrics_listen.is_none(),
         ..ApiConfig::default()
     };
@@ -180,6 +189,21 @@ pub async fn launch(
     drop((state, service));
     closing.map_err(|e| start_error("closing the database")(&e))?;
     served.map_err(|e| start_error("serving")(&e))
+}
+
+/// The reads one key may run at once: as configured, else half the
+/// backend's readers (SQLite) or pooled connections (PostgreSQL), rounded
+/// up, so that one key never holds them all and another key's read always
+/// finds one free.
+pub fn max_inflight_per_key(settings: &Settings) -> usize {
+    settings.max_inflight_per_key.unwrap_or_else(|| {
+        let shared = if settings.database_url.starts_with("sqlite:") {
+            settings.sqlite.readers
+        } else {
+            settings.postgres.pool_size
+        };
+        shared.max(1).div_ceil(2)
+    })
 }
 
 /// A database URL without its password, for logs.
