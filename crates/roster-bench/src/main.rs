@@ -41,7 +41,9 @@ const ALL_SCENARIOS: &[&str] =
 #[derive(Parser, Debug)]
 #[command(
     name = "roster-bench",
-    about = "Seed Roster, start the real server, measure it over loopback"
+    about = "Seed Roster, start the real server, measure it over loopback",
+    // Scripts give defaults that the caller's own options override.
+    args_override_self = true
 )]
 struct Args {
     /// Users to seed.
