@@ -242,3 +242,22 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing in-flight requests");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_per_key_share_defaults_to_half_the_readers_or_pool_rounded_up() {
+        let mut s = Settings { database_url: "sqlite://x.db".into(), ..Settings::default() };
+        s.sqlite.readers = 4;
+        assert_eq!(max_inflight_per_key(&s), 2);
+        s.sqlite.readers = 1;
+        assert_eq!(max_inflight_per_key(&s), 1);
+        s.database_url = "postgres://u@h/db".into();
+        s.postgres.pool_size = 5;
+        assert_eq!(max_inflight_per_key(&s), 3);
+        s.max_inflight_per_key = Some(0);
+        assert_eq!(max_inflight_per_key(&s), 0, "0 given is 0: the share is off");
+    }
+}
