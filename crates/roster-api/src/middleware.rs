@@ -110,10 +110,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 let _turn = ticket.turn().await;
                 next.run(req).await
             }
-            None => {
-                ApiError::TooManyInFlight { in_flight: fair.in_flight(), queued: fair.queued() }
-                    .into_response()
-            }
+            // The key's share is full: see `fairness.rs`.
+            None => ApiError::ReadShareFull.into_response(),
         },
         None => next.run(req).await,
     };

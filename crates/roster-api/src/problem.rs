@@ -60,23 +60,11 @@ pub struct FieldError {
 #[derive(Debug, Clone)]
 pub enum ApiError {
     Service(ServiceError),
-    PayloadTooLarge {
-        limit: usize,
-    },
-    UnsupportedMediaType {
-        detail: String,
-    },
-    UnsupportedApiVersion {
-        given: String,
-    },
-    RateLimited {
-        retry_after_secs: u64,
-    },
-    /// The key already has its fair share of reads running and waiting.
-    TooManyInFlight {
-        in_flight: usize,
-        queued: usize,
-    },
+    PayloadTooLarge { limit: usize },
+    UnsupportedMediaType { detail: String },
+    UnsupportedApiVersion { given: String },
+    RateLimited { retry_after_secs: u64 },
+    ReadShareFull,
     MethodNotAllowed,
 }
 
@@ -174,13 +162,12 @@ impl ApiError {
                 None,
                 format!("Rate limit exceeded; retry in {retry_after_secs} s."),
             ),
-            ApiError::TooManyInFlight { in_flight, queued } => (
+            ApiError::ReadShareFull => (
                 "rate_limited",
                 None,
-                format!(
-                    "This API key already has {in_flight} reads running and {queued} waiting, \
-                     its fair share; retry in 1 s."
-                ),
+                "This API key already has its fair share of reads running and waiting; \
+                 retry in 1 s."
+                    .into(),
             ),
             ApiError::MethodNotAllowed => {
                 ("method_not_allowed", None, "This method is not allowed on this path.".into())
@@ -253,7 +240,7 @@ impl IntoResponse for ApiError {
             ApiError::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
-            ApiError::TooManyInFlight { .. } => {
+            ApiError::ReadShareFull => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             ApiError::Service(ServiceError::Unavailable(_)) => {
