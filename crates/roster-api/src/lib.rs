@@ -8,6 +8,7 @@
 pub mod body;
 pub mod docs;
 pub mod guard;
+pub mod fairness;
 pub mod handlers;
 pub mod metrics;
 pub mod middleware;
@@ -30,6 +31,7 @@ use utoipa_axum::routes;
 
 use roster_service::Service;
 
+use crate::fairness::FairShare;
 use crate::handlers::{access, keys, ops, users, zones};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
@@ -45,6 +47,10 @@ pub struct ApiConfig {
     /// Tokens per second per key; 0 turns the limit off.
     pub rate_limit_per_second: u64,
     pub rate_limit_burst: u64,
+    /// Reads one key may have running at once; 0 turns the limit off.
+    pub max_inflight_per_key: usize,
+    /// Reads one key may have waiting for their turn beyond those.
+    pub max_queued_per_key: usize,
     /// Serve `/metrics` on the main router (false when it has its own port).
     pub metrics_on_main: bool,
     /// Deadline of a whole request, body included (408 past it).
@@ -61,6 +67,8 @@ impl Default for ApiConfig {
             product_version: env!("CARGO_PKG_VERSION").into(),
             rate_limit_per_second: 100,
             rate_limit_burst: 200,
+            max_inflight_per_key: 8,
+            max_queued_per_key: 64,
             metrics_on_main: true,
             request_timeout: Some(std::time::Duration::from_secs(30)),
             auth_failures_per_minute: 20,
@@ -72,6 +80,7 @@ pub struct Inner {
     pub service: Arc<Service>,
     pub limiter: Option<RateLimiter>,
     pub auth_failures: Option<guard::AuthFailureLimiter>,
+    pub fair: Option<FairShare>,
     pub metrics: Metrics,
     pub config: ApiConfig,
     pub openapi_json: Bytes,
@@ -206,6 +215,7 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
             service,
             limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
             auth_failures: guard::AuthFailureLimiter::new(config.auth_failures_per_minute),
+            fair: FairShare::new(config.max_inflight_per_key, config.max_queued_per_key),
             metrics: Metrics::with_auth(auth_counters),
             openapi_json: Bytes::from(served.to_pretty_json().unwrap_or_default()),
             docs_html: Bytes::from(docs_html),

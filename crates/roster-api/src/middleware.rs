@@ -1,5 +1,5 @@
 //! What every request goes through: request id, API version, metrics; and
-//! for `/v1`, authentication and the rate limit.
+//! for `/v1`, authentication, the rate limit and the per-key fair share.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -83,7 +83,13 @@ fn put_rate_headers(response: &mut Response, d: &Decision) {
     headers.insert(RATELIMIT_RESET.clone(), HeaderValue::from(d.reset_secs));
 }
 
-/// Layer of the `/v1` routes: finds the caller and charges its bucket.
+/// Reads are what the per-key fair share counts (see `fairness.rs`).
+fn is_read(method: &http::Method) -> bool {
+    *method == http::Method::GET || *method == http::Method::HEAD
+}
+
+/// Layer of the `/v1` routes: finds the caller, charges its bucket and
+/// holds its reads to their fair share.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // An address over its failure limit is refused before its key is even
     // looked up, a correct key included: that is what makes guessing cheap
@@ -111,7 +117,17 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return response;
     }
     req.extensions_mut().insert(Arc::clone(&principal));
-    let mut response = next.run(req).await;
+    let mut response = match state.inner.fair.as_ref().filter(|_| is_read(req.method())) {
+        Some(fair) => match fair.admit(&principal.key_id) {
+            Some(ticket) => {
+                let _turn = ticket.turn().await;
+                next.run(req).await
+            }
+            // The key's share is full: see `fairness.rs`.
+            None => ApiError::ReadShareFull.into_response(),
+        },
+        None => next.run(req).await,
+    };
     if let Some(d) = decision {
         put_rate_headers(&mut response, &d);
     }

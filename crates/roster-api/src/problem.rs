@@ -65,6 +65,7 @@ pub enum ApiError {
     UnsupportedMediaType { detail: String },
     UnsupportedApiVersion { given: String },
     RateLimited { retry_after_secs: u64 },
+    ReadShareFull,
     MethodNotAllowed,
     RequestTimeout { after: std::time::Duration },
 }
@@ -163,6 +164,13 @@ impl ApiError {
                 None,
                 format!("Rate limit exceeded; retry in {retry_after_secs} s."),
             ),
+            ApiError::ReadShareFull => (
+                "rate_limited",
+                None,
+                "This API key already has its fair share of reads running and waiting; \
+                 retry in 1 s."
+                    .into(),
+            ),
             ApiError::MethodNotAllowed => {
                 ("method_not_allowed", None, "This method is not allowed on this path.".into())
             }
@@ -238,6 +246,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            ApiError::ReadShareFull => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             ApiError::Service(ServiceError::Unavailable(_)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

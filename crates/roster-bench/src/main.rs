@@ -5,6 +5,7 @@
 
 mod http;
 mod load;
+mod noisy;
 mod procfs;
 mod seed;
 mod server;
@@ -40,7 +41,9 @@ const ALL_SCENARIOS: &[&str] =
 #[derive(Parser, Debug)]
 #[command(
     name = "roster-bench",
-    about = "Seed Roster, start the real server, measure it over loopback"
+    about = "Seed Roster, start the real server, measure it over loopback",
+    // Scripts give defaults that the caller's own options override.
+    args_override_self = true
 )]
 struct Args {
     /// Users to seed.
@@ -77,8 +80,10 @@ struct Args {
     /// A rare term for the rare search scenario.
     #[arg(long, default_value = seed::RARE_TERM)]
     rare_term: String,
-    /// Which scenarios to run, comma-separated: get, first, deep, search,
-    /// rare, create.
+    /// Which scenarios to run, comma-separated: get, zoneget, first, deep,
+    /// page100, expanded100, search, rare, create, and `noisy` (not in the
+    /// default set: a victim key's GET by id alone, then while a noisy key
+    /// runs --noisy-connections concurrent worst-case reads).
     #[arg(long, value_delimiter = ',', default_values_t = ALL_SCENARIOS.iter().map(|s| s.to_string()))]
     scenarios: Vec<String>,
     /// The server binary (default: `roster` next to this executable).
@@ -87,6 +92,16 @@ struct Args {
     /// Do not run `cargo build --release -p roster` first.
     #[arg(long)]
     no_build: bool,
+    /// `noisy`: connections of the victim key (GET by id).
+    #[arg(long, default_value_t = 4)]
+    victim_connections: usize,
+    /// `noisy`: concurrent worst-case reads of the noisy key.
+    #[arg(long, default_value_t = 64)]
+    noisy_connections: usize,
+    /// The server's --max-inflight-per-key (default: the server's own
+    /// default; 0 turns the per-key share off).
+    #[arg(long)]
+    max_inflight_per_key: Option<usize>,
 }
 
 struct SeedReport {
@@ -282,10 +297,28 @@ struct LoadReport {
     peak_rss_kib: Option<u64>,
     end_rss_kib: Option<u64>,
     stopped: String,
+    /// Why the run failed although it completed (noisy: victim errors, 5xx).
+    failures: Vec<String>,
+}
+
+/// The noisy key's worst-case reads: a common term (ranked, and with a
+/// filter), a page deep into the list, and many filters with a two-key sort.
+fn noisy_paths(term: &str, deep_path: &str) -> Vec<String> {
+    let term = encode(term);
+    vec![
+        format!("/v1/users?search={term}&limit=50"),
+        deep_path.to_owned(),
+        format!("/v1/users?status=active&search={term}&limit=50"),
+        "/v1/users?status=active,onboarding&user_type=saas_user\
+         &attributes.plan=pro&attributes.department=sales&attributes.beta=true\
+         &sort=-last_name,first_name&limit=100"
+            .to_owned(),
+    ]
 }
 
 async fn load_phase(args: &Args, binary: PathBuf) -> Result<LoadReport> {
-    let mut server = server::Server::start(&binary, &args.database_url, ADMIN_KEY)?;
+    let mut server =
+        server::Server::start(&binary, &args.database_url, ADMIN_KEY, args.max_inflight_per_key)?;
     let builder = RequestBuilder::new(server.addr, ADMIN_KEY);
     let ready_in = server.wait_ready(&builder, Duration::from_secs(60)).await?;
 
@@ -326,8 +359,13 @@ async fn load_phase(args: &Args, binary: PathBuf) -> Result<LoadReport> {
     let ids = Arc::new(walk.ids.clone());
     let run_tag = format!("{:x}", Timestamp::now().as_micros());
     let mut scenarios = Vec::new();
+    let mut run_noisy = false;
     for name in &args.scenarios {
         let scenario = match name.as_str() {
+            "noisy" => {
+                run_noisy = true;
+                continue;
+            }
             "get" => Scenario {
                 name: "GET /v1/users/{id} (random id)".into(),
                 target: Target::GetRandomUser { prefix: "/v1/users", ids: ids.clone() },
@@ -411,6 +449,50 @@ async fn load_phase(args: &Args, binary: PathBuf) -> Result<LoadReport> {
         }
         outcomes.push(outcome);
     }
+    let mut failures = Vec::new();
+    if run_noisy && died.is_none() {
+        let noisy_config = noisy::NoisyConfig {
+            addr: config.addr,
+            server_pid: config.server_pid,
+            admin: config.builder.clone(),
+            ids: ids.clone(),
+            victim_connections: args.victim_connections,
+            noisy_connections: args.noisy_connections,
+            warmup: config.warmup,
+            duration: config.duration,
+            noisy_paths: noisy_paths(&args.search_term, &deep_path),
+        };
+        let report = noisy::run(&noisy_config).await?;
+        for o in [&report.alone, &report.under_noise, &report.noisy] {
+            eprintln!(
+                "  {}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                o.name,
+                o.rate(),
+                o.percentile_ms(50.0),
+                o.percentile_ms(99.0),
+                o.errors
+            );
+            for sample in &o.error_samples {
+                eprintln!("    error: {sample}");
+            }
+        }
+        let c = &report.classes;
+        notes.push(format!(
+            "noisy key answers: {} 2xx, {} 429, {} 5xx, {} other 4xx, {} connection errors \
+             (server --max-inflight-per-key {})",
+            c.ok,
+            c.limited,
+            c.server_errors,
+            c.refused,
+            c.io_errors,
+            args.max_inflight_per_key.map_or_else(|| "default".to_owned(), |n| n.to_string())
+        ));
+        notes.push(format!("noisy key reads, in turn: {}", report.noisy_paths.join(" ; ")));
+        failures = report.failures();
+        outcomes.push(report.alone);
+        outcomes.push(report.under_noise);
+        outcomes.push(report.noisy);
+    }
 
     let peak_rss_kib = procfs::status_kib(server.pid(), "VmHWM");
     let end_rss_kib = procfs::status_kib(server.pid(), "VmRSS");
@@ -420,7 +502,17 @@ async fn load_phase(args: &Args, binary: PathBuf) -> Result<LoadReport> {
         }
         None => server.stop(Duration::from_secs(30))?,
     };
-    Ok(LoadReport { binary, ready_in, walk, notes, outcomes, peak_rss_kib, end_rss_kib, stopped })
+    Ok(LoadReport {
+        binary,
+        ready_in,
+        walk,
+        notes,
+        outcomes,
+        peak_rss_kib,
+        end_rss_kib,
+        stopped,
+        failures,
+    })
 }
 
 fn mib(kib: Option<u64>) -> String {
@@ -654,5 +746,8 @@ fn run(args: &Args) -> Result<()> {
     drop(client_runtime);
 
     report(args, &seeded, db_size, &loaded, load_before);
+    if !loaded.failures.is_empty() {
+        bail!("noisy neighbour: {}", loaded.failures.join("; "));
+    }
     Ok(())
 }

@@ -67,9 +67,19 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(binary: &Path, database_url: &str, api_key: &str) -> Result<Self> {
+    pub fn start(
+        binary: &Path,
+        database_url: &str,
+        api_key: &str,
+        max_inflight_per_key: Option<usize>,
+    ) -> Result<Self> {
         let addr = free_port()?;
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        match max_inflight_per_key {
+            Some(n) => command.env("ROSTER_MAX_INFLIGHT_PER_KEY", n.to_string()),
+            None => command.env_remove("ROSTER_MAX_INFLIGHT_PER_KEY"),
+        };
+        let child = command
             .args(["serve", "--database-url", database_url, "--listen"])
             .arg(addr.to_string())
             .env("ROSTER_BOOTSTRAP_API_KEY", api_key)

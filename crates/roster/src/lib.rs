@@ -28,6 +28,11 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub rate_limit_per_second: u64,
     pub rate_limit_burst: Option<u64>,
+    /// Reads one API key may have running at once (`Some(0)`: no limit);
+    /// `None` derives it from the backend (see `max_inflight_per_key`).
+    pub max_inflight_per_key: Option<usize>,
+    /// Reads one API key may have waiting beyond those before it gets 429.
+    pub max_queued_per_key: usize,
     pub metrics_listen: Option<SocketAddr>,
     /// Timeouts and the connection cap.
     pub connections: ConnectionSettings,
@@ -47,6 +52,8 @@ impl Default for Settings {
             public_url: None,
             rate_limit_per_second: 100,
             rate_limit_burst: None,
+            max_inflight_per_key: None,
+            max_queued_per_key: 64,
             metrics_listen: None,
             connections: ConnectionSettings::default(),
             auth_failures_per_minute: 20,
@@ -141,6 +148,8 @@ pub async fn launch(
         rate_limit_burst: settings
             .rate_limit_burst
             .unwrap_or(settings.rate_limit_per_second.saturating_mul(2)),
+        max_inflight_per_key: max_inflight_per_key(&settings),
+        max_queued_per_key: settings.max_queued_per_key,
         metrics_on_main: settings.metrics_listen.is_none(),
         request_timeout: Some(settings.connections.request_timeout),
         auth_failures_per_minute: settings.auth_failures_per_minute,
@@ -190,6 +199,21 @@ pub async fn launch(
     closing.map_err(|e| start_error("closing the database")(&e))
 }
 
+/// The reads one key may run at once: as configured, else half the
+/// backend's readers (SQLite) or pooled connections (PostgreSQL), rounded
+/// up, so that one key never holds them all and another key's read always
+/// finds one free.
+pub fn max_inflight_per_key(settings: &Settings) -> usize {
+    settings.max_inflight_per_key.unwrap_or_else(|| {
+        let shared = if settings.database_url.starts_with("sqlite:") {
+            settings.sqlite.readers
+        } else {
+            settings.postgres.pool_size
+        };
+        shared.max(1).div_ceil(2)
+    })
+}
+
 /// A database URL without its password, for logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -225,4 +249,23 @@ pub async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_per_key_share_defaults_to_half_the_readers_or_pool_rounded_up() {
+        let mut s = Settings { database_url: "sqlite://x.db".into(), ..Settings::default() };
+        s.sqlite.readers = 4;
+        assert_eq!(max_inflight_per_key(&s), 2);
+        s.sqlite.readers = 1;
+        assert_eq!(max_inflight_per_key(&s), 1);
+        s.database_url = "postgres://u@h/db".into();
+        s.postgres.pool_size = 5;
+        assert_eq!(max_inflight_per_key(&s), 3);
+        s.max_inflight_per_key = Some(0);
+        assert_eq!(max_inflight_per_key(&s), 0, "0 given is 0: the share is off");
+    }
 }

@@ -90,6 +90,13 @@ enum Command {
         /// Bucket size per key (default: twice the rate).
         #[arg(long, env = "ROSTER_RATE_LIMIT_BURST")]
         rate_limit_burst: Option<u64>,
+        /// Reads one API key may have running at once; 0 turns the limit off
+        /// (default: half the SQLite readers or PostgreSQL pool, rounded up).
+        #[arg(long, env = "ROSTER_MAX_INFLIGHT_PER_KEY")]
+        max_inflight_per_key: Option<usize>,
+        /// Reads one API key may have waiting beyond those before it gets 429.
+        #[arg(long, env = "ROSTER_MAX_QUEUED_PER_KEY", default_value_t = 64)]
+        max_queued_per_key: usize,
         /// Serve /metrics on this address instead of the main one.
         #[arg(long, env = "ROSTER_METRICS_LISTEN")]
         metrics_listen: Option<SocketAddr>,
@@ -180,6 +187,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             public_url,
             rate_limit_per_second,
             rate_limit_burst,
+            max_inflight_per_key,
+            max_queued_per_key,
             metrics_listen,
             sqlite_readers,
             pg_pool_size,
@@ -192,6 +201,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 public_url,
                 rate_limit_per_second,
                 rate_limit_burst,
+                max_inflight_per_key,
+                max_queued_per_key,
                 metrics_listen,
                 ..Settings::default()
             };

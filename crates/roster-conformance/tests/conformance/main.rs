@@ -15,6 +15,7 @@ mod bounded;
 mod auth_failures;
 mod errors;
 mod hardening;
+mod fairness;
 mod idempotency;
 mod listing;
 mod model;
@@ -266,4 +267,7 @@ conformance!(
     zones_in_depth::deleting_an_empty_zone_deletes_its_roles_and_providers,
     zones_in_depth::a_disabled_user_cannot_receive_a_grant,
     zones_in_depth::a_session_may_name_a_provider_of_its_zone_and_no_other,
+    fairness::a_key_beyond_its_share_of_reads_gets_429_with_retry_after_and_never_a_5xx,
+    fairness::writes_are_not_held_to_the_read_share,
+    fairness::max_inflight_per_key_zero_turns_the_share_off,
 );
