@@ -7,8 +7,8 @@
 
 pub mod body;
 pub mod docs;
-pub mod guard;
 pub mod fairness;
+pub mod guard;
 pub mod handlers;
 pub mod metrics;
 pub mod middleware;

@@ -310,7 +310,8 @@ impl Store for PgStore {
 
     async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
         let zone = self.zone_key(scope).await?;
-        let guard = CancelOnDrop::new(self.client().await?, self.tls.clone(), self.abandoned.clone());
+        let guard =
+            CancelOnDrop::new(self.client().await?, self.tls.clone(), self.abandoned.clone());
         let Some(client) = guard.conn() else {
             return Err(StoreError::Internal("list connection missing".into()));
         };

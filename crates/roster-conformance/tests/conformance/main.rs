@@ -11,11 +11,11 @@ mod support;
 
 mod abandon;
 mod auth;
-mod bounded;
 mod auth_failures;
+mod bounded;
 mod errors;
-mod hardening;
 mod fairness;
+mod hardening;
 mod idempotency;
 mod listing;
 mod model;
