@@ -185,7 +185,9 @@ pub async fn a_session_sets_authenticated_at_and_counts_until_revoked_or_expired
     let before = server.get(&format!("/v1/users/{u}")).await;
     assert_eq!(before.json()["authenticated_at"], Value::Null);
     let path = format!("/v1/users/{u}/sessions");
-    let s = server.post(&path, json!({ "expires_at": in_seconds(1) })).await;
+    // `in_seconds` truncates to whole seconds, so this expires 3 to 4 s
+    // from now: long enough to be counted first on a loaded machine.
+    let s = server.post(&path, json!({ "expires_at": in_seconds(4) })).await;
     assert_eq!(s.status, 201, "{}", s.text());
     let s = s.json();
     assert!(s["id"].as_str().unwrap().starts_with("sess_"));
@@ -197,7 +199,7 @@ pub async fn a_session_sets_authenticated_at_and_counts_until_revoked_or_expired
     let count = |v: Value| v["session_count"].as_u64().unwrap();
     let expanded = format!("/v1/users/{u}?expand[]=session_count");
     assert_eq!(count(server.get(&expanded).await.json()), 2);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
     assert_eq!(count(server.get(&expanded).await.json()), 1, "the expired one no longer counts");
     let sid = long["id"].as_str().unwrap();
     assert_eq!(server.delete(&format!("{path}/{sid}")).await.status, 204);
