@@ -272,6 +272,6 @@ conformance!(
     fairness::a_key_beyond_its_share_of_reads_gets_429_with_retry_after_and_never_a_5xx,
     fairness::writes_are_not_held_to_the_read_share,
     fairness::max_inflight_per_key_zero_turns_the_share_off,
-    cross_tenant::every_id_bearing_route_answers_404_for_another_zones_ids_like_a_missing_id_and_changes_nothing,
+    cross_tenant::cross_tenant_calls_on_every_id_bearing_route_answer_404_like_a_missing_id_and_change_nothing,
     cross_tenant::the_cross_tenant_matrix_covers_every_id_bearing_route_of_the_openapi_document,
 );
