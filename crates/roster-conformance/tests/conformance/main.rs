@@ -16,6 +16,7 @@ mod bounded;
 mod cross_tenant;
 mod errors;
 mod fairness;
+mod generated_http;
 mod hardening;
 mod idempotency;
 mod listing;
@@ -274,4 +275,5 @@ conformance!(
     fairness::max_inflight_per_key_zero_turns_the_share_off,
     cross_tenant::cross_tenant_calls_on_every_id_bearing_route_answer_404_like_a_missing_id_and_change_nothing,
     cross_tenant::the_cross_tenant_matrix_covers_every_id_bearing_route_of_the_openapi_document,
+    generated_http::generated_hostile_requests_never_answer_5xx_and_every_4xx_is_problem_json,
 );
