@@ -40,7 +40,17 @@ pub fn decode_pairs(raw: Option<&str>) -> ApiResult<Vec<(String, String)>> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Ok((decode(k)?, decode(v)?))
+            let (name, value) = (decode(k)?, decode(v)?);
+            // No stored value holds U+0000 and PostgreSQL cannot take it in
+            // a statement: refuse it here, once, for every parameter.
+            if name.contains('\0') || value.contains('\0') {
+                let param = if name.contains('\0') { k.to_owned() } else { name };
+                return Err(ApiError::invalid_parameter(
+                    param,
+                    "query parameters must not contain NUL characters",
+                ));
+            }
+            Ok((name, value))
         })
         .collect()
 }

@@ -267,7 +267,12 @@ pub fn parse_assignment(body: &Value) -> Result<AssignmentRequest, ValidationErr
                 .ok_or_else(|| ValidationError::new("role_id", "is not a role id"))?;
             (RoleRef::Id(id), "role_id")
         }
-        (None, Some(ident)) => (RoleRef::Identifier(ident.to_owned()), "role_identifier"),
+        (None, Some(ident)) => {
+            // Held to the rule roles are created under, so that a NUL or a
+            // blank never reaches a lookup (PostgreSQL refuses NUL).
+            text::check_identifier("role_identifier", ident, 255)?;
+            (RoleRef::Identifier(ident.to_owned()), "role_identifier")
+        }
         (None, None) => {
             return Err(ValidationError::new("role_id", "role_id or role_identifier is required"));
         }

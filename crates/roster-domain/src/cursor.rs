@@ -18,8 +18,12 @@ use crate::timestamp::Timestamp;
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 const TAG_LEN: usize = 16;
-/// Cursors longer than this are refused before any work is done.
-pub const MAX_CURSOR_LEN: usize = 4096;
+/// Cursors longer than this are refused before any work is done. It must
+/// exceed the longest cursor `encode` makes: up to seven text sort values
+/// of 255 characters, each character up to six bytes as escaped JSON, in
+/// base64 (about 11 KiB); 4 KiB once refused the server's own cursors for
+/// users with long non-ASCII names.
+pub const MAX_CURSOR_LEN: usize = 16 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("invalid cursor")]

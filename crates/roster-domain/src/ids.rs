@@ -74,7 +74,10 @@ macro_rules! prefixed_id {
             /// as Crockford base32 allows, and always printed upper-case.
             pub fn parse(s: &str) -> Option<Self> {
                 let rest = s.strip_prefix($prefix)?;
-                if rest.len() != 26 {
+                // A first character above 7 overflows 128 bits; the ulid
+                // crate would wrap it, making a second spelling of another
+                // id (`user_8…` for `user_0…`). The ULID spec rejects it.
+                if rest.len() != 26 || !matches!(rest.as_bytes()[0], b'0'..=b'7') {
                     return None;
                 }
                 Ulid::from_string(rest).ok().map(Self)

@@ -191,9 +191,23 @@ impl Service {
         Ok(self.id_page("zones", request, page, |z| z.id.to_bytes()))
     }
 
+    /// The zone a client's text names. Text holding U+0000 names none (no
+    /// identifier holds one) and never reaches the store, whose PostgreSQL
+    /// backend would fail on it.
+    async fn find_zone(
+        &self,
+        org: &roster_domain::OrgId,
+        text: &str,
+    ) -> Result<Zone, roster_store::StoreError> {
+        if text.contains('\0') {
+            return Err(roster_store::StoreError::NotFound);
+        }
+        self.store.get_zone(org, &ZoneRef::parse(text)).await
+    }
+
     pub async fn get_zone(&self, principal: &Principal, zone: &str) -> ServiceResult<Zone> {
         principal.require(Scope::ZonesRead)?;
-        let found = self.store.get_zone(&principal.org, &ZoneRef::parse(zone)).await?;
+        let found = self.find_zone(&principal.org, zone).await?;
         if !principal.may_see_zone(&found.id) {
             return Err(ServiceError::NotFound);
         }
@@ -309,7 +323,7 @@ impl Service {
             let text = item.as_str().ok_or_else(|| {
                 ServiceError::invalid_body(&param, "must be a zone id or identifier")
             })?;
-            let zone = match self.store.get_zone(&principal.org, &ZoneRef::parse(text)).await {
+            let zone = match self.find_zone(&principal.org, text).await {
                 Ok(z) if principal.may_see_zone(&z.id) => z,
                 Ok(_) | Err(roster_store::StoreError::NotFound) => {
                     return Err(ServiceError::invalid_body(
@@ -375,7 +389,7 @@ impl Service {
         let zones = self.resolve_key_zones(principal, body.get("zones")).await?;
         let default_zone = match string_field(body, "default_zone")? {
             Some(text) => {
-                let zone = match self.store.get_zone(&principal.org, &ZoneRef::parse(text)).await {
+                let zone = match self.find_zone(&principal.org, text).await {
                     Ok(z) if principal.may_see_zone(&z.id) => z,
                     Ok(_) | Err(roster_store::StoreError::NotFound) => {
                         return Err(ServiceError::invalid_body(

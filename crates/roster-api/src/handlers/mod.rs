@@ -27,6 +27,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Path::<Vec<String>>::from_request_parts(parts, state).await {
+            // No id or identifier holds U+0000 (and PostgreSQL cannot take
+            // it in a statement): such a path names nothing.
+            Ok(Path(params)) if params.iter().any(|p| p.contains('\0')) => {
+                Err(ApiError::not_found())
+            }
             Ok(Path(params)) => Ok(PathParams(params)),
             Err(_) => Err(ApiError::not_found()),
         }

@@ -13,8 +13,10 @@ mod abandon;
 mod auth;
 mod auth_failures;
 mod bounded;
+mod cross_tenant;
 mod errors;
 mod fairness;
+mod generated_http;
 mod hardening;
 mod idempotency;
 mod listing;
@@ -26,6 +28,7 @@ mod search;
 mod slow_clients;
 mod smoke;
 mod tenancy;
+mod tenant_world;
 mod transport;
 mod users_crud;
 mod zones_in_depth;
@@ -270,4 +273,7 @@ conformance!(
     fairness::a_key_beyond_its_share_of_reads_gets_429_with_retry_after_and_never_a_5xx,
     fairness::writes_are_not_held_to_the_read_share,
     fairness::max_inflight_per_key_zero_turns_the_share_off,
+    cross_tenant::cross_tenant_calls_on_every_id_bearing_route_answer_404_like_a_missing_id_and_change_nothing,
+    cross_tenant::the_cross_tenant_matrix_covers_every_id_bearing_route_of_the_openapi_document,
+    generated_http::generated_hostile_requests_never_answer_5xx_and_every_4xx_is_problem_json,
 );

@@ -1,0 +1,41 @@
+//! Generated hostile inputs against every parser of the domain: cursors,
+//! ids, timestamps, zone and role references, filters and search, and the
+//! bodies of users, roles, providers, assignments, sessions, grants and
+//! sign-ins. The promise: whatever comes in, the domain answers a value or
+//! its own error (never a panic), and what it encodes it decodes again.
+//!
+//! Every property runs the number of cases `PLAN` gives it, checked as it
+//! runs, and `the_plan_generates_at_least_75_000_cases` holds the sum, so
+//! the count cannot shrink without a failing test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod bodies;
+mod cursors;
+mod generate;
+mod text;
+
+/// Cases per property. `roster-api`'s hostile-input tests add theirs; the
+/// two together pass 100 000 per run.
+pub const PLAN: &[(&str, u32)] = &[
+    ("cursor_decoding_refuses_arbitrary_text", 15_000),
+    ("cursor_decoding_survives_signed_arbitrary_payloads", 8_000),
+    ("cursors_round_trip_and_refuse_other_zones_queries_and_tampering", 4_000),
+    ("id_cursors_round_trip_and_refuse_other_lists", 4_000),
+    ("user_bodies_create_or_name_a_field_of_the_body", 8_000),
+    ("user_patches_apply_or_name_a_field_of_the_patch", 6_000),
+    ("role_and_provider_bodies_apply_or_name_their_field", 6_000),
+    ("assignment_session_grant_and_sign_in_bodies_parse_or_name_their_field", 10_000),
+    ("prefixed_ids_parse_only_their_own_kind_and_round_trip", 6_000),
+    ("timestamps_parse_or_refuse_and_round_trip_through_text", 6_000),
+    ("zone_role_scope_and_sort_references_never_panic", 6_000),
+    ("filters_search_and_fingerprints_never_panic", 4_000),
+    ("merge_patch_is_idempotent", 4_000),
+];
+
+#[test]
+fn the_plan_generates_at_least_75_000_cases() {
+    let total: u32 = PLAN.iter().map(|(_, n)| n).sum();
+    println!("roster-domain hostile inputs: {total} generated cases per run");
+    assert!(total >= 75_000, "the plan shrank to {total} cases");
+}
