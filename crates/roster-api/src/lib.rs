@@ -10,6 +10,7 @@ pub mod docs;
 pub mod fairness;
 pub mod guard;
 pub mod handlers;
+pub mod links;
 pub mod metrics;
 pub mod middleware;
 pub mod problem;
@@ -180,10 +181,11 @@ fn ops_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+    let (_, mut api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
         .merge(api_routes())
         .merge(ops_routes())
         .split_for_parts();
+    links::add(&mut api);
     api
 }
 

@@ -45,3 +45,19 @@ fn every_documented_user_body_field_is_one_the_domain_accepts() {
         assert_eq!(documented, accepted, "{schema} drifted from the domain's writable fields");
     }
 }
+
+#[test]
+fn every_openapi_link_leads_to_an_operation_and_parameters_that_exist() {
+    let wrong = roster_api::links::dangling(&roster_api::openapi());
+    assert!(wrong.is_empty(), "links pointing nowhere: {wrong:?}");
+}
+
+#[test]
+fn a_created_user_links_to_its_retrieve_update_and_delete() {
+    let doc: serde_json::Value = serde_json::from_str(&roster_api::openapi_json()).unwrap();
+    let links = &doc["paths"]["/v1/users"]["post"]["responses"]["201"]["links"];
+    for op in ["users.retrieve", "users.update", "users.delete"] {
+        assert_eq!(links[op]["operationId"], op);
+        assert_eq!(links[op]["parameters"]["id"], "$response.body#/id");
+    }
+}
