@@ -5,6 +5,7 @@
 //! request into domain terms, calls the service and renders the result.
 //! Errors of every layer become problem+json in `problem.rs`, nowhere else.
 
+pub mod bodies;
 pub mod body;
 pub mod docs;
 pub mod fairness;

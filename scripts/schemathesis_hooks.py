@@ -1,0 +1,88 @@
+"""Schemathesis hooks for scripts/schemathesis.
+
+Each hook covers a rule OpenAPI 3.1 has no words for, and touches only the
+schema-valid ("positive") cases that rule would turn into a 400, 412 or 422:
+the server is right to refuse those, and every negative case still goes out
+unchanged. Anything the schema *can* say is said in the Rust source the
+document is generated from, never here.
+"""
+
+import uuid
+from collections.abc import MutableMapping
+
+import schemathesis
+
+# Values only the server can mint: cursors are authenticated (HMAC over the
+# zone, filters and position) and ETags name one version of one user. A
+# generated one is never valid. The conformance and SDK suites page with
+# real cursors and send real ETags.
+MINTED_QUERY = ("after", "before")
+MINTED_HEADERS = ("If-Match", "If-None-Match")
+
+# Body fields that name another object (a provider, a zone): valid only when
+# that object exists, which a schema cannot know. Unknown ones are a 400
+# naming the field, as the conformance suite checks.
+REFERENCES = ("provider_id", "default_zone", "zones", "scope")
+
+# `expires_at` must lie in the future, which a schema cannot say of a
+# date-time.
+FUTURE = "2099-01-01T00:00:00Z"
+
+# Page mode serves the first 10 000 matches only (page x page size).
+PAGE_WINDOW = 10_000
+
+
+def _positive(case):
+    meta = getattr(case, "meta", None)
+    return meta is not None and meta.generation.mode.is_positive
+
+
+def _query(query):
+    """Drops what the list grammar refuses to combine, keeping the first."""
+    for name in MINTED_QUERY:
+        query.pop(name, None)
+    # page_size and limit are the same size, spelled for two modes.
+    if "page_size" in query and "limit" in query:
+        query.pop("page_size")
+    # sort is the multi-key spelling of sort_by + sort_order.
+    if "sort" in query and ("sort_by" in query or "sort_order" in query):
+        query.pop("sort")
+    # search, q and query[] are all search terms: ten at most.
+    terms = query.get("query[]")
+    if isinstance(terms, list):
+        room = 10 - ("search" in query) - ("q" in query)
+        query["query[]"] = terms[: max(room, 0)]
+    page, size = _int(query.get("page")), _int(query.get("page_size") or query.get("limit") or 50)
+    if page is not None and size and page * size > PAGE_WINDOW:
+        query["page"] = max(PAGE_WINDOW // size, 1)
+
+
+def _int(value):
+    """A query value as the server reads it (the coverage phase sends text)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# `before_call` rather than `map_case`: it sees every request of every phase
+# (the examples and coverage phases bypass `map_case`).
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if not _positive(case):
+        return
+    if isinstance(case.query, dict):
+        _query(case.query)
+    # A CaseInsensitiveDict, not a dict.
+    if isinstance(case.headers, MutableMapping):
+        for name in MINTED_HEADERS:
+            case.headers.pop(name, None)
+        # A key reused with another body is rightly a 422; each generated
+        # body gets its own key.
+        if "Idempotency-Key" in case.headers:
+            case.headers["Idempotency-Key"] = str(uuid.uuid4())
+    if isinstance(case.body, dict):
+        for name in REFERENCES:
+            case.body.pop(name, None)
+        if isinstance(case.body.get("expires_at"), str):
+            case.body["expires_at"] = FUTURE
