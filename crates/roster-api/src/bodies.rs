@@ -199,18 +199,26 @@ pub struct UpdateRole {
 /// Body of `POST …/role-assignments`: the role by `role_id` or by
 /// `role_identifier` (exactly one), optionally scoped.
 #[derive(Serialize, ToSchema)]
-#[serde(untagged, deny_unknown_fields)]
+#[serde(untagged)]
 pub enum CreateRoleAssignment {
-    ById {
-        #[schema(pattern = "^role_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
-        role_id: String,
-        scope: Option<AssignmentScopeDoc>,
-    },
-    ByIdentifier {
-        #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
-        role_identifier: String,
-        scope: Option<AssignmentScopeDoc>,
-    },
+    ById(AssignRoleById),
+    ByIdentifier(AssignRoleByIdentifier),
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRoleById {
+    #[schema(pattern = "^role_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    role_id: String,
+    scope: Option<AssignmentScopeDoc>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRoleByIdentifier {
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    role_identifier: String,
+    scope: Option<AssignmentScopeDoc>,
 }
 
 #[derive(Serialize, ToSchema)]
