@@ -68,7 +68,11 @@ pub struct CreateUser {
     #[schema(example = "jane.doe@example.com", format = "email", max_length = 254)]
     email: String,
     /// Defaults to the user's id.
-    #[schema(required = false, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        required = false,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     identifier: String,
     #[schema(required = false)]
     email_verified: bool,
@@ -88,11 +92,17 @@ pub struct CreateUser {
     /// Custom attributes (null: none).
     #[schema(value_type = Option<Object>)]
     attributes: Option<Map<String, Value>>,
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     issuer: Option<String>,
     #[schema(pattern = "^idp_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     provider_id: Option<String>,
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     subject: Option<String>,
     #[schema(format = DateTime)]
     authenticated_at: Option<String>,
@@ -105,7 +115,11 @@ pub struct CreateUser {
 pub struct UpdateUser {
     #[schema(required = false, format = "email", max_length = 254)]
     email: String,
-    #[schema(required = false, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        required = false,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     identifier: String,
     #[schema(required = false)]
     email_verified: bool,
@@ -123,11 +137,17 @@ pub struct UpdateUser {
     status: UserStatus,
     #[schema(value_type = Option<Object>)]
     attributes: Option<Map<String, Value>>,
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     issuer: Option<String>,
     #[schema(pattern = "^idp_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     provider_id: Option<String>,
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     subject: Option<String>,
     #[schema(format = DateTime)]
     authenticated_at: Option<String>,
@@ -159,7 +179,11 @@ pub struct UpdateZone {
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
-    #[schema(example = "ci", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        example = "ci",
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     name: String,
     #[schema(example = json!(["users:read", "users:write"]), min_items = 1)]
     scopes: Vec<ScopeName>,
@@ -175,7 +199,11 @@ pub struct CreateApiKey {
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
     /// Opaque, unique in the zone.
-    #[schema(example = "admin", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        example = "admin",
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     identifier: String,
     /// Defaults to the identifier.
     #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
@@ -188,7 +216,11 @@ pub struct CreateRole {
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
-    #[schema(required = false, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        required = false,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     identifier: String,
     #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
     name: String,
@@ -216,7 +248,10 @@ pub struct AssignRoleById {
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRoleByIdentifier {
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     role_identifier: String,
     scope: Option<AssignmentScopeDoc>,
 }
@@ -225,9 +260,16 @@ pub struct AssignRoleByIdentifier {
 #[serde(deny_unknown_fields)]
 pub struct AssignmentScopeDoc {
     #[serde(rename = "type")]
-    #[schema(example = "zone", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        example = "zone",
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     kind: String,
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     id: String,
 }
 
@@ -246,9 +288,15 @@ pub struct CreateSession {
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGrant {
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     client_id: String,
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     resource: String,
     #[schema(inline, min_items = 1, max_items = 100)]
     scopes: Vec<GrantScope>,
@@ -259,19 +307,33 @@ pub struct CreateGrant {
 
 /// One scope of a grant.
 #[derive(Serialize, ToSchema)]
-#[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+#[schema(
+    pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+    max_length = 255
+)]
 pub struct GrantScope(String);
 
 /// Body of `POST …/providers`.
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProvider {
-    #[schema(example = "okta", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        example = "okta",
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     identifier: String,
-    #[schema(example = "https://example.okta.com", pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        example = "https://example.okta.com",
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     issuer: String,
     /// A claim whose value becomes a new user's `identifier`.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     user_identifier_claim: Option<String>,
 }
 
@@ -279,11 +341,22 @@ pub struct CreateProvider {
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProvider {
-    #[schema(required = false, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        required = false,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     identifier: String,
-    #[schema(required = false, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        required = false,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     issuer: String,
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 255)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 255
+    )]
     user_identifier_claim: Option<String>,
 }
 
@@ -292,7 +365,10 @@ pub struct UpdateProvider {
 #[serde(deny_unknown_fields)]
 pub struct CreateSignIn {
     /// The subject the provider vouches for.
-    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", max_length = 1024)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 1024
+    )]
     subject: String,
     /// Claims of the ID token: `email` (needed to create a user),
     /// `email_verified`, `given_name`, `family_name`, `name`, and the

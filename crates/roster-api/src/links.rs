@@ -265,7 +265,10 @@ pub fn dangling(api: &OpenApi) -> Vec<String> {
             };
             for (name, _) in links.params {
                 if !params.iter().any(|p| p == name) {
-                    wrong.push(format!("{} {} -> {to}: no parameter {name}", links.from, links.status));
+                    wrong.push(format!(
+                        "{} {} -> {to}: no parameter {name}",
+                        links.from, links.status
+                    ));
                 }
             }
         }

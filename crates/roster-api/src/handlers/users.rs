@@ -41,17 +41,23 @@ pub struct ListUsersParams {
     #[param(minimum = 1, maximum = 100)]
     page_size: Option<u32>,
     /// Comma list of user ids (at most 100); needs `users:metadata`.
-    #[param(pattern = r"^[\s,]*user_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\s*(?:,\s*(?:user_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\s*)?)*$")]
+    #[param(
+        pattern = r"^[\s,]*user_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\s*(?:,\s*(?:user_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\s*)?)*$"
+    )]
     id: Option<String>,
     /// Exact email, case-insensitive.
     email: Option<String>,
     /// Exact identifier, case-insensitive.
     identifier: Option<String>,
     /// Comma list of `saas_admin`, `saas_user`, `saas_user_client`.
-    #[param(pattern = r"^\s*(?:(?:saas_admin|saas_user|saas_user_client)\s*)?(?:,\s*(?:(?:saas_admin|saas_user|saas_user_client)\s*)?)*$")]
+    #[param(
+        pattern = r"^\s*(?:(?:saas_admin|saas_user|saas_user_client)\s*)?(?:,\s*(?:(?:saas_admin|saas_user|saas_user_client)\s*)?)*$"
+    )]
     user_type: Option<String>,
     /// Comma list of `active`, `onboarding`, `inactive`, `suspended`, `risky`, `disabled`.
-    #[param(pattern = r"^\s*(?:(?:active|onboarding|inactive|suspended|risky|disabled)\s*)?(?:,\s*(?:(?:active|onboarding|inactive|suspended|risky|disabled)\s*)?)*$")]
+    #[param(
+        pattern = r"^\s*(?:(?:active|onboarding|inactive|suspended|risky|disabled)\s*)?(?:,\s*(?:(?:active|onboarding|inactive|suspended|risky|disabled)\s*)?)*$"
+    )]
     status: Option<String>,
     /// Id of the creating API key; needs `users:metadata`.
     created_by: Option<String>,
@@ -91,7 +97,9 @@ pub struct ListUsersParams {
     #[param(inline)]
     sort_order: Option<SortOrder>,
     /// Multi-key sort, e.g. `-created_at,email` (`-` is descending).
-    #[param(pattern = r"^\s*[-+]?(?:created_at|updated_at|email|name|identifier|first_name|last_name|status|user_type)\s*(?:,\s*[-+]?(?:created_at|updated_at|email|name|identifier|first_name|last_name|status|user_type)\s*)*$")]
+    #[param(
+        pattern = r"^\s*[-+]?(?:created_at|updated_at|email|name|identifier|first_name|last_name|status|user_type)\s*(?:,\s*[-+]?(?:created_at|updated_at|email|name|identifier|first_name|last_name|status|user_type)\s*)*$"
+    )]
     sort: Option<String>,
     /// `role_assignments`, `grant_count`, `session_count`.
     #[param(rename = "expand[]", inline)]
@@ -111,7 +119,9 @@ pub struct SearchTerm(String);
 
 /// A comma list of expansions.
 #[derive(ToSchema)]
-#[schema(pattern = r"^\s*(?:(?:role_assignments|role-assignments|grant_count|session_count)\s*)?(?:,\s*(?:(?:role_assignments|role-assignments|grant_count|session_count)\s*)?)*$")]
+#[schema(
+    pattern = r"^\s*(?:(?:role_assignments|role-assignments|grant_count|session_count)\s*)?(?:,\s*(?:(?:role_assignments|role-assignments|grant_count|session_count)\s*)?)*$"
+)]
 #[allow(dead_code)]
 pub struct ExpandList(String);
 
