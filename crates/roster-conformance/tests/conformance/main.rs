@@ -22,6 +22,7 @@ mod model;
 mod operations;
 mod properties;
 mod reach;
+mod schema_fixes;
 mod search;
 mod slow_clients;
 mod smoke;
@@ -270,4 +271,5 @@ conformance!(
     fairness::a_key_beyond_its_share_of_reads_gets_429_with_retry_after_and_never_a_5xx,
     fairness::writes_are_not_held_to_the_read_share,
     fairness::max_inflight_per_key_zero_turns_the_share_off,
+    schema_fixes::a_role_assignment_on_a_missing_user_answers_404_before_its_body_is_judged,
 );
