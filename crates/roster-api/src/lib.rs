@@ -118,7 +118,8 @@ impl Modify for BearerAuth {
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(problem::Problem, problem::FieldError)),
+    // ExpandList is named by a tuple parameter, which utoipa does not collect.
+    components(schemas(problem::Problem, problem::FieldError, handlers::users::ExpandList)),
     tags(
         (name = "users", description = "Create, find, page through, update and delete users"),
         (name = "zones", description = "Zones (tenants) of the organization"),

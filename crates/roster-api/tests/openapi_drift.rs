@@ -61,3 +61,26 @@ fn a_created_user_links_to_its_retrieve_update_and_delete() {
         assert_eq!(links[op]["parameters"]["id"], "$response.body#/id");
     }
 }
+
+#[test]
+fn every_schema_reference_of_the_openapi_document_resolves() {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_str(&roster_api::openapi_json()).unwrap();
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("external reference {r}"));
+        assert!(doc.pointer(pointer).is_some(), "{r} resolves to nothing");
+    }
+}
