@@ -5,11 +5,13 @@
 //! request into domain terms, calls the service and renders the result.
 //! Errors of every layer become problem+json in `problem.rs`, nowhere else.
 
+pub mod bodies;
 pub mod body;
 pub mod docs;
 pub mod fairness;
 pub mod guard;
 pub mod handlers;
+pub mod links;
 pub mod metrics;
 pub mod middleware;
 pub mod problem;
@@ -116,7 +118,8 @@ impl Modify for BearerAuth {
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(problem::Problem, problem::FieldError)),
+    // ExpandList is named by a tuple parameter, which utoipa does not collect.
+    components(schemas(problem::Problem, problem::FieldError, handlers::users::ExpandList)),
     tags(
         (name = "users", description = "Create, find, page through, update and delete users"),
         (name = "zones", description = "Zones (tenants) of the organization"),
@@ -180,10 +183,11 @@ fn ops_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+    let (_, mut api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
         .merge(api_routes())
         .merge(ops_routes())
         .split_for_parts();
+    links::add(&mut api);
     api
 }
 

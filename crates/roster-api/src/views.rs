@@ -183,56 +183,6 @@ impl<'a> UserListView<'a> {
     }
 }
 
-/// Body of `POST /v1/users`. Unknown fields are refused.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateUser {
-    #[schema(example = "jane.doe@example.com", format = "email")]
-    email: String,
-    /// Defaults to the user's id.
-    identifier: Option<String>,
-    email_verified: Option<bool>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    /// Defaults to `first_name last_name`.
-    name: Option<String>,
-    description: Option<String>,
-    #[schema(example = "saas_user")]
-    user_type: Option<String>,
-    #[schema(example = "active")]
-    status: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    attributes: Option<Map<String, Value>>,
-    issuer: Option<String>,
-    provider_id: Option<String>,
-    subject: Option<String>,
-    #[schema(format = DateTime)]
-    authenticated_at: Option<String>,
-}
-
-/// Body of `PATCH /v1/users/{id}`: a JSON merge patch (RFC 7396). `null`
-/// clears nullable fields; `attributes` is merged key by key.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UpdateUser {
-    email: Option<String>,
-    identifier: Option<String>,
-    email_verified: Option<bool>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    name: Option<String>,
-    description: Option<String>,
-    user_type: Option<String>,
-    status: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    attributes: Option<Map<String, Value>>,
-    issuer: Option<String>,
-    provider_id: Option<String>,
-    subject: Option<String>,
-    #[schema(format = DateTime)]
-    authenticated_at: Option<String>,
-}
-
 #[derive(Serialize, ToSchema)]
 #[schema(as = Zone)]
 pub struct ZoneView<'a> {
@@ -305,25 +255,6 @@ pub struct ApiKeyList {
     total_count: u64,
 }
 
-/// Body of `POST /v1/zones`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateZone {
-    /// A slug: 1-63 of `a-z 0-9 - _`.
-    #[schema(example = "eu-west")]
-    identifier: String,
-    /// Defaults to the identifier.
-    name: Option<String>,
-}
-
-/// Body of `PATCH /v1/zones/{zone}`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UpdateZone {
-    identifier: Option<String>,
-    name: Option<String>,
-}
-
 #[derive(Serialize, ToSchema)]
 #[schema(as = ApiKey)]
 pub struct ApiKeyView {
@@ -357,20 +288,6 @@ impl ApiKeyView {
             key: secret,
         }
     }
-}
-
-/// Body of `POST /v1/api-keys`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateApiKey {
-    #[schema(example = "ci")]
-    name: String,
-    #[schema(example = json!(["users:read", "users:write"]))]
-    scopes: Vec<String>,
-    /// Zone ids or identifiers; omitted or null for every zone.
-    zones: Option<Vec<String>>,
-    /// Defaults to the first of `zones`, else `default`.
-    default_zone: Option<String>,
 }
 
 /// The scope of a role assignment.
@@ -585,106 +502,7 @@ pub struct SignInView<'a> {
     pub created: bool,
 }
 
-/// Body of `POST …/roles`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateRole {
-    /// Opaque, unique in the zone.
-    #[schema(example = "admin")]
-    identifier: String,
-    /// Defaults to the identifier.
-    name: Option<String>,
-    description: Option<String>,
-}
-
-/// Body of `PATCH …/roles/{role}`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UpdateRole {
-    identifier: Option<String>,
-    name: Option<String>,
-    description: Option<String>,
-}
-
-/// Body of `POST …/role-assignments`: `role_id` or `role_identifier`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateRoleAssignment {
-    role_id: Option<String>,
-    role_identifier: Option<String>,
-    scope: Option<AssignmentScopeDoc>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct AssignmentScopeDoc {
-    #[schema(rename = "type", example = "zone")]
-    kind: String,
-    id: String,
-}
-
-/// Body of `POST …/sessions`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateSession {
-    provider_id: Option<String>,
-    /// Must be in the future.
-    #[schema(format = DateTime)]
-    expires_at: Option<String>,
-}
-
-/// Body of `POST …/grants`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateGrant {
-    client_id: String,
-    resource: String,
-    /// At least one.
-    scopes: Vec<String>,
-    /// Must be in the future.
-    #[schema(format = DateTime)]
-    expires_at: Option<String>,
-}
-
-/// Body of `POST …/providers`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateProvider {
-    #[schema(example = "okta")]
-    identifier: String,
-    #[schema(example = "https://example.okta.com")]
-    issuer: String,
-    /// A claim whose value becomes a new user's `identifier`.
-    user_identifier_claim: Option<String>,
-}
-
-/// Body of `PATCH …/providers/{idp}`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UpdateProvider {
-    identifier: Option<String>,
-    issuer: Option<String>,
-    user_identifier_claim: Option<String>,
-}
-
-/// Body of `POST …/providers/{idp}/sign-ins`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateSignIn {
-    /// The subject the provider vouches for.
-    subject: String,
-    /// Claims of the ID token: `email` (needed to create a user),
-    /// `email_verified`, `given_name`, `family_name`, `name`, and the
-    /// provider's `user_identifier_claim`.
-    #[schema(value_type = Object)]
-    claims: Option<Object>,
-    /// When the recorded session expires; must be in the future.
-    #[schema(format = DateTime)]
-    expires_at: Option<String>,
-}
-
-/// Any JSON object.
-pub type Object = Map<String, Value>;
+pub use crate::bodies::*;
 
 macro_rules! list_doc {
     ($name:ident, $item:ty, $doc:literal) => {

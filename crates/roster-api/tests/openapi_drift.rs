@@ -45,3 +45,42 @@ fn every_documented_user_body_field_is_one_the_domain_accepts() {
         assert_eq!(documented, accepted, "{schema} drifted from the domain's writable fields");
     }
 }
+
+#[test]
+fn every_openapi_link_leads_to_an_operation_and_parameters_that_exist() {
+    let wrong = roster_api::links::dangling(&roster_api::openapi());
+    assert!(wrong.is_empty(), "links pointing nowhere: {wrong:?}");
+}
+
+#[test]
+fn a_created_user_links_to_its_retrieve_update_and_delete() {
+    let doc: serde_json::Value = serde_json::from_str(&roster_api::openapi_json()).unwrap();
+    let links = &doc["paths"]["/v1/users"]["post"]["responses"]["201"]["links"];
+    for op in ["users.retrieve", "users.update", "users.delete"] {
+        assert_eq!(links[op]["operationId"], op);
+        assert_eq!(links[op]["parameters"]["id"], "$response.body#/id");
+    }
+}
+
+#[test]
+fn every_schema_reference_of_the_openapi_document_resolves() {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_str(&roster_api::openapi_json()).unwrap();
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("external reference {r}"));
+        assert!(doc.pointer(pointer).is_some(), "{r} resolves to nothing");
+    }
+}

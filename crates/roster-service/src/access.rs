@@ -33,6 +33,21 @@ fn user_id(id: &str) -> ServiceResult<UserId> {
 }
 
 impl Service {
+    /// A body naming something that does not exist is the caller's 400 only
+    /// when the user in the path exists: a missing user (or zone) is a 404,
+    /// whatever the body says, as it is for every other request on it.
+    async fn unless_user_missing(
+        &self,
+        scope: &ZoneScope,
+        user: &UserId,
+        error: ServiceError,
+    ) -> ServiceError {
+        match self.store.get_user(scope, user).await {
+            Err(StoreError::NotFound) => ServiceError::NotFound,
+            _ => error,
+        }
+    }
+
     // Roles.
 
     pub async fn list_roles(
@@ -135,21 +150,28 @@ impl Service {
             // A zone scope names a zone of the organization that this key
             // sees; one it cannot see reads like one that does not exist.
             let detail = format!("{} is not a zone", limit.id);
-            self.store
+            let seen = self
+                .store
                 .get_zone(&principal.org, &ZoneRef::parse(&limit.id))
                 .await
                 .map_err(not_found_is("scope.id", &detail))
                 .and_then(|zone| match principal.may_see_zone(&zone.id) {
                     true => Ok(()),
                     false => Err(ServiceError::invalid_body("scope.id", detail.clone())),
-                })?;
+                });
+            if let Err(e) = seen {
+                return Err(self.unless_user_missing(scope, &user, e).await);
+            }
         }
         let param = request.role_param;
-        let role = self
-            .store
-            .get_role(scope, &request.role)
-            .await
-            .map_err(not_found_is(param, &format!("{param} does not name a role of this zone")))?;
+        let role = match self.store.get_role(scope, &request.role).await {
+            Ok(role) => role,
+            Err(e) => {
+                let detail = format!("{param} does not name a role of this zone");
+                let e = not_found_is(param, &detail)(e);
+                return Err(self.unless_user_missing(scope, &user, e).await);
+            }
+        };
         let assignment = RoleAssignment {
             id: RoleAssignmentId::from_ulid(self.next_ulid()),
             user_id: user,

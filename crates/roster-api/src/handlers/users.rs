@@ -6,7 +6,7 @@ use axum::Extension;
 use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use roster_domain::User;
 use roster_service::Principal;
@@ -41,26 +41,39 @@ pub struct ListUsersParams {
     #[param(minimum = 1, maximum = 100)]
     page_size: Option<u32>,
     /// Comma list of user ids (at most 100); needs `users:metadata`.
+    #[param(
+        pattern = r"^[\s,]*user_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\s*(?:,\s*(?:user_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}\s*)?)*$"
+    )]
     id: Option<String>,
     /// Exact email, case-insensitive.
     email: Option<String>,
     /// Exact identifier, case-insensitive.
     identifier: Option<String>,
     /// Comma list of `saas_admin`, `saas_user`, `saas_user_client`.
+    #[param(
+        pattern = r"^\s*(?:(?:saas_admin|saas_user|saas_user_client)\s*)?(?:,\s*(?:(?:saas_admin|saas_user|saas_user_client)\s*)?)*$"
+    )]
     user_type: Option<String>,
     /// Comma list of `active`, `onboarding`, `inactive`, `suspended`, `risky`, `disabled`.
+    #[param(
+        pattern = r"^\s*(?:(?:active|onboarding|inactive|suspended|risky|disabled)\s*)?(?:,\s*(?:(?:active|onboarding|inactive|suspended|risky|disabled)\s*)?)*$"
+    )]
     status: Option<String>,
     /// Id of the creating API key; needs `users:metadata`.
     created_by: Option<String>,
     /// Id of the last updating API key; needs `users:metadata`.
     updated_by: Option<String>,
     /// Created at or after (RFC 3339).
+    #[param(format = DateTime)]
     created_at_from: Option<String>,
     /// Created before (RFC 3339).
+    #[param(format = DateTime)]
     created_at_to: Option<String>,
     /// Updated at or after (RFC 3339).
+    #[param(format = DateTime)]
     updated_at_from: Option<String>,
     /// Updated before (RFC 3339).
+    #[param(format = DateTime)]
     updated_at_to: Option<String>,
     /// Identity provider id.
     provider_id: Option<String>,
@@ -68,27 +81,71 @@ pub struct ListUsersParams {
     role: Option<String>,
     /// Case-insensitive substring of id, email, name, identifier or
     /// description; without a sort, exact and prefix matches rank first.
+    #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 256)]
     search: Option<String>,
     /// Alias of `search`.
+    #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 256)]
     q: Option<String>,
     /// Repeatable search terms; all must match.
-    #[param(rename = "query[]")]
-    query: Option<Vec<String>>,
+    #[param(rename = "query[]", max_items = 10, inline)]
+    query: Option<Vec<SearchTerm>>,
     /// `created_at` (default), `updated_at`, `email`, `name`, `identifier`,
     /// `first_name`, `last_name`, `status`, `user_type`.
-    sort_by: Option<String>,
+    #[param(inline)]
+    sort_by: Option<SortBy>,
     /// `asc` (default) or `desc`.
-    sort_order: Option<String>,
+    #[param(inline)]
+    sort_order: Option<SortOrder>,
     /// Multi-key sort, e.g. `-created_at,email` (`-` is descending).
+    #[param(
+        pattern = r"^\s*[-+]?(?:created_at|updated_at|email|name|identifier|first_name|last_name|status|user_type)\s*(?:,\s*[-+]?(?:created_at|updated_at|email|name|identifier|first_name|last_name|status|user_type)\s*)*$"
+    )]
     sort: Option<String>,
     /// `role_assignments`, `grant_count`, `session_count`.
-    #[param(rename = "expand[]")]
-    expand: Option<Vec<String>>,
+    #[param(rename = "expand[]", inline)]
+    expand: Option<Vec<ExpandList>>,
     /// `attributes.<key>=<value>`: a top-level custom attribute equals the
     /// value (read as JSON when a number, true, false, null or a quoted
     /// string).
     #[param(rename = "attributes.<key>")]
     attributes: Option<String>,
+}
+
+/// One search term: no control characters, at most 256 characters.
+#[derive(ToSchema)]
+#[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 256)]
+#[allow(dead_code)]
+pub struct SearchTerm(String);
+
+/// A comma list of expansions.
+#[derive(ToSchema)]
+#[schema(
+    pattern = r"^\s*(?:(?:role_assignments|role-assignments|grant_count|session_count)\s*)?(?:,\s*(?:(?:role_assignments|role-assignments|grant_count|session_count)\s*)?)*$"
+)]
+#[allow(dead_code)]
+pub struct ExpandList(String);
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SortBy {
+    CreatedAt,
+    UpdatedAt,
+    Email,
+    Name,
+    Identifier,
+    FirstName,
+    LastName,
+    Status,
+    UserType,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SortOrder {
+    Asc,
+    Desc,
 }
 
 fn with_etag(mut response: Response, user: &User) -> Response {
@@ -182,7 +239,7 @@ fn expanded_etag(user: &User, body: &[u8]) -> String {
 /// Retrieve a user of the key's default zone.
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", operation_id = "users.retrieve",
     params(("id" = String, Path, description = "User id (`user_…`)"),
-        ("expand[]" = Option<Vec<String>>, Query, description = "role_assignments, grant_count, session_count"),
+        ("expand[]" = Option<Vec<ExpandList>>, Query, description = "role_assignments, grant_count, session_count"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when it is current")),
     responses((status = 200, description = "The user", body = UserView,
         headers(("ETag" = String, description = "Version of the user"))),
@@ -202,7 +259,7 @@ pub async fn get_user(
     operation_id = "zones.users.retrieve",
     params(("zone" = String, Path, description = "Zone id or identifier"),
         ("id" = String, Path, description = "User id (`user_…`)"),
-        ("expand[]" = Option<Vec<String>>, Query, description = "role_assignments, grant_count, session_count"),
+        ("expand[]" = Option<Vec<ExpandList>>, Query, description = "role_assignments, grant_count, session_count"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when it is current")),
     responses((status = 200, description = "The user", body = UserView,
         headers(("ETag" = String, description = "Version of the user"))),
@@ -261,7 +318,7 @@ async fn create(
 
 /// Create a user in the key's default zone.
 #[utoipa::path(post, path = "/v1/users", tag = "users", operation_id = "users.create",
-    params(("Idempotency-Key" = Option<String>, Header,
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
         description = "Retries with the same key and body replay the first response for 24 h")),
     request_body(content = CreateUser, content_type = "application/json"),
     responses((status = 201, description = "The new user", body = UserView,
@@ -283,7 +340,7 @@ pub async fn create_user(
 #[utoipa::path(post, path = "/v1/zones/{zone}/users", tag = "users",
     operation_id = "zones.users.create",
     params(("zone" = String, Path, description = "Zone id or identifier"),
-        ("Idempotency-Key" = Option<String>, Header,
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
         description = "Retries with the same key and body replay the first response for 24 h")),
     request_body(content = CreateUser, content_type = "application/json"),
     responses((status = 201, description = "The new user", body = UserView,

@@ -24,6 +24,7 @@ mod model;
 mod operations;
 mod properties;
 mod reach;
+mod schema_fixes;
 mod search;
 mod slow_clients;
 mod smoke;
@@ -276,4 +277,5 @@ conformance!(
     cross_tenant::cross_tenant_calls_on_every_id_bearing_route_answer_404_like_a_missing_id_and_change_nothing,
     cross_tenant::the_cross_tenant_matrix_covers_every_id_bearing_route_of_the_openapi_document,
     generated_http::generated_hostile_requests_never_answer_5xx_and_every_4xx_is_problem_json,
+    schema_fixes::a_role_assignment_on_a_missing_user_answers_404_before_its_body_is_judged,
 );
