@@ -18,8 +18,9 @@ use roster_store::{Store, StoreError, ZoneScope};
 use crate::seed::{SeedTarget, SeedZone, make_user, zone_of};
 
 /// Users per `import_users` call: large enough that a transaction's fixed
-/// cost vanishes, small enough that a chunk stays a few MiB.
-const CHUNK: usize = 10_000;
+/// cost (a commit, a search-index segment) vanishes, small enough that the
+/// chunks in flight stay under a few hundred MiB.
+pub const CHUNK: usize = 50_000;
 
 /// The zones beside the admin key's default one (the measured zone).
 const OTHER_ZONES: [&str; 2] = ["eu", "trial"];

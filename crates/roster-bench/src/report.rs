@@ -32,11 +32,12 @@ pub fn report(
     } else {
         format!(
             "{} users in {:.2} s = {:.0} users/s via Store::import_users, {} import(s) of \
-             10 000 in flight; closing the store took {:.2} s",
+             {} in flight; closing the store took {:.2} s",
             seed.inserted,
             seed.seconds,
             seed.inserted as f64 / seed.seconds.max(1e-9),
             seed.in_flight,
+            crate::bulk::CHUNK,
             seed.close_seconds
         )
     };
