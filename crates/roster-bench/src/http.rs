@@ -216,14 +216,26 @@ impl RequestBuilder {
     }
 
     pub fn post_json_into(&self, out: &mut Vec<u8>, path: &str, body: &[u8]) {
+        self.with_body_into(out, "POST", "application/json", path, body);
+    }
+
+    /// A JSON merge patch (RFC 7396).
+    pub fn merge_patch_into(&self, out: &mut Vec<u8>, path: &str, body: &[u8]) {
+        self.with_body_into(out, "PATCH", "application/merge-patch+json", path, body);
+    }
+
+    fn with_body_into(&self, out: &mut Vec<u8>, method: &str, kind: &str, path: &str, body: &[u8]) {
         out.clear();
-        out.extend_from_slice(b"POST ");
+        out.extend_from_slice(method.as_bytes());
+        out.push(b' ');
         out.extend_from_slice(path.as_bytes());
         out.extend_from_slice(b" HTTP/1.1\r\nHost: ");
         out.extend_from_slice(self.host.as_bytes());
         out.extend_from_slice(b"\r\nAuthorization: Bearer ");
         out.extend_from_slice(self.api_key.as_bytes());
-        out.extend_from_slice(b"\r\nContent-Type: application/json\r\nContent-Length: ");
+        out.extend_from_slice(b"\r\nContent-Type: ");
+        out.extend_from_slice(kind.as_bytes());
+        out.extend_from_slice(b"\r\nContent-Length: ");
         out.extend_from_slice(body.len().to_string().as_bytes());
         out.extend_from_slice(b"\r\n\r\n");
         out.extend_from_slice(body);

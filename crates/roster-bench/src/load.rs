@@ -28,6 +28,8 @@ pub enum Target {
     GetRandomUser { prefix: &'static str, ids: Arc<Vec<String>> },
     /// POST /v1/users with a unique email each time.
     Create { run: String },
+    /// A merge patch of one attribute of a random existing user.
+    Patch { ids: Arc<Vec<String>> },
 }
 
 #[derive(Clone)]
@@ -126,6 +128,18 @@ async fn drive(
                 builder.post_json_into(&mut request, "/v1/users", &body);
                 &request
             }
+            (Target::Patch { ids }, _) => {
+                serial += 1;
+                let i = usize::try_from(rng.below(ids.len() as u64)).unwrap_or(0);
+                path.clear();
+                path.push_str("/v1/users/");
+                path.push_str(ids.get(i).map_or("", String::as_str));
+                body.clear();
+                use std::io::Write;
+                let _ = write!(body, "{{\"attributes\":{{\"bench_serial\":{serial}}}}}");
+                builder.merge_patch_into(&mut request, &path, &body);
+                &request
+            }
             (Target::Get(p), None) => {
                 builder.get_into(&mut request, p);
                 &request
@@ -167,6 +181,7 @@ fn truncate(s: &str, max: usize) -> &str {
     }
 }
 
+#[derive(Clone)]
 pub struct LoadConfig {
     pub addr: SocketAddr,
     pub builder: RequestBuilder,

@@ -1,208 +1,20 @@
-//! Seeding: realistic, varied users written straight through the storage
-//! layer, many at once so the store's group commit batches them.
+//! The seeded users: realistic, varied and deterministic. User number `i`
+//! is the same in every run (its id included), so the bench can name any
+//! seeded user without reading them back.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-
-use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value, json};
 
 use roster_domain::ids::Ulid;
+use roster_domain::{ProviderId, Window};
 use roster_domain::{Sort, Timestamp, User, UserFilter, UserId, UserQuery, UserStatus, UserType};
-use roster_domain::{Window, ZoneId};
-use roster_store::{Store, StoreError, ZoneScope};
+use roster_store::ZoneScope;
 
-const FIRST_NAMES: &[&str] = &[
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Charles",
-    "Karen",
-    "Daniel",
-    "Lisa",
-    "Matthew",
-    "Nancy",
-    "Anthony",
-    "Betty",
-    "Mark",
-    "Sandra",
-    "Donald",
-    "Ashley",
-    "Steven",
-    "Kimberly",
-    "Andrew",
-    "Emily",
-    "Paul",
-    "Donna",
-    "Joshua",
-    "Michelle",
-    "Kenneth",
-    "Carol",
-    "Kevin",
-    "Amanda",
-    "Brian",
-    "Melissa",
-    "George",
-    "Deborah",
-    "Maria",
-    "Marie",
-    "Mario",
-    "Marina",
-    "Jose",
-    "Ana",
-    "Luis",
-    "Sofia",
-    "Wei",
-    "Yuki",
-    "Hiroshi",
-    "Priya",
-    "Arjun",
-    "Fatima",
-    "Omar",
-    "Ahmed",
-    "Olga",
-    "Ivan",
-    "Lars",
-    "Ingrid",
-    "Chloe",
-    "Lucas",
-    "Noah",
-    "Emma",
-    "Olivia",
-    "Liam",
-    "Mateo",
-    "Isabella",
-    "Amara",
-    "Kwame",
-    "Zoe",
-    "Nikolai",
-];
-
-const LAST_NAMES: &[&str] = &[
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-    "Ramirez",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "Torres",
-    "Nguyen",
-    "Hill",
-    "Flores",
-    "Green",
-    "Adams",
-    "Nelson",
-    "Baker",
-    "Hall",
-    "Rivera",
-    "Campbell",
-    "Mitchell",
-    "Carter",
-    "Roberts",
-    "Kim",
-    "Chen",
-    "Wang",
-    "Patel",
-    "Singh",
-    "Kowalski",
-    "Novak",
-    "Muller",
-    "Schmidt",
-    "Rossi",
-    "Marino",
-    "Costa",
-    "Silva",
-    "Tanaka",
-    "Sato",
-    "Ivanova",
-    "Larsen",
-    "Okafor",
-    "Mensah",
-    "Dubois",
-];
-
-const DOMAINS: &[&str] = &[
-    "example.com",
-    "acme.io",
-    "globex.net",
-    "initech.org",
-    "umbrella.co",
-    "hooli.com",
-    "stark.industries",
-    "wayne.enterprises",
-    "mail.test",
-    "contoso.dev",
-];
-
-const DESCRIPTIONS: &[&str] = &[
-    "Account owner for the EMEA region",
-    "Migrated from the legacy directory",
-    "Contractor, access reviewed quarterly",
-    "Primary contact for billing questions",
-    "Support engineer, tier 2",
-    "Invited by the sales team during onboarding",
-    "Uses SSO through the corporate identity provider",
-    "Requested API access for the analytics integration",
-    "Temporary account for the audit",
-    "Power user; beta tester for new features",
-    "Service account for nightly data exports",
-    "Regional manager, North America",
-];
+use crate::names::{DEPARTMENTS, DESCRIPTIONS, DOMAINS, FIRST_NAMES, LAST_NAMES, PLANS};
 
 /// The rare search term: it appears in the description of one user in
 /// every `RARE_EVERY`.
 pub const RARE_TERM: &str = "quokka";
 const RARE_EVERY: u64 = 10_000;
-
-const DEPARTMENTS: &[&str] =
-    &["engineering", "sales", "marketing", "support", "finance", "legal", "operations", "design"];
-const PLANS: &[&str] = &["free", "starter", "pro", "enterprise"];
 
 /// SplitMix64: tiny, fast, and deterministic per user index.
 pub struct Rng(u64);
@@ -255,35 +67,69 @@ fn user_type_for(roll: u64) -> UserType {
     }
 }
 
+/// One zone the seed writes to, and the identity provider its linked
+/// users come from.
+#[derive(Clone)]
+pub struct SeedZone {
+    pub scope: ZoneScope,
+    pub identifier: String,
+    pub provider: Option<(ProviderId, String)>,
+}
+
 /// Where the seeded users land and who made them.
 #[derive(Clone)]
 pub struct SeedTarget {
-    pub scope: ZoneScope,
+    /// The measured zone first, then the two smaller ones (see `zone_of`).
+    pub zones: Vec<SeedZone>,
     pub actor: String,
-    /// Creation times spread from here over `span`.
-    pub start: Timestamp,
-    pub span_micros: i64,
     pub total: u64,
 }
 
-/// User number `i` of the seed: the same every run for the same `i`.
-pub fn make_user(target: &SeedTarget, i: u64) -> User {
+/// Creation times run from here over `SPAN_MICROS`, the same every run so
+/// user `i`'s id is too (2025-06-01T00:00:00Z, 395 days: all in the past).
+const START_MICROS: i64 = 1_748_736_000_000_000;
+const SPAN_MICROS: i64 = 395 * 86_400_000_000;
+
+/// Of every 50 users, 45 land in the first zone (the one the scenarios
+/// measure), 4 in the second and 1 in the third: every zone's users are
+/// spread over the whole time range.
+pub fn zone_of(i: u64, zones: usize) -> usize {
+    let slot = match i % 50 {
+        0..45 => 0,
+        45..49 => 1,
+        _ => 2,
+    };
+    slot.min(zones.saturating_sub(1))
+}
+
+/// How many of `total` users land in zone `z` of `zones`.
+pub fn users_in_zone(total: u64, z: usize, zones: usize) -> u64 {
+    let full = total / 50;
+    let rest = total % 50;
+    (0..50u64).filter(|slot| zone_of(*slot, zones) == z).count() as u64 * full
+        + (0..rest).filter(|slot| zone_of(*slot, zones) == z).count() as u64
+}
+
+/// User number `i` of the seed, in `zone` (`zone_of(i)` of the target's
+/// zones): the same every run for the same `i`.
+pub fn make_user(target: &SeedTarget, zone: &SeedZone, i: u64) -> User {
     let mut rng = Rng::new(0x0005_EED0_0000_0000 ^ i.wrapping_mul(0x2545_F491_4F6C_DD1D));
     let first = rng.pick(FIRST_NAMES);
     let last = rng.pick(LAST_NAMES);
     let domain = rng.pick(DOMAINS);
 
-    let step = (target.span_micros / i64::try_from(target.total.max(1)).unwrap_or(1)).max(1);
+    let step = (SPAN_MICROS / i64::try_from(target.total.max(1)).unwrap_or(1)).max(1);
     let index = i64::try_from(i).unwrap_or(i64::MAX);
     let jitter = i64::try_from(rng.below(u64::try_from(step).unwrap_or(1))).unwrap_or(0);
     let created_micros =
-        target.start.as_micros().saturating_add(index.saturating_mul(step)).saturating_add(jitter);
-    let created_at = Timestamp::from_micros(created_micros).unwrap_or(target.start);
+        START_MICROS.saturating_add(index.saturating_mul(step)).saturating_add(jitter);
+    let start = Timestamp::from_micros(START_MICROS).unwrap_or_else(Timestamp::now);
+    let created_at = Timestamp::from_micros(created_micros).unwrap_or(start);
     let random = u128::from(rng.next_u64()) << 16 ^ u128::from(rng.next_u64() & 0xFFFF);
     let id = UserId::from_ulid(Ulid::from_parts(created_at.as_millis(), random));
 
     let mut user =
-        User::blank(id, target.scope.org, target.scope.zone, created_at, target.actor.clone());
+        User::blank(id, zone.scope.org, zone.scope.zone, created_at, target.actor.clone());
     user.first_name = first.to_owned();
     user.last_name = last.to_owned();
     user.name = roster_domain::user::derive_display_name(first, last);
@@ -327,6 +173,13 @@ pub fn make_user(target: &SeedTarget, i: u64) -> User {
             user.version = 2;
         }
     }
+    if let Some((provider, issuer)) = &zone.provider
+        && rng.percent(30)
+    {
+        user.provider_id = Some(provider.to_string());
+        user.issuer = Some(issuer.clone());
+        user.subject = Some(format!("{:016x}", rng.next_u64()));
+    }
     user
 }
 
@@ -339,229 +192,4 @@ pub fn count_query() -> UserQuery {
         ranked: false,
         window: Window::After { position: None, limit: 1 },
     }
-}
-
-pub struct SeedOutcome {
-    pub inserted: u64,
-    pub elapsed: Duration,
-    pub retries: u64,
-}
-
-/// Inserts users `from..target.total` with `concurrency` writers in flight.
-pub async fn seed(
-    store: Arc<dyn Store>,
-    target: SeedTarget,
-    from: u64,
-    concurrency: usize,
-) -> Result<SeedOutcome> {
-    let next = Arc::new(AtomicUsize::new(usize::try_from(from)?));
-    let total = usize::try_from(target.total)?;
-    let retries = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicU64::new(0));
-    let target = Arc::new(target);
-    let started = Instant::now();
-
-    let progress = {
-        let done = done.clone();
-        let goal = (target.total - from).max(1);
-        tokio::spawn(async move {
-            let mut last_report = 0;
-            loop {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                let n = done.load(Ordering::Relaxed);
-                if n != last_report {
-                    eprintln!(
-                        "  seeded {n}/{goal} ({:.0} users/s)",
-                        n as f64 / started.elapsed().as_secs_f64()
-                    );
-                    last_report = n;
-                }
-            }
-        })
-    };
-
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..concurrency.max(1) {
-        let (store, next, target, retries, done) =
-            (store.clone(), next.clone(), target.clone(), retries.clone(), done.clone());
-        tasks.spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
-                    return Ok::<(), anyhow::Error>(());
-                }
-                let user = make_user(&target, i as u64);
-                let mut attempts = 0;
-                loop {
-                    match store.create_user(&target.scope, &user, None).await {
-                        Ok(()) => break,
-                        Err(StoreError::Unavailable(_)) if attempts < 100 => {
-                            attempts += 1;
-                            retries.fetch_add(1, Ordering::Relaxed);
-                            tokio::time::sleep(Duration::from_millis(5)).await;
-                        }
-                        Err(e) => {
-                            return Err(anyhow!("inserting user {i} ({}): {e}", user.email));
-                        }
-                    }
-                }
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        });
-    }
-    let mut first_error = None;
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                first_error.get_or_insert(e);
-            }
-            Err(e) => {
-                first_error.get_or_insert(anyhow!("seeding task failed: {e}"));
-            }
-        }
-    }
-    progress.abort();
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-    Ok(SeedOutcome {
-        inserted: done.load(Ordering::Relaxed),
-        elapsed: started.elapsed(),
-        retries: retries.load(Ordering::Relaxed),
-    })
-}
-
-/// The admin key's organization, default zone and id, found by its secret.
-pub async fn admin_scope(store: &Arc<dyn Store>, secret: &str) -> Result<(ZoneScope, String)> {
-    let hash = roster_service::KeyCache::hash(secret);
-    let key = store
-        .find_api_key(&hash)
-        .await
-        .map_err(|e| anyhow!("looking up the bench admin key: {e}"))?
-        .context(
-            "the database was bootstrapped with a different admin key; \
-             use a fresh database (drop --reuse) or the same ROSTER_BOOTSTRAP_API_KEY",
-        )?;
-    let zone: ZoneId = match key.default_zone_id {
-        Some(zone) => zone,
-        None => bail!("the bench admin key has no default zone"),
-    };
-    Ok((ZoneScope { org: key.organization_id, zone }, key.id.to_string()))
-}
-
-/// How many of the oldest users get roles, sessions and grants, so the
-/// first pages have something to expand.
-pub const ACCESS_USERS: u64 = 2000;
-
-/// Gives the `ACCESS_USERS` oldest users role assignments, sessions and
-/// grants (once: skipped when the `member` role exists).
-pub async fn seed_access(store: &Arc<dyn Store>, scope: &ZoneScope) -> Result<u64> {
-    use roster_domain::access::{Grant, Role, RoleAssignment, RoleRef, Session};
-    use roster_domain::{GrantId, RoleAssignmentId, RoleId, SessionId};
-    if store.get_role(scope, &RoleRef::Identifier("member".into())).await.is_ok() {
-        return Ok(0);
-    }
-    let ids = roster_domain::IdGenerator::new();
-    let now = Timestamp::now();
-    let mut roles = Vec::new();
-    for identifier in ["member", "admin", "billing"] {
-        let role = Role {
-            id: RoleId::from_ulid(ids.next(now.as_millis())),
-            identifier: identifier.into(),
-            name: identifier.into(),
-            description: None,
-            created_at: now,
-            updated_at: now,
-        };
-        store.create_role(scope, &role).await.map_err(|e| anyhow!("creating role: {e}"))?;
-        roles.push(role);
-    }
-    let mut oldest = count_query();
-    oldest.window = Window::After { position: None, limit: ACCESS_USERS as usize };
-    let users =
-        store.list_users(scope, &oldest).await.map_err(|e| anyhow!("listing users: {e}"))?;
-    let mut written = 0u64;
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, user) in users.users.iter().enumerate() {
-        let (i, user) = (i as u64, user.id);
-        let store = store.clone();
-        let scope = *scope;
-        let roles: Vec<(RoleId, String)> =
-            roles.iter().map(|r| (r.id, r.identifier.clone())).collect();
-        let (a, b, c) =
-            (ids.next(now.as_millis()), ids.next(now.as_millis()), ids.next(now.as_millis()));
-        tasks.spawn(async move {
-            let actor = "key_bench".to_owned();
-            let mut n = 0u64;
-            for (k, (role_id, identifier)) in roles.iter().enumerate() {
-                if k == 0 || (i + k as u64).is_multiple_of(4) {
-                    let id = RoleAssignmentId::from_ulid(ulid_plus(a, k as u128));
-                    let assignment = RoleAssignment {
-                        id,
-                        user_id: user,
-                        role_id: *role_id,
-                        role_identifier: identifier.clone(),
-                        scope: None,
-                        created_at: now,
-                        created_by: actor.clone(),
-                    };
-                    store
-                        .create_role_assignment(&scope, &assignment)
-                        .await
-                        .map_err(|e| anyhow!("{e}"))?;
-                    n += 1;
-                }
-            }
-            for k in 0..(1 + i % 3) {
-                let session = Session {
-                    id: SessionId::from_ulid(ulid_plus(b, u128::from(k))),
-                    user_id: user,
-                    provider_id: None,
-                    created_at: now,
-                    expires_at: None,
-                    revoked_at: None,
-                    created_by: actor.clone(),
-                };
-                match store.create_session(&scope, &session).await {
-                    Ok(()) | Err(StoreError::UserDisabled) => {}
-                    Err(e) => return Err(anyhow!("{e}")),
-                }
-                n += 1;
-            }
-            for k in 0..(i % 3) {
-                let grant = Grant {
-                    id: GrantId::from_ulid(ulid_plus(c, u128::from(k))),
-                    user_id: user,
-                    client_id: "bench-app".into(),
-                    resource: "orders-api".into(),
-                    scopes: vec!["read".into()],
-                    created_at: now,
-                    expires_at: None,
-                    revoked_at: None,
-                    created_by: actor.clone(),
-                };
-                match store.create_grant(&scope, &grant).await {
-                    Ok(()) | Err(StoreError::UserDisabled) => {}
-                    Err(e) => return Err(anyhow!("{e}")),
-                }
-                n += 1;
-            }
-            Ok::<u64, anyhow::Error>(n)
-        });
-        if tasks.len() >= 256
-            && let Some(r) = tasks.join_next().await
-        {
-            written += r.map_err(|e| anyhow!("{e}"))??;
-        }
-    }
-    while let Some(r) = tasks.join_next().await {
-        written += r.map_err(|e| anyhow!("{e}"))??;
-    }
-    Ok(written)
-}
-
-/// A distinct id near `base` (ids only need to be unique here).
-fn ulid_plus(base: Ulid, k: u128) -> Ulid {
-    Ulid::from_parts(base.timestamp_ms(), base.random().wrapping_add(k << 40))
 }

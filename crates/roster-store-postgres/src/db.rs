@@ -122,6 +122,15 @@ impl Tx<'_> {
         tx.rollback().await.map_err(from_pg)
     }
 
+    /// `COPY … FROM STDIN`: one statement, however many rows follow.
+    pub async fn copy_in(
+        &self,
+        sql: &str,
+    ) -> StoreResult<tokio_postgres::CopyInSink<bytes::Bytes>> {
+        self.sent();
+        self.tx.copy_in(sql).await.map_err(from_pg)
+    }
+
     /// Statements separated by semicolons, sent as one text batch.
     pub async fn batch_execute(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
         self.sent();

@@ -19,6 +19,7 @@ mod conninfo;
 mod db;
 mod error;
 mod idempotency;
+mod import;
 mod list;
 mod migrate;
 mod tenancy;
@@ -335,6 +336,12 @@ impl Store for PgStore {
         let tx = client.transaction().await?;
         users::insert_user(&tx, &zone, user, idempotency).await?;
         tx.commit().await
+    }
+
+    async fn import_users(&self, scope: &ZoneScope, users: Vec<User>) -> StoreResult<u64> {
+        let zone = self.zone_key(scope).await?;
+        let mut client = self.client().await?;
+        import::import_users(&mut client, &zone, &users).await
     }
 
     async fn update_user(

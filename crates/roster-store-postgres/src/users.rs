@@ -73,7 +73,7 @@ pub async fn get_user<C: Exec>(c: &C, zone: &ZoneKey, uid: &UserId) -> StoreResu
     user_from_row(&row, zone)
 }
 
-fn map_write_error(e: tokio_postgres::Error) -> StoreError {
+pub fn map_write_error(e: tokio_postgres::Error) -> StoreError {
     match unique_violation(&e).as_deref() {
         Some("users_email") => return StoreError::Conflict { field: "email" },
         Some("users_identifier") => {
@@ -255,7 +255,7 @@ impl<'a> IdempotencyParams<'a> {
 /// Adds `deltas` to the zone's counters in one statement, in status order,
 /// so two transactions moving users between the same statuses lock the
 /// counter rows in the same order and cannot deadlock.
-async fn bump_counts<C: Exec>(
+pub async fn bump_counts<C: Exec>(
     c: &C,
     zone: i64,
     mut deltas: Vec<(UserStatus, i64)>,

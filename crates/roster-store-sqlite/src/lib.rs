@@ -438,6 +438,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn import_users(&self, scope: &ZoneScope, users: Vec<User>) -> StoreResult<u64> {
+        let zone = self.zone_key(scope).await?;
+        self.writer.call(move |conn| users::import_users(conn, &zone, &users)).await
+    }
+
     async fn update_user(
         &self,
         scope: &ZoneScope,

@@ -160,6 +160,33 @@ pub fn insert_user(
     user: &User,
     idempotency: Option<&IdempotencyRecord>,
 ) -> StoreResult<i64> {
+    let seq = insert_row(conn, zone, user)?;
+    bump_count(conn, zone.seq, user.status, 1)?;
+    if let Some(record) = idempotency {
+        crate::idempotency::insert(conn, record)?;
+    }
+    Ok(seq)
+}
+
+/// Inserts many users of one zone inside the caller's transaction, counting
+/// them once per status at the end rather than once per user.
+pub fn import_users(conn: &Connection, zone: &ZoneKey, users: &[User]) -> StoreResult<u64> {
+    let mut counts: Vec<(UserStatus, i64)> = Vec::new();
+    for user in users {
+        insert_row(conn, zone, user)?;
+        match counts.iter_mut().find(|(s, _)| *s == user.status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((user.status, 1)),
+        }
+    }
+    for (status, n) in counts {
+        bump_count(conn, zone.seq, status, n)?;
+    }
+    Ok(users.len() as u64)
+}
+
+/// The user's row and its search document; returns its `seq`.
+fn insert_row(conn: &Connection, zone: &ZoneKey, user: &User) -> StoreResult<i64> {
     check_provider(conn, zone.seq, user)?;
     let mut stmt = conn
         .prepare_cached(
@@ -199,10 +226,6 @@ pub fn insert_user(
     conn.prepare_cached("INSERT INTO users_search (rowid, doc) VALUES (?1, ?2)")
         .and_then(|mut s| s.execute((search_rowid(zone, seq), search_document(user))))
         .map_err(from_sqlite)?;
-    bump_count(conn, zone.seq, user.status, 1)?;
-    if let Some(record) = idempotency {
-        crate::idempotency::insert(conn, record)?;
-    }
     Ok(seq)
 }
 

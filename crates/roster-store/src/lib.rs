@@ -184,6 +184,11 @@ pub trait Store: Send + Sync + 'static {
         user: &User,
         idempotency: Option<&IdempotencyRecord>,
     ) -> StoreResult<()>;
+    /// Inserts `users` into the zone in one transaction, all or none, with
+    /// counts and the search index kept exactly as `create_user` keeps them.
+    /// The bulk path for seeding and imports: one transaction per user would
+    /// cost a commit (an fsync) each. Returns how many were inserted.
+    async fn import_users(&self, scope: &ZoneScope, users: Vec<User>) -> StoreResult<u64>;
     async fn update_user(
         &self,
         scope: &ZoneScope,

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::support::{Rng, expected, ids_of, random_users, ts, with_store};
 
-fn random_query(rng: &mut Rng, users: &[User]) -> UserQuery {
+pub fn random_query(rng: &mut Rng, users: &[User]) -> UserQuery {
     let mut filter = UserFilter::default();
     if rng.chance(15) {
         filter.statuses = (0..1 + rng.below(3)).map(|_| *rng.pick(UserStatus::ALL)).collect();
@@ -243,7 +243,7 @@ fn known_sqlite_defect(q: &UserQuery) -> Option<&'static str> {
 
 /// The slice of `want` (already in order) a window selects, and whether
 /// more lie beyond it in the direction of travel.
-fn domain_page(want: &[User], q: &UserQuery) -> (Vec<User>, bool) {
+pub fn domain_page(want: &[User], q: &UserQuery) -> (Vec<User>, bool) {
     match &q.window {
         Window::After { position, limit } => {
             let start = match position {

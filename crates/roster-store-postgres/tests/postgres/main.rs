@@ -9,6 +9,7 @@ mod access;
 mod crud;
 mod differential;
 mod idempotency;
+mod import;
 mod listing;
 mod migrations;
 mod scale;
