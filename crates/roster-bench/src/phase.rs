@@ -141,7 +141,7 @@ pub async fn load_phase(args: &Args, binary: PathBuf, target: &SeedTarget) -> Re
         notes.push(format!(
             "{what} `{path}`: total_count {}{} ({:.1}% of the zone)",
             page.total_count,
-            if page.total_count_exact == Some(false) { " (a lower bound)" } else { "" },
+            if page.total_count_exact == Some(false) { ", a lower bound" } else { "" },
             page.total_count as f64 * 100.0 / walk.total.max(1) as f64
         ));
     }
@@ -209,8 +209,12 @@ pub async fn load_phase(args: &Args, binary: PathBuf, target: &SeedTarget) -> Re
         .iter()
         .chain(&single)
         .chain(&ceiling)
-        .filter(|o| o.errors > 0)
-        .map(|o| format!("{}: {} of {} answers were errors", o.name, o.errors, o.requests))
+        .filter_map(|o| match (o.requests, o.errors) {
+            // A request slower than the whole window is no figure at all.
+            (0, _) => Some(format!("{}: no request completed in the measured window", o.name)),
+            (n, e) if e > 0 => Some(format!("{}: {e} of {n} answers were errors", o.name)),
+            _ => None,
+        })
         .collect();
     if run_noisy && died.is_none() {
         let noisy_config = noisy::NoisyConfig {

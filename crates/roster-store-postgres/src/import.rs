@@ -11,6 +11,7 @@ use roster_domain::{User, UserStatus};
 use roster_store::{StoreError, StoreResult};
 
 use crate::db::Conn;
+use crate::error::from_pg;
 use crate::types::{id, opt_time, time};
 use crate::users::{ZoneKey, map_write_error};
 
@@ -45,6 +46,10 @@ const COLUMN_TYPES: [Type; 21] = [
 
 pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> StoreResult<u64> {
     let tx = client.transaction().await?;
+    // A chunk of tens of thousands of users maintains the trigram and jsonb
+    // GIN indexes for every row: far longer than the request-path deadline,
+    // which exists to stop one client's query, not a bulk load.
+    tx.batch_execute("SET LOCAL statement_timeout = '10min'").await.map_err(from_pg)?;
     // Every provider named must exist, and stay until the users commit
     // (as `create_user` holds it).
     let providers: BTreeSet<&str> = users.iter().filter_map(|u| u.provider_id.as_deref()).collect();
