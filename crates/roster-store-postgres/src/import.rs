@@ -5,20 +5,17 @@
 use std::collections::BTreeSet;
 
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{Json, ToSql, Type};
+use tokio_postgres::types::Type;
 
-use roster_domain::{User, UserStatus};
+use roster_domain::User;
 use roster_store::{StoreError, StoreResult};
 
 use crate::db::Conn;
 use crate::error::from_pg;
-use crate::types::{id, opt_time, time};
-use crate::users::{ZoneKey, map_write_error};
+use crate::users::{UserRow, ZoneKey, map_write_error, user_row_columns};
 
-const COPY_USERS: &str = "COPY users (id, zone, identifier, email, email_verified, first_name, \
-     last_name, name, description, user_type, status, attributes, issuer, provider_id, subject, \
-     authenticated_at, created_at, updated_at, created_by, updated_by, version) \
-     FROM STDIN (FORMAT binary)";
+const COPY_USERS: &str =
+    concat!("COPY users (", user_row_columns!(), ") FROM STDIN (FORMAT binary)");
 
 const COLUMN_TYPES: [Type; 21] = [
     Type::UUID,
@@ -61,45 +58,11 @@ pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> 
     let sink = tx.copy_in(COPY_USERS).await?;
     let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &COLUMN_TYPES));
     for user in users {
-        let attributes = Json(&user.attributes);
-        let uid = id(user.id.to_bytes());
-        let authenticated_at = opt_time(user.authenticated_at);
-        let (created_at, updated_at) = (time(user.created_at), time(user.updated_at));
-        let (user_type, status) = (user.user_type.as_str(), user.status.as_str());
-        let row: [&(dyn ToSql + Sync); 21] = [
-            &uid,
-            &zone.seq,
-            &user.identifier,
-            &user.email,
-            &user.email_verified,
-            &user.first_name,
-            &user.last_name,
-            &user.name,
-            &user.description,
-            &user_type,
-            &status,
-            &attributes,
-            &user.issuer,
-            &user.provider_id,
-            &user.subject,
-            &authenticated_at,
-            &created_at,
-            &updated_at,
-            &user.created_by,
-            &user.updated_by,
-            &user.version,
-        ];
-        writer.as_mut().write(&row).await.map_err(map_write_error)?;
+        let row = UserRow::new(zone, user);
+        writer.as_mut().write(&row.params()).await.map_err(map_write_error)?;
     }
     let inserted = writer.finish().await.map_err(map_write_error)?;
-    let mut deltas: Vec<(UserStatus, i64)> = Vec::new();
-    for user in users {
-        match deltas.iter_mut().find(|(s, _)| *s == user.status) {
-            Some((_, n)) => *n += 1,
-            None => deltas.push((user.status, 1)),
-        }
-    }
-    crate::users::bump_counts(&tx, zone.seq, deltas).await?;
+    crate::users::bump_counts(&tx, zone.seq, roster_store::status_counts(users)).await?;
     tx.commit().await?;
     Ok(inserted)
 }

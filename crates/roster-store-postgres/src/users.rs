@@ -116,11 +116,80 @@ async fn check_provider<C: Exec>(c: &C, zone: &ZoneKey, user: &User) -> StoreRes
     Ok(())
 }
 
-const INSERT_USER: &str = "INSERT INTO users (id, zone, identifier, email, email_verified, \
-     first_name, last_name, name, description, user_type, status, attributes, issuer, \
-     provider_id, subject, authenticated_at, created_at, updated_at, created_by, updated_by, \
-     version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-     $17, $18, $19, $20, $21)";
+/// The columns a new user's row is written with, in `UserRow::params`
+/// order (`INSERT` here, `COPY` in the bulk path).
+macro_rules! user_row_columns {
+    () => {
+        "id, zone, identifier, email, email_verified, first_name, last_name, name, description, \
+         user_type, status, attributes, issuer, provider_id, subject, authenticated_at, \
+         created_at, updated_at, created_by, updated_by, version"
+    };
+}
+pub(crate) use user_row_columns;
+
+const INSERT_USER: &str = concat!(
+    "INSERT INTO users (",
+    user_row_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+     $18, $19, $20, $21)"
+);
+
+/// A user's row in its wire forms, borrowed from the user.
+pub struct UserRow<'a> {
+    user: &'a User,
+    zone: &'a i64,
+    id: PgId,
+    user_type: &'static str,
+    status: &'static str,
+    attributes: Json<&'a Map<String, Value>>,
+    authenticated_at: Option<PgTime>,
+    created_at: PgTime,
+    updated_at: PgTime,
+}
+
+impl<'a> UserRow<'a> {
+    pub fn new(zone: &'a ZoneKey, user: &'a User) -> Self {
+        Self {
+            user,
+            zone: &zone.seq,
+            id: id(user.id.to_bytes()),
+            user_type: user.user_type.as_str(),
+            status: user.status.as_str(),
+            attributes: Json(&user.attributes),
+            authenticated_at: opt_time(user.authenticated_at),
+            created_at: time(user.created_at),
+            updated_at: time(user.updated_at),
+        }
+    }
+
+    /// The values of `user_row_columns!`, in order.
+    pub fn params(&self) -> [&(dyn ToSql + Sync); 21] {
+        let u = self.user;
+        [
+            &self.id,
+            self.zone,
+            &u.identifier,
+            &u.email,
+            &u.email_verified,
+            &u.first_name,
+            &u.last_name,
+            &u.name,
+            &u.description,
+            &self.user_type,
+            &self.status,
+            &self.attributes,
+            &u.issuer,
+            &u.provider_id,
+            &u.subject,
+            &self.authenticated_at,
+            &self.created_at,
+            &self.updated_at,
+            &u.created_by,
+            &u.updated_by,
+            &u.version,
+        ]
+    }
+}
 
 /// A sign-in's insert: when a user with the same (issuer, subject) exists
 /// (or is being inserted, and then commits), this insert does nothing and
@@ -169,34 +238,8 @@ async fn insert_user_with<C: Exec>(
          SELECT zone, status, {SHARD}, 1 FROM ins \
          ON CONFLICT (zone, status, shard) DO UPDATE SET n = user_counts.n + excluded.n) "
     );
-    let attributes = Json(&user.attributes);
-    let uid = id(user.id.to_bytes());
-    let authenticated_at = opt_time(user.authenticated_at);
-    let (created_at, updated_at) = (time(user.created_at), time(user.updated_at));
-    let (user_type, status) = (user.user_type.as_str(), user.status.as_str());
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![
-        &uid,
-        &zone.seq,
-        &user.identifier,
-        &user.email,
-        &user.email_verified,
-        &user.first_name,
-        &user.last_name,
-        &user.name,
-        &user.description,
-        &user_type,
-        &status,
-        &attributes,
-        &user.issuer,
-        &user.provider_id,
-        &user.subject,
-        &authenticated_at,
-        &created_at,
-        &updated_at,
-        &user.created_by,
-        &user.updated_by,
-        &user.version,
-    ];
+    let row = UserRow::new(zone, user);
+    let mut params: Vec<&(dyn ToSql + Sync)> = row.params().to_vec();
     let record;
     let sql = match idempotency {
         None => format!("{counted} SELECT count(*) FROM ins"),

@@ -171,15 +171,10 @@ pub fn insert_user(
 /// Inserts many users of one zone inside the caller's transaction, counting
 /// them once per status at the end rather than once per user.
 pub fn import_users(conn: &Connection, zone: &ZoneKey, users: &[User]) -> StoreResult<u64> {
-    let mut counts: Vec<(UserStatus, i64)> = Vec::new();
     for user in users {
         insert_row(conn, zone, user)?;
-        match counts.iter_mut().find(|(s, _)| *s == user.status) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((user.status, 1)),
-        }
     }
-    for (status, n) in counts {
+    for (status, n) in roster_store::status_counts(users) {
         bump_count(conn, zone.seq, status, n)?;
     }
     Ok(users.len() as u64)

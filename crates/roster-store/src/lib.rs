@@ -11,10 +11,24 @@ use std::collections::HashMap;
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
 use roster_domain::{
     ApiKey, ApiKeyId, DomainError, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
-    RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
+    RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, UserStatus, Zone, ZoneId,
+    ZoneRef,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How many of `users` have each status, in first-seen order: the deltas a
+/// bulk insert adds to a zone's counters in one statement per status.
+pub fn status_counts(users: &[User]) -> Vec<(UserStatus, i64)> {
+    let mut counts: Vec<(UserStatus, i64)> = Vec::new();
+    for user in users {
+        match counts.iter_mut().find(|(s, _)| *s == user.status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((user.status, 1)),
+        }
+    }
+    counts
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
