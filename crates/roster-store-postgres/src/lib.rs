@@ -121,7 +121,8 @@ impl PgStore {
         }
         // Set at connection start, so it costs no round trip; appended to
         // any options the URL already carries.
-        let timeout_ms = options.statement_timeout.as_millis();
+        // 0 would mean no deadline at all: a sub-millisecond one rounds up.
+        let timeout_ms = options.statement_timeout.as_millis().max(1);
         let mut startup = config.get_options().unwrap_or_default().to_owned();
         startup.push_str(&format!(" -c statement_timeout={timeout_ms}"));
         config.options(startup.trim());

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_access.sql"),
     include_str!("../migrations/0003_zoned_search.sql"),
+    include_str!("../migrations/0004_directory_order.sql"),
 ];
 
 /// Advisory lock key of the migration run ("roster" + "mig" in ASCII).

@@ -51,6 +51,9 @@ struct ConnectionArgs {
     /// Failed authentications per client address and minute; 0 turns the limit off.
     #[arg(long, env = "ROSTER_AUTH_FAILURES_PER_MINUTE", default_value_t = 20)]
     auth_failures_per_minute: u64,
+    /// Seconds one database statement may run; past it the request gets 503.
+    #[arg(long, env = "ROSTER_STATEMENT_TIMEOUT", default_value_t = 10.0)]
+    statement_timeout: f64,
 }
 
 impl ConnectionArgs {
@@ -68,6 +71,9 @@ impl ConnectionArgs {
         c.request_timeout = seconds("request-timeout", self.request_timeout)?;
         c.shutdown_timeout = seconds("shutdown-timeout", self.shutdown_timeout)?;
         c.max_connections = self.max_connections.max(1);
+        let statement = seconds("statement-timeout", self.statement_timeout)?;
+        settings.sqlite.query_timeout = statement;
+        settings.postgres.statement_timeout = statement;
         settings.auth_failures_per_minute = self.auth_failures_per_minute;
         Ok(())
     }

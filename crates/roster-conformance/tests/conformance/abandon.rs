@@ -8,6 +8,8 @@ use serde_json::json;
 use roster_store::ListLimits;
 use roster_testkit::{ADMIN_KEY, Backend, TestServer};
 
+use crate::support::fill_zone_behind_the_server;
+
 /// `search=~~`: a term no seeded field holds (ids are base32, emails and
 /// names letters), two characters long, so no index answers it and the
 /// query walks the zone.
@@ -67,27 +69,7 @@ pub async fn a_client_that_hangs_up_stops_its_query(server: &TestServer) {
 }
 
 async fn sqlite_interrupts(server: &TestServer, path: &str) {
-    let file = server.database_url.trim_start_matches("sqlite://").to_owned();
-    tokio::task::spawn_blocking(move || {
-        let conn = rusqlite::Connection::open(file).unwrap();
-        conn.busy_timeout(Duration::from_secs(10)).unwrap();
-        let zone: i64 = conn
-            .query_row("SELECT seq FROM zones WHERE identifier = 'default'", [], |r| r.get(0))
-            .unwrap();
-        conn.execute(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) \
-             INSERT INTO users (id, zone, identifier, email, email_verified, first_name, \
-             last_name, name, user_type, status, attributes, created_at, updated_at, \
-             created_by, updated_by, version) \
-             SELECT randomblob(16), ?1, 'bulk' || i, 'bulk' || i || '@example.com', 0, 'Bulk', \
-             'User', 'Bulk User', 'saas_user', 'active', '{}', 1700000000000000 + i, \
-             1700000000000000 + i, 'test', 'test', 1 FROM n",
-            [zone],
-        )
-        .unwrap();
-    })
-    .await
-    .unwrap();
+    fill_zone_behind_the_server(server, 300_000).await;
 
     // How long the walk takes when nobody hangs up.
     let started = Instant::now();

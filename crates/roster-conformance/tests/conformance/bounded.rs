@@ -160,6 +160,35 @@ pub async fn cursor_walks_cut_short_by_the_scan_budget_still_visit_every_match_o
     server.stop().await;
 }
 
+/// A common term whose whole-field matches are few: the walk takes that
+/// rank level straight from the search index and walks the others, and the
+/// pages still come in rank order, each match once, both ways.
+pub async fn a_walked_search_serves_its_few_exact_matches_from_the_index_in_rank_order(
+    server: &TestServer,
+) {
+    let server = tight_server(server).await;
+    let mut users = Vec::new();
+    // Two whole-field matches, five field starts, three inside a word: ten
+    // matches, more than the server's candidate cap of 2.
+    let descriptions = ["zetas", "a zeta b", "zeta", "zetas", "a zeta b", "zetas"];
+    for i in 0..12 {
+        let description = descriptions.get(i % 7).copied().unwrap_or("zetas b");
+        let description = if i >= 10 { "other" } else { description };
+        let r = server
+            .post(U, json!({ "email": format!("z{i:02}@example.com"), "description": description }))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        users.push(r.json());
+    }
+    for term in ["zeta", "ze", "zetas"] {
+        let q = Query { search: vec![term.into()], ..Query::default() };
+        let expected = user_ids(&q.apply(&users));
+        assert!(expected.len() > 2, "{term} must match more than the cap");
+        assert_walks_both_ways(&server, &q.to_query_string(), &expected).await;
+    }
+    server.stop().await;
+}
+
 pub async fn a_total_the_scan_budget_cuts_short_is_flagged_as_a_lower_bound(server: &TestServer) {
     let tight = tight_server(server).await;
     let users = seed_tiers(&tight, U).await;

@@ -14,6 +14,7 @@ mod auth;
 mod auth_failures;
 mod bounded;
 mod cross_tenant;
+mod deadline;
 mod errors;
 mod fairness;
 mod generated_http;
@@ -70,9 +71,11 @@ macro_rules! conformance {
 
 conformance!(
     abandon::a_client_that_hangs_up_stops_its_query,
+    deadline::a_statement_past_its_deadline_answers_503_with_retry_after,
     bounded::page_mode_serves_the_first_ten_thousand_matches_and_refuses_deeper_pages,
     bounded::more_than_twenty_attribute_filters_or_ten_search_terms_answer_400,
     bounded::cursor_walks_cut_short_by_the_scan_budget_still_visit_every_match_once_each_way,
+    bounded::a_walked_search_serves_its_few_exact_matches_from_the_index_in_rank_order,
     bounded::a_total_the_scan_budget_cuts_short_is_flagged_as_a_lower_bound,
     bounded::page_mode_refuses_a_page_its_scan_budget_cannot_reach,
     bounded::a_search_costs_what_the_callers_zone_holds,

@@ -255,3 +255,31 @@ pub fn is_prefixed_ulid(s: &str, prefix: &str) -> bool {
                 .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b)))
     })
 }
+
+/// Adds `n` plain users to the `default` zone of a SQLite server straight
+/// through its database file (behind the server's back: the search index
+/// and counters are not kept), so that a walk of the zone takes long
+/// enough to be stopped. Seeding that many over HTTP would take minutes.
+pub async fn fill_zone_behind_the_server(server: &TestServer, n: u64) {
+    let file = server.database_url.trim_start_matches("sqlite://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        let conn = rusqlite::Connection::open(file).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        let zone: i64 = conn
+            .query_row("SELECT seq FROM zones WHERE identifier = 'default'", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2) \
+             INSERT INTO users (id, zone, identifier, email, email_verified, first_name, \
+             last_name, name, user_type, status, attributes, created_at, updated_at, \
+             created_by, updated_by, version) \
+             SELECT randomblob(16), ?1, 'bulk' || i, 'bulk' || i || '@example.com', 0, 'Bulk', \
+             'User', 'Bulk User', 'saas_user', 'active', '{}', 1700000000000000 + i, \
+             1700000000000000 + i, 'test', 'test', 1 FROM n",
+            rusqlite::params![zone, i64::try_from(n).unwrap()],
+        )
+        .unwrap();
+    })
+    .await
+    .unwrap();
+}

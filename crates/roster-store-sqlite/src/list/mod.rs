@@ -34,8 +34,8 @@ use roster_store::{ListLimits, StoreError, StoreResult};
 use crate::error::from_sqlite;
 use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
 use sql::{
-    Sql, after, directed, key_order, key_params, matches_in_zone, phrase_query, push_conditions,
-    push_filters, push_order, rank_expr, raw_column, up_to,
+    Matching, Sql, after, directed, key_order, key_params, level_phrase, matches_in_zone,
+    phrase_query, push_conditions, push_filters, push_order, rank_expr, raw_column, up_to,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,7 @@ fn direct(conn: &Connection, zone: &ZoneKey, query: &UserQuery) -> StoreResult<F
     if query.ranked
         && let Some(term) = query.search.first()
     {
-        keys.push((rank_expr(&mut sql, zone, term), Direction::Asc));
+        keys.push((rank_expr(&mut sql, zone, term, Matching::Index), Direction::Asc));
     }
     keys.extend(key_order(query));
     let keys = directed(&keys, flip);
@@ -257,9 +257,9 @@ fn rows_between(
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
     let z = sql.bind(zone.seq);
     sql.text.push_str(&format!(" WHERE u.zone = {z}"));
-    push_conditions(&mut sql, zone, query, false);
+    push_conditions(&mut sql, zone, query, Matching::Rows);
     if let (Some(r), Some(term)) = (rank, query.search.first()) {
-        let expr = rank_expr(&mut sql, zone, term);
+        let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
         let p = sql.bind(i64::from(r));
         sql.text.push_str(&format!(" AND {expr} = {p}"));
     }
@@ -275,6 +275,55 @@ fn rows_between(
     let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX));
     sql.text.push_str(&format!(" LIMIT {l}"));
     fetch(conn, zone, &sql)
+}
+
+/// A rank level's matching users after `from`, in order, at most `n`,
+/// straight from the search index, when the index finds at most
+/// `candidate_cap` users of the zone at that level (whole-field and
+/// field-start matches of a common term are often few, or none); `None`
+/// when the level must be walked.
+#[allow(clippy::too_many_arguments)]
+fn indexed_level(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    level: Option<u8>,
+    keys: &[(String, Direction)],
+    from: Option<&[SqlValue]>,
+    n: usize,
+    limits: ListLimits,
+) -> StoreResult<Option<Vec<User>>> {
+    let (Some(level), Some(term)) = (level, query.search.first()) else {
+        return Ok(None);
+    };
+    let Some(phrase) = level_phrase(term, level) else {
+        return Ok(None);
+    };
+    let mut probe = Sql::new("");
+    let p = probe.bind(phrase.clone());
+    probe.text = matches_in_zone(&mut probe, zone, &p);
+    if bounded_count(conn, &probe, limits.candidate_cap)? > limits.candidate_cap {
+        return Ok(None);
+    }
+    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
+    let z = sql.bind(zone.seq);
+    let p = sql.bind(phrase);
+    let set = matches_in_zone(&mut sql, zone, &p);
+    // `+u.zone`: the few matches drive the statement, not the zone's index.
+    sql.text.push_str(&format!(" WHERE +u.zone = {z} AND u.seq IN ({set})"));
+    push_conditions(&mut sql, zone, query, Matching::Rows);
+    // The field-start phrase also finds whole-field matches (level 0).
+    let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
+    let r = sql.bind(i64::from(level));
+    sql.text.push_str(&format!(" AND {expr} = {r}"));
+    if let Some(from) = from {
+        let cond = after(&mut sql, keys, from.to_vec());
+        sql.text.push_str(&format!(" AND {cond}"));
+    }
+    push_order(&mut sql, keys);
+    let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX));
+    sql.text.push_str(&format!(" LIMIT {l}"));
+    fetch(conn, zone, &sql).map(Some)
 }
 
 /// Users looked at by the first step of a walk: small, so that dense
@@ -316,6 +365,22 @@ fn walk(
     'levels: for (i, level) in levels.iter().enumerate().skip(first_level) {
         let mut from: Option<Vec<SqlValue>> =
             if i == first_level { start.as_ref().map(|p| key_params(query, p)) } else { None };
+        if let Some(rows) = indexed_level(
+            conn,
+            zone,
+            query,
+            *level,
+            &keys,
+            from.as_deref(),
+            want - out.len(),
+            limits,
+        )? {
+            out.extend(rows);
+            if out.len() >= want {
+                break 'levels;
+            }
+            continue 'levels;
+        }
         let mut scanned = 0usize;
         let mut step = FIRST_STEP.max(want.saturating_mul(2)).min(limits.scan_budget.max(1));
         loop {
@@ -402,7 +467,7 @@ fn count(
         "SELECT count(*) FROM (SELECT * FROM users WHERE zone = {z} ORDER BY zone, created_at \
          LIMIT {b}) u WHERE 1"
     );
-    push_conditions(&mut sql, zone, query, false);
+    push_conditions(&mut sql, zone, query, Matching::Rows);
     let n: i64 = conn
         .prepare_cached(&sql.text)
         .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |r| r.get(0)))

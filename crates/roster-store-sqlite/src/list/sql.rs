@@ -94,14 +94,40 @@ pub fn matches_in_zone(sql: &mut Sql, zone: &ZoneKey, phrase_param: &str) -> Str
     )
 }
 
+/// How a statement tells whether a row matches a search term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matching {
+    /// Through the trigram index: the matches are gathered first, which
+    /// costs what the term matches in the zone. For terms known to match
+    /// few users.
+    Index,
+    /// By testing each row the statement reads: costs what the statement
+    /// reads, however many users the term matches. For walks.
+    Rows,
+}
+
+/// The FTS5 phrase for the users a search term ranks `level` for, when
+/// the index can answer it: 0 (a whole field) `<mark>term<mark>`, 1 (a
+/// field start, whole fields included) `<mark>term`. The marks make even a
+/// two-character term long enough for trigrams.
+pub fn level_phrase(term: &str, level: u8) -> Option<String> {
+    let framed = match level {
+        0 => format!("{FIELD_MARK}{term}{FIELD_MARK}"),
+        1 => format!("{FIELD_MARK}{term}"),
+        _ => return None,
+    };
+    phrase_query(&framed)
+}
+
 /// The rank of a row for `term`: 0 whole field, 1 field start, 2 inside.
-pub fn rank_expr(sql: &mut Sql, zone: &ZoneKey, term: &str) -> String {
-    if phrase_query(term).is_some() {
+pub fn rank_expr(sql: &mut Sql, zone: &ZoneKey, term: &str, matching: Matching) -> String {
+    if matching == Matching::Index
+        && let (Some(exact), Some(prefix)) = (level_phrase(term, 0), level_phrase(term, 1))
+    {
         // Whole-field and field-start matches are phrases framed by the
         // field mark: two index lookups per query instead of folding every
         // field of every row.
-        let exact = sql.bind(phrase(&format!("{FIELD_MARK}{term}{FIELD_MARK}")));
-        let prefix = sql.bind(phrase(&format!("{FIELD_MARK}{term}")));
+        let (exact, prefix) = (sql.bind(exact), sql.bind(prefix));
         let exact_set = matches_in_zone(sql, zone, &exact);
         let prefix_set = matches_in_zone(sql, zone, &prefix);
         return format!(
@@ -130,13 +156,12 @@ pub fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
     let indexed_search = query.search.iter().any(|t| phrase_query(t).is_some());
     let zone_column = if indexed_search { "+u.zone" } else { "u.zone" };
     sql.text.push_str(&format!(" WHERE {zone_column} = {z}"));
-    push_conditions(sql, zone, query, true);
+    push_conditions(sql, zone, query, Matching::Index);
 }
 
-/// Every filter and search term of `query` as ` AND …` conditions. With
-/// `drive` false, search matches only check rows (`+u.seq`): the caller
-/// walks the zone in order and must not be turned into a walk of matches.
-pub fn push_conditions(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery, drive: bool) {
+/// Every filter and search term of `query` as ` AND …` conditions, search
+/// terms matched as `matching` says.
+pub fn push_conditions(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery, matching: Matching) {
     let f = &query.filter;
     if !f.ids.is_empty() {
         let ids: Vec<String> = f.ids.iter().map(|id| sql.bind(id.to_bytes().to_vec())).collect();
@@ -190,14 +215,15 @@ pub fn push_conditions(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery, drive: 
         push_attribute_filter(sql, attr);
     }
     for term in &query.search {
-        match phrase_query(term) {
+        match phrase_query(term).filter(|_| matching == Matching::Index) {
             // The index is exact: its matches need no re-check.
             Some(phrase) => {
                 let p = sql.bind(phrase);
                 let set = matches_in_zone(sql, zone, &p);
-                let seq = if drive { "u.seq" } else { "+u.seq" };
-                sql.text.push_str(&format!(" AND {seq} IN ({set})"));
+                sql.text.push_str(&format!(" AND u.seq IN ({set})"));
             }
+            // The same rule as the index's, tested on the row: the term is
+            // a substring of a folded field.
             None => {
                 let t = sql.bind(term.clone());
                 let any: Vec<String> =
