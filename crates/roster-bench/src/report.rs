@@ -28,7 +28,13 @@ pub fn report(
         machine.mem_gib.map_or_else(|| "unknown".into(), |g| format!("{g:.1} GiB"))
     );
     let seeding_line = if seed.skipped {
-        format!("skipped (--reuse: {} users already there)", seed.users_in_db)
+        let extra = seed.users_in_db.saturating_sub(seed.target.total);
+        let created = if extra > 0 {
+            format!(", {extra} of them created by earlier runs' create scenario")
+        } else {
+            String::new()
+        };
+        format!("skipped (--reuse: {} users already there{created})", seed.users_in_db)
     } else {
         format!(
             "{} users in {:.2} s = {:.0} users/s via Store::import_users, {} import(s) of \

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use roster_store_sqlite::SqliteOptions;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 
@@ -107,8 +108,14 @@ enum Command {
         #[arg(long, env = "ROSTER_METRICS_LISTEN")]
         metrics_listen: Option<SocketAddr>,
         /// SQLite reader threads.
-        #[arg(long, env = "ROSTER_SQLITE_READERS", default_value_t = 4)]
+        #[arg(long, env = "ROSTER_SQLITE_READERS", default_value_t = SqliteOptions::default().readers)]
         sqlite_readers: usize,
+        /// Page cache of each SQLite reader thread, in KiB.
+        #[arg(long, env = "ROSTER_SQLITE_READER_CACHE_KIB", default_value_t = SqliteOptions::default().reader_cache_kib)]
+        sqlite_reader_cache_kib: i64,
+        /// Page cache of the SQLite writer thread, in KiB.
+        #[arg(long, env = "ROSTER_SQLITE_WRITER_CACHE_KIB", default_value_t = SqliteOptions::default().writer_cache_kib)]
+        sqlite_writer_cache_kib: i64,
         /// PostgreSQL connections this node opens.
         #[arg(long, env = "ROSTER_PG_POOL_SIZE", default_value_t = 16)]
         pg_pool_size: usize,
@@ -197,6 +204,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             max_queued_per_key,
             metrics_listen,
             sqlite_readers,
+            sqlite_reader_cache_kib,
+            sqlite_writer_cache_kib,
             pg_pool_size,
             list,
             connections,
@@ -213,6 +222,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 ..Settings::default()
             };
             settings.sqlite.readers = sqlite_readers.max(1);
+            settings.sqlite.reader_cache_kib = sqlite_reader_cache_kib.max(64);
+            settings.sqlite.writer_cache_kib = sqlite_writer_cache_kib.max(64);
             settings.postgres.pool_size = pg_pool_size.max(1);
             let limits = roster_store::ListLimits {
                 scan_budget: list.list_scan_budget.max(1),
