@@ -2,8 +2,9 @@
 //!
 //! SQLite is synchronous and its connections are not shareable, so each one
 //! lives on its own OS thread and async callers hand it closures over a
-//! channel, awaiting the answer on a oneshot. Readers are a small fixed set
-//! (more connections cost page cache and lowered throughput when measured);
+//! channel, awaiting the answer on a oneshot. Readers are a fixed set
+//! (eight by default: at ten million users eight readers with small caches
+//! served twice the reads of four with large ones, BENCHMARKS.md);
 //! the writer is one thread that commits whatever is queued in one
 //! transaction (group commit), acknowledging each request only after COMMIT
 //! returned, so `synchronous=FULL` costs one fsync per batch, not per write.

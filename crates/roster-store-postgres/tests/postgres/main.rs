@@ -12,7 +12,6 @@ mod idempotency;
 mod import;
 mod listing;
 mod migrations;
-mod scale;
 mod search;
 mod support;
 mod tenancy;
