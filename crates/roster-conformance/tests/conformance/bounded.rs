@@ -161,26 +161,53 @@ pub async fn cursor_walks_cut_short_by_the_scan_budget_still_visit_every_match_o
 }
 
 /// A common term whose whole-field matches are few: the walk takes that
-/// rank level straight from the search index and walks the others, and the
-/// pages still come in rank order, each match once, both ways.
+/// rank level straight from the index and walks the others, and the pages
+/// still come in rank order, each match once, both ways. Whole-field
+/// matches come from every field a term can equal: description, name,
+/// identifier, email and the id.
 pub async fn a_walked_search_serves_its_few_exact_matches_from_the_index_in_rank_order(
     server: &TestServer,
 ) {
     let server = tight_server(server).await;
     let mut users = Vec::new();
-    // Two whole-field matches, five field starts, three inside a word: ten
-    // matches, more than the server's candidate cap of 2.
+    // Each term below has at most two whole-field matches (the server's
+    // candidate cap), so that level comes from the index: in descriptions
+    // (`zeta`), an identifier and a name (`zet`), an email, an id. Field
+    // starts and matches inside a word make more than two in all.
     let descriptions = ["zetas", "a zeta b", "zeta", "zetas", "a zeta b", "zetas"];
-    for i in 0..12 {
+    for i in 0..14 {
         let description = descriptions.get(i % 7).copied().unwrap_or("zetas b");
         let description = if i >= 10 { "other" } else { description };
-        let r = server
-            .post(U, json!({ "email": format!("z{i:02}@example.com"), "description": description }))
-            .await;
+        let mut body =
+            json!({ "email": format!("z{i:02}@example.com"), "description": description });
+        match i {
+            10 => body["identifier"] = json!("Zet"),
+            11 => body["name"] = json!("ZET"),
+            12 => body["email"] = json!("zeta@zeta.example"),
+            _ => {}
+        }
+        let r = server.post(U, body).await;
         assert_eq!(r.status, 201, "{}", r.text());
         users.push(r.json());
     }
-    for term in ["zeta", "ze", "zetas"] {
+    // Users whose descriptions hold an email and an id, so that those
+    // terms too match more users than the cap. The id is of a user whose
+    // identifier is not its id (the default), so only the id matches.
+    let an_id = users[10]["id"].as_str().unwrap_or_default().to_ascii_lowercase();
+    for (i, description) in [
+        format!("see {an_id} and zeta@zeta.example"),
+        format!("{an_id}s zeta@zeta.examples"),
+        format!("zeta@zeta.example.org x{an_id}"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = json!({ "email": format!("y{i:02}@example.com"), "description": description });
+        let r = server.post(U, body).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        users.push(r.json());
+    }
+    for term in ["zeta", "ze", "zetas", "zet", "zeta@zeta.example", an_id.as_str()] {
         let q = Query { search: vec![term.into()], ..Query::default() };
         let expected = user_ids(&q.apply(&users));
         assert!(expected.len() > 2, "{term} must match more than the cap");

@@ -10,8 +10,10 @@
 //! - **Walk**: everything else reads the zone in the requested order
 //!   through a subquery limited to `scan_budget` rows, filtering on the way
 //!   (per rank level when ranked); a page the budget cuts short resumes
-//!   past the last user looked at.
+//!   past the last user looked at. A ranked walk takes its whole-field
+//!   level from the equality indexes when it is small (`search`).
 
+mod search;
 mod sql;
 
 use tokio_postgres::types::Type;
@@ -76,6 +78,9 @@ async fn choose(
     // Terms under three characters have no trigram: their candidates are
     // the whole zone, so they always walk.
     for term in query.search.iter().filter(|t| t.chars().count() >= 3) {
+        if search::looks_common(client, zone, term, cap).await? {
+            continue;
+        }
         let mut probe = Sql { text: String::new(), params: Vec::new() };
         let z = probe.bind(zone.seq, Type::INT8);
         let p = probe.bind(contains_pattern(term), Type::TEXT);
@@ -296,6 +301,20 @@ async fn walk(
         let from = if i == first_level { start.as_ref() } else { None };
         let mut sql = Sql { text: String::new(), params: Vec::new() };
         let keys = order_keys(&mut sql, query, false);
+        if *level == Some(0) {
+            let n = want - out.len();
+            let cap = limits.candidate_cap;
+            if let Some(found) =
+                search::whole_field_level(client, zone, query, &keys, from, n, flip, cap).await?
+            {
+                // The whole level was read from the index: go on to the next.
+                out.extend(found);
+                if out.len() >= want {
+                    break;
+                }
+                continue;
+            }
+        }
         let stretch = zone_stretch(&mut sql, zone, query, &keys, from, budget, flip);
         let mut filters = Sql { text: String::new(), params: std::mem::take(&mut sql.params) };
         push_filters(&mut filters, zone, query);
