@@ -10,8 +10,9 @@ use tokio_postgres::types::Type;
 use roster_domain::User;
 use roster_store::{StoreError, StoreResult};
 
-use crate::db::Conn;
+use crate::db::{self, Conn};
 use crate::error::from_pg;
+use crate::tenancy::get;
 use crate::users::{UserRow, ZoneKey, map_write_error, user_row_columns};
 
 const COPY_USERS: &str =
@@ -64,5 +65,34 @@ pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> 
     let inserted = writer.finish().await.map_err(map_write_error)?;
     crate::users::bump_counts(&tx, zone.seq, roster_store::status_counts(users)).await?;
     tx.commit().await?;
+    refresh_statistics(client).await?;
     Ok(inserted)
+}
+
+/// Analyzes `users` when it holds more than a fifth more rows than the
+/// planner's statistics know of. After a bulk load, autovacuum may be off or
+/// far behind, and a planner still holding an empty table's statistics
+/// took the status index for selective and read 7 M users through it
+/// (BENCHMARKS.md). Growth by a fifth each time keeps the analyses few: a
+/// few dozen over a load from zero to ten million, each a sample of 30 000
+/// rows.
+async fn refresh_statistics(client: &mut Conn) -> StoreResult<()> {
+    let row = db::query_one(
+        client,
+        "SELECT c.reltuples::float8, (SELECT coalesce(sum(n), 0) FROM user_counts)::float8 \
+         FROM pg_class c WHERE c.oid = 'users'::regclass",
+        &[],
+    )
+    .await?;
+    let (known, held): (f64, f64) = (get(&row, 0)?, get(&row, 1)?);
+    // `reltuples` is -1 before the first analysis.
+    if known >= 0.0 && held <= known * 1.2 {
+        return Ok(());
+    }
+    let tx = client.transaction().await?;
+    tx.batch_execute("SET LOCAL statement_timeout = '10min'; ANALYZE users")
+        .await
+        .map_err(from_pg)?;
+    tx.commit().await?;
+    Ok(())
 }

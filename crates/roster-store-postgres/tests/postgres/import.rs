@@ -78,3 +78,37 @@ async fn an_imported_chunk_that_breaks_a_rule_inserts_nothing() {
     })
     .await;
 }
+
+/// The planner learns what an import added without waiting for autovacuum
+/// (which may be off): the import analyzes the table when it grew by more
+/// than a fifth since the statistics were taken, and not otherwise.
+#[tokio::test]
+async fn an_import_that_grows_the_table_by_a_fifth_refreshes_the_planners_statistics() {
+    with_store(|ctx| async move {
+        let scope = ctx.scope();
+        let mut rng = Rng::new(79);
+        let users = random_users(&ctx, &scope, &mut rng, 140);
+        let client = crate::support::raw(&ctx.url).await;
+        let known = || async {
+            let row = client
+                .query_one(
+                    "SELECT reltuples::float8 FROM pg_class WHERE oid = 'users'::regclass",
+                    &[],
+                )
+                .await
+                .unwrap();
+            row.get::<_, f64>(0)
+        };
+        ctx.store.import_users(&scope, users[..100].to_vec()).await.unwrap();
+        assert_eq!(known().await, 100.0, "the first import into an unanalyzed table");
+        // 105 rows: 5 % more than the planner knows of, no analysis.
+        ctx.store.import_users(&scope, users[100..105].to_vec()).await.unwrap();
+        assert_eq!(known().await, 100.0, "a small import keeps the statistics");
+        // 110 rows is still within a fifth; 30 more is not.
+        ctx.store.import_users(&scope, users[105..110].to_vec()).await.unwrap();
+        assert_eq!(known().await, 100.0);
+        ctx.store.import_users(&scope, users[110..].to_vec()).await.unwrap();
+        assert_eq!(known().await, 140.0, "growth past a fifth analyzes again");
+    })
+    .await;
+}
