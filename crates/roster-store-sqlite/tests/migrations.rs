@@ -71,5 +71,5 @@ async fn a_version_2_database_with_users_migrates_and_its_users_are_found_by_sea
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5, "every migration, the directory-order index (5) included");
 }
