@@ -191,17 +191,20 @@ fn directed(keys: &[(String, Direction)], flip: bool) -> Vec<(String, Direction)
     keys.iter().map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d })).collect()
 }
 
-/// The zone's users after `from` in the order of `keys`, at most `n`: the
-/// stretch of the sort index one walk step may look at.
-fn zone_stretch(
-    sql: &mut Sql,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    keys: &[(String, Direction)],
-    from: Option<&Position>,
-    n: usize,
+/// Where one step of a walk reads: the zone's users after `from` in the
+/// order of `keys` (reversed when `flip`).
+struct Step<'a> {
+    zone: &'a ZoneKey,
+    query: &'a UserQuery,
+    keys: &'a [(String, Direction)],
+    from: Option<&'a Position>,
     flip: bool,
-) -> String {
+}
+
+/// The step's users, at most `n`: the stretch of the sort index one walk
+/// step may look at.
+fn zone_stretch(sql: &mut Sql, step: &Step<'_>, n: usize) -> String {
+    let Step { zone, query, keys, from, flip } = *step;
     let mut inner = Sql { text: String::new(), params: std::mem::take(&mut sql.params) };
     let z = inner.bind(zone.seq, Type::INT8);
     inner.text = format!("SELECT * FROM users u WHERE u.zone = {z}");
@@ -217,17 +220,13 @@ fn zone_stretch(
 
 /// The position of the `n`-th user of the zone after `from`, or `None`
 /// when fewer remain: where a walk that looked at `n` users stopped.
-#[allow(clippy::too_many_arguments)]
 async fn stop_after(
     client: &Conn,
-    zone: &ZoneKey,
-    query: &UserQuery,
+    step: &Step<'_>,
     rank: Option<u8>,
-    keys: &[(String, Direction)],
-    from: Option<&Position>,
     n: usize,
-    flip: bool,
 ) -> StoreResult<Option<Position>> {
+    let Step { query, keys, flip, .. } = *step;
     let mut sql = Sql { text: String::new(), params: Vec::new() };
     let columns: Vec<&str> = query
         .sort
@@ -239,7 +238,7 @@ async fn stop_after(
             [] => "u.id",
         })
         .collect();
-    let stretch = zone_stretch(&mut sql, zone, query, keys, from, n, flip);
+    let stretch = zone_stretch(&mut sql, step, n);
     let o = sql.bind(i64::try_from(n.saturating_sub(1)).unwrap_or(i64::MAX), Type::INT8);
     sql.text = format!(
         "SELECT {}u.id FROM ({stretch}) u",
@@ -301,12 +300,11 @@ async fn walk(
         let from = if i == first_level { start.as_ref() } else { None };
         let mut sql = Sql { text: String::new(), params: Vec::new() };
         let keys = order_keys(&mut sql, query, false);
+        let step = Step { zone, query, keys: &keys, from, flip };
         if *level == Some(0) {
             let n = want - out.len();
             let cap = limits.candidate_cap;
-            if let Some(found) =
-                search::whole_field_level(client, zone, query, &keys, from, n, flip, cap).await?
-            {
+            if let Some(found) = search::whole_field_level(client, &step, n, cap).await? {
                 // The whole level was read from the index: go on to the next.
                 out.extend(found);
                 if out.len() >= want {
@@ -315,7 +313,7 @@ async fn walk(
                 continue;
             }
         }
-        let stretch = zone_stretch(&mut sql, zone, query, &keys, from, budget, flip);
+        let stretch = zone_stretch(&mut sql, &step, budget);
         let mut filters = Sql { text: String::new(), params: std::mem::take(&mut sql.params) };
         push_filters(&mut filters, zone, query);
         if let (Some(r), Some(term)) = (level, query.search.first()) {
@@ -334,9 +332,7 @@ async fn walk(
             break;
         }
         // Short: either the level ran out of users, or the budget did.
-        if let Some(stop) =
-            stop_after(client, zone, query, *level, &keys, from, budget, flip).await?
-        {
+        if let Some(stop) = stop_after(client, &step, *level, budget).await? {
             resume = Some(stop);
             break;
         }

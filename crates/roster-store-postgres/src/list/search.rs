@@ -15,13 +15,13 @@
 
 use tokio_postgres::types::Type;
 
-use roster_domain::{Direction, Position, User, UserId, UserQuery};
+use roster_domain::{User, UserId};
 use roster_store::StoreResult;
 
 use super::sql::{
     SEARCH_DOC, Sql, contains_pattern, position_bounds, push_after, push_filters, push_order,
 };
-use super::{bounded_count, directed, users_of};
+use super::{Step, bounded_count, directed, users_of};
 use crate::db::Conn;
 use crate::tenancy::get;
 use crate::users::{USER_COLUMNS, ZoneKey};
@@ -86,17 +86,13 @@ fn whole_field_arms(sql: &mut Sql, term: &str) -> String {
 /// The next `n` users of rank level 0 (a field equal to the first term)
 /// after `from`, straight from the equality indexes, when the zone holds
 /// at most `cap` of them; `None` when it holds more (the level is walked).
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn whole_field_level(
     client: &Conn,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    keys: &[(String, Direction)],
-    from: Option<&Position>,
+    step: &Step<'_>,
     n: usize,
-    flip: bool,
     cap: usize,
 ) -> StoreResult<Option<Vec<User>>> {
+    let Step { zone, query, keys, from, flip } = *step;
     let Some(term) = query.search.first().filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
