@@ -11,6 +11,7 @@ mod idempotency;
 mod list;
 mod pool;
 mod row;
+mod search_index;
 mod tenancy;
 mod users;
 

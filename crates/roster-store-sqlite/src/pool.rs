@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 use roster_store::{StoreError, StoreResult};
 
 use crate::error::from_sqlite;
+use crate::search_index;
 
 type ReadJob = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -268,18 +269,29 @@ fn writer_loop(conn: Connection, rx: Receiver<Box<dyn WriteJob>>) {
 
 fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE").map_err(from_sqlite)?;
+    let index = search_index::Batch::begin();
     for job in batch.iter_mut() {
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(from_sqlite(e));
         }
+        let mark = index.mark();
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)))
             .unwrap_or(false);
+        if !ok {
+            index.roll_back_to(mark);
+        }
         let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
         if let Err(e) = conn.execute_batch(end) {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(from_sqlite(e));
         }
+    }
+    // After the last savepoint, so the search index gets one segment for
+    // the whole batch (search_index.rs).
+    if let Err(e) = index.apply(conn) {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e);
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => Ok(()),

@@ -8,6 +8,7 @@ use roster_domain::{DomainError, OrgId, Timestamp, User, UserId, UserStatus, Use
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
 
 use crate::error::{from_sqlite, violated_unique_index};
+use crate::search_index;
 
 pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u.first_name, \
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
@@ -218,9 +219,7 @@ fn insert_row(conn: &Connection, zone: &ZoneKey, user: &User) -> StoreResult<i64
     ])
     .map_err(map_unique)?;
     let seq = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO users_search (rowid, doc) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute((search_rowid(zone, seq), search_document(user))))
-        .map_err(from_sqlite)?;
+    search_index::insert(conn, search_rowid(zone, seq), search_document(user))?;
     Ok(seq)
 }
 
@@ -280,9 +279,7 @@ pub fn update_user(
     .map_err(map_unique)?;
     let (old_doc, new_doc) = (search_document(&before), search_document(&after));
     if old_doc != new_doc {
-        conn.prepare_cached("UPDATE users_search SET doc = ?2 WHERE rowid = ?1")
-            .and_then(|mut s| s.execute((search_rowid(zone, seq), new_doc)))
-            .map_err(from_sqlite)?;
+        search_index::update(conn, search_rowid(zone, seq), new_doc)?;
     }
     if before.status != after.status {
         bump_count(conn, zone.seq, before.status, -1)?;
@@ -308,9 +305,7 @@ pub fn delete_user(
     conn.prepare_cached("DELETE FROM users WHERE seq = ?1")
         .and_then(|mut s| s.execute([seq]))
         .map_err(from_sqlite)?;
-    conn.prepare_cached("DELETE FROM users_search WHERE rowid = ?1")
-        .and_then(|mut s| s.execute([search_rowid(zone, seq)]))
-        .map_err(from_sqlite)?;
+    search_index::delete(conn, search_rowid(zone, seq))?;
     bump_count(conn, zone.seq, user.status, -1)?;
     Ok(())
 }

@@ -221,6 +221,7 @@ conformance!(
     search::search_folds_ascii_case_only,
     search::search_treats_special_characters_literally,
     search::repeated_query_terms_must_all_match,
+    search::racing_creates_leave_exactly_the_winners_searchable,
     search::search_combines_with_filters_and_sorts,
     search::a_search_term_longer_than_any_field_finds_nothing_or_is_refused,
     errors::every_error_is_problem_json_with_type_title_status_detail_and_code,

@@ -201,3 +201,31 @@ pub async fn a_search_term_longer_than_any_field_finds_nothing_or_is_refused(ser
         }
     }
 }
+
+/// Racing creates share one write transaction where the backend batches
+/// them (SQLite's group commit writes the search index once, at the end of
+/// the batch): a loser's index entry must go with its rolled-back row, and
+/// every winner must be found by its own term, as itself.
+pub async fn racing_creates_leave_exactly_the_winners_searchable(server: &TestServer) {
+    let requests = (0..32).map(|i| {
+        let email = format!("pair{}@example.com", i / 2);
+        server.post(
+            U,
+            json!({"email": email, "first_name": "Tok", "last_name": format!("qz{i:02}x")}),
+        )
+    });
+    let answers = futures::future::join_all(requests).await;
+    let mut winners = 0;
+    for (i, r) in answers.iter().enumerate() {
+        let found = ids(&page(server, U, &format!("search=qz{i:02}x")).await);
+        if r.status == 201 {
+            winners += 1;
+            assert_eq!(found, vec![id_of(&r.json())], "winner {i} is found as itself");
+        } else {
+            problem_param(r, 409, "conflict", "email");
+            assert_eq!(found, Vec::<String>::new(), "loser {i} left no search entry");
+        }
+    }
+    assert_eq!(winners, 16, "one create per email wins");
+    assert_eq!(page(server, U, "search=tok+qz").await["total_count"], json!(16));
+}
