@@ -67,9 +67,11 @@ async fn a_version_2_database_with_users_migrates_and_its_users_are_found_by_sea
         assert_eq!(page.users[0].id, user);
         assert_eq!(page.total, 1);
     }
-    let version: i64 = rusqlite::Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 6, "every migration, the search index's merge setting (6) included");
+    let automerge: i64 = conn
+        .query_row("SELECT v FROM users_search_config WHERE k = 'automerge'", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5, "every migration, the directory-order index (5) included");
+    assert_eq!(automerge, 8, "the search index merges at eight segments per level");
 }
