@@ -187,6 +187,41 @@ impl ApiKey {
     }
 }
 
+/// What a fresh directory starts with: the `default` organization, its
+/// `default` zone, and an admin key named `key_name` defaulting to that
+/// zone. `next_ulid` gives the three ids in that order.
+pub fn first_tenancy(
+    mut next_ulid: impl FnMut() -> ulid::Ulid,
+    now: Timestamp,
+    key_name: &str,
+) -> (Organization, Zone, ApiKey) {
+    let org = Organization {
+        id: OrgId::from_ulid(next_ulid()),
+        identifier: "default".into(),
+        created_at: now,
+    };
+    let zone = Zone {
+        id: ZoneId::from_ulid(next_ulid()),
+        organization_id: org.id,
+        identifier: "default".into(),
+        name: "Default".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let key = ApiKey {
+        id: ApiKeyId::from_ulid(next_ulid()),
+        organization_id: org.id,
+        name: key_name.into(),
+        scopes: ScopeSet::from_scopes([Scope::Admin]),
+        zones: None,
+        default_zone_id: Some(zone.id),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    (org, zone, key)
+}
+
 pub const API_KEY_PREFIX: &str = "rk_live_";
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -13,10 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use roster_domain::tenancy::{check_bootstrap_secret, generate_api_key_secret};
-use roster_domain::{
-    ApiKey, ApiKeyId, Clock, CursorCodec, IdGenerator, OrgId, Organization, Scope, ScopeSet,
-    Timestamp, Zone, ZoneId,
-};
+use roster_domain::{Clock, CursorCodec, IdGenerator, Timestamp};
 use roster_store::Store;
 
 pub use crate::auth::{KeyCache, Principal};
@@ -108,30 +105,8 @@ impl Service {
                 .map_err(|why| ServiceError::invalid_parameter("ROSTER_BOOTSTRAP_API_KEY", why))?;
         }
         let now = self.now();
-        let org = Organization {
-            id: OrgId::from_ulid(self.next_ulid()),
-            identifier: "default".into(),
-            created_at: now,
-        };
-        let zone = Zone {
-            id: ZoneId::from_ulid(self.next_ulid()),
-            organization_id: org.id,
-            identifier: "default".into(),
-            name: "Default".into(),
-            created_at: now,
-            updated_at: now,
-        };
-        let key = ApiKey {
-            id: ApiKeyId::from_ulid(self.next_ulid()),
-            organization_id: org.id,
-            name: "bootstrap admin".into(),
-            scopes: ScopeSet::from_scopes([Scope::Admin]),
-            zones: None,
-            default_zone_id: Some(zone.id),
-            created_at: now,
-            last_used_at: None,
-            revoked_at: None,
-        };
+        let (org, zone, key) =
+            roster_domain::first_tenancy(|| self.next_ulid(), now, "bootstrap admin");
         let secret = env_secret.map(str::to_owned).unwrap_or_else(generate_api_key_secret);
         let created = self.store.bootstrap(&org, &zone, &key, &KeyCache::hash(&secret)).await?;
         Ok(if created {

@@ -7,7 +7,7 @@
 
 mod support;
 
-use roster_domain::{UserId, UserQuery, Window};
+use roster_domain::UserId;
 use roster_store::{Store, StoreError};
 use roster_store_sqlite::{Location, SqliteOptions, SqliteStore};
 use support::World;
@@ -42,21 +42,14 @@ async fn a_failed_import_leaves_no_search_entries_for_the_rows_it_rolled_back() 
     let kept_ids: Vec<UserId> = kept.iter().map(|u| u.id).collect();
     store.import_users(scope, kept).await.unwrap();
 
-    let search = |term: &str| UserQuery {
-        filter: Default::default(),
-        search: vec![term.to_owned()],
-        sort: Default::default(),
-        ranked: false,
-        window: Window::After { position: None, limit: 10 },
-    };
-    let ghosts = store.list_users(scope, &search("ghost")).await.unwrap();
+    let ghosts = store.list_users(scope, &World::query(&["ghost"])).await.unwrap();
     assert!(
         ghosts.users.is_empty(),
         "found {:?}",
         ghosts.users.iter().map(|u| &u.name).collect::<Vec<_>>()
     );
     assert_eq!(ghosts.total, 0);
-    let found = store.list_users(scope, &search("kept")).await.unwrap();
+    let found = store.list_users(scope, &World::query(&["kept"])).await.unwrap();
     let mut found_ids: Vec<UserId> = found.users.iter().map(|u| u.id).collect();
     found_ids.sort();
     assert_eq!(found_ids, kept_ids);

@@ -167,30 +167,8 @@ pub fn ts(secs: i64) -> Timestamp {
 }
 
 pub fn fixtures(ids: &IdGenerator) -> (Organization, Zone, ApiKey, [u8; 32]) {
-    let org = Organization {
-        id: OrgId::from_ulid(ids.next(1_700_000_000_000)),
-        identifier: "default".into(),
-        created_at: ts(0),
-    };
-    let zone = Zone {
-        id: ZoneId::from_ulid(ids.next(1_700_000_000_000)),
-        organization_id: org.id,
-        identifier: "default".into(),
-        name: "Default".into(),
-        created_at: ts(0),
-        updated_at: ts(0),
-    };
-    let key = ApiKey {
-        id: ApiKeyId::from_ulid(ids.next(1_700_000_000_000)),
-        organization_id: org.id,
-        name: "admin".into(),
-        scopes: ScopeSet::from_scopes([Scope::Admin]),
-        zones: None,
-        default_zone_id: Some(zone.id),
-        created_at: ts(0),
-        last_used_at: None,
-        revoked_at: None,
-    };
+    let (org, zone, key) =
+        roster_domain::first_tenancy(|| ids.next(1_700_000_000_000), ts(0), "admin");
     (org, zone, key, [7u8; 32])
 }
 

@@ -3,8 +3,7 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use roster_domain::{
-    ApiKey, ApiKeyId, IdGenerator, OrgId, Organization, Scope, ScopeSet, Timestamp, User, UserId,
-    Zone, ZoneId,
+    IdGenerator, Organization, Timestamp, User, UserId, UserQuery, Window, Zone, first_tenancy,
 };
 use roster_store::{Store, ZoneScope};
 use roster_store_sqlite::SqliteStore;
@@ -23,33 +22,21 @@ impl World {
     pub async fn bootstrap(store: &SqliteStore) -> Self {
         let ids = IdGenerator::new();
         let now = Timestamp::now();
-        let org = Organization {
-            id: OrgId::from_ulid(ids.next(1)),
-            identifier: "default".into(),
-            created_at: now,
-        };
-        let zone = Zone {
-            id: ZoneId::from_ulid(ids.next(1)),
-            organization_id: org.id,
-            identifier: "default".into(),
-            name: "Default".into(),
-            created_at: now,
-            updated_at: now,
-        };
-        let key = ApiKey {
-            id: ApiKeyId::from_ulid(ids.next(1)),
-            organization_id: org.id,
-            name: "k".into(),
-            scopes: ScopeSet::from_scopes([Scope::Admin]),
-            zones: None,
-            default_zone_id: Some(zone.id),
-            created_at: now,
-            last_used_at: None,
-            revoked_at: None,
-        };
+        let (org, zone, key) = first_tenancy(|| ids.next(now.as_millis()), now, "k");
         assert!(store.bootstrap(&org, &zone, &key, &[7; 32]).await.unwrap());
         let scope = ZoneScope { org: org.id, zone: zone.id };
         Self { ids, now, org, zone, scope }
+    }
+
+    /// The first page of ten users matching every term of `search`.
+    pub fn query(search: &[&str]) -> UserQuery {
+        UserQuery {
+            filter: Default::default(),
+            search: search.iter().map(|t| t.to_string()).collect(),
+            sort: Default::default(),
+            ranked: false,
+            window: Window::After { position: None, limit: 10 },
+        }
     }
 
     /// A new user of the zone with this email.
