@@ -106,6 +106,22 @@ pub async fn every_writable_field_is_set_on_create(server: &TestServer) {
     assert_eq!(fetched, u);
 }
 
+/// Custom attributes come back as sent, doubles to the last bit: the
+/// hostile-inputs property test once found a subnormal one ulp off.
+pub async fn attribute_doubles_come_back_exactly_as_sent(server: &TestServer) {
+    let doubles =
+        [1.43532213690597e-309_f64, 5e-324, 1.7976931348623157e308, 0.30000000000000004, -2.5e-8];
+    let attributes: serde_json::Map<String, Value> =
+        doubles.iter().enumerate().map(|(i, x)| (format!("d{i}"), json!(x))).collect();
+    let u =
+        server.create_user(json!({"email": "doubles@example.com", "attributes": attributes})).await;
+    for read in [u.clone(), get_ok(server, &format!("/v1/users/{}", id_of(&u))).await] {
+        for (i, x) in doubles.iter().enumerate() {
+            assert_eq!(read["attributes"][format!("d{i}")].as_f64(), Some(*x), "{x:e}");
+        }
+    }
+}
+
 pub async fn every_enum_value_is_accepted_and_others_are_refused(server: &TestServer) {
     for (i, t) in ["saas_admin", "saas_user", "saas_user_client"].iter().enumerate() {
         let u =
