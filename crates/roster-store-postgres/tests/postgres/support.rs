@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 use tokio_postgres::NoTls;
 
 use roster_domain::{
-    ApiKey, ApiKeyId, IdGenerator, OrgId, Organization, Position, Scope, ScopeSet, Timestamp, User,
-    UserId, UserQuery, UserStatus, UserType, Window, Zone, ZoneId,
+    ApiKey, ApiKeyId, IdGenerator, Organization, Position, Timestamp, User, UserId, UserQuery,
+    UserStatus, UserType, Window, Zone, ZoneId,
 };
 use roster_store::{Store, ZoneScope};
 use roster_store_postgres::{PgOptions, PgStore};
