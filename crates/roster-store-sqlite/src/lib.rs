@@ -52,6 +52,9 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
     pub readers: usize,
+    /// Connections for short reads run by the async workers themselves
+    /// (`pool::Readers::call_short`); one per worker is enough.
+    pub inline_readers: usize,
     /// Page cache of each reader, in KiB.
     pub reader_cache_kib: i64,
     /// Page cache of the writer, in KiB: it touches every index of the
@@ -72,6 +75,7 @@ impl Default for SqliteOptions {
             // whatever its size, and a bigger cache only costs more to
             // manage; the b-trees' upper levels fit in 1 MiB.
             readers: 8,
+            inline_readers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             reader_cache_kib: 1024,
             writer_cache_kib: 16 * 1024,
             read_queue: 4096,
@@ -231,9 +235,15 @@ impl SqliteStore {
             pool::install_deadline(&mut conn).map_err(from_sqlite)?;
             readers.push(conn);
         }
+        let mut inline = Vec::with_capacity(options.inline_readers);
+        for _ in 0..options.inline_readers {
+            let mut conn = open_connection(&path, ro, options.reader_cache_kib, &statements)?;
+            pool::install_deadline(&mut conn).map_err(from_sqlite)?;
+            inline.push(conn);
+        }
         let io = |e: std::io::Error| StoreError::Internal(format!("cannot start thread: {e}"));
-        let readers =
-            Readers::start(readers, options.read_queue, options.query_timeout).map_err(io)?;
+        let readers = Readers::start(readers, inline, options.read_queue, options.query_timeout)
+            .map_err(io)?;
         let (writer, handle) = Writer::start(writer, options.write_queue).map_err(io)?;
         Ok(Self {
             readers,
@@ -426,14 +436,16 @@ impl Store for SqliteStore {
     async fn get_user(&self, scope: &ZoneScope, id: &UserId) -> StoreResult<User> {
         let zone = self.zone_key(scope).await?;
         let id = *id;
-        self.readers.call(move |conn| users::get_user(conn, &zone, &id)).await
+        self.readers.call_short(move |conn| users::get_user(conn, &zone, &id)).await
     }
 
     async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
         let zone = self.zone_key(scope).await?;
         let query = query.clone();
         let limits = self.list_limits;
-        self.readers.call(move |conn| list::list_users(conn, &zone, &query, limits)).await
+        let short = list::is_short(&query);
+        let read = move |conn: &mut Connection| list::list_users(conn, &zone, &query, limits);
+        if short { self.readers.call_short(read).await } else { self.readers.call(read).await }
     }
 
     async fn create_user(

@@ -8,6 +8,10 @@
 //! the writer is one thread that commits whatever is queued in one
 //! transaction (group commit), acknowledging each request only after COMMIT
 //! returned, so `synchronous=FULL` costs one fsync per batch, not per write.
+//!
+//! Short reads (one user by id, a page in timestamp order without filters)
+//! skip the hand-off: the async worker asking runs them itself on one of
+//! a few inline connections when one is free (`Readers::call_short`).
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -69,6 +73,12 @@ impl Drop for AbandonOnDrop {
 
 pub struct Readers {
     tx: Sender<ReadJob>,
+    /// Connections the calling thread (an async worker) uses itself for
+    /// short reads (`call_short`). Handing a page of users to a reader
+    /// thread and back cost more than reading it: the wake-ups, and every
+    /// row built on one thread and freed on another (a first page of 50
+    /// served 37–43 % more pages inline, BENCHMARKS.md).
+    inline: Vec<parking_lot::Mutex<Connection>>,
     query_timeout: Duration,
     /// Reads whose caller went away before the answer.
     abandoned: Arc<AtomicU64>,
@@ -77,6 +87,7 @@ pub struct Readers {
 impl Readers {
     pub fn start(
         connections: Vec<Connection>,
+        inline: Vec<Connection>,
         queue: usize,
         query_timeout: Duration,
     ) -> std::io::Result<Self> {
@@ -94,12 +105,35 @@ impl Readers {
                 }
             })?;
         }
-        Ok(Self { tx, query_timeout, abandoned: Arc::new(AtomicU64::new(0)) })
+        let inline = inline.into_iter().map(parking_lot::Mutex::new).collect();
+        Ok(Self { tx, inline, query_timeout, abandoned: Arc::new(AtomicU64::new(0)) })
     }
 
     /// Reads abandoned by their callers since start.
     pub fn abandoned(&self) -> u64 {
         self.abandoned.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` on the calling thread when one of the inline connections is
+    /// free, else queues it like `call`. Only for reads whose cost is a few
+    /// index probes and at most a page of rows: the async worker running
+    /// it serves no other request meanwhile, and nothing can interrupt it.
+    pub async fn call_short<R, F>(&self, f: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<R> + Send + 'static,
+    {
+        for slot in &self.inline {
+            if let Some(mut conn) = slot.try_lock() {
+                DEADLINE.with(|d| d.set(Some(Instant::now() + self.query_timeout)));
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn)));
+                DEADLINE.with(|d| d.set(None));
+                return result
+                    .unwrap_or_else(|_| Err(StoreError::Internal("a read panicked".into())));
+            }
+        }
+        self.call(f).await
     }
 
     /// Runs `f` on a reader connection. A full queue answers `Unavailable`
@@ -299,5 +333,72 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), S
             let _ = conn.execute_batch("ROLLBACK");
             Err(from_sqlite(e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    fn readers(inline: usize) -> Readers {
+        let open = || Connection::open_in_memory().map_err(from_sqlite);
+        let reader = vec![open().unwrap()];
+        let inline = (0..inline).map(|_| open().unwrap()).collect();
+        Readers::start(reader, inline, 8, Duration::from_secs(10)).unwrap()
+    }
+
+    /// Where a read ran, and what it answered.
+    fn probe(conn: &mut Connection) -> StoreResult<(String, i64)> {
+        let n = conn.query_row("SELECT 41 + 1", [], |r| r.get(0)).map_err(from_sqlite)?;
+        Ok((std::thread::current().name().unwrap_or("").to_owned(), n))
+    }
+
+    /// Occupies the only reader thread until the returned sender is dropped.
+    async fn occupy_the_reader(readers: &Arc<Readers>) -> mpsc::Sender<()> {
+        let (started_tx, started) = oneshot::channel();
+        let (release, wait) = mpsc::channel::<()>();
+        let readers = readers.clone();
+        tokio::spawn(async move {
+            readers
+                .call(move |_| {
+                    let _ = started_tx.send(());
+                    let _ = wait.recv();
+                    Ok(())
+                })
+                .await
+        });
+        started.await.unwrap();
+        release
+    }
+
+    #[tokio::test]
+    async fn a_short_read_runs_on_the_callers_thread_while_every_reader_is_busy() {
+        let readers = Arc::new(readers(1));
+        let release = occupy_the_reader(&readers).await;
+        let here = std::thread::current().name().unwrap_or("").to_owned();
+        let answer = tokio::time::timeout(Duration::from_secs(5), readers.call_short(probe))
+            .await
+            .expect("a short read must not wait for a busy reader");
+        assert_eq!(answer.unwrap(), (here, 42));
+        drop(release);
+    }
+
+    #[tokio::test]
+    async fn a_short_read_queues_for_a_reader_when_every_inline_connection_is_taken() {
+        let readers = readers(1);
+        let taken = readers.inline[0].lock();
+        let (thread, n) = readers.call_short(probe).await.unwrap();
+        drop(taken);
+        assert_eq!((thread.as_str(), n), ("sqlite-reader-0", 42));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_short_read_answers_an_error_and_frees_its_connection() {
+        let readers = readers(1);
+        let failed = readers.call_short(|_| -> StoreResult<()> { panic!("a bug in a read") }).await;
+        assert!(matches!(failed, Err(StoreError::Internal(_))));
+        let here = std::thread::current().name().unwrap_or("").to_owned();
+        assert_eq!(readers.call_short(probe).await.unwrap(), (here, 42));
     }
 }

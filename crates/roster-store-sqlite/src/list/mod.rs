@@ -20,7 +20,10 @@
 //! zone's first `scan_budget` users and flags the count as a lower bound
 //! when the zone holds more.
 
+mod short;
 mod sql;
+
+pub use short::is_short;
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
