@@ -65,8 +65,30 @@ pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> 
     let inserted = writer.finish().await.map_err(map_write_error)?;
     crate::users::bump_counts(&tx, zone.seq, roster_store::status_counts(users)).await?;
     tx.commit().await?;
+    merge_pending_index_entries(client).await?;
     refresh_statistics(client).await?;
     Ok(inserted)
+}
+
+/// Merges what the import left in the GIN indexes' pending lists into the
+/// indexes, on the import's own time. With `fastupdate` (on by default)
+/// COPY only appends to those lists, and the next writer to find a list
+/// over its limit merged all of it inside its own request: at ten million
+/// users one create waited past its 10 s deadline and answered 503
+/// (BENCHMARKS.md). Turning `fastupdate` off instead made every write
+/// slower (measured there).
+async fn merge_pending_index_entries(client: &mut Conn) -> StoreResult<()> {
+    let tx = client.transaction().await?;
+    tx.batch_execute(
+        "SET LOCAL statement_timeout = '10min'; \
+         SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \
+         WHERE i.indrelid = 'users'::regclass AND a.amname = 'gin'",
+    )
+    .await
+    .map_err(from_pg)?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Analyzes `users` when it holds more than a fifth more rows than the

@@ -112,3 +112,32 @@ async fn an_import_that_grows_the_table_by_a_fifth_refreshes_the_planners_statis
     })
     .await;
 }
+
+/// A bulk import leaves nothing in the GIN indexes' pending lists: the
+/// next ordinary write must not inherit the merge of a whole import.
+#[tokio::test]
+async fn an_import_leaves_no_pending_index_entries_for_the_next_writer() {
+    with_store(|ctx| async move {
+        let scope = ctx.scope();
+        let mut rng = Rng::new(83);
+        let users = random_users(&ctx, &scope, &mut rng, 200);
+        ctx.store.import_users(&scope, users).await.unwrap();
+        let client = crate::support::raw(&ctx.url).await;
+        let left = client
+            .query(
+                "SELECT c.relname::text, gin_clean_pending_list(i.indexrelid) FROM pg_index i \
+                 JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam \
+                 WHERE i.indrelid = 'users'::regclass AND a.amname = 'gin' ORDER BY 1",
+                &[],
+            )
+            .await
+            .unwrap();
+        let left: Vec<(String, i64)> = left.iter().map(|r| (r.get(0), r.get(1))).collect();
+        assert_eq!(
+            left,
+            [("users_attributes".to_owned(), 0), ("users_zone_search".to_owned(), 0)],
+            "pages left pending in each GIN index"
+        );
+    })
+    .await;
+}
