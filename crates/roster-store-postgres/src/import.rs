@@ -65,8 +65,15 @@ pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> 
     let inserted = writer.finish().await.map_err(map_write_error)?;
     crate::users::bump_counts(&tx, zone.seq, roster_store::status_counts(users)).await?;
     tx.commit().await?;
-    merge_pending_index_entries(client).await?;
-    refresh_statistics(client).await?;
+    // The users are in: upkeep failing from here on (a role that does not
+    // own the indexes, a timeout, a lost connection) must not report
+    // committed users as not imported, or a retry would collide with them.
+    if let Err(e) = merge_pending_index_entries(client).await {
+        tracing::warn!(error = %e, "imported users committed; merging GIN pending lists failed");
+    }
+    if let Err(e) = refresh_statistics(client).await {
+        tracing::warn!(error = %e, "imported users committed; refreshing statistics failed");
+    }
     Ok(inserted)
 }
 

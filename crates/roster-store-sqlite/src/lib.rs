@@ -75,7 +75,9 @@ impl Default for SqliteOptions {
             // whatever its size, and a bigger cache only costs more to
             // manage; the b-trees' upper levels fit in 1 MiB.
             readers: 8,
-            inline_readers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            // One per async worker (one per core), up to four: a worker
+            // that finds them all taken queues for a reader instead.
+            inline_readers: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
             reader_cache_kib: 1024,
             writer_cache_kib: 16 * 1024,
             read_queue: 4096,

@@ -141,3 +141,37 @@ async fn an_import_leaves_no_pending_index_entries_for_the_next_writer() {
     })
     .await;
 }
+
+/// Upkeep after the commit is best effort: a role that may write users but
+/// does not own their indexes (so it may not merge GIN pending lists)
+/// still imports, and the import answers the users it committed.
+#[tokio::test]
+async fn an_import_by_a_role_that_does_not_own_the_indexes_answers_the_users_it_committed() {
+    with_store(|ctx| async move {
+        let admin = crate::support::raw(&ctx.url).await;
+        let role = format!("roster_dml_{:08x}", rand::random::<u32>());
+        admin
+            .batch_execute(&format!(
+                "CREATE ROLE {role} LOGIN; \
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}; \
+                 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}; \
+                 GRANT CREATE ON SCHEMA public TO {role};"
+            ))
+            .await
+            .unwrap();
+        let url = ctx.url.replacen("postgres@", &format!("{role}@"), 1);
+        assert_ne!(url, ctx.url, "the test URL names the postgres role");
+        let outcome = async {
+            let store = roster_store_postgres::PgStore::connect(&url, &Default::default()).await?;
+            let scope = ctx.scope();
+            let users = random_users(&ctx, &scope, &mut Rng::new(89), 50);
+            store.import_users(&scope, users).await
+        }
+        .await;
+        let held = crate::support::scalar(&ctx.url, "SELECT count(*) FROM users").await;
+        admin.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};")).await.unwrap();
+        assert_eq!(outcome.unwrap(), 50);
+        assert_eq!(held, 50);
+    })
+    .await;
+}
