@@ -341,6 +341,17 @@ pub struct UserQuery {
 }
 
 impl UserQuery {
+    /// The first page of `limit` users of a whole zone in directory order.
+    pub fn first_page(limit: usize) -> Self {
+        UserQuery {
+            filter: UserFilter::default(),
+            search: Vec::new(),
+            sort: Sort::default(),
+            ranked: false,
+            window: Window::After { position: None, limit },
+        }
+    }
+
     pub fn matches(&self, u: &User) -> bool {
         self.filter.matches(u) && self.search.iter().all(|t| search_rank(u, t).is_some())
     }

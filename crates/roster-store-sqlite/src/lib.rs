@@ -231,18 +231,18 @@ impl SqliteStore {
             .map_err(from_sqlite)?;
 
         let ro = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut readers = Vec::with_capacity(options.readers.max(1));
-        for _ in 0..options.readers.max(1) {
-            let mut conn = open_connection(&path, ro, options.reader_cache_kib, &statements)?;
-            pool::install_deadline(&mut conn).map_err(from_sqlite)?;
-            readers.push(conn);
-        }
-        let mut inline = Vec::with_capacity(options.inline_readers);
-        for _ in 0..options.inline_readers {
-            let mut conn = open_connection(&path, ro, options.reader_cache_kib, &statements)?;
-            pool::install_deadline(&mut conn).map_err(from_sqlite)?;
-            inline.push(conn);
-        }
+        let open_readers = |n: usize| -> StoreResult<Vec<Connection>> {
+            (0..n)
+                .map(|_| {
+                    let mut conn =
+                        open_connection(&path, ro, options.reader_cache_kib, &statements)?;
+                    pool::install_deadline(&mut conn).map_err(from_sqlite)?;
+                    Ok(conn)
+                })
+                .collect()
+        };
+        let readers = open_readers(options.readers.max(1))?;
+        let inline = open_readers(options.inline_readers)?;
         let io = |e: std::io::Error| StoreError::Internal(format!("cannot start thread: {e}"));
         let readers = Readers::start(readers, inline, options.read_queue, options.query_timeout)
             .map_err(io)?;

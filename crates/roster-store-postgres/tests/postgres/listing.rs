@@ -9,13 +9,7 @@ use roster_store::{Store, ZoneScope};
 use crate::support::{Ctx, Rng, check_walks, expected, ids_of, random_users, ts, with_store};
 
 pub fn all_query(limit: usize) -> UserQuery {
-    UserQuery {
-        filter: UserFilter::default(),
-        search: Vec::new(),
-        sort: Sort::default(),
-        ranked: false,
-        window: Window::After { position: None, limit },
-    }
+    UserQuery::first_page(limit)
 }
 
 pub fn sorted(keys: &[(SortField, Direction)]) -> UserQuery {

@@ -12,15 +12,13 @@ const SHORT_PAGE: usize = 100;
 /// other orders may need a sort), by cursor (page mode skips rows), and at
 /// most `SHORT_PAGE` rows.
 pub fn is_short(query: &UserQuery) -> bool {
-    let indexed = query
-        .sort
-        .keys
-        .iter()
-        .all(|k| matches!(k.field, SortField::CreatedAt | SortField::UpdatedAt));
+    let indexed = matches!(
+        query.sort.keys.as_slice(),
+        [key] if matches!(key.field, SortField::CreatedAt | SortField::UpdatedAt)
+    );
     let by_cursor = !matches!(query.window, Window::Offset { .. });
     query.filter.is_empty()
         && query.search.is_empty()
-        && query.sort.keys.len() == 1
         && indexed
         && by_cursor
         && query.window.limit() <= SHORT_PAGE
@@ -29,16 +27,10 @@ pub fn is_short(query: &UserQuery) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_domain::{Direction, Sort, SortKey, UserFilter, UserStatus};
+    use roster_domain::{Direction, Sort, SortKey, UserStatus};
 
     fn first_page(limit: usize) -> UserQuery {
-        UserQuery {
-            filter: UserFilter::default(),
-            search: Vec::new(),
-            sort: Sort::default(),
-            ranked: false,
-            window: Window::After { position: None, limit },
-        }
+        UserQuery::first_page(limit)
     }
 
     fn sorted_by(field: SortField) -> UserQuery {
