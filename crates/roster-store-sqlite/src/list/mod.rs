@@ -37,13 +37,14 @@ use roster_store::{ListLimits, StoreError, StoreResult};
 use crate::error::from_sqlite;
 use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
 use sql::{
-    Matching, Sql, after, directed, key_order, key_params, level_phrase, matches_in_zone,
-    phrase_query, push_conditions, push_filters, push_order, rank_expr, raw_column, up_to,
+    Gathered, GatheredTerm, Matching, Sql, after, directed, key_order, key_params, level_phrase,
+    matches_in_zone, phrase_query, push_conditions, push_filters, push_order, rank_expr,
+    raw_column, up_to,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plan {
-    Direct,
+    /// With the matches of a search term (its index) when gathered.
+    Direct(Option<(usize, Gathered)>),
     Walk,
 }
 
@@ -62,11 +63,13 @@ pub fn list_users(
     // One snapshot for the page and its count.
     let tx = conn.unchecked_transaction().map_err(from_sqlite)?;
     let plan = choose(&tx, zone, query, limits)?;
-    let found = match plan {
-        Plan::Direct => direct(&tx, zone, query)?,
+    let found = match &plan {
+        Plan::Direct(gathered) => {
+            direct(&tx, zone, query, gathered.as_ref().map(|(t, g)| (*t, g)))?
+        }
         Plan::Walk => walk(&tx, zone, query, limits)?,
     };
-    let (total, total_exact) = count(&tx, zone, query, plan, limits)?;
+    let (total, total_exact) = count(&tx, zone, query, &plan, limits)?;
     drop(tx);
     Ok(UserPage {
         users: found.users,
@@ -75,6 +78,27 @@ pub fn list_users(
         total_exact,
         resume: found.resume,
     })
+}
+
+/// The `seq`s of the zone's users matching `phrase`, when at most `cap`.
+fn gather(
+    conn: &Connection,
+    zone: &ZoneKey,
+    phrase: String,
+    cap: usize,
+) -> StoreResult<Option<Gathered>> {
+    let mut sql = Sql::new("");
+    let p = sql.bind(phrase);
+    let set = matches_in_zone(&mut sql, zone, &p);
+    let l = sql.bind(i64::try_from(cap.saturating_add(1)).unwrap_or(i64::MAX));
+    sql.text = format!("{set} LIMIT {l}");
+    let mut stmt = conn.prepare_cached(&sql.text).map_err(from_sqlite)?;
+    let seqs = stmt
+        .query_map(params_from_iter(sql.params.iter()), |r| r.get::<_, i64>(0))
+        .map_err(from_sqlite)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(from_sqlite)?;
+    Ok((seqs.len() <= cap).then_some(Gathered(seqs)))
 }
 
 /// `SELECT count(*)` over at most `cap + 1` rows of `inner`.
@@ -95,20 +119,19 @@ fn choose(
 ) -> StoreResult<Plan> {
     let f = &query.filter;
     if f.is_empty() && query.search.is_empty() {
-        return Ok(Plan::Direct);
+        return Ok(Plan::Direct(None));
     }
     if !f.ids.is_empty() || f.email.is_some() || f.identifier.is_some() {
-        return Ok(Plan::Direct);
+        return Ok(Plan::Direct(None));
     }
     let cap = limits.candidate_cap;
-    for term in &query.search {
-        if let Some(phrase) = phrase_query(term) {
-            let mut probe = Sql::new("");
-            let p = probe.bind(phrase);
-            probe.text = matches_in_zone(&mut probe, zone, &p);
-            if bounded_count(conn, &probe, cap)? <= cap {
-                return Ok(Plan::Direct);
-            }
+    for (term, text) in query.search.iter().enumerate() {
+        if let Some(phrase) = phrase_query(text)
+            && let Some(set) = gather(conn, zone, phrase, cap)?
+        {
+            // The one pass over the term's postings: the page and its
+            // count test membership in these few `seq`s.
+            return Ok(Plan::Direct(Some((term, set))));
         }
     }
     if let Some(role) = &f.role {
@@ -118,7 +141,7 @@ fn choose(
             "SELECT 1 FROM role_assignments ra JOIN roles r ON r.seq = ra.role_seq WHERE r.id = {p}"
         );
         if bounded_count(conn, &probe, cap)? <= cap {
-            return Ok(Plan::Direct);
+            return Ok(Plan::Direct(None));
         }
     }
     if let Some(provider) = &f.provider_id {
@@ -126,7 +149,7 @@ fn choose(
         let (z, p) = (probe.bind(zone.seq), probe.bind(provider.clone()));
         probe.text = format!("SELECT 1 FROM users WHERE zone = {z} AND provider_id = {p}");
         if bounded_count(conn, &probe, cap)? <= cap {
-            return Ok(Plan::Direct);
+            return Ok(Plan::Direct(None));
         }
     }
     Ok(Plan::Walk)
@@ -145,11 +168,16 @@ fn rank_value(rank: Option<Rank>) -> SqlValue {
 }
 
 /// The page straight from the statement the filters suggest.
-fn direct(conn: &Connection, zone: &ZoneKey, query: &UserQuery) -> StoreResult<Found> {
+fn direct(
+    conn: &Connection,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    gathered: Option<GatheredTerm<'_>>,
+) -> StoreResult<Found> {
     let limit = query.window.limit();
     let flip = matches!(query.window, Window::Before { .. });
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
-    push_filters(&mut sql, zone, query);
+    push_filters(&mut sql, zone, query, gathered);
     let mut keys = Vec::new();
     if query.ranked
         && let Some(term) = query.search.first()
@@ -260,7 +288,7 @@ fn rows_between(
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
     let z = sql.bind(zone.seq);
     sql.text.push_str(&format!(" WHERE u.zone = {z}"));
-    push_conditions(&mut sql, zone, query, Matching::Rows);
+    push_conditions(&mut sql, zone, query, Matching::Rows, None);
     if let (Some(r), Some(term)) = (rank, query.search.first()) {
         let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
         let p = sql.bind(i64::from(r));
@@ -302,19 +330,15 @@ fn indexed_level(
     let Some(phrase) = level_phrase(term, level) else {
         return Ok(None);
     };
-    let mut probe = Sql::new("");
-    let p = probe.bind(phrase.clone());
-    probe.text = matches_in_zone(&mut probe, zone, &p);
-    if bounded_count(conn, &probe, limits.candidate_cap)? > limits.candidate_cap {
+    let Some(level_set) = gather(conn, zone, phrase, limits.candidate_cap)? else {
         return Ok(None);
-    }
+    };
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
     let z = sql.bind(zone.seq);
-    let p = sql.bind(phrase);
-    let set = matches_in_zone(&mut sql, zone, &p);
+    let set = level_set.subquery(&mut sql);
     // `+u.zone`: the few matches drive the statement, not the zone's index.
     sql.text.push_str(&format!(" WHERE +u.zone = {z} AND u.seq IN ({set})"));
-    push_conditions(&mut sql, zone, query, Matching::Rows);
+    push_conditions(&mut sql, zone, query, Matching::Rows, None);
     // The field-start phrase also finds whole-field matches (level 0).
     let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
     let r = sql.bind(i64::from(level));
@@ -447,15 +471,23 @@ fn count(
     conn: &Connection,
     zone: &ZoneKey,
     query: &UserQuery,
-    plan: Plan,
+    plan: &Plan,
     limits: ListLimits,
 ) -> StoreResult<(u64, bool)> {
     if query.search.is_empty() && query.filter.only_statuses() {
         return Ok((counted_users(conn, zone, &query.filter.statuses)?, true));
     }
-    if plan == Plan::Direct {
+    if let Plan::Direct(gathered) = plan {
+        if let Some((_, set)) = gathered
+            && query.search.len() == 1
+            && query.filter.is_empty()
+        {
+            // The term is the only condition: its gathered matches are
+            // the count.
+            return Ok((set.0.len() as u64, true));
+        }
         let mut sql = Sql::new("SELECT count(*) FROM users u");
-        push_filters(&mut sql, zone, query);
+        push_filters(&mut sql, zone, query, gathered.as_ref().map(|(t, g)| (*t, g)));
         let n: i64 = conn
             .prepare_cached(&sql.text)
             .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |r| r.get(0)))
@@ -470,7 +502,7 @@ fn count(
         "SELECT count(*) FROM (SELECT * FROM users WHERE zone = {z} ORDER BY zone, created_at \
          LIMIT {b}) u WHERE 1"
     );
-    push_conditions(&mut sql, zone, query, Matching::Rows);
+    push_conditions(&mut sql, zone, query, Matching::Rows, None);
     let n: i64 = conn
         .prepare_cached(&sql.text)
         .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |r| r.get(0)))

@@ -1,6 +1,8 @@
 //! The pieces of a user-list statement: filters, search, rank and the
 //! keyset conditions that start (and stop) a page at a position.
 
+use std::fmt::Write as _;
+
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
@@ -84,6 +86,34 @@ pub fn search_range(zone: &ZoneKey) -> (i64, i64) {
     (low, low | ((1i64 << SEARCH_ZONE_SHIFT) - 1))
 }
 
+/// The `seq`s of the zone's users that a phrase matches, read from the
+/// index once: a statement tests membership in this set instead of walking
+/// the phrase's postings again.
+pub struct Gathered(pub Vec<i64>);
+
+/// A gathered set that answers the query's search term at this index.
+pub type GatheredTerm<'a> = (usize, &'a Gathered);
+
+impl Gathered {
+    /// The set as a subquery over one bound JSON array. `json_each` is
+    /// built in and takes one text parameter, so the statement text, and
+    /// its cached preparation, do not depend on the set's size.
+    pub fn subquery(&self, sql: &mut Sql) -> String {
+        let mut list = String::with_capacity(self.0.len() * 8 + 2);
+        list.push('[');
+        for (i, seq) in self.0.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            // Writing to a String cannot fail.
+            let _ = write!(list, "{seq}");
+        }
+        list.push(']');
+        let p = sql.bind(list);
+        format!("SELECT value FROM json_each({p})")
+    }
+}
+
 /// `seq`s of the zone's users whose document matches the bound phrase.
 pub fn matches_in_zone(sql: &mut Sql, zone: &ZoneKey, phrase_param: &str) -> String {
     let (low, high) = search_range(zone);
@@ -149,19 +179,31 @@ pub fn rank_expr(sql: &mut Sql, zone: &ZoneKey, term: &str, matching: Matching) 
 }
 
 /// ` WHERE …` with the zone and every filter and search term of `query`.
-pub fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) {
+pub fn push_filters(
+    sql: &mut Sql,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    gathered: Option<GatheredTerm<'_>>,
+) {
     let z = sql.bind(zone.seq);
     // With an index search the matches are few next to the zone: a unary
     // `+` keeps the planner from walking the zone's users instead.
     let indexed_search = query.search.iter().any(|t| phrase_query(t).is_some());
     let zone_column = if indexed_search { "+u.zone" } else { "u.zone" };
     sql.text.push_str(&format!(" WHERE {zone_column} = {z}"));
-    push_conditions(sql, zone, query, Matching::Index);
+    push_conditions(sql, zone, query, Matching::Index, gathered);
 }
 
 /// Every filter and search term of `query` as ` AND …` conditions, search
-/// terms matched as `matching` says.
-pub fn push_conditions(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery, matching: Matching) {
+/// terms matched as `matching` says, or by membership in `gathered` for
+/// the term it answers.
+pub fn push_conditions(
+    sql: &mut Sql,
+    zone: &ZoneKey,
+    query: &UserQuery,
+    matching: Matching,
+    gathered: Option<GatheredTerm<'_>>,
+) {
     let f = &query.filter;
     if !f.ids.is_empty() {
         let ids: Vec<String> = f.ids.iter().map(|id| sql.bind(id.to_bytes().to_vec())).collect();
@@ -214,7 +256,12 @@ pub fn push_conditions(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery, matchin
     for attr in &f.attributes {
         push_attribute_filter(sql, attr);
     }
-    for term in &query.search {
+    for (i, term) in query.search.iter().enumerate() {
+        if let Some((_, set)) = gathered.filter(|(t, _)| *t == i) {
+            let set = set.subquery(sql);
+            sql.text.push_str(&format!(" AND u.seq IN ({set})"));
+            continue;
+        }
         match phrase_query(term).filter(|_| matching == Matching::Index) {
             // The index is exact: its matches need no re-check.
             Some(phrase) => {
