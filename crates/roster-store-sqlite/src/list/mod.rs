@@ -7,7 +7,9 @@
 //!   few by construction: no filter at all (the sort index walks straight
 //!   to the page), ids, email or identifier (unique lookups), or a search
 //!   term, role or provider with at most `candidate_cap` users in the zone
-//!   (probed with a bounded count first).
+//!   (a search term's matches are read from the index once, and the page
+//!   and its count test membership in them; a role or provider is probed
+//!   with a bounded count).
 //! - **Walk**: everything else (a common search term, a 1–2 character
 //!   term, attribute, date, type or status filters) walks the zone in the
 //!   requested order, looking at no more than `scan_budget` users in all.
@@ -22,24 +24,21 @@
 
 mod short;
 mod sql;
+mod walk;
 
 pub use short::is_short;
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
-use roster_domain::{
-    Direction, Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserPage, UserQuery,
-    Window,
-};
-use roster_store::{ListLimits, StoreError, StoreResult};
+use roster_domain::{Direction, Position, Rank, User, UserPage, UserQuery, Window};
+use roster_store::{ListLimits, StoreResult};
 
 use crate::error::from_sqlite;
 use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
 use sql::{
-    Gathered, GatheredTerm, Matching, Sql, after, directed, key_order, key_params, level_phrase,
-    matches_in_zone, phrase_query, push_conditions, push_filters, push_order, rank_expr,
-    raw_column, up_to,
+    Gathered, GatheredTerm, Matching, Sql, after, directed, key_order, key_params, matches_in_zone,
+    phrase_query, push_conditions, push_filters, push_order, rank_expr,
 };
 
 enum Plan {
@@ -67,7 +66,7 @@ pub fn list_users(
         Plan::Direct(gathered) => {
             direct(&tx, zone, query, gathered.as_ref().map(|(t, g)| (*t, g)))?
         }
-        Plan::Walk => walk(&tx, zone, query, limits)?,
+        Plan::Walk => walk::walk(&tx, zone, query, limits)?,
     };
     let (total, total_exact) = count(&tx, zone, query, &plan, limits)?;
     drop(tx);
@@ -212,258 +211,6 @@ fn direct(
         users.reverse();
     }
     Ok(Found { users, has_more, resume: None })
-}
-
-/// Where a walk step stops: the position of the `n`-th user of the zone
-/// after `from` in the order `keys`, or `None` when fewer remain. Reads
-/// the sort index only.
-struct Stop {
-    params: Vec<SqlValue>,
-    values: Vec<SortValue>,
-    id: UserId,
-}
-
-fn stop_after(
-    conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
-    n: usize,
-) -> StoreResult<Option<Stop>> {
-    let columns: Vec<&str> = query.sort.keys.iter().map(|k| raw_column(k.field)).collect();
-    let mut sql = Sql::new(format!(
-        "SELECT {}u.id FROM users u",
-        columns.iter().map(|c| format!("{c}, ")).collect::<String>()
-    ));
-    let z = sql.bind(zone.seq);
-    sql.text.push_str(&format!(" WHERE u.zone = {z}"));
-    if let Some(from) = from {
-        let cond = after(&mut sql, keys, from.to_vec());
-        sql.text.push_str(&format!(" AND {cond}"));
-    }
-    push_order(&mut sql, keys);
-    let o = sql.bind(i64::try_from(n.saturating_sub(1)).unwrap_or(i64::MAX));
-    sql.text.push_str(&format!(" LIMIT 1 OFFSET {o}"));
-    let mut stmt = conn.prepare_cached(&sql.text).map_err(from_sqlite)?;
-    let mut rows = stmt.query(params_from_iter(sql.params.iter())).map_err(from_sqlite)?;
-    let Some(row) = rows.next().map_err(from_sqlite)? else {
-        return Ok(None);
-    };
-    let mut values = Vec::new();
-    for (i, key) in query.sort.keys.iter().enumerate() {
-        let value = match key.field {
-            SortField::CreatedAt | SortField::UpdatedAt => {
-                let micros: i64 = row.get(i).map_err(from_sqlite)?;
-                SortValue::Time(
-                    Timestamp::from_micros(micros)
-                        .ok_or_else(|| StoreError::Internal("malformed timestamp".into()))?,
-                )
-            }
-            _ => SortValue::Text(row.get(i).map_err(from_sqlite)?),
-        };
-        values.push(value);
-    }
-    let id_bytes: Vec<u8> = row.get(query.sort.keys.len()).map_err(from_sqlite)?;
-    let id = <[u8; 16]>::try_from(id_bytes.as_slice())
-        .map(UserId::from_bytes)
-        .map_err(|_| StoreError::Internal("malformed user id".into()))?;
-    let pos = Position { rank: None, values: values.clone(), id };
-    Ok(Some(Stop { params: key_params(query, &pos), values, id }))
-}
-
-/// The matching users of one rank level between `from` (exclusive) and
-/// `stop` (inclusive), in order, at most `n`.
-#[allow(clippy::too_many_arguments)]
-fn rows_between(
-    conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    rank: Option<u8>,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
-    stop: Option<&Stop>,
-    n: usize,
-) -> StoreResult<Vec<User>> {
-    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
-    let z = sql.bind(zone.seq);
-    sql.text.push_str(&format!(" WHERE u.zone = {z}"));
-    push_conditions(&mut sql, zone, query, Matching::Rows, None);
-    if let (Some(r), Some(term)) = (rank, query.search.first()) {
-        let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
-        let p = sql.bind(i64::from(r));
-        sql.text.push_str(&format!(" AND {expr} = {p}"));
-    }
-    if let Some(from) = from {
-        let cond = after(&mut sql, keys, from.to_vec());
-        sql.text.push_str(&format!(" AND {cond}"));
-    }
-    if let Some(stop) = stop {
-        let cond = up_to(&mut sql, keys, stop.params.clone());
-        sql.text.push_str(&format!(" AND {cond}"));
-    }
-    push_order(&mut sql, keys);
-    let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX));
-    sql.text.push_str(&format!(" LIMIT {l}"));
-    fetch(conn, zone, &sql)
-}
-
-/// A rank level's matching users after `from`, in order, at most `n`,
-/// straight from the search index, when the index finds at most
-/// `candidate_cap` users of the zone at that level (whole-field and
-/// field-start matches of a common term are often few, or none); `None`
-/// when the level must be walked.
-#[allow(clippy::too_many_arguments)]
-fn indexed_level(
-    conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    level: Option<u8>,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
-    n: usize,
-    limits: ListLimits,
-) -> StoreResult<Option<Vec<User>>> {
-    let (Some(level), Some(term)) = (level, query.search.first()) else {
-        return Ok(None);
-    };
-    let Some(phrase) = level_phrase(term, level) else {
-        return Ok(None);
-    };
-    let Some(level_set) = gather(conn, zone, phrase, limits.candidate_cap)? else {
-        return Ok(None);
-    };
-    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
-    let z = sql.bind(zone.seq);
-    let set = level_set.subquery(&mut sql);
-    // `+u.zone`: the few matches drive the statement, not the zone's index.
-    sql.text.push_str(&format!(" WHERE +u.zone = {z} AND u.seq IN ({set})"));
-    push_conditions(&mut sql, zone, query, Matching::Rows, None);
-    // The field-start phrase also finds whole-field matches (level 0).
-    let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
-    let r = sql.bind(i64::from(level));
-    sql.text.push_str(&format!(" AND {expr} = {r}"));
-    if let Some(from) = from {
-        let cond = after(&mut sql, keys, from.to_vec());
-        sql.text.push_str(&format!(" AND {cond}"));
-    }
-    push_order(&mut sql, keys);
-    let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX));
-    sql.text.push_str(&format!(" LIMIT {l}"));
-    fetch(conn, zone, &sql).map(Some)
-}
-
-/// Users looked at by the first step of a walk: small, so that dense
-/// filters fill their page after reading a short stretch of the index.
-const FIRST_STEP: usize = 1_000;
-
-/// The page by walking the zone in order within the scan budget.
-fn walk(
-    conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    limits: ListLimits,
-) -> StoreResult<Found> {
-    let (start, want, flip, offset) = match &query.window {
-        Window::After { position, limit } => (position.clone(), limit + 1, false, 0),
-        Window::Before { position, limit } => (Some(position.clone()), limit + 1, true, 0),
-        Window::Offset { offset, limit } => {
-            let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
-            (None, offset.saturating_add(limit + 1), false, offset)
-        }
-    };
-    let limit = query.window.limit();
-    let keys = directed(&key_order(query), flip);
-    let mut levels: Vec<Option<u8>> =
-        if query.ranked { vec![Some(0), Some(1), Some(2)] } else { vec![None] };
-    if flip {
-        levels.reverse();
-    }
-    let first_level = match (&start, query.ranked) {
-        (Some(p), true) => {
-            let r = p.rank.map_or(0u8, |r| r as u8);
-            levels.iter().position(|l| *l == Some(r)).unwrap_or(0)
-        }
-        _ => 0,
-    };
-
-    let mut out: Vec<User> = Vec::new();
-    let mut resume = None;
-    'levels: for (i, level) in levels.iter().enumerate().skip(first_level) {
-        let mut from: Option<Vec<SqlValue>> =
-            if i == first_level { start.as_ref().map(|p| key_params(query, p)) } else { None };
-        if let Some(rows) = indexed_level(
-            conn,
-            zone,
-            query,
-            *level,
-            &keys,
-            from.as_deref(),
-            want - out.len(),
-            limits,
-        )? {
-            out.extend(rows);
-            if out.len() >= want {
-                break 'levels;
-            }
-            continue 'levels;
-        }
-        let mut scanned = 0usize;
-        let mut step = FIRST_STEP.max(want.saturating_mul(2)).min(limits.scan_budget.max(1));
-        loop {
-            let stop = stop_after(conn, zone, query, &keys, from.as_deref(), step)?;
-            let rows = rows_between(
-                conn,
-                zone,
-                query,
-                *level,
-                &keys,
-                from.as_deref(),
-                stop.as_ref(),
-                want - out.len(),
-            )?;
-            out.extend(rows);
-            scanned = scanned.saturating_add(step);
-            if out.len() >= want {
-                break 'levels;
-            }
-            let Some(stop) = stop else {
-                // This level is exhausted: on to the next.
-                continue 'levels;
-            };
-            let left = limits.scan_budget.saturating_sub(scanned);
-            if left == 0 {
-                resume = Some(Position {
-                    rank: level.and_then(Rank::from_u8),
-                    values: stop.values,
-                    id: stop.id,
-                });
-                break 'levels;
-            }
-            from = Some(stop.params);
-            step = left;
-        }
-    }
-
-    if matches!(query.window, Window::Offset { .. }) {
-        let complete = out.len() >= offset + limit;
-        if resume.is_some() && !complete {
-            return Err(StoreError::WindowTooDeep);
-        }
-        let has_more = out.len() > offset + limit || resume.is_some();
-        let users: Vec<User> = out.into_iter().skip(offset).take(limit).collect();
-        return Ok(Found { users, has_more, resume: None });
-    }
-    let has_more = out.len() > limit;
-    out.truncate(limit);
-    if has_more {
-        // The page is full: the next one starts after its last user.
-        resume = None;
-    }
-    if flip {
-        out.reverse();
-    }
-    Ok(Found { users: out, has_more, resume })
 }
 
 /// `total_count`, and whether it is exact.
