@@ -136,14 +136,16 @@ fn indexed_level(
     let Some(level_set) = gather(conn, zone, phrase, limits.candidate_cap)? else {
         return Ok(None);
     };
-    let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
+    // The level's set stands for the term's own test: its phrase holds the
+    // term. `+u.zone`: the few matches drive the statement, not the zone's
+    // index.
+    let mut sql = Sql::new("");
     let z = sql.bind(zone.seq);
-    let set = level_set.subquery(&mut sql);
-    // `+u.zone`: the few matches drive the statement, not the zone's index.
-    sql.text.push_str(&format!(" WHERE +u.zone = {z} AND u.seq IN ({set})"));
-    push_conditions(&mut sql, zone, query, Matching::Rows, None);
-    // The field-start phrase also finds whole-field matches (level 0).
-    let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
+    sql.text = format!("SELECT u.seq FROM users u WHERE +u.zone = {z}");
+    push_conditions(&mut sql, zone, query, Matching::Rows, Some((0, &level_set)));
+    // The field-start phrase also finds whole-field matches (level 0): the
+    // index's rank tells them apart with one lookup of each set.
+    let expr = rank_expr(&mut sql, zone, term, Matching::Index);
     let r = sql.bind(i64::from(level));
     sql.text.push_str(&format!(" AND {expr} = {r}"));
     if let Some(from) = from {
@@ -153,6 +155,10 @@ fn indexed_level(
     push_order(&mut sql, keys);
     let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX));
     sql.text.push_str(&format!(" LIMIT {l}"));
+    // Thousands of a common term's field-start matches are sorted as
+    // `seq`s and keys; only the page's rows are read whole.
+    sql.text = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.seq IN ({})", sql.text);
+    push_order(&mut sql, keys);
     fetch(conn, zone, &sql).map(Some)
 }
 
