@@ -310,7 +310,6 @@ pub fn delete_user(
     Ok(())
 }
 
-/// A query under construction with its positional parameters.
 /// The lowercase text form of a user id blob, for search.
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;

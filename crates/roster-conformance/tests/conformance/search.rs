@@ -137,8 +137,11 @@ pub async fn search_treats_special_characters_literally(server: &TestServer) {
     let quote = mk(server, json!({"email": "q@example.com", "first_name": "O\"Neil's"})).await;
     let star =
         mk(server, json!({"email": "s@example.com", "description": "a*b (c) [d] {e}"})).await;
+    let backslash = mk(server, json!({"email": "b@example.com", "description": "C:\\dir"})).await;
     mk(server, json!({"email": "plain@example.com", "description": "nothing special"})).await;
     for (term, expected) in [
+        ("\\", vec![&backslash]),
+        (":\\d", vec![&backslash]),
         ("0%", vec![&percent]),
         ("%", vec![&percent]),
         ("r_s", vec![&underscore]),

@@ -70,6 +70,24 @@ const SEARCH_FIELDS: [&str; 5] = [
     "lower(coalesce(u.description, ''))",
 ];
 
+/// `SEARCH_FIELDS` unfolded, for `LIKE`, which folds ASCII case itself.
+const LIKE_FIELDS: [&str; 5] =
+    ["user_id_text(u.id)", "u.email", "u.name", "u.identifier", "u.description"];
+
+/// `%term%` with the term's `LIKE` wildcards and escape character escaped.
+fn like_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 /// The FTS5 phrase query for a (folded) term of three or more characters;
 /// shorter terms have no trigram and are matched by scanning.
 pub fn phrase_query(term: &str) -> Option<String> {
@@ -270,11 +288,14 @@ pub fn push_conditions(
                 sql.text.push_str(&format!(" AND u.seq IN ({set})"));
             }
             // The same rule as the index's, tested on the row: the term is
-            // a substring of a folded field.
+            // a substring of a folded field. SQLite's `LIKE` folds ASCII
+            // case as `lower()` does (and only ASCII), without building a
+            // lowered copy of every field of every row; the term is already
+            // folded, and its `%`, `_` and `\` are escaped.
             None => {
-                let t = sql.bind(term.clone());
+                let t = sql.bind(like_pattern(term));
                 let any: Vec<String> =
-                    SEARCH_FIELDS.iter().map(|f| format!("instr({f}, {t}) > 0")).collect();
+                    LIKE_FIELDS.iter().map(|f| format!("{f} LIKE {t} ESCAPE '\\'")).collect();
                 sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
             }
         }
