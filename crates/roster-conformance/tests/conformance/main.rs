@@ -221,6 +221,7 @@ conformance!(
     search::prefix_ranking_counts_characters_not_bytes,
     search::search_folds_ascii_case_only,
     search::search_treats_special_characters_literally,
+    search::a_field_holding_the_index_field_mark_is_served_once_at_its_rank,
     search::repeated_query_terms_must_all_match,
     search::racing_creates_leave_exactly_the_winners_searchable,
     search::search_combines_with_filters_and_sorts,

@@ -160,6 +160,26 @@ pub async fn search_treats_special_characters_literally(server: &TestServer) {
     }
 }
 
+/// The search index marks field edges with U+001F, which a description
+/// may hold; a user whose text holds it is still ranked by its fields, and
+/// served once.
+pub async fn a_field_holding_the_index_field_mark_is_served_once_at_its_rank(server: &TestServer) {
+    // Two characters: a walked search, whose whole-field level the index
+    // answers; three: the few matches read from the index.
+    for (n, term) in ["zq", "kvw"].into_iter().enumerate() {
+        let inside = mk(
+            server,
+            json!({"email": format!("m{n}@example.com"), "description": format!("x\u{1f}{term}")}),
+        )
+        .await;
+        let whole =
+            mk(server, json!({"email": format!("w{n}@example.com"), "first_name": term})).await;
+        let p = page(server, U, &format!("search={term}")).await;
+        assert_eq!(ids(&p), vec![whole, inside], "search={term}: {p}");
+        assert_eq!(p["total_count"], json!(2));
+    }
+}
+
 pub async fn repeated_query_terms_must_all_match(server: &TestServer) {
     let both = mk(server, json!({"email": "alpha.delta@example.com"})).await;
     let alpha = mk(server, json!({"email": "alpha@example.com"})).await;

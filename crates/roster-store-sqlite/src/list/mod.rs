@@ -181,7 +181,7 @@ fn direct(
     if query.ranked
         && let Some(term) = query.search.first()
     {
-        keys.push((rank_expr(&mut sql, zone, term, Matching::Index), Direction::Asc));
+        keys.push((rank_expr(&mut sql, term), Direction::Asc));
     }
     keys.extend(key_order(query));
     let keys = directed(&keys, flip);

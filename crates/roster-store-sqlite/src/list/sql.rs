@@ -62,30 +62,30 @@ fn sort_params(field: SortField, value: &SortValue) -> Vec<SqlValue> {
     }
 }
 
-const SEARCH_FIELDS: [&str; 5] = [
-    "user_id_text(u.id)",
-    "lower(u.email)",
-    "lower(u.name)",
-    "lower(u.identifier)",
-    "lower(coalesce(u.description, ''))",
-];
-
-/// `SEARCH_FIELDS` unfolded, for `LIKE`, which folds ASCII case itself.
-const LIKE_FIELDS: [&str; 5] =
+/// The searchable fields, in the search document's order, unfolded: every
+/// test on a row folds ASCII case in the comparison itself (`LIKE`,
+/// `COLLATE NOCASE`), exactly as `lower()` would and only for ASCII, with no
+/// lowered copy of each field of each row. (The id's text is lowercase.)
+const SEARCH_FIELDS: [&str; 5] =
     ["user_id_text(u.id)", "u.email", "u.name", "u.identifier", "u.description"];
 
-/// `%term%` with the term's `LIKE` wildcards and escape character escaped.
-fn like_pattern(term: &str) -> String {
+/// The term with its `LIKE` wildcards and escape character escaped.
+fn like_escaped(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);
-    out.push('%');
     for c in term.chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
         out.push(c);
     }
-    out.push('%');
     out
+}
+
+/// `(f1 LIKE p ESCAPE '\' OR …)` over the searchable fields.
+fn any_field_like(pattern_param: &str) -> String {
+    let any: Vec<String> =
+        SEARCH_FIELDS.iter().map(|f| format!("{f} LIKE {pattern_param} ESCAPE '\\'")).collect();
+    format!("({})", any.join(" OR "))
 }
 
 /// The FTS5 phrase query for a (folded) term of three or more characters;
@@ -167,32 +167,20 @@ pub fn level_phrase(term: &str, level: u8) -> Option<String> {
     phrase_query(&framed)
 }
 
-/// The rank of a row for `term`: 0 whole field, 1 field start, 2 inside.
-pub fn rank_expr(sql: &mut Sql, zone: &ZoneKey, term: &str, matching: Matching) -> String {
-    if matching == Matching::Index
-        && let (Some(exact), Some(prefix)) = (level_phrase(term, 0), level_phrase(term, 1))
-    {
-        // Whole-field and field-start matches are phrases framed by the
-        // field mark: two index lookups per query instead of folding every
-        // field of every row.
-        let (exact, prefix) = (sql.bind(exact), sql.bind(prefix));
-        let exact_set = matches_in_zone(sql, zone, &exact);
-        let prefix_set = matches_in_zone(sql, zone, &prefix);
-        return format!(
-            "(CASE WHEN u.seq IN ({exact_set}) THEN 0 WHEN u.seq IN ({prefix_set}) THEN 1 \
-             ELSE 2 END)"
-        );
-    }
+/// The rank of a row for `term`: 0 whole field, 1 field start, 2 inside,
+/// from the row's own fields. (The search index's framed phrases could
+/// rank a field holding the index's field mark, U+001F, differently.)
+pub fn rank_expr(sql: &mut Sql, term: &str) -> String {
+    // The term is folded: NOCASE equality and a `term%` pattern are
+    // `lower(field) = term` and "the folded field starts with the term".
     let t = sql.bind(term.to_owned());
-    // substr() counts characters, not bytes.
-    let len = sql.bind(i64::try_from(term.chars().count()).unwrap_or(i64::MAX));
-    let exact: Vec<String> = SEARCH_FIELDS.iter().map(|f| format!("{f} = {t}")).collect();
-    let prefix: Vec<String> =
-        SEARCH_FIELDS.iter().map(|f| format!("substr({f}, 1, {len}) = {t}")).collect();
+    let exact: Vec<String> =
+        SEARCH_FIELDS.iter().map(|f| format!("{f} = {t} COLLATE NOCASE")).collect();
+    let prefix = sql.bind(format!("{}%", like_escaped(term)));
     format!(
         "(CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END)",
         exact.join(" OR "),
-        prefix.join(" OR ")
+        any_field_like(&prefix)
     )
 }
 
@@ -288,15 +276,10 @@ pub fn push_conditions(
                 sql.text.push_str(&format!(" AND u.seq IN ({set})"));
             }
             // The same rule as the index's, tested on the row: the term is
-            // a substring of a folded field. SQLite's `LIKE` folds ASCII
-            // case as `lower()` does (and only ASCII), without building a
-            // lowered copy of every field of every row; the term is already
-            // folded, and its `%`, `_` and `\` are escaped.
+            // a substring of a folded field.
             None => {
-                let t = sql.bind(like_pattern(term));
-                let any: Vec<String> =
-                    LIKE_FIELDS.iter().map(|f| format!("{f} LIKE {t} ESCAPE '\\'")).collect();
-                sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
+                let t = sql.bind(format!("%{}%", like_escaped(term)));
+                sql.text.push_str(&format!(" AND {}", any_field_like(&t)));
             }
         }
     }

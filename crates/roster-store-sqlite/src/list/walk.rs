@@ -93,7 +93,7 @@ fn rows_between(
     sql.text.push_str(&format!(" WHERE u.zone = {z}"));
     push_conditions(&mut sql, zone, query, Matching::Rows, None);
     if let (Some(r), Some(term)) = (rank, query.search.first()) {
-        let expr = rank_expr(&mut sql, zone, term, Matching::Rows);
+        let expr = rank_expr(&mut sql, term);
         let p = sql.bind(i64::from(r));
         sql.text.push_str(&format!(" AND {expr} = {p}"));
     }
@@ -143,9 +143,11 @@ fn indexed_level(
     let z = sql.bind(zone.seq);
     sql.text = format!("SELECT u.seq FROM users u WHERE +u.zone = {z}");
     push_conditions(&mut sql, zone, query, Matching::Rows, Some((0, &level_set)));
-    // The field-start phrase also finds whole-field matches (level 0): the
-    // index's rank tells them apart with one lookup of each set.
-    let expr = rank_expr(&mut sql, zone, term, Matching::Index);
+    // The field-start phrase also finds whole-field matches (level 0). The
+    // rank is the row's, as the walked levels compute it: the index's could
+    // differ for a field holding the document's field mark (U+001F), and a
+    // user would then be served at two levels.
+    let expr = rank_expr(&mut sql, term);
     let r = sql.bind(i64::from(level));
     sql.text.push_str(&format!(" AND {expr} = {r}"));
     if let Some(from) = from {
