@@ -317,20 +317,10 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         "user_id_text",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        // Called for every row a walked search looks at: the blob is
-        // borrowed and the text lowered in place, one allocation a row.
         |ctx| {
-            let bytes = ctx.get_raw(0).as_blob().map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    0,
-                    rusqlite::types::Type::Blob,
-                    Box::new(e),
-                )
-            })?;
+            let bytes: Vec<u8> = ctx.get(0)?;
             let arr: [u8; 16] = bytes.try_into().unwrap_or([0; 16]);
-            let mut text = UserId::from_bytes(arr).to_string();
-            text.make_ascii_lowercase();
-            Ok(text)
+            Ok(UserId::from_bytes(arr).to_string().to_ascii_lowercase())
         },
     )
 }

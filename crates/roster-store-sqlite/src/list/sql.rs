@@ -7,7 +7,7 @@ use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
 use roster_domain::query::AttributeFilter;
-use roster_domain::{Direction, Position, SortField, SortValue, UserId, UserQuery};
+use roster_domain::{Direction, Position, SortField, SortValue, UserQuery};
 
 use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT, ZoneKey};
 
@@ -69,21 +69,6 @@ fn sort_params(field: SortField, value: &SortValue) -> Vec<SqlValue> {
 const SEARCH_FIELDS: [&str; 5] =
     ["user_id_text(u.id)", "u.email", "u.name", "u.identifier", "u.description"];
 
-/// The first of `SEARCH_FIELDS`, the id's text: `user_` and base32 digits.
-const ID_FIELD: &str = "user_id_text(u.id)";
-const BASE32_DIGITS: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
-
-/// The searchable fields a folded term can be found in. An id's text holds
-/// only its prefix's characters and base32 digits, so a term with any
-/// other character (most words: `i`, `l`, `o` are not base32 digits) skips
-/// the id, and the `user_id_text` call it costs on every row looked at (a
-/// sixth of a walked common term's instructions).
-fn searched_fields(term: &str) -> impl Iterator<Item = &'static str> {
-    let prefix = UserId::PREFIX.as_bytes();
-    let in_ids = term.bytes().all(|b| BASE32_DIGITS.contains(&b) || prefix.contains(&b));
-    SEARCH_FIELDS.into_iter().filter(move |f| in_ids || *f != ID_FIELD)
-}
-
 /// The term with its `LIKE` wildcards and escape character escaped.
 fn like_escaped(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);
@@ -96,10 +81,10 @@ fn like_escaped(term: &str) -> String {
     out
 }
 
-/// `(f1 LIKE p ESCAPE '\' OR …)` over the fields `term` can be found in.
-fn any_field_like(pattern_param: &str, term: &str) -> String {
+/// `(f1 LIKE p ESCAPE '\' OR …)` over the searchable fields.
+fn any_field_like(pattern_param: &str) -> String {
     let any: Vec<String> =
-        searched_fields(term).map(|f| format!("{f} LIKE {pattern_param} ESCAPE '\\'")).collect();
+        SEARCH_FIELDS.iter().map(|f| format!("{f} LIKE {pattern_param} ESCAPE '\\'")).collect();
     format!("({})", any.join(" OR "))
 }
 
@@ -190,12 +175,12 @@ pub fn rank_expr(sql: &mut Sql, term: &str) -> String {
     // `lower(field) = term` and "the folded field starts with the term".
     let t = sql.bind(term.to_owned());
     let exact: Vec<String> =
-        searched_fields(term).map(|f| format!("{f} = {t} COLLATE NOCASE")).collect();
+        SEARCH_FIELDS.iter().map(|f| format!("{f} = {t} COLLATE NOCASE")).collect();
     let prefix = sql.bind(format!("{}%", like_escaped(term)));
     format!(
         "(CASE WHEN {} THEN 0 WHEN {} THEN 1 ELSE 2 END)",
         exact.join(" OR "),
-        any_field_like(&prefix, term)
+        any_field_like(&prefix)
     )
 }
 
@@ -294,7 +279,7 @@ pub fn push_conditions(
             // a substring of a folded field.
             None => {
                 let t = sql.bind(format!("%{}%", like_escaped(term)));
-                sql.text.push_str(&format!(" AND {}", any_field_like(&t, term)));
+                sql.text.push_str(&format!(" AND {}", any_field_like(&t)));
             }
         }
     }
@@ -404,22 +389,4 @@ pub fn push_order(sql: &mut Sql, keys: &[(String, Direction)]) {
     let parts: Vec<String> =
         keys.iter().map(|(e, d)| format!("{e} {}", d.as_str().to_uppercase())).collect();
     sql.text.push_str(&format!(" ORDER BY {}", parts.join(", ")));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_term_is_looked_for_in_ids_only_when_an_id_text_can_hold_it() {
-        let id = UserId::from_bytes([7; 16]).to_string().to_ascii_lowercase();
-        for term in [&id[..], &id[3..9], &id[20..], "user_", "r_0", "ma", "01"] {
-            assert!(searched_fields(term).any(|f| f == ID_FIELD), "{term}");
-        }
-        // `i`, `l`, `o` and `u` are not base32 digits; `u` is in `user_`.
-        for term in ["mari", "li", "zo", "a b", "%", "é"] {
-            assert!(searched_fields(term).all(|f| f != ID_FIELD), "{term}");
-            assert_eq!(searched_fields(term).count(), SEARCH_FIELDS.len() - 1);
-        }
-    }
 }
