@@ -5,6 +5,10 @@
 //! be written. Backends own their SQL and migrations; nothing above this
 //! trait knows which engine answers.
 
+mod walk;
+
+pub use walk::WalkFrame;
+
 use async_trait::async_trait;
 use std::collections::HashMap;
 

@@ -21,7 +21,7 @@ use tokio_postgres::types::Type;
 use roster_domain::{
     Direction, Position, Rank, SortField, SortValue, User, UserId, UserPage, UserQuery, Window,
 };
-use roster_store::{ListLimits, StoreError, StoreResult};
+use roster_store::{ListLimits, StoreResult, WalkFrame};
 
 use crate::db::Conn;
 use crate::tenancy::get;
@@ -271,28 +271,10 @@ async fn walk(
     query: &UserQuery,
     limits: ListLimits,
 ) -> StoreResult<UserPage> {
-    let (start, want, flip, offset) = match &query.window {
-        Window::After { position, limit } => (position.clone(), limit + 1, false, 0),
-        Window::Before { position, limit } => (Some(position.clone()), limit + 1, true, 0),
-        Window::Offset { offset, limit } => {
-            let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
-            (None, offset.saturating_add(limit + 1), false, offset)
-        }
-    };
-    let limit = query.window.limit();
+    let frame = WalkFrame::of(query);
+    let WalkFrame { start, want, flip, levels, first_level, .. } = &frame;
+    let (want, flip, first_level) = (*want, *flip, *first_level);
     let budget = limits.scan_budget.max(1);
-    let mut levels: Vec<Option<u8>> =
-        if query.ranked { vec![Some(0), Some(1), Some(2)] } else { vec![None] };
-    if flip {
-        levels.reverse();
-    }
-    let first_level = match (&start, query.ranked) {
-        (Some(p), true) => {
-            let r = p.rank.map_or(0u8, |r| r as u8);
-            levels.iter().position(|l| *l == Some(r)).unwrap_or(0)
-        }
-        _ => 0,
-    };
 
     let mut out: Vec<User> = Vec::new();
     let mut resume = None;
@@ -339,24 +321,8 @@ async fn walk(
     }
 
     let (total, total_exact) = walked_count(client, zone, query, limits).await?;
-    if matches!(query.window, Window::Offset { .. }) {
-        if resume.is_some() && out.len() < offset + limit {
-            return Err(StoreError::WindowTooDeep);
-        }
-        let has_more = out.len() > offset + limit || resume.is_some();
-        let users: Vec<User> = out.into_iter().skip(offset).take(limit).collect();
-        return Ok(UserPage { users, has_more, total, total_exact, resume: None });
-    }
-    let has_more = out.len() > limit;
-    out.truncate(limit);
-    if has_more {
-        // The page is full: the next one starts after its last user.
-        resume = None;
-    }
-    if flip {
-        out.reverse();
-    }
-    Ok(UserPage { users: out, has_more, total, total_exact, resume })
+    let (users, has_more, resume) = frame.page(query, out, resume)?;
+    Ok(UserPage { users, has_more, total, total_exact, resume })
 }
 
 /// A walked filter's total: exact from the counters for status filters,

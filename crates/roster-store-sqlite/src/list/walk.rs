@@ -5,9 +5,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
 use roster_domain::{
-    Direction, Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserQuery, Window,
+    Direction, Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserQuery,
 };
-use roster_store::{ListLimits, StoreError, StoreResult};
+use roster_store::{ListLimits, StoreError, StoreResult, WalkFrame};
 
 use super::sql::{
     Matching, Sql, after, directed, key_order, key_params, level_phrase, push_conditions,
@@ -93,14 +93,9 @@ fn rows_between(
     sql.text.push_str(&format!(" WHERE u.zone = {z}"));
     push_conditions(&mut sql, zone, query, Matching::Rows, None);
     if let (Some(r), Some(term)) = (rank, query.search.first()) {
-        let expr = rank_expr(&mut sql, term);
-        let p = sql.bind(i64::from(r));
-        sql.text.push_str(&format!(" AND {expr} = {p}"));
+        push_rank(&mut sql, term, r);
     }
-    if let Some(from) = from {
-        let cond = after(&mut sql, keys, from.to_vec());
-        sql.text.push_str(&format!(" AND {cond}"));
-    }
+    push_after(&mut sql, keys, from);
     if let Some(stop) = stop {
         let cond = up_to(&mut sql, keys, stop.params.clone());
         sql.text.push_str(&format!(" AND {cond}"));
@@ -147,13 +142,8 @@ fn indexed_level(
     // rank is the row's, as the walked levels compute it: the index's could
     // differ for a field holding the document's field mark (U+001F), and a
     // user would then be served at two levels.
-    let expr = rank_expr(&mut sql, term);
-    let r = sql.bind(i64::from(level));
-    sql.text.push_str(&format!(" AND {expr} = {r}"));
-    if let Some(from) = from {
-        let cond = after(&mut sql, keys, from.to_vec());
-        sql.text.push_str(&format!(" AND {cond}"));
-    }
+    push_rank(&mut sql, term, level);
+    push_after(&mut sql, keys, from);
     push_order(&mut sql, keys);
     let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX));
     sql.text.push_str(&format!(" LIMIT {l}"));
@@ -175,27 +165,10 @@ pub(super) fn walk(
     query: &UserQuery,
     limits: ListLimits,
 ) -> StoreResult<Found> {
-    let (start, want, flip, offset) = match &query.window {
-        Window::After { position, limit } => (position.clone(), limit + 1, false, 0),
-        Window::Before { position, limit } => (Some(position.clone()), limit + 1, true, 0),
-        Window::Offset { offset, limit } => {
-            let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
-            (None, offset.saturating_add(limit + 1), false, offset)
-        }
-    };
+    let frame = WalkFrame::of(query);
+    let WalkFrame { start, want, flip, levels, first_level, .. } = &frame;
+    let (want, flip, first_level) = (*want, *flip, *first_level);
     let keys = directed(&key_order(query), flip);
-    let mut levels: Vec<Option<u8>> =
-        if query.ranked { vec![Some(0), Some(1), Some(2)] } else { vec![None] };
-    if flip {
-        levels.reverse();
-    }
-    let first_level = match (&start, query.ranked) {
-        (Some(p), true) => {
-            let r = p.rank.map_or(0u8, |r| r as u8);
-            levels.iter().position(|l| *l == Some(r)).unwrap_or(0)
-        }
-        _ => 0,
-    };
 
     let mut out: Vec<User> = Vec::new();
     let mut resume = None;
@@ -255,37 +228,21 @@ pub(super) fn walk(
         }
     }
 
-    finish(query, out, resume, offset, flip)
+    let (users, has_more, resume) = frame.page(query, out, resume)?;
+    Ok(Found { users, has_more, resume })
 }
 
-/// The page from the users a walk gathered in order (from `offset` on, in
-/// page mode), and where the next page resumes when the budget ran out
-/// before the page was full.
-fn finish(
-    query: &UserQuery,
-    mut out: Vec<User>,
-    mut resume: Option<Position>,
-    offset: usize,
-    flip: bool,
-) -> StoreResult<Found> {
-    let limit = query.window.limit();
-    if matches!(query.window, Window::Offset { .. }) {
-        let complete = out.len() >= offset + limit;
-        if resume.is_some() && !complete {
-            return Err(StoreError::WindowTooDeep);
-        }
-        let has_more = out.len() > offset + limit || resume.is_some();
-        let users: Vec<User> = out.into_iter().skip(offset).take(limit).collect();
-        return Ok(Found { users, has_more, resume: None });
+/// ` AND` the row's rank for `term` is `level`.
+fn push_rank(sql: &mut Sql, term: &str, level: u8) {
+    let expr = rank_expr(sql, term);
+    let r = sql.bind(i64::from(level));
+    sql.text.push_str(&format!(" AND {expr} = {r}"));
+}
+
+/// ` AND` the row comes after `from` in the order `keys`, when given.
+fn push_after(sql: &mut Sql, keys: &[(String, Direction)], from: Option<&[SqlValue]>) {
+    if let Some(from) = from {
+        let cond = after(sql, keys, from.to_vec());
+        sql.text.push_str(&format!(" AND {cond}"));
     }
-    let has_more = out.len() > limit;
-    out.truncate(limit);
-    if has_more {
-        // The page is full: the next one starts after its last user.
-        resume = None;
-    }
-    if flip {
-        out.reverse();
-    }
-    Ok(Found { users: out, has_more, resume })
 }
