@@ -7,7 +7,7 @@
 
 mod walk;
 
-pub use walk::WalkFrame;
+pub use walk::{WalkFrame, like_escaped};
 
 use async_trait::async_trait;
 use std::collections::HashMap;

@@ -77,3 +77,16 @@ impl WalkFrame {
         Ok((out, has_more, resume))
     }
 }
+
+/// `term` with SQL `LIKE`'s metacharacters (`%`, `_`) and the escape
+/// character `\` escaped, for a pattern with `ESCAPE '\'` on either backend.
+pub fn like_escaped(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    for c in term.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -92,16 +92,7 @@ pub(super) const SEARCH_DOC: &str = "(u.search_id || ' ' || lower(u.email) || ' 
 /// A LIKE pattern matching `term` anywhere, with LIKE's metacharacters
 /// taken literally.
 pub(super) fn contains_pattern(term: &str) -> String {
-    let mut p = String::with_capacity(term.len() + 2);
-    p.push('%');
-    for c in term.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
+    format!("%{}%", roster_store::like_escaped(term))
 }
 
 pub(super) fn rank_expr(sql: &mut Sql, term: &str) -> String {

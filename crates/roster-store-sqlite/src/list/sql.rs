@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use roster_domain::query::AttributeFilter;
 use roster_domain::{Direction, Position, SortField, SortValue, UserQuery};
+use roster_store::like_escaped;
 
 use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT, ZoneKey};
 
@@ -68,18 +69,6 @@ fn sort_params(field: SortField, value: &SortValue) -> Vec<SqlValue> {
 /// lowered copy of each field of each row. (The id's text is lowercase.)
 const SEARCH_FIELDS: [&str; 5] =
     ["user_id_text(u.id)", "u.email", "u.name", "u.identifier", "u.description"];
-
-/// The term with its `LIKE` wildcards and escape character escaped.
-fn like_escaped(term: &str) -> String {
-    let mut out = String::with_capacity(term.len() + 2);
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// `(f1 LIKE p ESCAPE '\' OR …)` over the searchable fields.
 fn any_field_like(pattern_param: &str) -> String {
