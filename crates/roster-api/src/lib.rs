@@ -8,6 +8,7 @@
 pub mod bodies;
 pub mod body;
 pub mod docs;
+pub mod encode;
 pub mod fairness;
 pub mod guard;
 pub mod handlers;

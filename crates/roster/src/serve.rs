@@ -328,5 +328,5 @@ fn over_capacity() -> (String, Vec<u8>) {
     problem.detail = "The server has too many open connections; retry shortly.".into();
     let status = error.status();
     let line = format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or(""));
-    (line, serde_json::to_vec(&problem).unwrap_or_default())
+    (line, roster_api::encode::json_bytes(&problem).unwrap_or_default())
 }

@@ -92,7 +92,7 @@ where
             if !stored_error(&e) {
                 return Err(e);
             }
-            let bytes = serde_json::to_vec(&e.problem()).unwrap_or_default();
+            let bytes = crate::encode::json_bytes(&e.problem()).unwrap_or_default();
             (e.status().as_u16(), None, bytes, Err(e))
         }
     };

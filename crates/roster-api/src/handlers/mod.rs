@@ -45,15 +45,13 @@ impl PathParams {
 }
 
 pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
+    match crate::encode::json_bytes(value) {
         Ok(body) => {
             let mut response = (status, body).into_response();
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
             response
         }
-        Err(e) => {
-            ApiError::Service(roster_service::ServiceError::Internal(e.to_string())).into_response()
-        }
+        Err(e) => ApiError::Service(roster_service::ServiceError::Internal(e)).into_response(),
     }
 }
 

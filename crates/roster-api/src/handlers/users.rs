@@ -17,6 +17,7 @@ use super::idempotency::{StoredWithWrite, idempotent};
 use super::{BodyErrors, CommonErrors, JSON, PathParams, header_str, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
+use crate::encode::json_bytes;
 use crate::problem::{ApiError, ApiResult};
 use crate::query::{no_parameters, parse_expand_only, parse_list_users};
 use crate::views::{CreateUser, UpdateUser, UserListView, UserView};
@@ -207,8 +208,8 @@ async fn retrieve(
     let scope = service.resolve_zone(principal, zone).await?;
     let (user, extras) = service.get_user(principal, &scope, id, expand).await?;
     let view = UserView::new(&user, principal.sees_metadata()).expanded(expand, extras.as_ref());
-    let body = serde_json::to_vec(&view)
-        .map_err(|e| ApiError::Service(roster_service::ServiceError::Internal(e.to_string())))?;
+    let body = json_bytes(&view)
+        .map_err(|e| ApiError::Service(roster_service::ServiceError::Internal(e)))?;
     // Expanded extras change without the user changing: their digest joins
     // the tag so a cached expanded copy is never wrongly confirmed.
     let etag = if expand.any() { expanded_etag(&user, &body) } else { user.etag() };
@@ -300,7 +301,7 @@ async fn create(
         // the user: a crash can never leave a user without it.
         let render = request.as_ref().map(|request| {
             move |user: &User| {
-                let body = serde_json::to_vec(&UserView::new(user, metadata)).unwrap_or_default();
+                let body = json_bytes(&UserView::new(user, metadata)).unwrap_or_default();
                 let location = Some(format!("{path}/{}", user.id));
                 service.idempotency_record(principal, request, 201, body, location)
             }
