@@ -4,11 +4,12 @@
 //! unknown fields and name the one at fault).
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use roster_domain::access::{Expansion, Grant, Liveness, Provider, Role, RoleAssignment, Session};
 use roster_domain::{ApiKey, OrgId, Timestamp, User, UserId, Zone, ZoneId};
+
+use crate::encode::RawAttributes;
 use roster_service::tenancy::IdPage;
 use roster_service::users::{Expand, UserListPage};
 
@@ -44,7 +45,7 @@ pub struct UserView<'a> {
     pub status: &'static str,
     /// Custom attributes.
     #[schema(value_type = Object)]
-    pub attributes: &'a Map<String, Value>,
+    pub attributes: RawAttributes<'a>,
     #[schema(value_type = Option<String>)]
     pub issuer: Option<&'a str>,
     #[schema(value_type = Option<String>)]
@@ -94,7 +95,7 @@ impl<'a> UserView<'a> {
             description: user.description.as_deref(),
             user_type: user.user_type.as_str(),
             status: user.status.as_str(),
-            attributes: &user.attributes,
+            attributes: RawAttributes(&user.attributes),
             issuer: user.issuer.as_deref(),
             provider_id: user.provider_id.as_deref(),
             subject: user.subject.as_deref(),

@@ -159,7 +159,7 @@ pub fn make_user(target: &SeedTarget, zone: &SeedZone, i: u64) -> User {
             attributes.insert("beta".into(), Value::Bool(true));
         }
     }
-    user.attributes = attributes;
+    user.attributes = roster_domain::Attributes::from_map(&attributes);
     if rng.percent(50) {
         let later = created_micros
             .saturating_add(i64::try_from(rng.below(30 * 86_400_000_000)).unwrap_or(0));

@@ -4,6 +4,7 @@
 //! HTTP layer translate to and from these types; the rules live here once.
 
 pub mod access;
+pub mod attributes;
 pub mod cursor;
 pub mod error;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod text;
 pub mod timestamp;
 pub mod user;
 
+pub use attributes::Attributes;
 pub use cursor::{CursorCodec, InvalidCursor};
 pub use error::{DomainError, ValidationError};
 pub use ids::{

@@ -233,7 +233,7 @@ pub struct AttributeFilter {
 impl AttributeFilter {
     pub fn matches(&self, user: &User) -> bool {
         match user.attributes.get(&self.key) {
-            Some(v) => json_equal(v, &self.value),
+            Some(v) => json_equal(&v, &self.value),
             None => false,
         }
     }

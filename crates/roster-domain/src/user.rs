@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::attributes::Attributes;
 use crate::error::ValidationError;
 use crate::ids::{OrgId, ProviderId, UserId, ZoneId};
 use crate::text;
@@ -84,7 +85,7 @@ pub struct User {
     pub description: Option<String>,
     pub user_type: UserType,
     pub status: UserStatus,
-    pub attributes: Map<String, Value>,
+    pub attributes: Attributes,
     pub issuer: Option<String>,
     pub provider_id: Option<String>,
     pub subject: Option<String>,
@@ -184,7 +185,7 @@ impl User {
             description: None,
             user_type: UserType::default(),
             status: UserStatus::default(),
-            attributes: Map::new(),
+            attributes: Attributes::empty(),
             issuer: None,
             provider_id: None,
             subject: None,
@@ -316,7 +317,7 @@ fn apply_field(
             let next = match (value, mode) {
                 (Value::Null, _) => Map::new(),
                 (Value::Object(patch), Mode::Patch) => {
-                    let mut merged = Value::Object(user.attributes.clone());
+                    let mut merged = Value::Object(user.attributes.to_map());
                     merge_patch(&mut merged, &Value::Object(patch.clone()));
                     match merged {
                         Value::Object(m) => m,
@@ -336,7 +337,7 @@ fn apply_field(
                 _ => return Err(ValidationError::new(field, "must be an object")),
             };
             text::check_attributes(field, &next, ATTRIBUTES_MAX_BYTES, ATTRIBUTES_MAX_DEPTH)?;
-            set(&mut user.attributes, next)
+            set(&mut user.attributes, Attributes::from_map(&next))
         }
         "issuer" | "subject" => {
             let v = nullable_string(field, value)?;
@@ -482,7 +483,7 @@ mod tests {
             .unwrap();
         assert_eq!(ch.fields, vec!["first_name", "attributes"]);
         assert_eq!(u.name, "A");
-        assert_eq!(Value::Object(u.attributes.clone()), json!({"b": {"c": 2, "d": 3}}));
+        assert_eq!(Value::Object(u.attributes.to_map()), json!({"b": {"c": 2, "d": 3}}));
     }
 
     #[test]

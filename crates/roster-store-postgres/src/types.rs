@@ -1,16 +1,17 @@
-//! Wire forms of the two column types the domain has no PostgreSQL mapping
-//! for: 16-byte ids as `uuid`, and microsecond timestamps as `timestamptz`.
+//! Wire forms of the column types the domain has no PostgreSQL mapping
+//! for: 16-byte ids as `uuid`, microsecond timestamps as `timestamptz`, and
+//! attributes' JSON text as `jsonb`.
 //!
-//! Both are encoded by hand (a few lines each) instead of going through the
-//! `uuid` and `time` crates: the binary formats are exactly the values we
-//! hold, so nothing is converted and nothing can round.
+//! Each is encoded by hand (a few lines) instead of going through the
+//! `uuid`, `time` and serde_json conversions: the binary formats are exactly
+//! the values we hold, so nothing is converted and nothing can round.
 
 use std::error::Error;
 
 use bytes::{BufMut, BytesMut};
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
-use roster_domain::Timestamp;
+use roster_domain::{Attributes, Timestamp};
 
 type BoxError = Box<dyn Error + Sync + Send>;
 
@@ -93,4 +94,52 @@ pub fn time(t: Timestamp) -> PgTime {
 
 pub fn opt_time(t: Option<Timestamp>) -> Option<PgTime> {
     t.map(PgTime)
+}
+
+/// Attributes live in a `json` column (which keeps the client's member
+/// order), whose binary form is the JSON text itself: they go in and come
+/// out as text, never parsed on the way. `jsonb`'s form is the same text
+/// after a version byte (1).
+const JSONB_VERSION: u8 = 1;
+
+pub struct PgAttributes<'a>(pub &'a Attributes);
+
+impl ToSql for PgAttributes<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        if *ty == Type::JSONB {
+            out.put_u8(JSONB_VERSION);
+        }
+        out.put_slice(self.0.as_json().as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSON || *ty == Type::JSONB
+    }
+
+    to_sql_checked!();
+}
+
+impl std::fmt::Debug for PgAttributes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Attributes read from a `jsonb` column.
+pub struct StoredAttributes(pub Attributes);
+
+impl<'a> FromSql<'a> for StoredAttributes {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        let text = match raw.split_first() {
+            _ if *ty == Type::JSON => raw,
+            Some((&JSONB_VERSION, text)) => text,
+            _ => return Err("unsupported jsonb version".into()),
+        };
+        Ok(StoredAttributes(Attributes::from_stored(std::str::from_utf8(text)?.to_owned())))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSON || *ty == Type::JSONB
+    }
 }

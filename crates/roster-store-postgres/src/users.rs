@@ -6,9 +6,8 @@
 //! PostgreSQL and which index serves it.
 
 use crate::db::Exec;
-use serde_json::{Map, Value};
 use tokio_postgres::Row;
-use tokio_postgres::types::{Json, ToSql};
+use tokio_postgres::types::ToSql;
 
 use roster_domain::{DomainError, OrgId, User, UserId, UserStatus, UserType, ZoneId};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
@@ -16,7 +15,7 @@ use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
 use crate::db;
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
 use crate::tenancy::get;
-use crate::types::{PgId, PgTime, id, opt_time, time};
+use crate::types::{PgAttributes, PgId, PgTime, StoredAttributes, id, opt_time, time};
 
 pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u.first_name, \
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
@@ -35,7 +34,6 @@ pub struct ZoneKey {
 pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
     let user_type: String = get(row, 8)?;
     let status: String = get(row, 9)?;
-    let attributes: Value = get(row, 10)?;
     Ok(User {
         id: UserId::from_bytes(get::<PgId>(row, 0)?.0),
         organization_id: zone.org,
@@ -49,10 +47,7 @@ pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
         description: get(row, 7)?,
         user_type: UserType::parse(&user_type).ok_or_else(|| decode("user_type", &user_type))?,
         status: UserStatus::parse(&status).ok_or_else(|| decode("status", &status))?,
-        attributes: match attributes {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        },
+        attributes: get::<StoredAttributes>(row, 10)?.0,
         issuer: get(row, 11)?,
         provider_id: get(row, 12)?,
         subject: get(row, 13)?,
@@ -141,7 +136,7 @@ pub struct UserRow<'a> {
     id: PgId,
     user_type: &'static str,
     status: &'static str,
-    attributes: Json<&'a Map<String, Value>>,
+    attributes: PgAttributes<'a>,
     authenticated_at: Option<PgTime>,
     created_at: PgTime,
     updated_at: PgTime,
@@ -155,7 +150,7 @@ impl<'a> UserRow<'a> {
             id: id(user.id.to_bytes()),
             user_type: user.user_type.as_str(),
             status: user.status.as_str(),
-            attributes: Json(&user.attributes),
+            attributes: PgAttributes(&user.attributes),
             authenticated_at: opt_time(user.authenticated_at),
             created_at: time(user.created_at),
             updated_at: time(user.updated_at),
@@ -339,7 +334,7 @@ pub async fn update_user(
         return Ok(before);
     }
     check_provider(&tx, zone, &after).await?;
-    let attributes = Json(&after.attributes);
+    let attributes = PgAttributes(&after.attributes);
     let authenticated_at = opt_time(after.authenticated_at);
     let updated_at = time(after.updated_at);
     let (user_type, status) = (after.user_type.as_str(), after.status.as_str());

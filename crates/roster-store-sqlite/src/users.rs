@@ -1,10 +1,11 @@
 //! Users in SQLite: row mapping and the writes (listing is in `list`).
 
 use rusqlite::{Connection, OptionalExtension, Row};
-use serde_json::{Map, Value};
 
 use roster_domain::query::searchable_fields;
-use roster_domain::{DomainError, OrgId, Timestamp, User, UserId, UserStatus, UserType, ZoneId};
+use roster_domain::{
+    Attributes, DomainError, OrgId, Timestamp, User, UserId, UserStatus, UserType, ZoneId,
+};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
 
 use crate::error::{from_sqlite, violated_unique_index};
@@ -42,22 +43,10 @@ fn ts(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
     Timestamp::from_micros(row.get(i)?).ok_or_else(|| conversion(i, "timestamp out of range"))
 }
 
-pub fn parse_attributes(text: &str) -> Map<String, Value> {
-    if text == "{}" {
-        return Map::new();
-    }
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    }
-}
-
 pub fn user_from_row(row: &Row<'_>, zone: &ZoneKey) -> rusqlite::Result<User> {
-    // Enums and attributes are read in place: no owned copy of the text.
+    // Enums are read in place: no owned copy of the text.
     let user_type = row.get_ref(8)?.as_str().map_err(|_| conversion(8, "user_type"))?;
     let status = row.get_ref(9)?.as_str().map_err(|_| conversion(9, "status"))?;
-    let attributes =
-        parse_attributes(row.get_ref(10)?.as_str().map_err(|_| conversion(10, "attributes"))?);
     let authenticated_at: Option<i64> = row.get(14)?;
     Ok(User {
         id: UserId::from_bytes(bytes16(row, 0)?),
@@ -72,7 +61,7 @@ pub fn user_from_row(row: &Row<'_>, zone: &ZoneKey) -> rusqlite::Result<User> {
         description: row.get(7)?,
         user_type: UserType::parse(user_type).ok_or_else(|| conversion(8, "user_type"))?,
         status: UserStatus::parse(status).ok_or_else(|| conversion(9, "status"))?,
-        attributes,
+        attributes: Attributes::from_stored(row.get(10)?),
         issuer: row.get(11)?,
         provider_id: row.get(12)?,
         subject: row.get(13)?,
@@ -117,10 +106,6 @@ fn search_document(user: &User) -> String {
     }
     doc.make_ascii_lowercase();
     doc
-}
-
-fn attributes_text(user: &User) -> StoreResult<String> {
-    serde_json::to_string(&user.attributes).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
 fn map_unique(e: rusqlite::Error) -> StoreError {
@@ -193,7 +178,7 @@ fn insert_row(conn: &Connection, zone: &ZoneKey, user: &User) -> StoreResult<i64
              ?18, ?19, ?20, ?21)",
         )
         .map_err(from_sqlite)?;
-    let attributes = attributes_text(user)?;
+    let attributes = user.attributes.as_json();
     stmt.execute(rusqlite::params![
         user.id.to_bytes().as_slice(),
         zone.seq,
@@ -246,7 +231,7 @@ pub fn update_user(
         return Ok(before);
     }
     check_provider(conn, zone.seq, &after)?;
-    let attributes = attributes_text(&after)?;
+    let attributes = after.attributes.as_json();
     conn.prepare_cached(
         "UPDATE users SET identifier = ?2, email = ?3, email_verified = ?4, first_name = ?5, \
          last_name = ?6, name = ?7, description = ?8, user_type = ?9, status = ?10, \

@@ -45,7 +45,16 @@ impl PathParams {
 }
 
 pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match crate::encode::json_bytes(value) {
+    json_response_sized(status, value, 1024)
+}
+
+/// `json_response` for a body of about `capacity` bytes.
+pub fn json_response_sized<T: Serialize>(
+    status: StatusCode,
+    value: &T,
+    capacity: usize,
+) -> Response {
+    match crate::encode::json_bytes_sized(value, capacity) {
         Ok(body) => {
             let mut response = (status, body).into_response();
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));

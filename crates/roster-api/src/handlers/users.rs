@@ -14,10 +14,12 @@ use roster_service::users::none_match;
 use roster_store::IdempotencyRecord;
 
 use super::idempotency::{StoredWithWrite, idempotent};
-use super::{BodyErrors, CommonErrors, JSON, PathParams, header_str, json_response};
+use super::{
+    BodyErrors, CommonErrors, JSON, PathParams, header_str, json_response, json_response_sized,
+};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody, parse_json};
-use crate::encode::json_bytes;
+use crate::encode::{USER_BYTES, json_bytes};
 use crate::problem::{ApiError, ApiResult};
 use crate::query::{no_parameters, parse_expand_only, parse_list_users};
 use crate::views::{CreateUser, UpdateUser, UserListView, UserView};
@@ -167,7 +169,9 @@ async fn list(
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
     let page = service.list_users(principal, &scope, request).await?;
-    Ok(json_response(StatusCode::OK, &UserListView::new(&page, principal.sees_metadata(), expand)))
+    let view = UserListView::new(&page, principal.sees_metadata(), expand);
+    let capacity = 512 + page.users.len() * USER_BYTES;
+    Ok(json_response_sized(StatusCode::OK, &view, capacity))
 }
 
 /// List users in the key's default zone.

@@ -129,7 +129,7 @@ fn user_with(email: String, name: String, identifier: String, attrs: Value) -> U
     u.name = name;
     u.identifier = identifier;
     if let Value::Object(map) = attrs {
-        u.attributes = map;
+        u.attributes = roster_domain::Attributes::from_map(&map);
     }
     u
 }
@@ -161,7 +161,7 @@ fn filters_search_and_fingerprints_never_panic() {
             for t in &terms {
                 let _ = search_rank(&user, &fold(t));
             }
-            for (k, v) in &user.attributes {
+            for (k, v) in &user.attributes.to_map() {
                 prop_assert!(json_equal(v, v), "{k}");
             }
             let q = UserQuery {

@@ -2,7 +2,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use roster_domain::{DomainError, Timestamp, User, UserStatus, UserType, ValidationError, ZoneRef};
+use roster_domain::{
+    Attributes, DomainError, Timestamp, User, UserStatus, UserType, ValidationError, ZoneRef,
+};
 use roster_store::{Store, StoreError, ZoneScope};
 use roster_store_postgres::{PgOptions, PgStore};
 
@@ -19,10 +21,11 @@ fn full_user(ctx: &crate::support::Ctx) -> User {
     u.user_type = UserType::SaasAdmin;
     u.status = UserStatus::Onboarding;
     // Key order is part of what the client wrote; it must survive.
-    u.attributes = json!({"zeta": 1, "alpha": {"y": [1, 2.5, "x"], "b": null}, "mid": 3.0, "big": 12345678901234567i64})
-        .as_object()
-        .cloned()
-        .unwrap();
+    u.attributes = Attributes::from_map(
+        json!({"zeta": 1, "alpha": {"y": [1, 2.5, "x"], "b": null}, "mid": 3.0, "big": 12345678901234567i64})
+            .as_object()
+            .unwrap(),
+    );
     u.issuer = Some("https://idp.example".into());
     u.subject = Some("sub-1".into());
     u.authenticated_at = Some(Timestamp::from_micros(-62_135_596_800_000_000).unwrap());
@@ -42,8 +45,8 @@ async fn created_users_read_back_exactly_to_the_microsecond_and_key_order() {
         let got = ctx.store.get_user(&ctx.scope(), &u.id).await.unwrap();
         assert_eq!(got, u);
         assert_eq!(
-            serde_json::to_string(&got.attributes).unwrap(),
-            serde_json::to_string(&u.attributes).unwrap(),
+            serde_json::to_string(&got.attributes.to_map()).unwrap(),
+            serde_json::to_string(&u.attributes.to_map()).unwrap(),
             "attributes keep their key order"
         );
 
@@ -171,7 +174,11 @@ async fn updates_write_the_closures_changes_and_conflicts_change_nothing() {
                 Box::new(|u: &mut User| {
                     u.name = "Renamed".into();
                     u.status = UserStatus::Disabled;
-                    u.attributes.insert("k".into(), json!("v"));
+                    {
+                        let mut m = u.attributes.to_map();
+                        m.insert("k".into(), json!("v"));
+                        u.attributes = Attributes::from_map(&m);
+                    }
                     u.description = None;
                     u.authenticated_at = Some(ts(42));
                     u.touch(ts(2_000), "key_b");
@@ -374,7 +381,11 @@ async fn concurrent_updates_of_one_user_never_lose_a_change() {
                         &id,
                         Box::new(move |u: &mut User| {
                             let n = u.attributes.get("n").and_then(|v| v.as_i64()).unwrap_or(0);
-                            u.attributes.insert("n".into(), json!(n + 1));
+                            {
+                                let mut m = u.attributes.to_map();
+                                m.insert("n".into(), json!(n + 1));
+                                u.attributes = Attributes::from_map(&m);
+                            }
                             u.status =
                                 if i % 2 == 0 { UserStatus::Risky } else { UserStatus::Active };
                             u.touch(ts(10_000 + i), "key_a");
@@ -388,7 +399,7 @@ async fn concurrent_updates_of_one_user_never_lose_a_change() {
             t.await.unwrap().unwrap();
         }
         let got = ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap();
-        assert_eq!(got.attributes.get("n"), Some(&json!(24)));
+        assert_eq!(got.attributes.get("n"), Some(json!(24)));
         assert_eq!(got.version, a.version + 24);
         let page = ctx.store.list_users(&ctx.scope(), &crate::listing::all_query(5)).await.unwrap();
         assert_eq!(page.total, 1);

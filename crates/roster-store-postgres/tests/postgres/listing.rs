@@ -214,15 +214,15 @@ async fn attribute_filters_compare_json_values_by_value_and_type() {
         }
         // The promises, spelled out.
         let count = |pairs: &[(&str, Value)]| expected(&users, &attr_query(pairs)).len();
-        let n3 = users.iter().filter(|u| u.attributes.get("n") == Some(&json!(3))).count();
-        let n30 = users.iter().filter(|u| u.attributes.get("n") == Some(&json!(3.0))).count();
+        let n3 = users.iter().filter(|u| u.attributes.get("n") == Some(json!(3))).count();
+        let n30 = users.iter().filter(|u| u.attributes.get("n") == Some(json!(3.0))).count();
         assert!(n3 > 0 && n30 > 0, "the seed has both 3 and 3.0");
         assert_eq!(count(&[("n", json!(3))]), n3 + n30, "3 equals 3.0");
         let flag_true =
-            users.iter().filter(|u| u.attributes.get("flag") == Some(&json!(true))).count();
+            users.iter().filter(|u| u.attributes.get("flag") == Some(json!(true))).count();
         assert!(flag_true > 0);
         assert_eq!(count(&[("flag", json!(true))]), flag_true, "true is not 1");
-        let n_str = users.iter().filter(|u| u.attributes.get("n") == Some(&json!("3"))).count();
+        let n_str = users.iter().filter(|u| u.attributes.get("n") == Some(json!("3"))).count();
         assert_eq!(count(&[("n", json!("3"))]), n_str, "\"3\" is not 3");
         // Arrays and objects as filter values (which the query parser never
         // produces) match nothing, as in the SQLite backend.

@@ -436,7 +436,7 @@ pub fn random_users(ctx: &Ctx, scope: &ZoneScope, rng: &mut Rng, n: usize) -> Ve
             u.description = rng.pick(DESCRIPTIONS).map(str::to_owned);
             u.status = *rng.pick(UserStatus::ALL);
             u.user_type = *rng.pick(UserType::ALL);
-            u.attributes = rng.pick(&attrs).clone();
+            u.attributes = roster_domain::Attributes::from_map(rng.pick(&attrs));
             u.email_verified = rng.chance(50);
             u.created_at = ts(rng.below(6) as i64);
             u.updated_at = ts(6 + rng.below(4) as i64);
