@@ -31,7 +31,10 @@ pub struct InvalidCursor;
 
 #[derive(Clone)]
 pub struct CursorCodec {
-    key: Vec<u8>,
+    /// Keyed once: each tag clones this state rather than hashing the key
+    /// again. (HMAC takes a key of any length; `None` cannot happen, and
+    /// would only make every cursor undecodable, never forgeable.)
+    mac: Option<HmacSha256>,
 }
 
 impl std::fmt::Debug for CursorCodec {
@@ -42,11 +45,15 @@ impl std::fmt::Debug for CursorCodec {
 
 impl CursorCodec {
     pub fn new(secret: &[u8]) -> Self {
-        Self { key: secret.to_vec() }
+        Self { mac: HmacSha256::new_from_slice(secret).ok() }
+    }
+
+    fn keyed(&self) -> Result<HmacSha256, InvalidCursor> {
+        self.mac.clone().ok_or(InvalidCursor)
     }
 
     fn tag(&self, payload: &[u8]) -> Result<[u8; TAG_LEN], InvalidCursor> {
-        let mut mac = HmacSha256::new_from_slice(&self.key).map_err(|_| InvalidCursor)?;
+        let mut mac = self.keyed()?;
         mac.update(payload);
         let full = mac.finalize().into_bytes();
         let mut out = [0u8; TAG_LEN];
@@ -55,6 +62,28 @@ impl CursorCodec {
     }
 
     pub fn encode(&self, zone: &ZoneId, query: &UserQuery, position: &Position) -> String {
+        self.encoder(zone, query).encode(position)
+    }
+
+    /// Encodes positions of one query in one zone: the query's fingerprint
+    /// is computed once for all of a page's cursors.
+    pub fn encoder<'a>(&'a self, zone: &ZoneId, query: &UserQuery) -> CursorEncoder<'a> {
+        CursorEncoder {
+            codec: self,
+            zone: zone.to_string(),
+            fingerprint: URL_SAFE_NO_PAD.encode(query.fingerprint()),
+        }
+    }
+}
+
+pub struct CursorEncoder<'a> {
+    codec: &'a CursorCodec,
+    zone: String,
+    fingerprint: String,
+}
+
+impl CursorEncoder<'_> {
+    pub fn encode(&self, position: &Position) -> String {
         let values: Vec<Value> = position
             .values
             .iter()
@@ -64,8 +93,8 @@ impl CursorCodec {
             })
             .collect();
         let payload = json!({
-            "z": zone.to_string(),
-            "q": URL_SAFE_NO_PAD.encode(query.fingerprint()),
+            "z": self.zone,
+            "q": self.fingerprint,
             "r": position.rank.map(|r| r as u8),
             "k": values,
             "i": position.id.to_string(),
@@ -73,11 +102,13 @@ impl CursorCodec {
         let mut bytes = serde_json::to_vec(&payload).unwrap_or_default();
         // The tag cannot fail for an HMAC key of any length; an empty tag
         // would only make the cursor undecodable, never forgeable.
-        let tag = self.tag(&bytes).unwrap_or([0; TAG_LEN]);
+        let tag = self.codec.tag(&bytes).unwrap_or([0; TAG_LEN]);
         bytes.extend_from_slice(&tag);
         URL_SAFE_NO_PAD.encode(bytes)
     }
+}
 
+impl CursorCodec {
     /// A cursor over a list ordered by id alone (zones, keys, sub-resources):
     /// the list's name and the id, authenticated like user cursors.
     pub fn encode_id(&self, list: &str, id: [u8; 16]) -> String {
@@ -100,7 +131,7 @@ impl CursorCodec {
             return Err(InvalidCursor);
         }
         let (payload, tag) = raw.split_at(raw.len() - TAG_LEN);
-        let mut mac = HmacSha256::new_from_slice(&self.key).map_err(|_| InvalidCursor)?;
+        let mut mac = self.keyed()?;
         mac.update(payload);
         mac.verify_truncated_left(tag).map_err(|_| InvalidCursor)?;
         if &payload[..list.len()] != list.as_bytes() || payload[list.len()] != 0 {
@@ -124,7 +155,7 @@ impl CursorCodec {
             return Err(InvalidCursor);
         }
         let (payload, tag) = raw.split_at(raw.len() - TAG_LEN);
-        let mut mac = HmacSha256::new_from_slice(&self.key).map_err(|_| InvalidCursor)?;
+        let mut mac = self.keyed()?;
         mac.update(payload);
         mac.verify_truncated_left(tag).map_err(|_| InvalidCursor)?;
 
@@ -199,6 +230,46 @@ mod tests {
             values: vec![SortValue::Time(Timestamp::from_micros(42).unwrap())],
             id: UserId::from_ulid(ids.next(1)),
         }
+    }
+
+    /// The fingerprint is of a versioned canonical encoding: this digest
+    /// changes only when the encoding does, and then the version must
+    /// change with it (cursors of the old version fail as invalid).
+    #[test]
+    fn a_query_fingerprint_is_pinned_to_its_encoding_version() {
+        let mut q = query();
+        q.filter.email = Some("jane@example.com".into());
+        q.filter.statuses = vec![crate::user::UserStatus::Active];
+        q.filter.created_from = Timestamp::from_micros(1_700_000_000_000_000);
+        q.search = vec!["mari".into()];
+        q.ranked = true;
+        let hex: String = q.fingerprint().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "63aa360857ee3c8e60e87eec079130aa");
+    }
+
+    /// A cursor signed with this secret but minted under another encoding
+    /// of the same query (as every cursor from before the versioned
+    /// encoding was) is refused, as `invalid_cursor`, never misread.
+    #[test]
+    fn a_cursor_of_another_fingerprint_version_is_refused() {
+        let ids = IdGenerator::new();
+        let zone = ZoneId::from_ulid(ids.next(1));
+        let codec = CursorCodec::new(b"secret");
+        let pos = position(&ids);
+        let good = codec.encode(&zone, &query(), &pos);
+        let raw = URL_SAFE_NO_PAD.decode(&good).unwrap();
+        let mut payload: Value = serde_json::from_slice(&raw[..raw.len() - TAG_LEN]).unwrap();
+        // Like the fingerprint before it was versioned: a digest of the
+        // query's Debug text.
+        use sha2::Digest;
+        let old = sha2::Sha256::digest(format!("{:?}", query().filter).as_bytes());
+        payload["q"] = json!(URL_SAFE_NO_PAD.encode(&old[..16]));
+        let mut bytes = serde_json::to_vec(&payload).unwrap();
+        let tag = codec.tag(&bytes).unwrap();
+        bytes.extend_from_slice(&tag);
+        let forged_old = URL_SAFE_NO_PAD.encode(bytes);
+        assert_eq!(codec.decode(&forged_old, &zone, &query()), Err(InvalidCursor));
+        assert_eq!(codec.decode(&good, &zone, &query()), Ok(pos));
     }
 
     #[test]

@@ -393,36 +393,76 @@ impl UserQuery {
 
     /// A stable digest of everything that decides membership and order, so
     /// a cursor from one query is refused by another.
+    ///
+    /// The digest is of a canonical encoding (`FINGERPRINT_VERSION`, then
+    /// each part tagged and length-prefixed), never of `Debug` output,
+    /// which a derive or a compiler update may change and so invalidate
+    /// every cursor. Changing the encoding means a new version: cursors
+    /// made under the old one then fail as `invalid_cursor` (a test pins
+    /// the digest of a fixed query).
     pub fn fingerprint(&self) -> [u8; 16] {
         use sha2::Digest;
         let f = &self.filter;
-        let canonical = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}",
-            f.ids,
-            f.email,
-            f.identifier,
-            f.user_types,
-            f.statuses,
-            f.created_by,
-            f.updated_by,
-            f.created_from,
-            f.created_to,
-            f.updated_from,
-            f.updated_to,
-            (&f.provider_id, &f.role),
-            f.attributes
-                .iter()
-                .map(|a| format!("{}={}", a.key, a.value))
-                .collect::<Vec<_>>()
-                .join("&"),
-            self.search,
-            self.sort.keys,
-            self.ranked,
+        let mut c = Canonical(Vec::with_capacity(256));
+        c.0.extend_from_slice(FINGERPRINT_VERSION);
+        c.part(b'i', f.ids.iter().map(|id| id.to_bytes().to_vec()));
+        c.part(b'e', f.email.iter().map(|v| v.as_bytes().to_vec()));
+        c.part(b'n', f.identifier.iter().map(|v| v.as_bytes().to_vec()));
+        c.part(b't', f.user_types.iter().map(|v| v.as_str().as_bytes().to_vec()));
+        c.part(b's', f.statuses.iter().map(|v| v.as_str().as_bytes().to_vec()));
+        c.part(b'c', f.created_by.iter().map(|v| v.as_bytes().to_vec()));
+        c.part(b'u', f.updated_by.iter().map(|v| v.as_bytes().to_vec()));
+        for (tag, t) in [
+            (b'1', f.created_from),
+            (b'2', f.created_to),
+            (b'3', f.updated_from),
+            (b'4', f.updated_to),
+        ] {
+            c.part(tag, t.iter().map(|t| t.as_micros().to_le_bytes().to_vec()));
+        }
+        c.part(
+            b'a',
+            f.attributes.iter().flat_map(|a| {
+                [a.key.as_bytes().to_vec(), serde_json::to_vec(&a.value).unwrap_or_default()]
+            }),
         );
-        let digest = sha2::Sha256::digest(canonical.as_bytes());
+        c.part(b'p', f.provider_id.iter().map(|v| v.as_bytes().to_vec()));
+        c.part(b'r', f.role.iter().map(|r| r.to_bytes().to_vec()));
+        c.part(b'q', self.search.iter().map(|t| t.as_bytes().to_vec()));
+        c.part(
+            b'o',
+            self.sort.keys.iter().map(|k| {
+                let dir = match k.direction {
+                    Direction::Asc => "+",
+                    Direction::Desc => "-",
+                };
+                format!("{dir}{}", k.field.as_str()).into_bytes()
+            }),
+        );
+        c.part(b'k', std::iter::once(vec![u8::from(self.ranked)]));
+        let digest = sha2::Sha256::digest(&c.0);
         let mut out = [0u8; 16];
         out.copy_from_slice(&digest[..16]);
         out
+    }
+}
+
+/// The version of `UserQuery::fingerprint`'s encoding.
+const FINGERPRINT_VERSION: &[u8] = b"roster-user-query-v1";
+
+/// Parts of a fingerprint: a tag, a count, then each item length-prefixed,
+/// so no two different queries encode alike.
+struct Canonical(Vec<u8>);
+
+impl Canonical {
+    fn part(&mut self, tag: u8, items: impl Iterator<Item = Vec<u8>>) {
+        let items: Vec<Vec<u8>> = items.collect();
+        self.0.push(tag);
+        self.0.extend_from_slice(&(items.len() as u32).to_le_bytes());
+        for item in items {
+            self.0.extend_from_slice(&(item.len() as u32).to_le_bytes());
+            self.0.extend_from_slice(&item);
+        }
     }
 }
 

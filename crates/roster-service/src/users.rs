@@ -189,14 +189,13 @@ impl Service {
         let page = self.store.list_users(scope, &query).await?;
         let ids: Vec<UserId> = page.users.iter().map(|u| u.id).collect();
         let expansions = self.expansions(scope, &ids, request.expand).await?;
-        let cursor_of = |u: Option<&User>| {
-            u.map(|u| self.cursors.encode(&scope.zone, &query, &query.position_of(u)))
-        };
+        let cursors = self.cursors.encoder(&scope.zone, &query);
+        let cursor_of = |u: Option<&User>| u.map(|u| cursors.encode(&query.position_of(u)));
         let mut start_cursor = cursor_of(page.users.first());
         let mut end_cursor = cursor_of(page.users.last());
         // A page cut short by the scan budget continues past the last user
         // the backend looked at, which may lie beyond the last one shown.
-        let resumed = page.resume.as_ref().map(|p| self.cursors.encode(&scope.zone, &query, p));
+        let resumed = page.resume.as_ref().map(|p| cursors.encode(p));
         let (has_next_page, has_previous_page) = match &query.window {
             Window::After { position, .. } => {
                 if resumed.is_some() {
