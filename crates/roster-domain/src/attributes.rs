@@ -11,8 +11,8 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 /// A JSON object, as text. Built from a checked map, or read back from
-/// storage that only ever holds what a map was written as (the database may
-/// re-space it, as PostgreSQL's jsonb does).
+/// storage that only ever holds what a map was written as (a database may
+/// re-space it; PostgreSQL's `json` column keeps it as written).
 #[derive(Clone)]
 pub struct Attributes {
     json: String,
@@ -46,12 +46,16 @@ impl Attributes {
 
     /// The object as a map; empty when the text is not an object.
     pub fn to_map(&self) -> Map<String, Value> {
+        self.parsed().unwrap_or_default()
+    }
+
+    fn parsed(&self) -> Option<Map<String, Value>> {
         if self.json == "{}" {
-            return Map::new();
+            return Some(Map::new());
         }
         match serde_json::from_str::<Value>(&self.json) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
+            Ok(Value::Object(m)) => Some(m),
+            _ => None,
         }
     }
 
@@ -66,10 +70,12 @@ impl Default for Attributes {
     }
 }
 
-/// Equal as JSON objects, whatever the spacing or the order of members.
+/// Equal as JSON objects, whatever the spacing or the order of members. A
+/// damaged text equals no other, so writing `{}` over it is a change.
 impl PartialEq for Attributes {
     fn eq(&self, other: &Self) -> bool {
-        self.json == other.json || self.to_map() == other.to_map()
+        self.json == other.json
+            || matches!((self.parsed(), other.parsed()), (Some(a), Some(b)) if a == b)
     }
 }
 
@@ -107,7 +113,9 @@ mod tests {
             assert_eq!(a.as_json(), "{}", "{bad:?}");
             assert!(a.is_empty());
         }
-        assert_eq!(Attributes::from_stored("{".to_owned()).to_map(), Map::new());
+        let damaged = Attributes::from_stored("{ \"a\": }".to_owned());
+        assert_eq!(damaged.to_map(), Map::new());
+        assert_ne!(damaged, Attributes::empty(), "writing {{}} over a damaged text is a change");
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl std::fmt::Debug for PgAttributes<'_> {
     }
 }
 
-/// Attributes read from a `jsonb` column.
+/// Attributes read from the `json` column (or a `jsonb` expression).
 pub struct StoredAttributes(pub Attributes);
 
 impl<'a> FromSql<'a> for StoredAttributes {
