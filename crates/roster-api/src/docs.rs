@@ -130,9 +130,10 @@ pub fn render(spec: &utoipa::openapi::OpenApi, config: &ApiConfig) -> String {
          <code>code</code>:</p><table><tr><th>code</th><th>status</th><th>meaning</th></tr>",
         base = esc(base)
     );
-    for (code, status, title) in crate::problem::CODES {
+    for code in crate::problem::Code::ALL {
+        let (name, status, title) = (code.as_str(), code.status(), code.title());
         let _ =
-            write!(html, "<tr><td><code>{code}</code></td><td>{status}</td><td>{title}</td></tr>");
+            write!(html, "<tr><td><code>{name}</code></td><td>{status}</td><td>{title}</td></tr>");
     }
     html.push_str("</table><h3>Endpoints</h3><nav>");
 

@@ -8,30 +8,54 @@ use utoipa::ToSchema;
 
 use roster_service::ServiceError;
 
-/// Every error code, its status and title, declared once. Docs and the
-/// OpenAPI description are generated from this table.
-pub const CODES: &[(&str, u16, &str)] = &[
-    ("invalid_parameter", 400, "Invalid parameter"),
-    ("invalid_body", 400, "Invalid body"),
-    ("invalid_cursor", 400, "Invalid cursor"),
-    ("unsupported_api_version", 400, "Unsupported API version"),
-    ("unauthorized", 401, "Unauthorized"),
-    ("insufficient_scope", 403, "Insufficient scope"),
-    ("not_found", 404, "Not found"),
-    ("method_not_allowed", 405, "Method not allowed"),
-    ("request_timeout", 408, "Request timeout"),
-    ("conflict", 409, "Conflict"),
-    ("zone_not_empty", 409, "Zone not empty"),
-    ("user_disabled", 409, "User disabled"),
-    ("idempotency_key_in_use", 409, "Idempotency key in use"),
-    ("precondition_failed", 412, "Precondition failed"),
-    ("payload_too_large", 413, "Payload too large"),
-    ("unsupported_media_type", 415, "Unsupported media type"),
-    ("idempotency_key_reused", 422, "Idempotency key reused"),
-    ("rate_limited", 429, "Too many requests"),
-    ("internal", 500, "Internal error"),
-    ("unavailable", 503, "Service unavailable"),
-];
+/// Declares the error codes once: each variant's spelling, status and
+/// title. Docs and the OpenAPI description are generated from `Code::ALL`;
+/// a code named anywhere else is a variant, so a misspelling cannot compile.
+macro_rules! codes {
+    ($($variant:ident = ($code:literal, $status:literal, $title:literal)),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            pub const ALL: &[Code] = &[$(Code::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code),* }
+            }
+
+            pub fn status(self) -> u16 {
+                match self { $(Code::$variant => $status),* }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title),* }
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidParameter = ("invalid_parameter", 400, "Invalid parameter"),
+    InvalidBody = ("invalid_body", 400, "Invalid body"),
+    InvalidCursor = ("invalid_cursor", 400, "Invalid cursor"),
+    UnsupportedApiVersion = ("unsupported_api_version", 400, "Unsupported API version"),
+    Unauthorized = ("unauthorized", 401, "Unauthorized"),
+    InsufficientScope = ("insufficient_scope", 403, "Insufficient scope"),
+    NotFound = ("not_found", 404, "Not found"),
+    MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed"),
+    RequestTimeout = ("request_timeout", 408, "Request timeout"),
+    Conflict = ("conflict", 409, "Conflict"),
+    ZoneNotEmpty = ("zone_not_empty", 409, "Zone not empty"),
+    UserDisabled = ("user_disabled", 409, "User disabled"),
+    IdempotencyKeyInUse = ("idempotency_key_in_use", 409, "Idempotency key in use"),
+    PreconditionFailed = ("precondition_failed", 412, "Precondition failed"),
+    PayloadTooLarge = ("payload_too_large", 413, "Payload too large"),
+    UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported media type"),
+    IdempotencyKeyReused = ("idempotency_key_reused", 422, "Idempotency key reused"),
+    RateLimited = ("rate_limited", 429, "Too many requests"),
+    Internal = ("internal", 500, "Internal error"),
+    Unavailable = ("unavailable", 503, "Service unavailable"),
+}
 
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -92,90 +116,90 @@ impl ApiError {
     }
 
     /// (code, param, detail)
-    fn parts(&self) -> (&'static str, Option<String>, String) {
+    fn parts(&self) -> (Code, Option<String>, String) {
         use ServiceError as S;
         match self {
             ApiError::Service(e) => match e {
-                S::Unauthorized => ("unauthorized", None, "Missing, unknown or revoked API key.".into()),
+                S::Unauthorized => (Code::Unauthorized, None, "Missing, unknown or revoked API key.".into()),
                 S::InsufficientScope { scope, param, detail } => (
-                    "insufficient_scope",
+                    Code::InsufficientScope,
                     param.clone(),
                     detail.clone().unwrap_or_else(|| {
                         format!("This API key lacks the {} scope.", scope.as_str())
                     }),
                 ),
-                S::NotFound => ("not_found", None, "No such resource.".into()),
+                S::NotFound => (Code::NotFound, None, "No such resource.".into()),
                 S::InvalidParameter { param, detail } => {
-                    ("invalid_parameter", Some(param.clone()), detail.clone())
+                    (Code::InvalidParameter, Some(param.clone()), detail.clone())
                 }
-                S::InvalidBody { param, detail } => ("invalid_body", param.clone(), detail.clone()),
+                S::InvalidBody { param, detail } => (Code::InvalidBody, param.clone(), detail.clone()),
                 S::InvalidCursor { param } => (
-                    "invalid_cursor",
+                    Code::InvalidCursor,
                     Some(param.clone()),
                     "The cursor is malformed, was forged, or belongs to another zone, sort or filter."
                         .into(),
                 ),
                 S::Conflict { field } => (
-                    "conflict",
+                    Code::Conflict,
                     Some(field.clone()),
                     format!("Another object in this zone already has this {field}."),
                 ),
                 S::PreconditionFailed => (
-                    "precondition_failed",
+                    Code::PreconditionFailed,
                     Some("If-Match".into()),
                     "The resource changed since the given ETag.".into(),
                 ),
                 S::ZoneNotEmpty => {
-                    ("zone_not_empty", None, "The zone still holds users; delete them first.".into())
+                    (Code::ZoneNotEmpty, None, "The zone still holds users; delete them first.".into())
                 }
-                S::UserDisabled => ("user_disabled", None, "The user is disabled.".into()),
+                S::UserDisabled => (Code::UserDisabled, None, "The user is disabled.".into()),
                 S::IdempotencyKeyReused => (
-                    "idempotency_key_reused",
+                    Code::IdempotencyKeyReused,
                     Some("Idempotency-Key".into()),
                     "This Idempotency-Key was already used with a different request.".into(),
                 ),
                 S::IdempotencyKeyInUse => (
-                    "idempotency_key_in_use",
+                    Code::IdempotencyKeyInUse,
                     Some("Idempotency-Key".into()),
                     "A request with this Idempotency-Key is still in progress.".into(),
                 ),
                 S::Unavailable(_) => (
-                    "unavailable",
+                    Code::Unavailable,
                     None,
                     "The service is temporarily unavailable; retry shortly.".into(),
                 ),
-                S::Internal(_) => ("internal", None, "An internal error occurred.".into()),
+                S::Internal(_) => (Code::Internal, None, "An internal error occurred.".into()),
             },
             ApiError::PayloadTooLarge { limit } => (
-                "payload_too_large",
+                Code::PayloadTooLarge,
                 None,
                 format!("Request bodies are limited to {limit} bytes."),
             ),
             ApiError::UnsupportedMediaType { detail } => {
-                ("unsupported_media_type", Some("Content-Type".into()), detail.clone())
+                (Code::UnsupportedMediaType, Some("Content-Type".into()), detail.clone())
             }
             ApiError::UnsupportedApiVersion { given } => (
-                "unsupported_api_version",
+                Code::UnsupportedApiVersion,
                 Some("X-API-Version".into()),
                 format!("API version {given:?} is not supported; use v1."),
             ),
             ApiError::RateLimited { retry_after_secs } => (
-                "rate_limited",
+                Code::RateLimited,
                 None,
                 format!("Rate limit exceeded; retry in {retry_after_secs} s."),
             ),
             ApiError::ReadShareFull => (
-                "rate_limited",
+                Code::RateLimited,
                 None,
                 "This API key already has its fair share of reads running and waiting; \
                  retry in 1 s."
                     .into(),
             ),
             ApiError::MethodNotAllowed => {
-                ("method_not_allowed", None, "This method is not allowed on this path.".into())
+                (Code::MethodNotAllowed, None, "This method is not allowed on this path.".into())
             }
             ApiError::RequestTimeout { after } => (
-                "request_timeout",
+                Code::RequestTimeout,
                 None,
                 format!("The request was not complete within {} s.", after.as_secs_f64()),
             ),
@@ -184,17 +208,12 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         let (code, param, detail) = self.parts();
-        let (status, title) = CODES
-            .iter()
-            .find(|(c, _, _)| *c == code)
-            .map(|(_, s, t)| (*s, *t))
-            .unwrap_or((500, "Internal error"));
         Problem {
-            kind: format!("urn:roster:problem:{code}"),
-            title: title.to_owned(),
-            status,
+            kind: format!("urn:roster:problem:{}", code.as_str()),
+            title: code.title().to_owned(),
+            status: code.status(),
             detail,
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             param,
             errors: None,
         }
