@@ -25,6 +25,6 @@ pub use query::{
     AttributeFilter, Direction, Position, Rank, Sort, SortField, SortKey, SortValue, UserFilter,
     UserPage, UserQuery, Window,
 };
-pub use tenancy::{ApiKey, Organization, Scope, ScopeSet, Zone, ZoneRef, first_tenancy};
+pub use tenancy::{ApiKey, Organization, Scope, ScopeSet, Zone, ZoneRef, ZoneScope, first_tenancy};
 pub use timestamp::{Clock, SystemClock, Timestamp};
 pub use user::{Changes, User, UserStatus, UserType};

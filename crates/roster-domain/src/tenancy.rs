@@ -299,3 +299,11 @@ mod tests {
         }
     }
 }
+
+/// The tenant of every user operation: a zone of an organization, resolved
+/// and checked against the caller's key before any store call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ZoneScope {
+    pub org: OrgId,
+    pub zone: ZoneId,
+}

@@ -19,6 +19,8 @@ use roster_store::Store;
 pub use crate::auth::{KeyCache, Principal};
 pub use crate::error::{ServiceError, ServiceResult};
 pub use crate::idempotency::Inflight;
+/// A stored response to replay, as the service hands it to the edge to fill.
+pub use roster_store::IdempotencyRecord;
 
 /// Settings of the service that an operator may change.
 #[derive(Debug, Clone)]
@@ -41,6 +43,13 @@ impl Default for ServiceConfig {
             idempotency_ttl: Duration::from_secs(86_400),
         }
     }
+}
+
+/// Counters of the work sent to the database since the server started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreCounters {
+    pub statements: u64,
+    pub queries_abandoned: u64,
 }
 
 pub struct Service {
@@ -93,8 +102,12 @@ impl Service {
         self.ids.next(self.now().as_millis())
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// The database's operational counters, for `/metrics`.
+    pub fn store_counters(&self) -> StoreCounters {
+        StoreCounters {
+            statements: self.store.statements_executed(),
+            queries_abandoned: self.store.queries_abandoned(),
+        }
     }
 
     /// Creates organization `default`, zone `default` and an admin key on an

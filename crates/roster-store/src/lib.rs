@@ -82,12 +82,9 @@ impl Default for ListLimits {
     }
 }
 
-/// The tenant of every user operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ZoneScope {
-    pub org: OrgId,
-    pub zone: ZoneId,
-}
+/// The tenant of every user operation (a domain type; re-exported here as
+/// every `Store` method that touches a zone takes it).
+pub use roster_domain::ZoneScope;
 
 /// A page request over small collections listed in id (creation) order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,8 +12,8 @@ use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 
+use roster_domain::ZoneScope;
 use roster_service::Principal;
-use roster_store::ZoneScope;
 
 use super::idempotency::idempotent;
 use super::{BodyErrors, CommonErrors, PathParams, json_response};

@@ -8,9 +8,9 @@
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use roster_service::IdempotencyRecord;
 use roster_service::Principal;
 use roster_service::idempotency::{Begin, IdempotencyRequest};
-use roster_store::IdempotencyRecord;
 
 use super::{JSON, header_str};
 use crate::AppState;

@@ -9,9 +9,9 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use utoipa::{IntoParams, ToSchema};
 
 use roster_domain::User;
+use roster_service::IdempotencyRecord;
 use roster_service::Principal;
 use roster_service::users::none_match;
-use roster_store::IdempotencyRecord;
 
 use super::idempotency::{StoredWithWrite, idempotent};
 use super::{
