@@ -49,12 +49,24 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+fn exact() -> bool {
+    true
+}
+
+fn is_exact(exact: &bool) -> bool {
+    *exact
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub page_info: PageInfo,
     pub total_count: u64,
+    /// False when `total_count` is a lower bound: counting every match
+    /// would have cost more than the page (the server omits it otherwise).
+    #[serde(default = "exact", skip_serializing_if = "is_exact")]
+    pub total_count_exact: bool,
     /// Page mode only.
     #[serde(default)]
     pub page: Option<u64>,

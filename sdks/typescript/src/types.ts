@@ -50,6 +50,11 @@ export interface ListResponse<T> {
   page_info: PageInfo;
   /** Items matching the filters, across all pages. */
   total_count: number;
+  /**
+   * `false` when `total_count` is a lower bound: counting every match would
+   * have cost more than the page (the server sends the field only then).
+   */
+  total_count_exact?: boolean;
   /** Page mode only. */
   page?: number | null;
   /** Page mode only: the effective page size. */

@@ -2,8 +2,8 @@
 
 Every list call returns a page (``Page`` from :class:`~roster.Roster`,
 ``AsyncPage`` from :class:`~roster.AsyncRoster`). A page holds one response
-(``data``, ``page_info``, ``total_count`` and, in page mode, ``page`` and
-``page_size``); iterating over it yields every matching item across all pages,
+(``data``, ``page_info``, ``total_count``, ``total_count_exact`` and, in page
+mode, ``page`` and ``page_size``); iterating over it yields every matching item across all pages,
 fetching the next page only when needed.
 
 Cursor mode (the default) moves on with ``after=page_info.end_cursor``; page
@@ -30,6 +30,9 @@ class _BasePage(Generic[T]):
     page_info: PageInfo
     total_count: int
     """Items matching the filters across all pages."""
+    total_count_exact: bool
+    """False when ``total_count`` is a lower bound: counting every match would
+    have cost more than the page (the server sends the field only then)."""
     page: int | None
     """Page mode only: this page's number."""
     page_size: int | None
@@ -40,6 +43,7 @@ class _BasePage(Generic[T]):
         self.data = [item_type.from_dict(item) for item in raw_items]
         self.page_info = PageInfo.from_dict(body.get("page_info") or {})
         self.total_count = int(body.get("total_count") or 0)
+        self.total_count_exact = body.get("total_count_exact") is not False
         self.page = body.get("page")
         self.page_size = body.get("page_size")
         self._body = body
