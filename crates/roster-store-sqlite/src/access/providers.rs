@@ -1,0 +1,129 @@
+//! Identity providers in SQLite.
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use roster_domain::ProviderId;
+use roster_domain::access::Provider;
+use roster_store::{IdWindow, Page, StoreError, StoreResult};
+
+use super::identifier_conflict;
+use crate::error::from_sqlite;
+use crate::row::{id16, ts};
+use crate::tenancy::page_by_id;
+use crate::users::ZoneKey;
+
+const PROVIDER_COLUMNS: &str =
+    "id, identifier, issuer, user_identifier_claim, created_at, updated_at";
+
+fn provider_from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
+    Ok(Provider {
+        id: ProviderId::from_bytes(id16(r.get(0)?)?),
+        identifier: r.get(1)?,
+        issuer: r.get(2)?,
+        user_identifier_claim: r.get(3)?,
+        created_at: ts(r.get(4)?)?,
+        updated_at: ts(r.get(5)?)?,
+    })
+}
+
+pub fn list_providers(
+    conn: &Connection,
+    zone: &ZoneKey,
+    window: &IdWindow,
+) -> StoreResult<Page<Provider>> {
+    let base = format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE zone = ?1");
+    page_by_id(conn, &base, vec![SqlValue::Integer(zone.seq)], window, provider_from_row)
+}
+
+pub fn get_provider(conn: &Connection, zone: &ZoneKey, provider: &str) -> StoreResult<Provider> {
+    let (sql, key): (String, SqlValue) = match ProviderId::parse(provider) {
+        Some(id) => (
+            format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE zone = ?1 AND id = ?2"),
+            SqlValue::Blob(id.to_bytes().to_vec()),
+        ),
+        None => (
+            format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE zone = ?1 AND identifier = ?2"),
+            SqlValue::Text(provider.to_owned()),
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
+    stmt.query_row((zone.seq, key), provider_from_row)
+        .optional()
+        .map_err(from_sqlite)?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Whether `provider` (an `idp_…` id) names a provider of the zone.
+pub fn provider_exists(conn: &Connection, zone: i64, provider: &str) -> StoreResult<bool> {
+    let Some(id) = ProviderId::parse(provider) else { return Ok(false) };
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM providers WHERE zone = ?1 AND id = ?2)")
+        .and_then(|mut s| s.query_row((zone, id.to_bytes().as_slice()), |r| r.get(0)))
+        .map_err(from_sqlite)
+}
+
+pub fn insert_provider(conn: &Connection, zone: &ZoneKey, p: &Provider) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO providers (id, zone, identifier, issuer, user_identifier_claim, created_at, \
+         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut s| {
+        s.execute(rusqlite::params![
+            p.id.to_bytes().as_slice(),
+            zone.seq,
+            p.identifier,
+            p.issuer,
+            p.user_identifier_claim,
+            p.created_at.as_micros(),
+            p.updated_at.as_micros(),
+        ])
+    })
+    .map_err(identifier_conflict("providers_identifier"))?;
+    Ok(())
+}
+
+pub fn update_provider(conn: &Connection, zone: &ZoneKey, p: &Provider) -> StoreResult<()> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE providers SET identifier = ?3, issuer = ?4, user_identifier_claim = ?5, \
+             updated_at = ?6 WHERE zone = ?1 AND id = ?2",
+        )
+        .and_then(|mut s| {
+            s.execute(rusqlite::params![
+                zone.seq,
+                p.id.to_bytes().as_slice(),
+                p.identifier,
+                p.issuer,
+                p.user_identifier_claim,
+                p.updated_at.as_micros(),
+            ])
+        })
+        .map_err(identifier_conflict("providers_identifier"))?;
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+pub fn delete_provider(conn: &Connection, zone: &ZoneKey, id: &ProviderId) -> StoreResult<()> {
+    let n = conn
+        .prepare_cached("DELETE FROM providers WHERE zone = ?1 AND id = ?2")
+        .and_then(|mut s| s.execute((zone.seq, id.to_bytes().as_slice())))
+        .map_err(from_sqlite)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    // The users stay; their link to the provider goes. Each such user
+    // changes, so its version moves and its ETag with it.
+    let text = id.to_string();
+    conn.prepare_cached(
+        "UPDATE users SET provider_id = NULL, version = version + 1 \
+         WHERE zone = ?1 AND provider_id = ?2",
+    )
+    .and_then(|mut s| s.execute((zone.seq, &text)))
+    .map_err(from_sqlite)?;
+    conn.prepare_cached(
+        "UPDATE sessions SET provider_id = NULL WHERE provider_id = ?1 \
+         AND user_seq IN (SELECT seq FROM users WHERE zone = ?2)",
+    )
+    .and_then(|mut s| s.execute((&text, zone.seq)))
+    .map_err(from_sqlite)?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Sign-in through an identity provider in SQLite: the user found by
+//! (issuer, subject) or created, and a session, in one transaction.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use roster_domain::User;
+use roster_domain::access::Session;
+use roster_store::{SignedIn, StoreError, StoreResult};
+
+use super::sessions::record_session;
+use crate::error::from_sqlite;
+use crate::users::{USER_COLUMNS, ZoneKey, insert_user, user_from_row};
+
+pub fn sign_in(
+    conn: &Connection,
+    zone: &ZoneKey,
+    issuer: &str,
+    subject: &str,
+    new_user: Option<&User>,
+    session: &Session,
+) -> StoreResult<SignedIn> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, u.seq FROM users u \
+         WHERE u.zone = ?1 AND u.issuer = ?2 AND u.subject = ?3"
+    );
+    let found = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| {
+            s.query_row((zone.seq, issuer, subject), |r| {
+                Ok((r.get::<_, i64>(20)?, user_from_row(r, zone)?))
+            })
+            .optional()
+        })
+        .map_err(from_sqlite)?;
+    let (user_seq, created) = match found {
+        Some((seq, user)) => {
+            let session = Session { user_id: user.id, ..session.clone() };
+            record_session(conn, zone, seq, user.status, &session)?;
+            (seq, false)
+        }
+        None => {
+            let user = new_user.ok_or(StoreError::NotFound)?;
+            let seq = insert_user(conn, zone, user, None)?;
+            let session = Session { user_id: user.id, ..session.clone() };
+            record_session(conn, zone, seq, user.status, &session)?;
+            (seq, true)
+        }
+    };
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.seq = ?1");
+    let user = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([user_seq], |r| user_from_row(r, zone)))
+        .map_err(from_sqlite)?;
+    Ok(SignedIn { session: Session { user_id: user.id, ..session.clone() }, user, created })
+}
