@@ -34,7 +34,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use parking_lot::RwLock;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
 use roster_domain::{
@@ -43,7 +42,7 @@ use roster_domain::{
 };
 use roster_store::{
     ExpandRequest, IdWindow, IdempotencyRecord, ListLimits, Page, SignedIn, Store, StoreError,
-    StoreResult, UserUpdate, ZoneScope,
+    StoreResult, UserUpdate, ZoneKeys, ZoneScope,
 };
 
 use crate::cancel::CancelOnDrop;
@@ -91,7 +90,7 @@ pub struct PgStore {
     pool: Pool,
     /// zone id -> (surrogate key, org): stable for a zone's whole life, so
     /// caching is always safe; deleting a zone evicts it.
-    zones: RwLock<HashMap<ZoneId, (i64, OrgId)>>,
+    zones: ZoneKeys,
     cursor_secret: Vec<u8>,
     /// Statements sent since connecting (see `db`).
     statements: Arc<AtomicU64>,
@@ -146,7 +145,7 @@ impl PgStore {
         drop(client);
         Ok(Self {
             pool,
-            zones: RwLock::new(HashMap::new()),
+            zones: ZoneKeys::default(),
             cursor_secret,
             statements,
             abandoned: Arc::new(AtomicU64::new(0)),
@@ -175,26 +174,15 @@ impl PgStore {
         Ok(Conn::new(client, self.statements.clone()))
     }
 
-    fn cached_zone(&self, scope: &ZoneScope) -> Option<ZoneKey> {
-        let zones = self.zones.read();
-        let (seq, org) = zones.get(&scope.zone)?;
-        (*org == scope.org).then_some(ZoneKey { seq: *seq, zone: scope.zone, org: *org })
-    }
-
-    fn remember_zone(&self, seq: i64, zone: &Zone) {
-        self.zones.write().insert(zone.id, (seq, zone.organization_id));
-    }
-
     /// The zone's surrogate key, from the cache or the database; `NotFound`
     /// when the zone is not the organization's.
     async fn zone_key(&self, scope: &ZoneScope) -> StoreResult<ZoneKey> {
-        if let Some(key) = self.cached_zone(scope) {
+        if let Some(key) = self.zones.get(scope) {
             return Ok(key);
         }
         let client = self.client().await?;
         let (seq, zone) = tenancy::find_zone(&client, &scope.org, &ZoneRef::Id(scope.zone)).await?;
-        self.remember_zone(seq, &zone);
-        Ok(ZoneKey { seq, zone: zone.id, org: zone.organization_id })
+        Ok(self.zones.remember(seq, &zone))
     }
 }
 
@@ -238,7 +226,7 @@ impl Store for PgStore {
     async fn get_zone(&self, org: &OrgId, zone: &ZoneRef) -> StoreResult<Zone> {
         let client = self.client().await?;
         let (seq, zone) = tenancy::find_zone(&client, org, zone).await?;
-        self.remember_zone(seq, &zone);
+        self.zones.remember(seq, &zone);
         Ok(zone)
     }
 
@@ -265,7 +253,7 @@ impl Store for PgStore {
     async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
         let mut client = self.client().await?;
         tenancy::delete_zone(&mut client, org, zone).await?;
-        self.zones.write().remove(zone);
+        self.zones.forget(zone);
         Ok(())
     }
 

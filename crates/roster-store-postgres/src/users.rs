@@ -9,7 +9,7 @@ use crate::db::Exec;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use roster_domain::{DomainError, OrgId, User, UserId, UserStatus, UserType, ZoneId};
+use roster_domain::{DomainError, User, UserId, UserStatus, UserType};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
 
 use crate::db;
@@ -22,14 +22,7 @@ pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
      u.updated_by, u.version";
 
-/// Where a zone's users live: its surrogate key here, plus the ids users
-/// carry.
-#[derive(Debug, Clone, Copy)]
-pub struct ZoneKey {
-    pub seq: i64,
-    pub zone: ZoneId,
-    pub org: OrgId,
-}
+pub use roster_store::ZoneKey;
 
 pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
     let user_type: String = get(row, 8)?;

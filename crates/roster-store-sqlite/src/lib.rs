@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
@@ -32,7 +32,7 @@ use roster_domain::{
 };
 use roster_store::{
     ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult,
-    UserUpdate, ZoneScope,
+    UserUpdate, ZoneKeys, ZoneScope,
 };
 
 use crate::error::from_sqlite;
@@ -120,7 +120,7 @@ pub struct SqliteStore {
     writer_thread: Mutex<WriterHandle>,
     /// zone id -> (rowid, org): stable for a zone's whole life, so caching
     /// is always safe; deleting a zone evicts it.
-    zones: RwLock<HashMap<ZoneId, (i64, OrgId)>>,
+    zones: ZoneKeys,
     cursor_secret: Vec<u8>,
     temp_file: Option<PathBuf>,
     statements: Arc<AtomicU64>,
@@ -251,7 +251,7 @@ impl SqliteStore {
             readers,
             writer,
             writer_thread: Mutex::new(handle),
-            zones: RwLock::new(HashMap::new()),
+            zones: ZoneKeys::default(),
             cursor_secret,
             temp_file,
             statements,
@@ -278,20 +278,10 @@ impl SqliteStore {
         }
     }
 
-    fn cached_zone(&self, scope: &ZoneScope) -> Option<ZoneKey> {
-        let zones = self.zones.read();
-        let (seq, org) = zones.get(&scope.zone)?;
-        (*org == scope.org).then_some(ZoneKey { seq: *seq, zone: scope.zone, org: *org })
-    }
-
-    fn remember_zone(&self, seq: i64, zone: &Zone) {
-        self.zones.write().insert(zone.id, (seq, zone.organization_id));
-    }
-
     /// The zone's rowid, from the cache or the database; `NotFound` when the
     /// zone is not the organization's.
     async fn zone_key(&self, scope: &ZoneScope) -> StoreResult<ZoneKey> {
-        if let Some(key) = self.cached_zone(scope) {
+        if let Some(key) = self.zones.get(scope) {
             return Ok(key);
         }
         let (org, zone_id) = (scope.org, scope.zone);
@@ -299,8 +289,7 @@ impl SqliteStore {
             .readers
             .call(move |conn| tenancy::find_zone(conn, &org, &ZoneRef::Id(zone_id)))
             .await?;
-        self.remember_zone(seq, &zone);
-        Ok(ZoneKey { seq, zone: zone.id, org: zone.organization_id })
+        Ok(self.zones.remember(seq, &zone))
     }
 
     pub fn shared(self) -> Arc<dyn Store> {
@@ -365,7 +354,7 @@ impl Store for SqliteStore {
         let (org, zone) = (*org, zone.clone());
         let (seq, zone) =
             self.readers.call(move |conn| tenancy::find_zone(conn, &org, &zone)).await?;
-        self.remember_zone(seq, &zone);
+        self.zones.remember(seq, &zone);
         Ok(zone)
     }
 
@@ -394,7 +383,7 @@ impl Store for SqliteStore {
     async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
         let (org, zone_id) = (*org, *zone);
         self.writer.call(move |conn| tenancy::delete_zone(conn, &org, &zone_id)).await?;
-        self.zones.write().remove(zone);
+        self.zones.forget(zone);
         Ok(())
     }
 

@@ -3,9 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::query::searchable_fields;
-use roster_domain::{
-    Attributes, DomainError, OrgId, Timestamp, User, UserId, UserStatus, UserType, ZoneId,
-};
+use roster_domain::{Attributes, DomainError, Timestamp, User, UserId, UserStatus, UserType};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
 
 use crate::error::{from_sqlite, violated_unique_index};
@@ -16,13 +14,7 @@ pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
      u.updated_by, u.version";
 
-/// Where a zone's users live: its rowid here, plus the ids users carry.
-#[derive(Debug, Clone, Copy)]
-pub struct ZoneKey {
-    pub seq: i64,
-    pub zone: ZoneId,
-    pub org: OrgId,
-}
+pub use roster_store::ZoneKey;
 
 fn bytes16(row: &Row<'_>, i: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(i)?;

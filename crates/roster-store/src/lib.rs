@@ -6,8 +6,10 @@
 //! trait knows which engine answers.
 
 mod walk;
+mod zones;
 
 pub use walk::{WalkFrame, like_escaped};
+pub use zones::{ZoneKey, ZoneKeys};
 
 use async_trait::async_trait;
 use std::collections::HashMap;

@@ -1,0 +1,46 @@
+//! Zone keys: how a backend names a zone in its tables, cached.
+//!
+//! Every tenant-data call names its zone by id; the tables key users by the
+//! zone's integer surrogate (`seq`). Zones are few and their `seq` never
+//! changes, so each backend keeps the mapping in memory, and forgets a zone
+//! when it is deleted.
+
+use std::collections::HashMap;
+
+use parking_lot::RwLock;
+use roster_domain::{OrgId, Zone, ZoneId, ZoneScope};
+
+/// Where a zone's users live: its surrogate key in the backend's tables,
+/// plus the ids users carry.
+#[derive(Debug, Clone, Copy)]
+pub struct ZoneKey {
+    pub seq: i64,
+    pub zone: ZoneId,
+    pub org: OrgId,
+}
+
+/// The zone keys a backend has looked up.
+#[derive(Debug, Default)]
+pub struct ZoneKeys {
+    known: RwLock<HashMap<ZoneId, (i64, OrgId)>>,
+}
+
+impl ZoneKeys {
+    /// The zone's key when it is known and belongs to the scope's
+    /// organization (a zone of another organization is never answered).
+    pub fn get(&self, scope: &ZoneScope) -> Option<ZoneKey> {
+        let known = self.known.read();
+        let (seq, org) = known.get(&scope.zone)?;
+        (*org == scope.org).then_some(ZoneKey { seq: *seq, zone: scope.zone, org: *org })
+    }
+
+    /// Records a zone read from the database and returns its key.
+    pub fn remember(&self, seq: i64, zone: &Zone) -> ZoneKey {
+        self.known.write().insert(zone.id, (seq, zone.organization_id));
+        ZoneKey { seq, zone: zone.id, org: zone.organization_id }
+    }
+
+    pub fn forget(&self, zone: &ZoneId) {
+        self.known.write().remove(zone);
+    }
+}
