@@ -1,0 +1,151 @@
+//! Signing in through an identity provider: the user found by subject or
+//! made from the claims, and a session.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use roster_domain::access::{Expansion, Provider, RoleRef, Session, parse_sign_in};
+use roster_domain::{RoleId, Scope, SessionId, User, UserId};
+use roster_store::{ExpandRequest, SignedIn, StoreError, ZoneScope};
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::users::Expand;
+use crate::{Principal, Service};
+
+impl Service {
+    /// Finds the provider's user for `subject` or creates it from the
+    /// claims, and records a session.
+    pub async fn sign_in(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        provider: &str,
+        body: &Value,
+    ) -> ServiceResult<SignedIn> {
+        principal.require(Scope::UsersWrite)?;
+        let provider = self.store.get_provider(scope, provider).await?;
+        let now = self.now();
+        let request = parse_sign_in(body, now)?;
+        let new_user = self.user_from_claims(
+            principal,
+            scope,
+            &provider,
+            &request.subject,
+            &request.claims,
+            now,
+        )?;
+        let session = Session {
+            id: SessionId::from_ulid(self.next_ulid()),
+            user_id: new_user.as_ref().map_or(UserId::from_bytes([0; 16]), |u| u.id),
+            provider_id: Some(provider.id),
+            created_at: now,
+            expires_at: request.expires_at,
+            revoked_at: None,
+            created_by: principal.actor(),
+        };
+        self.store
+            .sign_in(scope, &provider.issuer, &request.subject, new_user.as_ref(), &session)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::invalid_body(
+                    "claims.email",
+                    "an email claim is needed to create the user on first sign-in",
+                ),
+                StoreError::Conflict { field } => ServiceError::Conflict {
+                    field: format!("claims.{}", claim_of(field, &provider)),
+                },
+                other => other.into(),
+            })
+    }
+
+    /// The user a first sign-in creates, or `None` when the claims cannot
+    /// make one (no `email`): the store then only finds.
+    fn user_from_claims(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        provider: &Provider,
+        subject: &str,
+        claims: &Map<String, Value>,
+        now: roster_domain::Timestamp,
+    ) -> ServiceResult<Option<User>> {
+        if claims.get("email").is_none_or(Value::is_null) {
+            return Ok(None);
+        }
+        let mut body = Map::new();
+        let copy = |claim: &str, field: &str, body: &mut Map<String, Value>| {
+            if let Some(v) = claims.get(claim).filter(|v| !v.is_null()) {
+                body.insert(field.to_owned(), v.clone());
+            }
+        };
+        copy("email", "email", &mut body);
+        copy("email_verified", "email_verified", &mut body);
+        copy("given_name", "first_name", &mut body);
+        copy("family_name", "last_name", &mut body);
+        copy("name", "name", &mut body);
+        if let Some(claim) = &provider.user_identifier_claim {
+            copy(claim, "identifier", &mut body);
+        }
+        body.insert("issuer".into(), Value::String(provider.issuer.clone()));
+        body.insert("subject".into(), Value::String(subject.to_owned()));
+        body.insert("provider_id".into(), Value::String(provider.id.to_string()));
+        let id = UserId::from_ulid(self.next_ulid());
+        // Created at the instant of the sign-in it records.
+        let base = User::blank(id, scope.org, scope.zone, now, principal.actor());
+        let (user, _) = User::create(base, &body).map_err(|e| {
+            let claim = match e.param.as_str() {
+                "first_name" => "given_name".to_owned(),
+                "last_name" => "family_name".to_owned(),
+                "identifier" => provider.user_identifier_claim.clone().unwrap_or_default(),
+                other => other.to_owned(),
+            };
+            ServiceError::invalid_body(
+                format!("claims.{claim}"),
+                format!("claims.{claim} {}", e.detail),
+            )
+        })?;
+        Ok(Some(user))
+    }
+
+    /// Extras for users being returned, in one store call.
+    pub(crate) async fn expansions(
+        &self,
+        scope: &ZoneScope,
+        users: &[UserId],
+        expand: Expand,
+    ) -> ServiceResult<Option<HashMap<UserId, Expansion>>> {
+        if !expand.any() {
+            return Ok(None);
+        }
+        let what = ExpandRequest {
+            role_assignments: expand.role_assignments,
+            grant_count: expand.grant_count,
+            session_count: expand.session_count,
+        };
+        Ok(Some(self.store.expand_users(scope, users, what, self.now()).await?))
+    }
+
+    /// A role named by id or identifier, for the user-list `role` filter;
+    /// `None` when it names no role of the zone.
+    pub(crate) async fn find_role_id(
+        &self,
+        scope: &ZoneScope,
+        role: &str,
+    ) -> ServiceResult<Option<RoleId>> {
+        match self.store.get_role(scope, &RoleRef::parse(role)).await {
+            Ok(r) => Ok(Some(r.id)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The claim a conflicting user field came from.
+fn claim_of(field: &str, provider: &Provider) -> String {
+    match field {
+        "identifier" => provider.user_identifier_claim.clone().unwrap_or_else(|| "sub".into()),
+        "subject" => "sub".into(),
+        other => other.to_owned(),
+    }
+}
