@@ -36,6 +36,26 @@ fn check_attribute_key(param: &str, key: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Adds each comma-separated value of an enum parameter to `into` once,
+/// naming the first one that is not among `allowed`.
+fn one_of_list<T: PartialEq>(
+    param: &str,
+    value: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    allowed: &str,
+    into: &mut Vec<T>,
+) -> ApiResult<()> {
+    for item in comma_list(value) {
+        let parsed = parse(item).ok_or_else(|| {
+            ApiError::invalid_parameter(param, format!("{item:?} is not one of {allowed}"))
+        })?;
+        if !into.contains(&parsed) {
+            into.push(parsed);
+        }
+    }
+    Ok(())
+}
+
 /// Parses `GET /users` parameters.
 pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
     let mut req = ListUsersRequest::default();
@@ -96,32 +116,20 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
                 };
                 *slot = Some(fold(&value));
             }
-            "user_type" => {
-                for t in comma_list(&value) {
-                    let parsed = UserType::parse(t).ok_or_else(|| {
-                        ApiError::invalid_parameter(
-                            param,
-                            format!("{t:?} is not one of {}", UserType::allowed()),
-                        )
-                    })?;
-                    if !req.filter.user_types.contains(&parsed) {
-                        req.filter.user_types.push(parsed);
-                    }
-                }
-            }
-            "status" => {
-                for s in comma_list(&value) {
-                    let parsed = UserStatus::parse(s).ok_or_else(|| {
-                        ApiError::invalid_parameter(
-                            param,
-                            format!("{s:?} is not one of {}", UserStatus::allowed()),
-                        )
-                    })?;
-                    if !req.filter.statuses.contains(&parsed) {
-                        req.filter.statuses.push(parsed);
-                    }
-                }
-            }
+            "user_type" => one_of_list(
+                param,
+                &value,
+                UserType::parse,
+                &UserType::allowed(),
+                &mut req.filter.user_types,
+            )?,
+            "status" => one_of_list(
+                param,
+                &value,
+                UserStatus::parse,
+                &UserStatus::allowed(),
+                &mut req.filter.statuses,
+            )?,
             "created_by" | "updated_by" => {
                 once(param)?;
                 req.metadata_params.push(param.to_owned());
