@@ -65,8 +65,9 @@ impl CursorCodec {
         self.encoder(zone, query).encode(position)
     }
 
-    /// Encodes positions of one query in one zone: the query's fingerprint
-    /// is computed once for all of a page's cursors.
+    /// The cursors of one query in one zone: the query's fingerprint is
+    /// computed once for the cursor a request brings and those its page
+    /// hands out.
     pub fn encoder<'a>(&'a self, zone: &ZoneId, query: &UserQuery) -> CursorEncoder<'a> {
         CursorEncoder {
             codec: self,
@@ -83,6 +84,70 @@ pub struct CursorEncoder<'a> {
 }
 
 impl CursorEncoder<'_> {
+    /// A position from a cursor minted for this zone and query (`query`
+    /// is the one this encoder was made for: its sort and ranking shape
+    /// the position).
+    pub fn decode(&self, cursor: &str, query: &UserQuery) -> Result<Position, InvalidCursor> {
+        if cursor.is_empty() || cursor.len() > MAX_CURSOR_LEN {
+            return Err(InvalidCursor);
+        }
+        let raw =
+            URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).map_err(|_| InvalidCursor)?;
+        if raw.len() <= TAG_LEN {
+            return Err(InvalidCursor);
+        }
+        let (payload, tag) = raw.split_at(raw.len() - TAG_LEN);
+        let mut mac = self.codec.keyed()?;
+        mac.update(payload);
+        mac.verify_truncated_left(tag).map_err(|_| InvalidCursor)?;
+
+        let v: Value = serde_json::from_slice(payload).map_err(|_| InvalidCursor)?;
+        if v.get("z").and_then(Value::as_str) != Some(self.zone.as_str()) {
+            return Err(InvalidCursor);
+        }
+        if v.get("q").and_then(Value::as_str) != Some(self.fingerprint.as_str()) {
+            return Err(InvalidCursor);
+        }
+        let rank = match v.get("r") {
+            None | Some(Value::Null) => None,
+            Some(r) => Some(
+                r.as_u64()
+                    .and_then(|r| u8::try_from(r).ok())
+                    .and_then(Rank::from_u8)
+                    .ok_or(InvalidCursor)?,
+            ),
+        };
+        if rank.is_some() != query.ranked {
+            return Err(InvalidCursor);
+        }
+        let keys = v.get("k").and_then(Value::as_array).ok_or(InvalidCursor)?;
+        if keys.len() != query.sort.keys.len() {
+            return Err(InvalidCursor);
+        }
+        let values = query
+            .sort
+            .keys
+            .iter()
+            .zip(keys)
+            .map(|(key, raw)| {
+                let is_time = matches!(
+                    key.field,
+                    crate::query::SortField::CreatedAt | crate::query::SortField::UpdatedAt
+                );
+                if is_time {
+                    raw.as_i64()
+                        .and_then(Timestamp::from_micros)
+                        .map(SortValue::Time)
+                        .ok_or(InvalidCursor)
+                } else {
+                    raw.as_str().map(|s| SortValue::Text(s.to_owned())).ok_or(InvalidCursor)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let id = v.get("i").and_then(Value::as_str).and_then(UserId::parse).ok_or(InvalidCursor)?;
+        Ok(Position { rank, values, id })
+    }
+
     pub fn encode(&self, position: &Position) -> String {
         let values: Vec<Value> = position
             .values
@@ -146,65 +211,7 @@ impl CursorCodec {
         zone: &ZoneId,
         query: &UserQuery,
     ) -> Result<Position, InvalidCursor> {
-        if cursor.is_empty() || cursor.len() > MAX_CURSOR_LEN {
-            return Err(InvalidCursor);
-        }
-        let raw =
-            URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).map_err(|_| InvalidCursor)?;
-        if raw.len() <= TAG_LEN {
-            return Err(InvalidCursor);
-        }
-        let (payload, tag) = raw.split_at(raw.len() - TAG_LEN);
-        let mut mac = self.keyed()?;
-        mac.update(payload);
-        mac.verify_truncated_left(tag).map_err(|_| InvalidCursor)?;
-
-        let v: Value = serde_json::from_slice(payload).map_err(|_| InvalidCursor)?;
-        if v.get("z").and_then(Value::as_str) != Some(zone.to_string().as_str()) {
-            return Err(InvalidCursor);
-        }
-        let fingerprint = URL_SAFE_NO_PAD.encode(query.fingerprint());
-        if v.get("q").and_then(Value::as_str) != Some(fingerprint.as_str()) {
-            return Err(InvalidCursor);
-        }
-        let rank = match v.get("r") {
-            None | Some(Value::Null) => None,
-            Some(r) => Some(
-                r.as_u64()
-                    .and_then(|r| u8::try_from(r).ok())
-                    .and_then(Rank::from_u8)
-                    .ok_or(InvalidCursor)?,
-            ),
-        };
-        if rank.is_some() != query.ranked {
-            return Err(InvalidCursor);
-        }
-        let keys = v.get("k").and_then(Value::as_array).ok_or(InvalidCursor)?;
-        if keys.len() != query.sort.keys.len() {
-            return Err(InvalidCursor);
-        }
-        let values = query
-            .sort
-            .keys
-            .iter()
-            .zip(keys)
-            .map(|(key, raw)| {
-                let is_time = matches!(
-                    key.field,
-                    crate::query::SortField::CreatedAt | crate::query::SortField::UpdatedAt
-                );
-                if is_time {
-                    raw.as_i64()
-                        .and_then(Timestamp::from_micros)
-                        .map(SortValue::Time)
-                        .ok_or(InvalidCursor)
-                } else {
-                    raw.as_str().map(|s| SortValue::Text(s.to_owned())).ok_or(InvalidCursor)
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let id = v.get("i").and_then(Value::as_str).and_then(UserId::parse).ok_or(InvalidCursor)?;
-        Ok(Position { rank, values, id })
+        self.encoder(zone, query).decode(cursor, query)
     }
 }
 

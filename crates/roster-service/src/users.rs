@@ -167,9 +167,12 @@ impl Service {
                 }
             }
         }
+        // The window is not part of the fingerprint: one encoder serves the
+        // cursor this request brings and the ones its page hands out.
+        let cursors = self.cursors.encoder(&scope.zone, &query);
         let decode = |(param, cursor): &(String, String), query: &UserQuery| {
-            self.cursors
-                .decode(cursor, &scope.zone, query)
+            cursors
+                .decode(cursor, query)
                 .map_err(|_| ServiceError::InvalidCursor { param: param.clone() })
         };
         query.window = match (&request.page, &request.after, &request.before) {
@@ -189,7 +192,6 @@ impl Service {
         let page = self.store.list_users(scope, &query).await?;
         let ids: Vec<UserId> = page.users.iter().map(|u| u.id).collect();
         let expansions = self.expansions(scope, &ids, request.expand).await?;
-        let cursors = self.cursors.encoder(&scope.zone, &query);
         let cursor_of = |u: Option<&User>| u.map(|u| cursors.encode(&query.position_of(u)));
         let mut start_cursor = cursor_of(page.users.first());
         let mut end_cursor = cursor_of(page.users.last());
