@@ -156,6 +156,7 @@ conformance!(
     users_crud::creating_a_user_answers_201_with_location_etag_and_every_default,
     users_crud::every_writable_field_is_set_on_create,
     users_crud::attribute_doubles_come_back_exactly_as_sent,
+    users_crud::attributes_come_back_as_sent_from_every_read,
     users_crud::every_enum_value_is_accepted_and_others_are_refused,
     users_crud::name_defaults_to_first_and_last_name_trimmed,
     users_crud::patch_never_rewrites_the_display_name,
