@@ -17,27 +17,6 @@ use utoipa::ToSchema;
 // The patterns: `check_identifier` (not blank, no control characters,
 // Unicode `Cc`) and `check_text` (anything but NUL).
 
-/// A user's kind.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UserType {
-    SaasAdmin,
-    SaasUser,
-    SaasUserClient,
-}
-
-/// A user's lifecycle status.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UserStatus {
-    Active,
-    Onboarding,
-    Inactive,
-    Suspended,
-    Risky,
-    Disabled,
-}
-
 /// A permission an API key carries.
 #[derive(Serialize, ToSchema)]
 pub enum ScopeName {
@@ -59,98 +38,6 @@ pub enum ScopeName {
     KeysWrite,
     #[serde(rename = "admin")]
     Admin,
-}
-
-/// Body of `POST /v1/users`. Unknown fields are refused.
-#[derive(Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    #[schema(example = "jane.doe@example.com", format = "email", max_length = 254)]
-    email: String,
-    /// Defaults to the user's id.
-    #[schema(
-        required = false,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        max_length = 255
-    )]
-    identifier: String,
-    #[schema(required = false)]
-    email_verified: bool,
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    first_name: String,
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    last_name: String,
-    /// Defaults to `first_name last_name`.
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    name: String,
-    #[schema(pattern = r"^[^\u0000]*$", max_length = 4096)]
-    description: Option<String>,
-    #[schema(required = false)]
-    user_type: UserType,
-    #[schema(required = false)]
-    status: UserStatus,
-    /// Custom attributes (null: none).
-    #[schema(value_type = Option<Object>)]
-    attributes: Option<Map<String, Value>>,
-    #[schema(
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        max_length = 1024
-    )]
-    issuer: Option<String>,
-    #[schema(pattern = "^idp_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
-    provider_id: Option<String>,
-    #[schema(
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        max_length = 1024
-    )]
-    subject: Option<String>,
-    #[schema(format = DateTime)]
-    authenticated_at: Option<String>,
-}
-
-/// Body of `PATCH /v1/users/{id}`: a JSON merge patch (RFC 7396). `null`
-/// clears nullable fields; `attributes` is merged key by key.
-#[derive(Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateUser {
-    #[schema(required = false, format = "email", max_length = 254)]
-    email: String,
-    #[schema(
-        required = false,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        max_length = 255
-    )]
-    identifier: String,
-    #[schema(required = false)]
-    email_verified: bool,
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    first_name: String,
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    last_name: String,
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    name: String,
-    #[schema(pattern = r"^[^\u0000]*$", max_length = 4096)]
-    description: Option<String>,
-    #[schema(required = false)]
-    user_type: UserType,
-    #[schema(required = false)]
-    status: UserStatus,
-    #[schema(value_type = Option<Object>)]
-    attributes: Option<Map<String, Value>>,
-    #[schema(
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        max_length = 1024
-    )]
-    issuer: Option<String>,
-    #[schema(pattern = "^idp_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
-    provider_id: Option<String>,
-    #[schema(
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
-        max_length = 1024
-    )]
-    subject: Option<String>,
-    #[schema(format = DateTime)]
-    authenticated_at: Option<String>,
 }
 
 /// Body of `POST /v1/zones`.

@@ -12,6 +12,7 @@ pub mod encode;
 pub mod fairness;
 pub mod guard;
 pub mod handlers;
+pub mod input;
 pub mod links;
 pub mod metrics;
 pub mod middleware;
@@ -120,7 +121,8 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     // ExpandList is named by a tuple parameter, which utoipa does not collect.
-    components(schemas(problem::Problem, problem::FieldError, handlers::users::ExpandList)),
+    components(schemas(problem::Problem, problem::FieldError, handlers::users::ExpandList,
+        input::field::UserTypeSchema, input::field::UserStatusSchema)),
     tags(
         (name = "users", description = "Create, find, page through, update and delete users"),
         (name = "zones", description = "Zones (tenants) of the organization"),

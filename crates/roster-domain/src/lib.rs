@@ -5,8 +5,10 @@
 
 pub mod access;
 pub mod attributes;
+pub mod claims;
 pub mod cursor;
 pub mod error;
+pub mod fields;
 pub mod ids;
 pub mod query;
 pub mod tenancy;
@@ -17,6 +19,7 @@ pub mod user;
 pub use attributes::Attributes;
 pub use cursor::{CursorCodec, InvalidCursor};
 pub use error::{DomainError, ValidationError};
+pub use fields::{Email, Ident, Text};
 pub use ids::{
     ApiKeyId, GrantId, IdGenerator, OrgId, ProviderId, RoleAssignmentId, RoleId, SessionId, UserId,
     ZoneId,
@@ -27,4 +30,4 @@ pub use query::{
 };
 pub use tenancy::{ApiKey, Organization, Scope, ScopeSet, Zone, ZoneRef, ZoneScope, first_tenancy};
 pub use timestamp::{Clock, SystemClock, Timestamp};
-pub use user::{Changes, User, UserStatus, UserType};
+pub use user::{Changes, User, UserFields, UserStatus, UserType};

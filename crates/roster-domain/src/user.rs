@@ -1,12 +1,14 @@
 //! The user: its fields, their defaults and the rules every value obeys.
 //!
-//! Creation and merge-patch run the same field rules (`apply_fields`), so a
-//! value that is refused on create is refused on update too.
+//! A request's fields arrive already held to their rules (`UserFields`, of
+//! `fields.rs` types); creation and merge-patch apply them the same way
+//! (`apply_fields`), so what is refused on create is refused on update too.
 
 use serde_json::{Map, Value};
 
 use crate::attributes::Attributes;
 use crate::error::ValidationError;
+use crate::fields::{Email, Ident, Text};
 use crate::ids::{OrgId, ProviderId, UserId, ZoneId};
 use crate::text;
 use crate::timestamp::Timestamp;
@@ -155,6 +157,40 @@ impl Changes {
     pub fn touched(&self, field: &str) -> bool {
         self.fields.contains(&field)
     }
+    fn note(&mut self, field: &'static str, changed: bool) {
+        if changed {
+            self.fields.push(field);
+        }
+    }
+}
+
+pub type Identifier = Ident<{ limits::IDENTIFIER_MAX }>;
+pub type Name = Text<{ limits::NAME_MAX }>;
+pub type Description = Text<{ limits::DESCRIPTION_MAX }>;
+/// `issuer` and `subject`: identifiers of another system, so longer.
+pub type Link = Ident<{ limits::LINK_MAX }>;
+
+/// What a create or a merge patch says about each field, already held to
+/// the field's rule: `None` leaves the field (or its default) as it is; for
+/// a nullable field `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserFields {
+    pub identifier: Option<Identifier>,
+    pub email: Option<Email>,
+    pub email_verified: Option<bool>,
+    pub first_name: Option<Name>,
+    pub last_name: Option<Name>,
+    pub name: Option<Name>,
+    pub description: Option<Option<Description>>,
+    pub user_type: Option<UserType>,
+    pub status: Option<UserStatus>,
+    /// An object to hold (create) or to merge in (patch); `Some(None)`
+    /// removes every attribute.
+    pub attributes: Option<Option<Map<String, Value>>>,
+    pub issuer: Option<Option<Link>>,
+    pub provider_id: Option<Option<ProviderId>>,
+    pub subject: Option<Option<Link>>,
+    pub authenticated_at: Option<Option<Timestamp>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,13 +234,10 @@ impl User {
         }
     }
 
-    /// Builds a new user from a create body (a JSON object).
-    pub fn create(
-        base: User,
-        body: &Map<String, Value>,
-    ) -> Result<(User, Changes), ValidationError> {
+    /// Builds a new user from the fields of a create request.
+    pub fn create(base: User, fields: UserFields) -> Result<(User, Changes), ValidationError> {
         let mut user = base;
-        let changes = apply_fields(&mut user, body, Mode::Create)?;
+        let changes = apply_fields(&mut user, fields, Mode::Create)?;
         if !changes.touched("email") {
             return Err(ValidationError::new("email", "is required"));
         }
@@ -216,8 +249,8 @@ impl User {
 
     /// Applies an RFC 7396 merge patch. Returns what changed; the caller
     /// bumps `updated_*` and `version` only when something did.
-    pub fn patch(&mut self, body: &Map<String, Value>) -> Result<Changes, ValidationError> {
-        apply_fields(self, body, Mode::Patch)
+    pub fn patch(&mut self, fields: UserFields) -> Result<Changes, ValidationError> {
+        apply_fields(self, fields, Mode::Patch)
     }
 
     pub fn touch(&mut self, now: Timestamp, actor: &str) {
@@ -239,148 +272,75 @@ pub fn derive_display_name(first: &str, last: &str) -> String {
 
 fn apply_fields(
     user: &mut User,
-    body: &Map<String, Value>,
+    fields: UserFields,
     mode: Mode,
 ) -> Result<Changes, ValidationError> {
+    use limits::*;
     let mut changes = Changes::default();
-    for (key, value) in body {
-        let field = match WRITABLE_FIELDS.iter().find(|f| **f == key) {
-            Some(field) => *field,
-            None if READ_ONLY_FIELDS.contains(&key.as_str()) => {
-                return Err(ValidationError::new(key.clone(), "is read-only"));
-            }
-            None => return Err(ValidationError::new(key.clone(), "is not a known field")),
+    let owned = |v: Option<Ident<LINK_MAX>>| v.map(Ident::into_string);
+    if let Some(v) = fields.identifier {
+        changes.note("identifier", set(&mut user.identifier, v.into_string()));
+    }
+    if let Some(v) = fields.email {
+        changes.note("email", set(&mut user.email, v.into_string()));
+    }
+    if let Some(v) = fields.email_verified {
+        changes.note("email_verified", set(&mut user.email_verified, v));
+    }
+    if let Some(v) = fields.first_name {
+        changes.note("first_name", set(&mut user.first_name, v.into_string()));
+    }
+    if let Some(v) = fields.last_name {
+        changes.note("last_name", set(&mut user.last_name, v.into_string()));
+    }
+    if let Some(v) = fields.name {
+        changes.note("name", set(&mut user.name, v.into_string()));
+    }
+    if let Some(v) = fields.description {
+        changes.note("description", set(&mut user.description, v.map(Text::into_string)));
+    }
+    if let Some(v) = fields.user_type {
+        changes.note("user_type", set(&mut user.user_type, v));
+    }
+    if let Some(v) = fields.status {
+        changes.note("status", set(&mut user.status, v));
+    }
+    if let Some(v) = fields.attributes {
+        // Create holds the object as given, except that null members mean
+        // "absent", as they would in a patch: both merge, from nothing or
+        // from what the user holds.
+        let mut merged = match mode {
+            Mode::Create => Value::Object(Map::new()),
+            Mode::Patch => Value::Object(user.attributes.to_map()),
         };
-        let changed = apply_field(user, field, value, mode)?;
-        if changed {
-            changes.fields.push(field);
-        }
+        let next = match v {
+            None => Map::new(),
+            Some(patch) => {
+                merge_patch(&mut merged, &Value::Object(patch));
+                match merged {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                }
+            }
+        };
+        text::check_attributes("attributes", &next, ATTRIBUTES_MAX_BYTES, ATTRIBUTES_MAX_DEPTH)?;
+        changes.note("attributes", set(&mut user.attributes, Attributes::from_map(&next)));
+    }
+    if let Some(v) = fields.issuer {
+        changes.note("issuer", set(&mut user.issuer, owned(v)));
+    }
+    if let Some(v) = fields.provider_id {
+        // Stored in its one canonical spelling, so filters and the
+        // unlinking of a deleted provider find every reference.
+        changes.note("provider_id", set(&mut user.provider_id, v.map(|p| p.to_string())));
+    }
+    if let Some(v) = fields.subject {
+        changes.note("subject", set(&mut user.subject, owned(v)));
+    }
+    if let Some(v) = fields.authenticated_at {
+        changes.note("authenticated_at", set(&mut user.authenticated_at, v));
     }
     Ok(changes)
-}
-
-fn apply_field(
-    user: &mut User,
-    field: &'static str,
-    value: &Value,
-    mode: Mode,
-) -> Result<bool, ValidationError> {
-    use limits::*;
-    let changed = match field {
-        "identifier" => {
-            let v = required_string(field, value)?;
-            text::check_identifier(field, v, IDENTIFIER_MAX)?;
-            set(&mut user.identifier, v.to_owned())
-        }
-        "email" => {
-            let v = required_string(field, value)?;
-            text::check_email(field, v, EMAIL_MAX)?;
-            set(&mut user.email, v.to_owned())
-        }
-        "email_verified" => {
-            let v =
-                value.as_bool().ok_or_else(|| ValidationError::new(field, "must be a boolean"))?;
-            set(&mut user.email_verified, v)
-        }
-        "first_name" | "last_name" | "name" => {
-            let v = required_string(field, value)?;
-            text::check_text(field, v, NAME_MAX)?;
-            let slot = match field {
-                "first_name" => &mut user.first_name,
-                "last_name" => &mut user.last_name,
-                _ => &mut user.name,
-            };
-            set(slot, v.to_owned())
-        }
-        "description" => {
-            let v = nullable_string(field, value)?;
-            if let Some(v) = v {
-                text::check_text(field, v, DESCRIPTION_MAX)?;
-            }
-            set(&mut user.description, v.map(str::to_owned))
-        }
-        "user_type" => {
-            let v = required_string(field, value)?;
-            let t = UserType::parse(v).ok_or_else(|| {
-                ValidationError::new(field, format!("must be one of {}", UserType::allowed()))
-            })?;
-            set(&mut user.user_type, t)
-        }
-        "status" => {
-            let v = required_string(field, value)?;
-            let s = UserStatus::parse(v).ok_or_else(|| {
-                ValidationError::new(field, format!("must be one of {}", UserStatus::allowed()))
-            })?;
-            set(&mut user.status, s)
-        }
-        "attributes" => {
-            let next = match (value, mode) {
-                (Value::Null, _) => Map::new(),
-                (Value::Object(patch), Mode::Patch) => {
-                    let mut merged = Value::Object(user.attributes.to_map());
-                    merge_patch(&mut merged, &Value::Object(patch.clone()));
-                    match merged {
-                        Value::Object(m) => m,
-                        _ => Map::new(),
-                    }
-                }
-                (Value::Object(obj), Mode::Create) => {
-                    // Create stores the object as given, except that null
-                    // members mean "absent", as they would in a patch.
-                    let mut merged = Value::Object(Map::new());
-                    merge_patch(&mut merged, &Value::Object(obj.clone()));
-                    match merged {
-                        Value::Object(m) => m,
-                        _ => Map::new(),
-                    }
-                }
-                _ => return Err(ValidationError::new(field, "must be an object")),
-            };
-            text::check_attributes(field, &next, ATTRIBUTES_MAX_BYTES, ATTRIBUTES_MAX_DEPTH)?;
-            set(&mut user.attributes, Attributes::from_map(&next))
-        }
-        "issuer" | "subject" => {
-            let v = nullable_string(field, value)?;
-            if let Some(v) = v {
-                text::check_identifier(field, v, LINK_MAX)?;
-            }
-            let slot = if field == "issuer" { &mut user.issuer } else { &mut user.subject };
-            set(slot, v.map(str::to_owned))
-        }
-        "provider_id" => {
-            // Stored in its one canonical spelling, so filters and the
-            // unlinking of a deleted provider find every reference.
-            let v = match nullable_string(field, value)? {
-                None => None,
-                Some(v) => Some(
-                    ProviderId::parse(v)
-                        .ok_or_else(|| {
-                            ValidationError::new(field, "must be a provider id (idp_…)")
-                        })?
-                        .to_string(),
-                ),
-            };
-            set(&mut user.provider_id, v)
-        }
-        "authenticated_at" => {
-            let v =
-                match value {
-                    Value::Null => None,
-                    Value::String(s) => Some(Timestamp::parse_rfc3339(s).ok_or_else(|| {
-                        ValidationError::new(field, "must be an RFC 3339 date-time")
-                    })?),
-                    _ => {
-                        return Err(ValidationError::new(
-                            field,
-                            "must be an RFC 3339 date-time or null",
-                        ));
-                    }
-                };
-            set(&mut user.authenticated_at, v)
-        }
-        _ => return Err(ValidationError::new(field, "is not a known field")),
-    };
-    Ok(changed)
 }
 
 fn set<T: PartialEq>(slot: &mut T, value: T) -> bool {
@@ -389,22 +349,6 @@ fn set<T: PartialEq>(slot: &mut T, value: T) -> bool {
     } else {
         *slot = value;
         true
-    }
-}
-
-fn required_string<'a>(field: &str, value: &'a Value) -> Result<&'a str, ValidationError> {
-    match value {
-        Value::String(s) => Ok(s),
-        Value::Null => Err(ValidationError::new(field, "cannot be null")),
-        _ => Err(ValidationError::new(field, "must be a string")),
-    }
-}
-
-fn nullable_string<'a>(field: &str, value: &'a Value) -> Result<Option<&'a str>, ValidationError> {
-    match value {
-        Value::String(s) => Ok(Some(s)),
-        Value::Null => Ok(None),
-        _ => Err(ValidationError::new(field, "must be a string or null")),
     }
 }
 
@@ -445,17 +389,22 @@ mod tests {
         )
     }
 
-    fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap()
+    fn email(s: &str) -> UserFields {
+        UserFields { email: Some(Email::parse(s).unwrap()), ..UserFields::default() }
+    }
+
+    fn name(s: &str) -> Name {
+        Name::parse(s).unwrap()
     }
 
     #[test]
     fn create_defaults_identifier_to_id_and_name_to_first_last() {
-        let (u, _) = User::create(
-            base(),
-            &obj(json!({"email": "a@b.co", "first_name": " Jane", "last_name": "Doe "})),
-        )
-        .unwrap();
+        let fields = UserFields {
+            first_name: Some(name(" Jane")),
+            last_name: Some(name("Doe ")),
+            ..email("a@b.co")
+        };
+        let (u, _) = User::create(base(), fields).unwrap();
         assert_eq!(u.identifier, u.id.to_string());
         assert_eq!(u.name, "Jane Doe");
         assert_eq!(u.status, UserStatus::Active);
@@ -463,24 +412,25 @@ mod tests {
     }
 
     #[test]
-    fn create_requires_email_and_rejects_unknown_and_read_only_fields() {
-        assert_eq!(User::create(base(), &obj(json!({}))).unwrap_err().param, "email");
-        let e = User::create(base(), &obj(json!({"email": "a@b.co", "admin": true}))).unwrap_err();
-        assert_eq!(e.param, "admin");
-        let e = User::create(base(), &obj(json!({"email": "a@b.co", "id": "x"}))).unwrap_err();
-        assert_eq!(e.param, "id");
+    fn create_requires_email() {
+        assert_eq!(User::create(base(), UserFields::default()).unwrap_err().param, "email");
     }
 
     #[test]
     fn patch_merges_attributes_and_never_rewrites_name() {
-        let (mut u, _) = User::create(
-            base(),
-            &obj(json!({"email": "a@b.co", "first_name": "A", "attributes": {"a": 1, "b": {"c": 2}}})),
-        )
-        .unwrap();
-        let ch = u
-            .patch(&obj(json!({"first_name": "B", "attributes": {"a": null, "b": {"d": 3}}})))
-            .unwrap();
+        let attrs = |v: Value| Some(v.as_object().cloned());
+        let fields = UserFields {
+            first_name: Some(name("A")),
+            attributes: attrs(json!({"a": 1, "b": {"c": 2}})),
+            ..email("a@b.co")
+        };
+        let (mut u, _) = User::create(base(), fields).unwrap();
+        let patch = UserFields {
+            first_name: Some(name("B")),
+            attributes: attrs(json!({"a": null, "b": {"d": 3}})),
+            ..UserFields::default()
+        };
+        let ch = u.patch(patch).unwrap();
         assert_eq!(ch.fields, vec!["first_name", "attributes"]);
         assert_eq!(u.name, "A");
         assert_eq!(Value::Object(u.attributes.to_map()), json!({"b": {"c": 2, "d": 3}}));
@@ -488,14 +438,16 @@ mod tests {
 
     #[test]
     fn patch_that_changes_nothing_reports_no_changes() {
-        let (mut u, _) = User::create(base(), &obj(json!({"email": "a@b.co"}))).unwrap();
-        assert!(u.patch(&obj(json!({"email": "a@b.co"}))).unwrap().is_empty());
+        let (mut u, _) = User::create(base(), email("a@b.co")).unwrap();
+        assert!(u.patch(email("a@b.co")).unwrap().is_empty());
     }
 
     #[test]
-    fn null_is_refused_for_fields_that_are_not_nullable() {
-        let (mut u, _) = User::create(base(), &obj(json!({"email": "a@b.co"}))).unwrap();
-        assert_eq!(u.patch(&obj(json!({"email": null}))).unwrap_err().param, "email");
-        assert!(u.patch(&obj(json!({"description": null}))).is_ok());
+    fn attributes_over_their_limits_are_refused_by_name() {
+        let (mut u, _) = User::create(base(), email("a@b.co")).unwrap();
+        let deep = json!({"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": {"j": 1}}}}}}}}}});
+        let patch =
+            UserFields { attributes: Some(deep.as_object().cloned()), ..Default::default() };
+        assert_eq!(u.patch(patch).unwrap_err().param, "attributes");
     }
 }

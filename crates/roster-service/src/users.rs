@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use roster_domain::access::Expansion;
 use roster_domain::text::fold;
-use roster_domain::{DomainError, Scope, Sort, User, UserFilter, UserId, UserQuery, Window};
+use roster_domain::{
+    DomainError, Scope, Sort, User, UserFields, UserFilter, UserId, UserQuery, Window,
+};
 use roster_store::{IdempotencyRecord, UserUpdate, ZoneScope};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -93,8 +93,18 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
     if_none_match.trim() == "*" || if_none_match.split(',').any(|t| bare(t) == bare(etag))
 }
 
-fn parse_user_id(id: &str) -> ServiceResult<UserId> {
-    UserId::parse(id).ok_or(ServiceError::NotFound)
+/// A user built from a create request and held to every rule, waiting to
+/// be stored by `commit_user`. Only `prepare_user` makes one.
+#[derive(Debug)]
+pub struct PreparedUser {
+    scope: ZoneScope,
+    user: User,
+}
+
+impl PreparedUser {
+    pub fn user(&self) -> &User {
+        &self.user
+    }
 }
 
 impl Service {
@@ -102,12 +112,11 @@ impl Service {
         &self,
         principal: &Principal,
         scope: &ZoneScope,
-        id: &str,
+        id: UserId,
         expand: Expand,
     ) -> ServiceResult<(User, Option<Expansion>)> {
         principal.require(Scope::UsersRead)?;
         self.check_expand(principal, expand)?;
-        let id = parse_user_id(id)?;
         let user = self.store.get_user(scope, &id).await?;
         let extras = self.expansions(scope, &[user.id], expand).await?;
         Ok((user, extras.and_then(|mut e| e.remove(&id))))
@@ -226,49 +235,49 @@ impl Service {
         })
     }
 
-    /// Creates a user from a JSON body. `respond` renders the response to
-    /// replay for an `Idempotency-Key`; it is stored in the same transaction.
-    pub async fn create_user(
+    /// Builds a user from a create request, checked but not yet stored:
+    /// the caller renders its response from it, then commits both.
+    pub fn prepare_user(
         &self,
         principal: &Principal,
         scope: &ZoneScope,
-        body: &Value,
-        respond: Option<&(dyn Fn(&User) -> IdempotencyRecord + Sync)>,
-    ) -> ServiceResult<User> {
+        fields: UserFields,
+    ) -> ServiceResult<PreparedUser> {
         principal.require(Scope::UsersWrite)?;
-        let body = body.as_object().ok_or_else(|| ServiceError::InvalidBody {
-            param: None,
-            detail: "the body must be a JSON object".into(),
-        })?;
         let id = UserId::from_ulid(self.next_ulid());
         let base = User::blank(id, scope.org, scope.zone, self.now(), principal.actor());
-        let (user, _changes) = User::create(base, body)?;
-        let record = respond.map(|render| render(&user));
-        self.store.create_user(scope, &user, record.as_ref()).await?;
-        Ok(user)
+        let (user, _changes) = User::create(base, fields)?;
+        Ok(PreparedUser { scope: *scope, user })
+    }
+
+    /// Stores a prepared user and, for a request with an `Idempotency-Key`,
+    /// the response to replay, in one transaction: a crash can never leave
+    /// a user without its replay.
+    pub async fn commit_user(
+        &self,
+        prepared: PreparedUser,
+        replay: Option<&IdempotencyRecord>,
+    ) -> ServiceResult<User> {
+        self.store.create_user(&prepared.scope, &prepared.user, replay).await?;
+        Ok(prepared.user)
     }
 
     pub async fn update_user(
         &self,
         principal: &Principal,
         scope: &ZoneScope,
-        id: &str,
-        body: &Value,
+        id: UserId,
+        patch: UserFields,
         if_match: Option<&str>,
     ) -> ServiceResult<User> {
         principal.require(Scope::UsersWrite)?;
-        let id = parse_user_id(id)?;
-        let patch = body.as_object().cloned().ok_or_else(|| ServiceError::InvalidBody {
-            param: None,
-            detail: "a merge patch must be a JSON object".into(),
-        })?;
         let expected = if_match.and_then(|h| expected_version(h, &id));
         let (now, actor) = (self.now(), principal.actor());
         let update: UserUpdate = Box::new(move |user: &mut User| {
             if expected.is_some_and(|v| v != user.version) {
                 return Err(DomainError::PreconditionFailed);
             }
-            let changes = user.patch(&patch)?;
+            let changes = user.patch(patch)?;
             if changes.is_empty() {
                 return Ok(false);
             }
@@ -282,11 +291,10 @@ impl Service {
         &self,
         principal: &Principal,
         scope: &ZoneScope,
-        id: &str,
+        id: UserId,
         if_match: Option<&str>,
     ) -> ServiceResult<()> {
         principal.require(Scope::UsersWrite)?;
-        let id = parse_user_id(id)?;
         let expected = if_match.and_then(|h| expected_version(h, &id));
         Ok(self.store.delete_user(scope, &id, expected).await?)
     }

@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use utoipa::{IntoParams, ToSchema};
 
-use roster_domain::User;
-use roster_service::IdempotencyRecord;
+use roster_domain::{User, UserId};
 use roster_service::Principal;
 use roster_service::users::none_match;
 
@@ -18,11 +17,13 @@ use super::{
     BodyErrors, CommonErrors, JSON, PathParams, header_str, json_response, json_response_sized,
 };
 use crate::AppState;
-use crate::body::{BodyKind, RawBody, parse_json};
+use crate::body::{BodyKind, RawBody};
 use crate::encode::{USER_BYTES, json_bytes};
+use crate::input::parse_body;
+use crate::input::users::{CreateUser, UpdateUser};
 use crate::problem::{ApiError, ApiResult};
 use crate::query::{no_parameters, parse_expand_only, parse_list_users};
-use crate::views::{CreateUser, UpdateUser, UserListView, UserView};
+use crate::views::{UserListView, UserView};
 
 /// Query parameters of the user list. Every filter also has a
 /// `filter[<name>]` spelling.
@@ -151,6 +152,11 @@ pub enum SortOrder {
     Desc,
 }
 
+/// A user id from the path; anything else names no user.
+fn user_id(id: &str) -> ApiResult<UserId> {
+    UserId::parse(id).ok_or_else(ApiError::not_found)
+}
+
 fn with_etag(mut response: Response, user: &User) -> Response {
     if let Ok(v) = HeaderValue::from_str(&user.etag()) {
         response.headers_mut().insert(header::ETAG, v);
@@ -210,7 +216,7 @@ async fn retrieve(
     let expand = parse_expand_only(query)?;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
-    let (user, extras) = service.get_user(principal, &scope, id, expand).await?;
+    let (user, extras) = service.get_user(principal, &scope, user_id(id)?, expand).await?;
     let view = UserView::new(&user, principal.sees_metadata()).expanded(expand, extras.as_ref());
     let body = json_bytes(&view)
         .map_err(|e| ApiError::Service(roster_service::ServiceError::Internal(e)))?;
@@ -290,33 +296,31 @@ async fn create(
     no_parameters(uri.query())?;
     let path = uri.path();
     let service = &state.inner.service;
-    let metadata = principal.sees_metadata();
-    let created = |user: &User| -> Response {
-        let mut response = json_response(StatusCode::CREATED, &UserView::new(user, metadata));
-        if let Ok(location) = HeaderValue::from_str(&format!("{path}/{}", user.id)) {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-        with_etag(response, user)
-    };
     idempotent(state, principal, headers, path, body, |request| async move {
         let scope = service.resolve_zone(principal, zone).await?;
-        let value = parse_json(headers, body, BodyKind::Json)?;
+        let fields: CreateUser = parse_body(headers, body, BodyKind::Json)?;
+        let prepared = service.prepare_user(principal, &scope, fields.into())?;
+        let user = prepared.user();
+        let view = json_bytes(&UserView::new(user, principal.sees_metadata()))
+            .map_err(|e| ApiError::Service(roster_service::ServiceError::Internal(e)))?;
+        let location = format!("{path}/{}", user.id);
         // With a key, the replay is stored in the transaction that creates
         // the user: a crash can never leave a user without it.
-        let render = request.as_ref().map(|request| {
-            move |user: &User| {
-                let body = json_bytes(&UserView::new(user, metadata)).unwrap_or_default();
-                let location = Some(format!("{path}/{}", user.id));
-                service.idempotency_record(principal, request, 201, body, location)
-            }
+        let replay = request.as_ref().map(|request| {
+            let location = Some(location.clone());
+            service.idempotency_record(principal, request, 201, view.clone(), location)
         });
-        let render = render.as_ref().map(|r| r as &(dyn Fn(&User) -> IdempotencyRecord + Sync));
-        let user = service.create_user(principal, &scope, &value, render).await?;
-        let mut response = created(&user);
+        let user = service.commit_user(prepared, replay.as_ref()).await?;
+        let mut response = (StatusCode::CREATED, view).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+        if let Ok(location) = HeaderValue::from_str(&location) {
+            headers.insert(header::LOCATION, location);
+        }
         if request.is_some() {
             response.extensions_mut().insert(StoredWithWrite);
         }
-        Ok(response)
+        Ok(with_etag(response, &user))
     })
     .await
 }
@@ -376,9 +380,9 @@ async fn update(
     no_parameters(query)?;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
-    let patch = parse_json(headers, body, BodyKind::MergePatch)?;
+    let patch: UpdateUser = parse_body(headers, body, BodyKind::MergePatch)?;
     let if_match = header_str(headers, "If-Match")?;
-    let user = service.update_user(principal, &scope, id, &patch, if_match).await?;
+    let user = service.update_user(principal, &scope, user_id(id)?, patch.into(), if_match).await?;
     let response = json_response(StatusCode::OK, &UserView::new(&user, principal.sees_metadata()));
     Ok(with_etag(response, &user))
 }
@@ -440,7 +444,7 @@ async fn delete(
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
     let if_match = header_str(headers, "If-Match")?;
-    service.delete_user(principal, &scope, id, if_match).await?;
+    service.delete_user(principal, &scope, user_id(id)?, if_match).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

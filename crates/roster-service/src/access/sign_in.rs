@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use roster_domain::access::{Expansion, Provider, RoleRef, Session, parse_sign_in};
-use roster_domain::{RoleId, Scope, SessionId, User, UserId};
+use roster_domain::{RoleId, Scope, SessionId, User, UserId, claims};
 use roster_store::{ExpandRequest, SignedIn, StoreError, ZoneScope};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -73,38 +73,13 @@ impl Service {
         if claims.get("email").is_none_or(Value::is_null) {
             return Ok(None);
         }
-        let mut body = Map::new();
-        let copy = |claim: &str, field: &str, body: &mut Map<String, Value>| {
-            if let Some(v) = claims.get(claim).filter(|v| !v.is_null()) {
-                body.insert(field.to_owned(), v.clone());
-            }
-        };
-        copy("email", "email", &mut body);
-        copy("email_verified", "email_verified", &mut body);
-        copy("given_name", "first_name", &mut body);
-        copy("family_name", "last_name", &mut body);
-        copy("name", "name", &mut body);
-        if let Some(claim) = &provider.user_identifier_claim {
-            copy(claim, "identifier", &mut body);
-        }
-        body.insert("issuer".into(), Value::String(provider.issuer.clone()));
-        body.insert("subject".into(), Value::String(subject.to_owned()));
-        body.insert("provider_id".into(), Value::String(provider.id.to_string()));
+        let identifier_claim = provider.user_identifier_claim.as_deref();
+        let mut fields = claims::user_fields(claims, identifier_claim)?;
+        claims::link(&mut fields, provider.id, &provider.issuer, subject)?;
         let id = UserId::from_ulid(self.next_ulid());
         // Created at the instant of the sign-in it records.
         let base = User::blank(id, scope.org, scope.zone, now, principal.actor());
-        let (user, _) = User::create(base, &body).map_err(|e| {
-            let claim = match e.param.as_str() {
-                "first_name" => "given_name".to_owned(),
-                "last_name" => "family_name".to_owned(),
-                "identifier" => provider.user_identifier_claim.clone().unwrap_or_default(),
-                other => other.to_owned(),
-            };
-            ServiceError::invalid_body(
-                format!("claims.{claim}"),
-                format!("claims.{claim} {}", e.detail),
-            )
-        })?;
+        let (user, _) = User::create(base, fields)?;
         Ok(Some(user))
     }
 

@@ -1,0 +1,325 @@
+//! One field of a JSON body: absent, null, or a value held to its rule.
+//!
+//! `Field<T>` refuses null; `Nullable<T>` takes it as "clear". Both read
+//! the JSON value, answer the same words the API has always answered
+//! (`must be a string`, `cannot be null`, `must be a string or null`) and
+//! hand the rest to the value type, whose rule lives in the domain. The
+//! field's name is not known here: `input::typed` adds it from the path
+//! serde was reading.
+
+use std::borrow::Cow;
+
+use serde::de::{Deserialize, Deserializer, Error as _};
+use serde_json::{Map, Value};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::{KnownFormat, Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
+
+use roster_domain::{Email, Ident, ProviderId, Text, Timestamp, UserStatus, UserType};
+
+/// Why a JSON value is not a value of the field.
+pub enum Refused {
+    /// Not the JSON type the field takes.
+    WrongType,
+    /// The right type, but the rule says no (in the rule's words).
+    Rule(String),
+}
+
+/// A type a body field can hold.
+pub trait FieldValue: Sized {
+    /// What the field takes, for "must be …": `a string`.
+    const EXPECTS: &'static str;
+
+    fn from_json(value: Value) -> Result<Self, Refused>;
+
+    /// Its JSON Schema, without nullability.
+    fn schema() -> RefOr<Schema>;
+
+    /// What a value of the wrong type is told.
+    fn wrong_type(nullable: bool) -> String {
+        format!("must be {}{}", Self::EXPECTS, if nullable { " or null" } else { "" })
+    }
+
+    /// What null is told where null is refused.
+    fn null_refused() -> String {
+        "cannot be null".to_owned()
+    }
+}
+
+fn read<'de, T: FieldValue, D: Deserializer<'de>>(
+    value: Value,
+    nullable: bool,
+) -> Result<T, D::Error> {
+    T::from_json(value).map_err(|why| match why {
+        Refused::WrongType => D::Error::custom(T::wrong_type(nullable)),
+        Refused::Rule(detail) => D::Error::custom(detail),
+    })
+}
+
+/// A field that may be left out but not set to null.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field<T> {
+    Absent,
+    Set(T),
+}
+
+// By hand: a derive would ask `T: Default`, which no value type has.
+#[allow(clippy::derivable_impls)]
+impl<T> Default for Field<T> {
+    fn default() -> Self {
+        Field::Absent
+    }
+}
+
+impl<T> Field<T> {
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Field::Absent => None,
+            Field::Set(v) => Some(v),
+        }
+    }
+}
+
+impl<'de, T: FieldValue> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Err(D::Error::custom(T::null_refused())),
+            value => read::<T, D>(value, false).map(Field::Set),
+        }
+    }
+}
+
+impl<T: FieldValue> PartialSchema for Field<T> {
+    fn schema() -> RefOr<Schema> {
+        T::schema()
+    }
+}
+
+impl<T: FieldValue> ToSchema for Field<T> {}
+
+/// A field's schema, for `#[schema(schema_with = schema::<Field<Email>>)]`.
+pub fn schema<T: PartialSchema>() -> RefOr<Schema> {
+    T::schema()
+}
+
+/// A field's schema with a description (`schema_with` drops doc comments).
+pub fn described<T: PartialSchema>(description: &str) -> RefOr<Schema> {
+    match T::schema() {
+        RefOr::T(Schema::Object(mut object)) => {
+            object.description = Some(description.to_owned());
+            RefOr::T(Schema::Object(object))
+        }
+        other => other,
+    }
+}
+
+/// A field that may be left out, set, or set to null (cleared).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Nullable<T> {
+    Absent,
+    Null,
+    Set(T),
+}
+
+// By hand: a derive would ask `T: Default`, which no value type has.
+#[allow(clippy::derivable_impls)]
+impl<T> Default for Nullable<T> {
+    fn default() -> Self {
+        Nullable::Absent
+    }
+}
+
+impl<T> Nullable<T> {
+    /// `None`: leave it; `Some(None)`: clear it.
+    pub fn into_option(self) -> Option<Option<T>> {
+        match self {
+            Nullable::Absent => None,
+            Nullable::Null => Some(None),
+            Nullable::Set(v) => Some(Some(v)),
+        }
+    }
+}
+
+impl<'de, T: FieldValue> Deserialize<'de> for Nullable<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(Nullable::Null),
+            value => read::<T, D>(value, true).map(Nullable::Set),
+        }
+    }
+}
+
+impl<T: FieldValue> PartialSchema for Nullable<T> {
+    fn schema() -> RefOr<Schema> {
+        match T::schema() {
+            RefOr::T(Schema::Object(mut object)) => {
+                if let SchemaType::Type(t) = object.schema_type {
+                    object.schema_type = SchemaType::from_iter([t, Type::Null]);
+                }
+                RefOr::T(Schema::Object(object))
+            }
+            other => other,
+        }
+    }
+}
+
+impl<T: FieldValue> ToSchema for Nullable<T> {}
+
+/// The pattern of `text::check_identifier`: not blank, no control
+/// characters (Unicode `Cc`).
+const IDENT_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
+
+/// The pattern of `text::check_text`: anything but NUL.
+const TEXT_PATTERN: &str = r"^[^\u0000]*$";
+
+fn string_schema(pattern: Option<&str>, max: Option<usize>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(max)
+        .pattern(pattern.map(str::to_owned))
+}
+
+/// A prefixed id: the prefix, then a ULID (Crockford base 32, either case).
+pub fn id_pattern(prefix: &str) -> String {
+    format!("^{prefix}[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{{25}}$")
+}
+
+fn string(value: Value) -> Result<String, Refused> {
+    match value {
+        Value::String(s) => Ok(s),
+        _ => Err(Refused::WrongType),
+    }
+}
+
+impl<const MAX: usize> FieldValue for Text<MAX> {
+    const EXPECTS: &'static str = "a string";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        Text::parse(&string(value)?).map_err(Refused::Rule)
+    }
+    fn schema() -> RefOr<Schema> {
+        string_schema(Some(TEXT_PATTERN), Some(MAX)).into()
+    }
+}
+
+impl<const MAX: usize> FieldValue for Ident<MAX> {
+    const EXPECTS: &'static str = "a string";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        Ident::parse(&string(value)?).map_err(Refused::Rule)
+    }
+    fn schema() -> RefOr<Schema> {
+        string_schema(Some(IDENT_PATTERN), Some(MAX)).into()
+    }
+}
+
+impl FieldValue for Email {
+    const EXPECTS: &'static str = "a string";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        Email::parse(&string(value)?).map_err(Refused::Rule)
+    }
+    fn schema() -> RefOr<Schema> {
+        string_schema(None, Some(Email::MAX))
+            .format(Some(SchemaFormat::Custom("email".into())))
+            .examples([Value::from("jane.doe@example.com")])
+            .into()
+    }
+}
+
+impl FieldValue for bool {
+    const EXPECTS: &'static str = "a boolean";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        value.as_bool().ok_or(Refused::WrongType)
+    }
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Boolean).into()
+    }
+    fn null_refused() -> String {
+        Self::wrong_type(false)
+    }
+}
+
+/// A provider a user is linked to, in the words user bodies use.
+impl FieldValue for ProviderId {
+    const EXPECTS: &'static str = "a string";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        ProviderId::parse(&string(value)?)
+            .ok_or_else(|| Refused::Rule("must be a provider id (idp_…)".into()))
+    }
+    fn schema() -> RefOr<Schema> {
+        string_schema(Some(&id_pattern(ProviderId::PREFIX)), None).into()
+    }
+}
+
+impl FieldValue for Timestamp {
+    const EXPECTS: &'static str = "an RFC 3339 date-time";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        Timestamp::parse_rfc3339(&string(value)?)
+            .ok_or_else(|| Refused::Rule(format!("must be {}", Self::EXPECTS)))
+    }
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .into()
+    }
+}
+
+/// A JSON object, kept as it came (custom attributes, claims).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Object(pub Map<String, Value>);
+
+impl FieldValue for Object {
+    const EXPECTS: &'static str = "an object";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        match value {
+            Value::Object(map) => Ok(Object(map)),
+            _ => Err(Refused::WrongType),
+        }
+    }
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Object).into()
+    }
+    // Objects have always been refused in these words, null or not.
+    fn wrong_type(_nullable: bool) -> String {
+        format!("must be {}", Self::EXPECTS)
+    }
+}
+
+/// An enumeration of the domain, as a `$ref` to its component schema.
+macro_rules! enum_field {
+    ($ty:ty, $schema:ident, $name:literal, $doc:literal) => {
+        impl FieldValue for $ty {
+            const EXPECTS: &'static str = "a string";
+            fn from_json(value: Value) -> Result<Self, Refused> {
+                let s = string(value)?;
+                <$ty>::parse(&s)
+                    .ok_or_else(|| Refused::Rule(format!("must be one of {}", <$ty>::allowed())))
+            }
+            fn schema() -> RefOr<Schema> {
+                RefOr::Ref(Ref::from_schema_name($name))
+            }
+        }
+
+        #[doc = $doc]
+        pub struct $schema;
+
+        impl PartialSchema for $schema {
+            fn schema() -> RefOr<Schema> {
+                let names = <$ty>::ALL.iter().map(|v| Value::from(v.as_str()));
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some($doc))
+                    .enum_values(Some(names))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $schema {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+enum_field!(UserType, UserTypeSchema, "UserType", "A user's kind.");
+enum_field!(UserStatus, UserStatusSchema, "UserStatus", "A user's lifecycle status.");
