@@ -52,6 +52,33 @@ pub struct StoreCounters {
     pub queries_abandoned: u64,
 }
 
+/// One operational counter, named for export: the names are public (they
+/// are scraped and alerted on), so they are kept here, next to what they
+/// count, rather than spelled by each exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub value: u64,
+}
+
+impl StoreCounters {
+    pub fn counters(&self) -> [Counter; 2] {
+        [
+            Counter {
+                name: "roster_store_statements_total",
+                help: "Statements sent to the database.",
+                value: self.statements,
+            },
+            Counter {
+                name: "roster_store_queries_abandoned_total",
+                help: "Queries stopped because their client went away.",
+                value: self.queries_abandoned,
+            },
+        ]
+    }
+}
+
 pub struct Service {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<dyn Clock>,

@@ -48,19 +48,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         content_type = "text/plain; version=0.0.4")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = state.inner.metrics.render();
-    let counters = state.inner.service.store_counters();
-    let statements = counters.statements;
-    text.push_str(
-        "# HELP roster_store_statements_total Statements sent to the database.\n\
-         # TYPE roster_store_statements_total counter\n",
-    );
-    text.push_str(&format!("roster_store_statements_total {statements}\n"));
-    let abandoned = counters.queries_abandoned;
-    text.push_str(
-        "# HELP roster_store_queries_abandoned_total Queries stopped because their client went away.\n\
-         # TYPE roster_store_queries_abandoned_total counter\n",
-    );
-    text.push_str(&format!("roster_store_queries_abandoned_total {abandoned}\n"));
+    for c in state.inner.service.store_counters().counters() {
+        let (name, help, value) = (c.name, c.help, c.value);
+        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"));
+    }
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
