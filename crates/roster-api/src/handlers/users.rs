@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use utoipa::{IntoParams, ToSchema};
 
-use roster_domain::{User, UserId};
+use roster_domain::{Scope, User, UserId};
 use roster_service::Principal;
 use roster_service::users::none_match;
 
@@ -298,6 +298,9 @@ async fn create(
     let service = &state.inner.service;
     idempotent(state, principal, headers, path, body, |request| async move {
         let scope = service.resolve_zone(principal, zone).await?;
+        // Before the body is read: a key that may not write learns nothing
+        // from validation. The use case checks again.
+        principal.require(Scope::UsersWrite)?;
         let fields: CreateUser = parse_body(headers, body, BodyKind::Json)?;
         let prepared = service.prepare_user(principal, &scope, fields.into())?;
         let user = prepared.user();
@@ -380,6 +383,7 @@ async fn update(
     no_parameters(query)?;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
+    principal.require(Scope::UsersWrite)?;
     let patch: UpdateUser = parse_body(headers, body, BodyKind::MergePatch)?;
     let if_match = header_str(headers, "If-Match")?;
     let user = service.update_user(principal, &scope, user_id(id)?, patch.into(), if_match).await?;

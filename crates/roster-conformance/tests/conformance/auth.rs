@@ -144,6 +144,24 @@ pub async fn a_read_only_key_reads_users_but_cannot_write_them(server: &TestServ
     assert_eq!(get_ok(server, "/v1/users").await["total_count"], json!(1));
 }
 
+/// A key that may not write hears so before anything about its body: the
+/// scope is checked first, so validation tells it nothing.
+pub async fn a_key_without_write_scope_hears_403_before_any_body_error(server: &TestServer) {
+    let user = server.create_user(json!({"email": "s@example.com"})).await;
+    let id = id_of(&user);
+    let (reader, _) = key(server, &["users:read"], None).await;
+    for body in [json!({"email": 5}), json!({"nope": true}), json!([1])] {
+        let r = server.call_as(&reader, "POST", "/v1/users", Some(body.clone())).await;
+        problem(&r, 403, "insufficient_scope");
+        let path = format!("/v1/users/{id}");
+        let r = server.call_as(&reader, "PATCH", &path, Some(body.clone())).await;
+        problem(&r, 403, "insufficient_scope");
+        let r = server.call_as(&reader, "POST", "/v1/zones/default/users", Some(body)).await;
+        problem(&r, 403, "insufficient_scope");
+    }
+    assert_eq!(get_ok(server, "/v1/users").await["total_count"], json!(1));
+}
+
 pub async fn write_scopes_imply_read_scopes(server: &TestServer) {
     let (users_writer, _) = key(server, &["users:write"], None).await;
     let created = server
