@@ -3,8 +3,8 @@
 
 use roster_domain::access::{AssignmentScope, Grant, Provider, Role, RoleAssignment, Session};
 use roster_domain::{
-    GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, Sort, User, UserFilter, UserId,
-    UserQuery, UserStatus, Window,
+    GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, User, UserFilter, UserId, UserQuery,
+    UserStatus,
 };
 use roster_store::{ExpandRequest, IdWindow};
 
@@ -80,13 +80,7 @@ pub fn grant(ctx: &Ctx, user: &UserId, expires: Option<i64>) -> Grant {
 
 /// A first page of ten users matching `filter`, in the default order.
 pub fn query(filter: UserFilter) -> UserQuery {
-    UserQuery {
-        filter,
-        search: Vec::new(),
-        sort: Sort::default(),
-        ranked: false,
-        window: Window::After { position: None, limit: 10 },
-    }
+    UserQuery { filter, ..UserQuery::first_page(10) }
 }
 
 pub fn first(limit: usize) -> IdWindow {

@@ -135,39 +135,46 @@ pub fn domain_page(want: &[User], q: &UserQuery) -> (Vec<User>, bool) {
     }
 }
 
-/// Walks a by-id listing forward and backward in windows of `limit` and
-/// checks both walks against `want` (in id order), `has_more` and `total`.
-pub async fn check_id_pages<T, F, Fut>(list: F, want: &[T], id_of: fn(&T) -> [u8; 16], limit: usize)
-where
+/// Walks a by-id listing forward and backward in windows of each of
+/// `limits` and checks both walks against `want` (in id order), `has_more`
+/// and `total`.
+pub async fn check_id_pages<T, F, Fut>(
+    list: F,
+    want: &[T],
+    id_of: fn(&T) -> [u8; 16],
+    limits: &[usize],
+) where
     T: Clone + PartialEq + std::fmt::Debug,
     F: Fn(IdWindow) -> Fut,
     Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
 {
-    let mut got = Vec::new();
-    let mut after = None;
-    loop {
-        let page = list(IdWindow { after, backwards: false, limit }).await.unwrap();
-        assert_eq!(page.total, want.len() as u64);
-        got.extend(page.items.iter().cloned());
-        assert_eq!(page.has_more, got.len() < want.len());
-        match page.items.last() {
-            Some(last) if page.has_more => after = Some(id_of(last)),
-            _ => break,
+    for &limit in limits {
+        let mut got = Vec::new();
+        let mut after = None;
+        loop {
+            let page = list(IdWindow { after, backwards: false, limit }).await.unwrap();
+            assert_eq!(page.total, want.len() as u64, "limit {limit}");
+            got.extend(page.items.iter().cloned());
+            assert_eq!(page.has_more, got.len() < want.len());
+            match page.items.last() {
+                Some(last) if page.has_more => after = Some(id_of(last)),
+                _ => break,
+            }
         }
-    }
-    assert_eq!(got, want);
-    let mut back: Vec<T> = Vec::new();
-    let mut before = None;
-    loop {
-        let page = list(IdWindow { after: before, backwards: true, limit }).await.unwrap();
-        let mut next = page.items.clone();
-        next.extend(back);
-        back = next;
-        assert_eq!(page.has_more, back.len() < want.len());
-        match page.items.first() {
-            Some(first) if page.has_more => before = Some(id_of(first)),
-            _ => break,
+        assert_eq!(got, want, "forward in windows of {limit}");
+        let mut back: Vec<T> = Vec::new();
+        let mut before = None;
+        loop {
+            let page = list(IdWindow { after: before, backwards: true, limit }).await.unwrap();
+            let mut next = page.items.clone();
+            next.extend(back);
+            back = next;
+            assert_eq!(page.has_more, back.len() < want.len());
+            match page.items.first() {
+                Some(first) if page.has_more => before = Some(id_of(first)),
+                _ => break,
+            }
         }
+        assert_eq!(back, want, "backward in windows of {limit}");
     }
-    assert_eq!(back, want);
 }

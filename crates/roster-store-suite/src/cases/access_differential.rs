@@ -6,8 +6,8 @@ use roster_domain::access::{
     AssignmentScope, Grant, Provider, Role, RoleAssignment, RoleRef, Session,
 };
 use roster_domain::{
-    GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, Sort, User, UserFilter, UserId,
-    UserQuery, UserStatus, Window, Zone,
+    GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, User, UserFilter, UserId, UserQuery,
+    UserStatus, Zone,
 };
 use roster_store::{ExpandRequest, IdWindow, ZoneScope};
 
@@ -303,10 +303,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                 let role = *rng.pick(&roles);
                 let q = UserQuery {
                     filter: UserFilter { role: Some(role), ..UserFilter::default() },
-                    search: Vec::new(),
-                    sort: Sort::default(),
-                    ranked: false,
-                    window: Window::After { position: None, limit: 1 + rng.below(5) },
+                    ..UserQuery::first_page(1 + rng.below(5))
                 };
                 same!(pair, &what, |s| async { s.list_users(&scope, &q).await.map(flat) }).unwrap();
             }
@@ -327,13 +324,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
     assert!(assignments.len() > 15 && sessions.len() > 30 && grants.len() > 15);
     // Every user ends the same in both, versions and links included.
     for scope in &scopes {
-        let all = UserQuery {
-            filter: UserFilter::default(),
-            search: Vec::new(),
-            sort: Sort::default(),
-            ranked: false,
-            window: Window::After { position: None, limit: 1000 },
-        };
+        let all = UserQuery::first_page(1000);
         let (users, _, _) =
             same!(pair, "final users", |s| async { s.list_users(scope, &all).await.map(flat) })
                 .unwrap();

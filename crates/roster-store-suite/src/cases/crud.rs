@@ -56,8 +56,7 @@ pub async fn created_users_read_back_exactly_to_the_microsecond_and_key_order(ct
 pub async fn users_of_another_zone_or_organization_are_not_found(ctx: Ctx) {
     let u = ctx.user("a@example.com");
     ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
-    let other = ctx.new_zone("other").await;
-    let other_scope = ZoneScope { org: ctx.org.id, zone: other.id };
+    let other_scope = ctx.new_scope("other").await;
     assert_eq!(ctx.store.get_user(&other_scope, &u.id).await, Err(StoreError::NotFound));
     let foreign_org =
         ZoneScope { org: roster_domain::OrgId::from_ulid(ctx.ids.next(1)), zone: ctx.zone.id };
@@ -84,8 +83,7 @@ pub async fn email_conflicts_are_case_insensitive_within_a_zone_only(ctx: Ctx) {
     ctx.store.create_user(&ctx.scope(), &c, None).await.unwrap();
     ctx.store.create_user(&ctx.scope(), &d, None).await.unwrap();
 
-    let other = ctx.new_zone("other").await;
-    let scope = ZoneScope { org: ctx.org.id, zone: other.id };
+    let scope = ctx.new_scope("other").await;
     let e = ctx.user_in(&scope, "JANE@EXAMPLE.COM");
     ctx.store.create_user(&scope, &e, None).await.unwrap();
 

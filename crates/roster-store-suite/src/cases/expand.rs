@@ -2,7 +2,7 @@
 
 use roster_domain::UserId;
 use roster_domain::access::Expansion;
-use roster_store::{ExpandRequest, ZoneScope};
+use roster_store::ExpandRequest;
 
 use crate::access_fixtures::{NOW, all_extras, assignment, grant, role, session};
 use crate::ctx::{Ctx, ts};
@@ -46,8 +46,7 @@ pub async fn expansions_count_only_live_sessions_and_grants(ctx: Ctx) {
     ctx.store.create_session(&scope, &vs).await.unwrap();
 
     // A user of another zone, and one that does not exist, get nothing.
-    let zone2 = ctx.new_zone("two").await;
-    let scope2 = ZoneScope { org: ctx.org.id, zone: zone2.id };
+    let scope2 = ctx.new_scope("two").await;
     let foreign = ctx.new_user(&scope2, "f@example.com").await;
     ctx.store.create_session(&scope2, &session(&ctx, &foreign.id, 100, None)).await.unwrap();
     let ghost = ctx.user_id();

@@ -3,7 +3,7 @@
 //! answers the same, and a chunk that breaks a rule inserts nothing. Both
 //! backends get the same imports.
 
-use roster_domain::{Sort, UserFilter, UserQuery, Window};
+use roster_domain::UserQuery;
 use roster_store::StoreError;
 
 use super::pair::Pair;
@@ -48,13 +48,7 @@ pub async fn an_imported_chunk_that_breaks_a_rule_inserts_nothing(ctx: Ctx, peer
     let mut twin = ctx.user_in(&scope, &users[3].email.to_ascii_uppercase());
     twin.identifier = "twin".into();
     clash.push(twin);
-    let count = UserQuery {
-        filter: UserFilter::default(),
-        search: Vec::new(),
-        sort: Sort::default(),
-        ranked: false,
-        window: Window::After { position: None, limit: 100 },
-    };
+    let count = UserQuery::first_page(100);
     for (backend, store) in pair.stores() {
         let err = store.import_users(&scope, clash.clone()).await.unwrap_err();
         assert_eq!(err, StoreError::Conflict { field: "email" }, "{backend}");

@@ -6,7 +6,6 @@ use roster_domain::{
     AttributeFilter, Direction, Sort, SortField, SortKey, User, UserFilter, UserQuery, UserStatus,
     UserType, Window,
 };
-use roster_store::ZoneScope;
 
 use crate::ctx::{Ctx, ts};
 use crate::random::{Rng, random_users};
@@ -35,8 +34,7 @@ async fn seed(ctx: &Ctx, seed: u64, n: usize) -> Vec<User> {
         ctx.store.create_user(&ctx.scope(), u, None).await.unwrap();
     }
     // Users of another zone must never show up.
-    let other = ctx.new_zone("elsewhere").await;
-    let scope = ZoneScope { org: ctx.org.id, zone: other.id };
+    let scope = ctx.new_scope("elsewhere").await;
     for u in random_users(ctx, &scope, &mut rng, 10) {
         ctx.store.create_user(&scope, &u, None).await.unwrap();
     }

@@ -2,7 +2,7 @@
 
 use roster_domain::access::{Grant, Session};
 use roster_domain::{ProviderId, SessionId, User, UserStatus};
-use roster_store::{StoreError, ZoneScope};
+use roster_store::StoreError;
 
 use crate::access_fixtures::{
     NOW, all_extras, assignment, disable, first, grant, provider, role, session,
@@ -32,20 +32,15 @@ pub async fn sessions_move_authenticated_at_forward_and_the_version_on(ctx: Ctx)
     assert_eq!(ctx.store.get_user(&scope, &u.id).await.unwrap().authenticated_at, Some(ts(200)));
 
     let want = vec![s1.clone(), s0.clone(), s2.clone()];
-    for limit in [1, 2, 3] {
-        let store = ctx.store.clone();
-        let uid = u.id;
-        check_id_pages(
-            |w| {
-                let store = store.clone();
-                async move { store.list_sessions(&scope, &uid, &w).await }
-            },
-            &want,
-            |s| s.id.to_bytes(),
-            limit,
-        )
-        .await;
-    }
+    let uid = u.id;
+    let store = &*ctx.store;
+    check_id_pages(
+        |w| async move { store.list_sessions(&scope, &uid, &w).await },
+        &want,
+        |s| s.id.to_bytes(),
+        &[1, 2, 3],
+    )
+    .await;
 
     // Revoking twice keeps the first instant.
     let revoked = ctx.store.revoke_session(&scope, &u.id, &s1.id, ts(300)).await.unwrap();
@@ -63,8 +58,7 @@ pub async fn sessions_move_authenticated_at_forward_and_the_version_on(ctx: Ctx)
         ctx.store.revoke_session(&scope, &u.id, &unknown, ts(300)).await,
         Err(StoreError::NotFound)
     );
-    let zone2 = ctx.new_zone("two").await;
-    let scope2 = ZoneScope { org: ctx.org.id, zone: zone2.id };
+    let scope2 = ctx.new_scope("two").await;
     assert_eq!(
         ctx.store.revoke_session(&scope2, &u.id, &s2.id, ts(300)).await,
         Err(StoreError::NotFound)
@@ -84,8 +78,7 @@ pub async fn sessions_refuse_disabled_users_and_foreign_providers(ctx: Ctx) {
     let u = ctx.new_user(&scope, "a@example.com").await;
     let idp = provider(&ctx, "corp");
     ctx.store.create_provider(&scope, &idp).await.unwrap();
-    let zone2 = ctx.new_zone("two").await;
-    let scope2 = ZoneScope { org: ctx.org.id, zone: zone2.id };
+    let scope2 = ctx.new_scope("two").await;
     let foreign = provider(&ctx, "corp");
     ctx.store.create_provider(&scope2, &foreign).await.unwrap();
 
@@ -136,20 +129,15 @@ pub async fn grants_keep_their_scopes_and_revoke_once(ctx: Ctx) {
         ctx.store.create_grant(&scope, &g).await.unwrap();
         grants.push(g);
     }
-    for limit in [1, 3, 4] {
-        let store = ctx.store.clone();
-        let uid = u.id;
-        check_id_pages(
-            |w| {
-                let store = store.clone();
-                async move { store.list_grants(&scope, &uid, &w).await }
-            },
-            &grants,
-            |g| g.id.to_bytes(),
-            limit,
-        )
-        .await;
-    }
+    let uid = u.id;
+    let store = &*ctx.store;
+    check_id_pages(
+        |w| async move { store.list_grants(&scope, &uid, &w).await },
+        &grants,
+        |g| g.id.to_bytes(),
+        &[1, 3, 4],
+    )
+    .await;
     let revoked = ctx.store.revoke_grant(&scope, &u.id, &grants[1].id, ts(70)).await.unwrap();
     assert_eq!(revoked, Grant { revoked_at: Some(ts(70)), ..grants[1].clone() });
     assert_eq!(

@@ -146,8 +146,7 @@ pub async fn only_empty_zones_can_be_deleted(ctx: Ctx) {
     assert_eq!(ctx.store.create_user(&scope, &u, None).await, Err(StoreError::NotFound));
     assert_eq!(ctx.store.delete_zone(&ctx.org.id, &zone.id).await, Err(StoreError::NotFound));
     // The identifier is free again, and the new zone starts at zero.
-    let again = ctx.new_zone("temp").await;
-    let scope = ZoneScope { org: ctx.org.id, zone: again.id };
+    let scope = ctx.new_scope("temp").await;
     let page = ctx.store.list_users(&scope, &all_query(5)).await.unwrap();
     assert_eq!(page.total, 0);
 }
