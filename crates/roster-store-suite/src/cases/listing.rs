@@ -204,7 +204,7 @@ pub async fn attribute_filters_compare_json_values_by_value_and_type(ctx: Ctx) {
     let n_str = users.iter().filter(|u| u.attributes.get("n") == Some(json!("3"))).count();
     assert_eq!(count(&[("n", json!("3"))]), n_str, "\"3\" is not 3");
     // Arrays and objects as filter values (which the query parser never
-    // produces) match nothing, as in the SQLite backend.
+    // produces) match nothing.
     let q = attr_query(&[("list", json!([3, "3"]))]);
     assert_eq!(ctx.store.list_users(&ctx.scope(), &q).await.unwrap().total, 0);
 }
@@ -250,7 +250,8 @@ pub async fn totals_follow_creates_status_changes_and_deletes(ctx: Ctx) {
         ctx.store.delete_user(&ctx.scope(), &u.id, None).await.unwrap();
     }
     check(users.clone()).await;
-    // Counts survive many writers on many connections (counter shards).
+    // Counts survive many concurrent writers (PostgreSQL: counter shards on
+    // many connections; SQLite: one writer batching them).
     let mut tasks = Vec::new();
     for i in 0..30 {
         let ctx2 = ctx.clone();

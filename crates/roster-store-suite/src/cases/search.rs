@@ -149,8 +149,9 @@ pub async fn a_users_whole_id_ranks_it_first_and_id_fragments_find_it(ctx: Ctx) 
     assert!(page.users.iter().any(|u| u.id == target.id));
 }
 
-/// The trigram index reads the fields joined together; a term spanning the
-/// end of one field and the start of the next must still not match.
+/// An index may read the fields joined together (PostgreSQL's trigrams); a
+/// term spanning the end of one field and the start of the next must still
+/// not match.
 pub async fn a_term_never_matches_across_two_fields(ctx: Ctx) {
     let mut u = ctx.user("foo@x.io");
     u.identifier = "ident".into();
