@@ -222,8 +222,10 @@ impl SqliteStore {
         Self::open(&location, options)
     }
 
-    /// Waits for every queued write to commit and stops the writer.
+    /// Waits for every queued write to commit and stops the writer and the
+    /// readers: every later call answers `Unavailable` (the `Store` promise).
     pub fn close(&self) {
+        self.readers.close();
         self.writer.close();
         self.writer_thread.lock().join();
         if let Some(path) = &self.temp_file {

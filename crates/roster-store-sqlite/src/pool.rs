@@ -72,13 +72,15 @@ impl Drop for AbandonOnDrop {
 }
 
 pub struct Readers {
-    tx: Sender<ReadJob>,
+    /// `None` once closed: the reader threads finish what is queued and end.
+    tx: parking_lot::RwLock<Option<Sender<ReadJob>>>,
     /// Connections the calling thread (an async worker) uses itself for
     /// short reads (`call_short`). Handing a page of users to a reader
     /// thread and back cost more than reading it: the wake-ups, and every
     /// row built on one thread and freed on another (a first page of 50
-    /// served 37–43 % more pages inline, BENCHMARKS.md).
-    inline: Vec<parking_lot::Mutex<Connection>>,
+    /// served 37–43 % more pages inline, BENCHMARKS.md). `None` once
+    /// closed.
+    inline: Vec<parking_lot::Mutex<Option<Connection>>>,
     query_timeout: Duration,
     /// Reads whose caller went away before the answer.
     abandoned: Arc<AtomicU64>,
@@ -105,8 +107,19 @@ impl Readers {
                 }
             })?;
         }
-        let inline = inline.into_iter().map(parking_lot::Mutex::new).collect();
+        let inline = inline.into_iter().map(|c| parking_lot::Mutex::new(Some(c))).collect();
+        let tx = parking_lot::RwLock::new(Some(tx));
         Ok(Self { tx, inline, query_timeout, abandoned: Arc::new(AtomicU64::new(0)) })
+    }
+
+    /// Later reads answer `Unavailable`. The reader threads answer what is
+    /// already queued and end, and the inline connections are closed (after
+    /// the read running on one, if any), releasing the database.
+    pub fn close(&self) {
+        self.tx.write().take();
+        for slot in &self.inline {
+            slot.lock().take();
+        }
     }
 
     /// Reads abandoned by their callers since start.
@@ -125,9 +138,11 @@ impl Readers {
     {
         for slot in &self.inline {
             if let Some(mut conn) = slot.try_lock() {
+                let Some(conn) = conn.as_mut() else {
+                    return Err(StoreError::Unavailable("database is closed".into()));
+                };
                 DEADLINE.with(|d| d.set(Some(Instant::now() + self.query_timeout)));
-                let result =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn)));
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
                 DEADLINE.with(|d| d.set(None));
                 return result
                     .unwrap_or_else(|_| Err(StoreError::Internal("a read panicked".into())));
@@ -160,7 +175,11 @@ impl Readers {
             ABANDONED.with(|a| *a.borrow_mut() = None);
             let _ = reply.send(result);
         });
-        match self.tx.try_send(job) {
+        let sent = match self.tx.read().as_ref() {
+            Some(tx) => tx.try_send(job),
+            None => return Err(StoreError::Unavailable("database is closed".into())),
+        };
+        match sent {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 return Err(StoreError::Unavailable("read queue is full".into()));

@@ -127,8 +127,21 @@ fn check_provider(conn: &Connection, zone: i64, user: &User) -> StoreResult<()> 
     let Some(provider) = &user.provider_id else {
         return Ok(());
     };
-    let found = crate::access::provider_exists(conn, zone, provider)?;
-    if found { Ok(()) } else { Err(StoreError::MissingReference { field: "provider_id" }) }
+    if crate::access::provider_exists(conn, zone, provider)? {
+        return Ok(());
+    }
+    // A zone deleted after this node cached it holds no providers either:
+    // that is `NotFound`, as the insert's foreign key (and PostgreSQL)
+    // answers, not a missing provider. Asked only on this failure path.
+    let zone_exists: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM zones WHERE seq = ?1)")
+        .and_then(|mut s| s.query_row([zone], |r| r.get(0)))
+        .map_err(from_sqlite)?;
+    if zone_exists {
+        Err(StoreError::MissingReference { field: "provider_id" })
+    } else {
+        Err(StoreError::NotFound)
+    }
 }
 
 /// Inserts the user; returns its `seq`.

@@ -1,94 +1,20 @@
-//! The bulk path (`Store::import_users`: COPY here, one transaction per
-//! chunk on SQLite) leaves both stores exactly as creating the same users
-//! one by one would: every query, total and search answers the same, and a
-//! chunk that breaks a rule inserts nothing.
+//! The bulk path here is COPY: what it leaves the planner and the indexes,
+//! and who may run it. (What imported users answer is the store suite's.)
 
-use roster_domain::{Sort, UserFilter, UserQuery, Window};
-use roster_store::{Store, StoreError};
-use roster_store_sqlite::{Location, SqliteOptions, SqliteStore};
+use roster_store::Store;
 
-use crate::differential::{domain_page, random_query};
-use crate::support::{Rng, expected, ids_of, random_users, with_store};
-
-#[tokio::test]
-async fn imported_users_answer_every_query_as_created_ones_do_on_both_backends() {
-    with_store(|ctx| async move {
-        let sqlite = SqliteStore::open(&Location::Memory, &SqliteOptions::default()).unwrap();
-        assert!(sqlite.bootstrap(&ctx.org, &ctx.zone, &ctx.key, &ctx.key_hash).await.unwrap());
-        let scope = ctx.scope();
-        let mut rng = Rng::new(77);
-        let users = random_users(&ctx, &scope, &mut rng, 120);
-        for chunk in users.chunks(50) {
-            assert_eq!(
-                ctx.store.import_users(&scope, chunk.to_vec()).await.unwrap(),
-                chunk.len() as u64
-            );
-            assert_eq!(
-                sqlite.import_users(&scope, chunk.to_vec()).await.unwrap(),
-                chunk.len() as u64
-            );
-        }
-        for round in 0..150 {
-            let q = random_query(&mut rng, &users);
-            let want = expected(&users, &q);
-            let (want_page, more) = domain_page(&want, &q);
-            for (backend, store) in [("postgres", &*ctx.store as &dyn Store), ("sqlite", &sqlite)] {
-                let page = store.list_users(&scope, &q).await.unwrap();
-                assert_eq!(
-                    ids_of(&page.users),
-                    ids_of(&want_page),
-                    "{backend} round {round}: {q:?}"
-                );
-                assert_eq!(page.has_more, more, "{backend} round {round}: has_more {q:?}");
-                assert_eq!(page.total, want.len() as u64, "{backend} round {round}: total {q:?}");
-            }
-        }
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn an_imported_chunk_that_breaks_a_rule_inserts_nothing() {
-    with_store(|ctx| async move {
-        let sqlite = SqliteStore::open(&Location::Memory, &SqliteOptions::default()).unwrap();
-        assert!(sqlite.bootstrap(&ctx.org, &ctx.zone, &ctx.key, &ctx.key_hash).await.unwrap());
-        let scope = ctx.scope();
-        let mut rng = Rng::new(78);
-        let users = random_users(&ctx, &scope, &mut rng, 10);
-        let mut clash = users.clone();
-        let mut twin = ctx.user_in(&scope, &users[3].email.to_ascii_uppercase());
-        twin.identifier = "twin".into();
-        clash.push(twin);
-        let count = UserQuery {
-            filter: UserFilter::default(),
-            search: Vec::new(),
-            sort: Sort::default(),
-            ranked: false,
-            window: Window::After { position: None, limit: 100 },
-        };
-        for (backend, store) in [("postgres", &*ctx.store as &dyn Store), ("sqlite", &sqlite)] {
-            let err = store.import_users(&scope, clash.clone()).await.unwrap_err();
-            assert_eq!(err, StoreError::Conflict { field: "email" }, "{backend}");
-            let page = store.list_users(&scope, &count).await.unwrap();
-            assert_eq!(page.total, 0, "{backend}: nothing of the chunk stayed");
-            assert!(page.users.is_empty(), "{backend}");
-            assert_eq!(store.import_users(&scope, users.clone()).await.unwrap(), 10, "{backend}");
-            assert_eq!(store.list_users(&scope, &count).await.unwrap().total, 10, "{backend}");
-        }
-    })
-    .await;
-}
+use crate::support::{Rng, random_users, raw, scalar, with_store};
 
 /// The planner learns what an import added without waiting for autovacuum
 /// (which may be off): the import analyzes the table when it grew by more
 /// than a fifth since the statistics were taken, and not otherwise.
 #[tokio::test]
 async fn an_import_that_grows_the_table_by_a_fifth_refreshes_the_planners_statistics() {
-    with_store(|ctx| async move {
+    with_store(|ctx, url| async move {
         let scope = ctx.scope();
         let mut rng = Rng::new(79);
         let users = random_users(&ctx, &scope, &mut rng, 140);
-        let client = crate::support::raw(&ctx.url).await;
+        let client = raw(&url).await;
         let known = || async {
             let row = client
                 .query_one(
@@ -117,12 +43,12 @@ async fn an_import_that_grows_the_table_by_a_fifth_refreshes_the_planners_statis
 /// next ordinary write must not inherit the merge of a whole import.
 #[tokio::test]
 async fn an_import_leaves_no_pending_index_entries_for_the_next_writer() {
-    with_store(|ctx| async move {
+    with_store(|ctx, url| async move {
         let scope = ctx.scope();
         let mut rng = Rng::new(83);
         let users = random_users(&ctx, &scope, &mut rng, 200);
         ctx.store.import_users(&scope, users).await.unwrap();
-        let client = crate::support::raw(&ctx.url).await;
+        let client = raw(&url).await;
         let left = client
             .query(
                 "SELECT c.relname::text, gin_clean_pending_list(i.indexrelid) FROM pg_index i \
@@ -147,8 +73,8 @@ async fn an_import_leaves_no_pending_index_entries_for_the_next_writer() {
 /// still imports, and the import answers the users it committed.
 #[tokio::test]
 async fn an_import_by_a_role_that_does_not_own_the_indexes_answers_the_users_it_committed() {
-    with_store(|ctx| async move {
-        let admin = crate::support::raw(&ctx.url).await;
+    with_store(|ctx, url| async move {
+        let admin = raw(&url).await;
         let role = format!("roster_dml_{:08x}", rand::random::<u32>());
         admin
             .batch_execute(&format!(
@@ -159,16 +85,17 @@ async fn an_import_by_a_role_that_does_not_own_the_indexes_answers_the_users_it_
             ))
             .await
             .unwrap();
-        let url = ctx.url.replacen("postgres@", &format!("{role}@"), 1);
-        assert_ne!(url, ctx.url, "the test URL names the postgres role");
+        let role_url = url.replacen("postgres@", &format!("{role}@"), 1);
+        assert_ne!(role_url, url, "the test URL names the postgres role");
         let outcome = async {
-            let store = roster_store_postgres::PgStore::connect(&url, &Default::default()).await?;
+            let store =
+                roster_store_postgres::PgStore::connect(&role_url, &Default::default()).await?;
             let scope = ctx.scope();
             let users = random_users(&ctx, &scope, &mut Rng::new(89), 50);
             store.import_users(&scope, users).await
         }
         .await;
-        let held = crate::support::scalar(&ctx.url, "SELECT count(*) FROM users").await;
+        let held = scalar(&url, "SELECT count(*) FROM users").await;
         admin.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};")).await.unwrap();
         assert_eq!(outcome.unwrap(), 50);
         assert_eq!(held, 50);

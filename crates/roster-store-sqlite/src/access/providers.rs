@@ -111,14 +111,20 @@ pub fn delete_provider(conn: &Connection, zone: &ZoneKey, id: &ProviderId) -> St
         return Err(StoreError::NotFound);
     }
     // The users stay; their link to the provider goes. Each such user
-    // changes, so its version moves and its ETag with it.
+    // changes, so its version moves and its ETag with it. A user's
+    // `provider_id` is the text it was given, the ULID in either case (ids
+    // parse case-insensitively), so every spelling is unlinked, as in
+    // PostgreSQL; `IS NOT NULL` keeps the walk on the partial index
+    // `users_provider`, over the zone's linked users only.
     let text = id.to_string();
     conn.prepare_cached(
         "UPDATE users SET provider_id = NULL, version = version + 1 \
-         WHERE zone = ?1 AND provider_id = ?2",
+         WHERE zone = ?1 AND provider_id IS NOT NULL AND upper(provider_id) = upper(?2)",
     )
     .and_then(|mut s| s.execute((zone.seq, &text)))
     .map_err(from_sqlite)?;
+    // A session's provider is stored as the id's canonical text (it is a
+    // `ProviderId`, not client text), so one spelling finds them all.
     conn.prepare_cached(
         "UPDATE sessions SET provider_id = NULL WHERE provider_id = ?1 \
          AND user_seq IN (SELECT seq FROM users WHERE zone = ?2)",

@@ -275,6 +275,14 @@ pub fn push_conditions(
 }
 
 fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
+    // Arrays and objects are never produced by the query parser; they match
+    // nothing, as in the PostgreSQL backend. They are answered before the
+    // path is bound: SQLite refuses a statement given a parameter it never
+    // reads.
+    if matches!(attr.value, Value::Array(_) | Value::Object(_)) {
+        sql.text.push_str(" AND (0)");
+        return;
+    }
     // Keys are checked for quotes and control characters by the caller, so
     // the quoted path segment cannot be escaped from.
     let path = sql.bind(format!("$.\"{}\"", attr.key));
@@ -295,7 +303,7 @@ fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
             let p = sql.bind(s.clone());
             format!("{kind} = 'text' AND {extract} = {p}")
         }
-        // Arrays and objects are never produced by the query parser.
+        // Answered above, before the path was bound.
         Value::Array(_) | Value::Object(_) => "0".to_owned(),
     };
     sql.text.push_str(&format!(" AND ({cond})"));
