@@ -40,28 +40,6 @@ pub enum ScopeName {
     Admin,
 }
 
-/// Body of `POST /v1/zones`.
-#[derive(Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateZone {
-    /// A slug: 1-63 of `a-z 0-9 - _`, starting with a letter or digit.
-    #[schema(example = "eu-west", pattern = "^[a-z0-9][a-z0-9_-]{0,62}$")]
-    identifier: String,
-    /// Defaults to the identifier.
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    name: String,
-}
-
-/// Body of `PATCH /v1/zones/{zone}`.
-#[derive(Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateZone {
-    #[schema(required = false, pattern = "^[a-z0-9][a-z0-9_-]{0,62}$")]
-    identifier: String,
-    #[schema(required = false, pattern = r"^[^\u0000]*$", max_length = 255)]
-    name: String,
-}
-
 /// Body of `POST /v1/api-keys`.
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -63,6 +63,31 @@ pub fn check_zone_name(field: &str, s: &str) -> Result<(), ValidationError> {
     text::check_text(field, s, 255)
 }
 
+/// A zone identifier that passed `check_zone_identifier`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ZoneSlug(String);
+
+impl ZoneSlug {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        check_zone_identifier("", s).map_err(|e| e.detail)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub type ZoneName = crate::fields::Text<255>;
+
+/// What a zone create or patch says: `None` leaves the field as it is (on
+/// create, `name` defaults to the identifier).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZoneFields {
+    pub identifier: Option<ZoneSlug>,
+    pub name: Option<ZoneName>,
+}
+
 /// A permission a key may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {

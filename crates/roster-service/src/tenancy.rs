@@ -5,7 +5,8 @@ use std::sync::atomic::Ordering;
 
 use serde_json::{Map, Value};
 
-use roster_domain::tenancy::{check_zone_identifier, check_zone_name, generate_api_key_secret};
+use roster_domain::Text;
+use roster_domain::tenancy::{ZoneFields, generate_api_key_secret};
 use roster_domain::text::check_identifier;
 use roster_domain::{ApiKey, ApiKeyId, Scope, ScopeSet, Zone, ZoneId, ZoneRef};
 use roster_store::{IdWindow, ZoneScope};
@@ -214,7 +215,8 @@ impl Service {
         Ok(found)
     }
 
-    pub async fn create_zone(&self, principal: &Principal, body: &Value) -> ServiceResult<Zone> {
+    /// Whether this key may create zones: only one valid for every zone.
+    pub fn may_create_zones(&self, principal: &Principal) -> ServiceResult<()> {
         principal.require(Scope::ZonesWrite)?;
         if principal.zones.is_some() {
             return Err(ServiceError::InsufficientScope {
@@ -223,19 +225,25 @@ impl Service {
                 detail: Some("only a key valid for every zone may create zones".into()),
             });
         }
-        let body = take_object(body)?;
-        reject_unknown(body, &["identifier", "name"])?;
-        let identifier = string_field(body, "identifier")?
+        Ok(())
+    }
+
+    pub async fn create_zone(
+        &self,
+        principal: &Principal,
+        fields: ZoneFields,
+    ) -> ServiceResult<Zone> {
+        self.may_create_zones(principal)?;
+        let identifier = fields
+            .identifier
             .ok_or_else(|| ServiceError::invalid_body("identifier", "identifier is required"))?;
-        check_zone_identifier("identifier", identifier)?;
-        let name = string_field(body, "name")?.unwrap_or(identifier);
-        check_zone_name("name", name)?;
+        let name = fields.name.map_or_else(|| identifier.as_str().to_owned(), Text::into_string);
         let now = self.now();
         let zone = Zone {
             id: ZoneId::from_ulid(self.next_ulid()),
             organization_id: principal.org,
-            identifier: identifier.to_owned(),
-            name: name.to_owned(),
+            identifier: identifier.as_str().to_owned(),
+            name,
             created_at: now,
             updated_at: now,
         };
@@ -247,14 +255,13 @@ impl Service {
         &self,
         principal: &Principal,
         zone: &str,
-        body: &Value,
+        fields: ZoneFields,
     ) -> ServiceResult<Zone> {
         principal.require(Scope::ZonesWrite)?;
-        let body = take_object(body)?;
-        reject_unknown(body, &["identifier", "name"])?;
         let mut current = self.get_zone(principal, zone).await?;
         let mut changed = false;
-        if let Some(identifier) = string_field(body, "identifier")? {
+        if let Some(identifier) = fields.identifier {
+            let identifier = identifier.as_str();
             // A zone-limited key renaming its zone could probe other zones'
             // identifiers through 409s, or take a freed `default`.
             if principal.zones.is_some() && identifier != current.identifier {
@@ -266,14 +273,12 @@ impl Service {
                     ),
                 });
             }
-            check_zone_identifier("identifier", identifier)?;
             changed |= current.identifier != identifier;
             current.identifier = identifier.to_owned();
         }
-        if let Some(name) = string_field(body, "name")? {
-            check_zone_name("name", name)?;
-            changed |= current.name != name;
-            current.name = name.to_owned();
+        if let Some(name) = fields.name {
+            changed |= current.name != name.as_str();
+            current.name = name.into_string();
         }
         if changed {
             current.updated_at = self.now().max(current.created_at);

@@ -7,15 +7,18 @@ use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use roster_domain::Scope;
 use roster_service::Principal;
 
 use super::idempotency::idempotent;
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
-use crate::body::{BodyKind, RawBody, parse_json};
+use crate::body::{BodyKind, RawBody};
+use crate::input::parse_body;
+use crate::input::zones::{CreateZone, UpdateZone};
 use crate::problem::ApiResult;
 use crate::query::{no_parameters, parse_id_page};
-use crate::views::{CreateZone, ListView, UpdateZone, ZoneList, ZoneView};
+use crate::views::{ListView, ZoneList, ZoneView};
 
 /// List the zones this key may see.
 #[utoipa::path(get, path = "/v1/zones", tag = "zones", operation_id = "zones.list",
@@ -46,8 +49,12 @@ pub async fn create_zone(
 ) -> ApiResult<Response> {
     no_parameters(uri.query())?;
     idempotent(&state, &principal, &headers, uri.path(), &body, |_| async {
-        let value = parse_json(&headers, &body, BodyKind::Json)?;
-        let zone = state.inner.service.create_zone(&principal, &value).await?;
+        let service = &state.inner.service;
+        // Before the body is read: a key that may not create zones learns
+        // nothing from validation. The use case checks again.
+        service.may_create_zones(&principal)?;
+        let fields: CreateZone = parse_body(&headers, &body, BodyKind::Json)?;
+        let zone = service.create_zone(&principal, fields.into()).await?;
         let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
         if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", uri.path(), zone.id)) {
             response.headers_mut().insert(header::LOCATION, location);
@@ -86,8 +93,9 @@ pub async fn update_zone(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     no_parameters(query.as_deref())?;
-    let value = parse_json(&headers, &body, BodyKind::MergePatch)?;
-    let zone = state.inner.service.update_zone(&principal, path.get(0)?, &value).await?;
+    principal.require(Scope::ZonesWrite)?;
+    let fields: UpdateZone = parse_body(&headers, &body, BodyKind::MergePatch)?;
+    let zone = state.inner.service.update_zone(&principal, path.get(0)?, fields.into()).await?;
     Ok(json_response(StatusCode::OK, &ZoneView::new(&zone)))
 }
 

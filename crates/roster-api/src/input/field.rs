@@ -15,6 +15,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, SchemaType, T
 use utoipa::openapi::{KnownFormat, Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
+use roster_domain::tenancy::ZoneSlug;
 use roster_domain::{Email, Ident, ProviderId, Text, Timestamp, UserStatus, UserType};
 
 /// Why a JSON value is not a value of the field.
@@ -165,6 +166,28 @@ impl<T: FieldValue> PartialSchema for Nullable<T> {
 
 impl<T: FieldValue> ToSchema for Nullable<T> {}
 
+/// A value whose null is refused as the wrong type (`must be a string`), as
+/// zone and key bodies have always answered, where user bodies say `cannot
+/// be null`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NullIsWrongType<T>(pub T);
+
+impl<T: FieldValue> FieldValue for NullIsWrongType<T> {
+    const EXPECTS: &'static str = T::EXPECTS;
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        T::from_json(value).map(NullIsWrongType)
+    }
+    fn schema() -> RefOr<Schema> {
+        T::schema()
+    }
+    fn wrong_type(nullable: bool) -> String {
+        T::wrong_type(nullable)
+    }
+    fn null_refused() -> String {
+        T::wrong_type(false)
+    }
+}
+
 /// The pattern of `text::check_identifier`: not blank, no control
 /// characters (Unicode `Cc`).
 const IDENT_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
@@ -221,6 +244,16 @@ impl FieldValue for Email {
             .format(Some(SchemaFormat::Custom("email".into())))
             .examples([Value::from("jane.doe@example.com")])
             .into()
+    }
+}
+
+impl FieldValue for ZoneSlug {
+    const EXPECTS: &'static str = "a string";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        ZoneSlug::parse(&string(value)?).map_err(Refused::Rule)
+    }
+    fn schema() -> RefOr<Schema> {
+        string_schema(Some("^[a-z0-9][a-z0-9_-]{0,62}$"), None).into()
     }
 }
 

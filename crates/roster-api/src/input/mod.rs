@@ -4,6 +4,7 @@
 
 pub mod field;
 pub mod users;
+pub mod zones;
 
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -65,6 +66,7 @@ mod tests {
 
     use super::RequestBody;
     use super::users::{CreateUser, UpdateUser};
+    use super::zones::{CreateZone, UpdateZone};
 
     /// The keys a body's schema documents.
     fn documented<T: PartialSchema>() -> BTreeSet<String> {
@@ -83,5 +85,7 @@ mod tests {
     fn every_body_accepts_exactly_the_fields_its_schema_documents() {
         accepts_what_it_documents::<CreateUser>();
         accepts_what_it_documents::<UpdateUser>();
+        accepts_what_it_documents::<CreateZone>();
+        accepts_what_it_documents::<UpdateZone>();
     }
 }

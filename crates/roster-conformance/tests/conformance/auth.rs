@@ -156,7 +156,12 @@ pub async fn a_key_without_write_scope_hears_403_before_any_body_error(server: &
         let path = format!("/v1/users/{id}");
         let r = server.call_as(&reader, "PATCH", &path, Some(body.clone())).await;
         problem(&r, 403, "insufficient_scope");
-        let r = server.call_as(&reader, "POST", "/v1/zones/default/users", Some(body)).await;
+        let r =
+            server.call_as(&reader, "POST", "/v1/zones/default/users", Some(body.clone())).await;
+        problem(&r, 403, "insufficient_scope");
+        let r = server.call_as(&reader, "POST", "/v1/zones", Some(body.clone())).await;
+        problem(&r, 403, "insufficient_scope");
+        let r = server.call_as(&reader, "PATCH", "/v1/zones/default", Some(body)).await;
         problem(&r, 403, "insufficient_scope");
     }
     assert_eq!(get_ok(server, "/v1/users").await["total_count"], json!(1));
