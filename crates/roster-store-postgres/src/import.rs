@@ -12,7 +12,7 @@ use roster_store::{StoreError, StoreResult};
 
 use crate::db::{self, Conn};
 use crate::error::from_pg;
-use crate::tenancy::get;
+use crate::row::get;
 use crate::users::{UserRow, ZoneKey, map_write_error, user_row_columns};
 
 const COPY_USERS: &str =

@@ -23,6 +23,8 @@ mod import;
 mod list;
 mod migrate;
 mod open;
+mod page;
+mod row;
 mod tenancy;
 mod tls;
 mod types;

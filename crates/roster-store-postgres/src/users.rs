@@ -14,7 +14,7 @@ use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
 
 use crate::db;
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
-use crate::tenancy::get;
+use crate::row::get;
 use crate::types::{PgAttributes, PgId, PgTime, StoredAttributes, id, opt_time, time};
 
 pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u.first_name, \

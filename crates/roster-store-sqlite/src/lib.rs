@@ -10,6 +10,7 @@ mod files;
 mod idempotency;
 mod list;
 mod open;
+mod page;
 mod pool;
 mod row;
 mod search_index;

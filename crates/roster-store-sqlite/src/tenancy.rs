@@ -1,7 +1,7 @@
 //! Organizations, zones and API keys in SQLite.
 
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::{
     ApiKey, ApiKeyId, OrgId, Organization, Scope, ScopeSet, Timestamp, Zone, ZoneId, ZoneRef,
@@ -9,6 +9,7 @@ use roster_domain::{
 use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
 use crate::error::{from_sqlite, violated_unique_index};
+use crate::page::page_by_id;
 use crate::row::{id16, ts};
 
 pub fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult<()> {
@@ -144,43 +145,6 @@ pub fn delete_zone(conn: &Connection, org: &OrgId, zone: &ZoneId) -> StoreResult
         conn.execute(sql, [seq]).map_err(from_sqlite)?;
     }
     Ok(())
-}
-
-/// A page of rows of `table` ordered by `id`, under an org and optional
-/// extra condition, with the total.
-pub(crate) fn page_by_id<T>(
-    conn: &Connection,
-    base: &str,
-    mut params: Vec<SqlValue>,
-    window: &IdWindow,
-    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<Page<T>> {
-    let count_sql = format!("SELECT count(*) FROM ({base})");
-    let total: i64 = conn
-        .prepare_cached(&count_sql)
-        .and_then(|mut s| s.query_row(params_from_iter(params.iter()), |r| r.get(0)))
-        .map_err(from_sqlite)?;
-    let mut sql = format!("SELECT * FROM ({base}) AS t");
-    if let Some(after) = window.after {
-        params.push(SqlValue::Blob(after.to_vec()));
-        let op = if window.backwards { "<" } else { ">" };
-        sql.push_str(&format!(" WHERE t.id {op} ?{}", params.len()));
-    }
-    let order = if window.backwards { "DESC" } else { "ASC" };
-    params.push(SqlValue::Integer(i64::try_from(window.limit + 1).unwrap_or(i64::MAX)));
-    sql.push_str(&format!(" ORDER BY t.id {order} LIMIT ?{}", params.len()));
-    let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
-    let mut items = stmt
-        .query_map(params_from_iter(params.iter()), map)
-        .map_err(from_sqlite)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(from_sqlite)?;
-    let has_more = items.len() > window.limit;
-    items.truncate(window.limit);
-    if window.backwards {
-        items.reverse();
-    }
-    Ok(Page { items, has_more, total: u64::try_from(total).unwrap_or(0) })
 }
 
 pub fn list_zones(

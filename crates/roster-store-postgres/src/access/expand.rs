@@ -6,10 +6,10 @@ use roster_domain::access::Expansion;
 use roster_domain::{Timestamp, UserId};
 use roster_store::{ExpandRequest, StoreResult};
 
-use super::id16;
 use super::roles::{ASSIGNMENT_SELECT, assignment_from_row};
 use crate::db::{self, Exec};
-use crate::tenancy::get;
+use crate::row::get;
+use crate::row::id16;
 use crate::types::{PgId, id, time};
 use crate::users::ZoneKey;
 

@@ -28,28 +28,14 @@ pub use roles::*;
 pub use sessions::*;
 pub use sign_in::sign_in;
 
-use tokio_postgres::Row;
-
-use roster_domain::{Timestamp, UserId, UserStatus};
+use roster_domain::{UserId, UserStatus};
 use roster_store::{StoreError, StoreResult};
 
 use crate::db::{self, Exec};
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
-use crate::tenancy::get;
-use crate::types::{PgId, PgTime, id};
+use crate::row::get;
+use crate::types::id;
 use crate::users::ZoneKey;
-
-fn ts(row: &Row, i: usize) -> StoreResult<Timestamp> {
-    Ok(get::<PgTime>(row, i)?.0)
-}
-
-fn opt_ts(row: &Row, i: usize) -> StoreResult<Option<Timestamp>> {
-    Ok(get::<Option<PgTime>>(row, i)?.map(|t| t.0))
-}
-
-fn id16(row: &Row, i: usize) -> StoreResult<[u8; 16]> {
-    Ok(get::<PgId>(row, i)?.0)
-}
 
 /// How `locate_user` locks the row it finds.
 #[derive(Clone, Copy)]

@@ -7,9 +7,11 @@ use roster_domain::ProviderId;
 use roster_domain::access::Provider;
 use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
-use super::{found, id16, identifier_conflict, ts};
+use super::{found, identifier_conflict};
 use crate::db::{self, Conn, Exec};
-use crate::tenancy::{get, page_by_id};
+use crate::page::page_by_id;
+use crate::row::get;
+use crate::row::{id16, ts};
 use crate::types::{id, time};
 use crate::users::ZoneKey;
 

@@ -6,10 +6,12 @@ use roster_domain::access::{AssignmentScope, Role, RoleAssignment, RoleRef};
 use roster_domain::{RoleAssignmentId, RoleId, UserId};
 use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
-use super::{Lock, found, id16, identifier_conflict, locate_user, ts};
+use super::{Lock, found, identifier_conflict, locate_user};
 use crate::db::{self, Exec};
 use crate::error::{foreign_key_violation, from_pg, unique_violation};
-use crate::tenancy::{get, page_by_id};
+use crate::page::page_by_id;
+use crate::row::get;
+use crate::row::{id16, ts};
 use crate::types::{id, time};
 use crate::users::ZoneKey;
 

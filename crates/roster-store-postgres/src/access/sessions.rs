@@ -7,10 +7,12 @@ use roster_domain::access::{Grant, Session};
 use roster_domain::{GrantId, ProviderId, SessionId, Timestamp, User, UserId, UserStatus};
 use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
-use super::{Lock, id16, locate_user, opt_ts, ts};
+use super::{Lock, locate_user};
 use crate::db::{self, Conn, Exec};
 use crate::error::{foreign_key_violation, from_pg};
-use crate::tenancy::{get, page_by_id};
+use crate::page::page_by_id;
+use crate::row::get;
+use crate::row::{id16, opt_ts, ts};
 use crate::types::{PgId, id, opt_time, time};
 use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
 

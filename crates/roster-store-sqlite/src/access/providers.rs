@@ -9,8 +9,8 @@ use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
 use super::identifier_conflict;
 use crate::error::from_sqlite;
+use crate::page::page_by_id;
 use crate::row::{id16, ts};
-use crate::tenancy::page_by_id;
 use crate::users::ZoneKey;
 
 const PROVIDER_COLUMNS: &str =

@@ -9,8 +9,8 @@ use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
 use super::{identifier_conflict, locate_user};
 use crate::error::{from_sqlite, violated_unique_index};
+use crate::page::page_by_id;
 use crate::row::{id16, ts};
-use crate::tenancy::page_by_id;
 use crate::users::ZoneKey;
 
 const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at";

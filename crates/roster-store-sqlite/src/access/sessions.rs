@@ -11,8 +11,8 @@ use roster_store::{IdWindow, Page, StoreError, StoreResult};
 use super::locate_user;
 use super::providers::provider_exists;
 use crate::error::from_sqlite;
+use crate::page::page_by_id;
 use crate::row::{id16, opt_ts, ts};
-use crate::tenancy::page_by_id;
 use crate::users::ZoneKey;
 
 const SESSION_SELECT: &str = "SELECT s.id AS id, u.id, s.provider_id, s.created_at, s.expires_at, \

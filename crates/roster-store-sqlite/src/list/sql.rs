@@ -6,11 +6,12 @@ use std::fmt::Write as _;
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
+use roster_domain::UserQuery;
 use roster_domain::query::AttributeFilter;
-use roster_domain::{Direction, Position, SortField, SortValue, UserQuery};
-use roster_store::like_escaped;
+use roster_store::keyset::{self, Key, KeyValue};
+use roster_store::{ZoneKey, like_escaped};
 
-use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT, ZoneKey};
+use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT};
 
 pub struct Sql {
     pub text: String,
@@ -26,40 +27,14 @@ impl Sql {
         self.params.push(v.into());
         format!("?{}", self.params.len())
     }
-}
 
-/// The SQL expressions, in order, that a sort field compares by.
-pub fn sort_exprs(field: SortField) -> &'static [&'static str] {
-    match field {
-        SortField::CreatedAt => &["u.created_at"],
-        SortField::UpdatedAt => &["u.updated_at"],
-        SortField::Email => &["lower(u.email)", "u.email"],
-        SortField::Name => &["lower(u.name)", "u.name"],
-        SortField::Identifier => &["lower(u.identifier)", "u.identifier"],
-        SortField::FirstName => &["lower(u.first_name)", "u.first_name"],
-        SortField::LastName => &["lower(u.last_name)", "u.last_name"],
-        SortField::Status => &["u.status"],
-        SortField::UserType => &["u.user_type"],
-    }
-}
-
-/// The column holding a sort field's value as a cursor carries it.
-pub fn raw_column(field: SortField) -> &'static str {
-    match sort_exprs(field) {
-        [only] => only,
-        [_, raw, ..] => raw,
-        [] => "u.id",
-    }
-}
-
-/// The values a position holds for each of `sort_exprs`.
-fn sort_params(field: SortField, value: &SortValue) -> Vec<SqlValue> {
-    match value {
-        SortValue::Time(t) => vec![SqlValue::Integer(t.as_micros())],
-        SortValue::Text(s) if field.is_folded() => {
-            vec![SqlValue::Text(s.to_ascii_lowercase()), SqlValue::Text(s.clone())]
+    pub fn bind_key(&mut self, v: KeyValue) -> String {
+        match v {
+            KeyValue::Rank(r) => self.bind(i64::from(r)),
+            KeyValue::Time(t) => self.bind(t.as_micros()),
+            KeyValue::Text(s) => self.bind(s),
+            KeyValue::Id(id) => self.bind(id.to_bytes().to_vec()),
         }
-        SortValue::Text(s) => vec![SqlValue::Text(s.clone())],
     }
 }
 
@@ -301,81 +276,19 @@ fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
     sql.text.push_str(&format!(" AND ({cond})"));
 }
 
-/// The order of the sort keys and `u.id` (rank excluded): (expression,
-/// direction) pairs.
-pub fn key_order(query: &UserQuery) -> Vec<(String, Direction)> {
-    let mut keys = Vec::new();
-    for key in &query.sort.keys {
-        for expr in sort_exprs(key.field) {
-            keys.push(((*expr).to_owned(), key.direction));
-        }
-    }
-    keys.push(("u.id".to_owned(), query.sort.id_direction()));
-    keys
-}
-
-/// The values of `key_order` at a position.
-pub fn key_params(query: &UserQuery, pos: &Position) -> Vec<SqlValue> {
-    let mut out = Vec::new();
-    for (key, value) in query.sort.keys.iter().zip(&pos.values) {
-        out.extend(sort_params(key.field, value));
-    }
-    out.push(SqlValue::Blob(pos.id.to_bytes().to_vec()));
-    out
-}
-
-/// Keys with their directions reversed when travelling backwards.
-pub fn directed(keys: &[(String, Direction)], flip: bool) -> Vec<(String, Direction)> {
-    keys.iter().map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d })).collect()
-}
-
-fn op(d: Direction) -> &'static str {
-    if d == Direction::Asc { ">" } else { "<" }
-}
-
 /// `row comes strictly after pos` in the order `keys`, as one condition.
-pub fn after(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<SqlValue>) -> String {
-    let params: Vec<String> = values.into_iter().map(|v| sql.bind(v)).collect();
-    let mut parts = Vec::new();
-    // A plain range on the leading key lets the planner seek the index.
-    if let (Some((expr, dir)), Some(p)) = (keys.first(), params.first()) {
-        parts.push(format!("{expr} {}= {p}", op(*dir)));
-    }
-    let uniform = keys.iter().all(|(_, d)| Some(*d) == keys.first().map(|k| k.1));
-    if uniform {
-        let lhs: Vec<&str> = keys.iter().map(|(e, _)| e.as_str()).collect();
-        let dir = keys.first().map_or(Direction::Asc, |k| k.1);
-        parts.push(format!("({}) {} ({})", lhs.join(", "), op(dir), params.join(", ")));
-    } else {
-        let mut ors = Vec::new();
-        for i in 0..keys.len().min(params.len()) {
-            let mut ands: Vec<String> =
-                (0..i).map(|j| format!("{} = {}", keys[j].0, params[j])).collect();
-            ands.push(format!("{} {} {}", keys[i].0, op(keys[i].1), params[i]));
-            ors.push(format!("({})", ands.join(" AND ")));
-        }
-        parts.push(format!("({})", ors.join(" OR ")));
-    }
-    format!("({})", parts.join(" AND "))
+pub fn after(sql: &mut Sql, keys: &[Key], values: Vec<KeyValue>) -> String {
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_key(v)).collect();
+    format!("({})", keyset::after(keys, &params).join(" AND "))
 }
 
 /// `row comes at or before pos` in the order `keys`: where a walk stops.
-pub fn up_to(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<SqlValue>) -> String {
-    // The leading key's bound ends the planner's index range at the stop.
-    let lead = match (keys.first(), values.first()) {
-        (Some((expr, dir)), Some(v)) => {
-            let p = sql.bind(v.clone());
-            let back = if *dir == Direction::Asc { "<=" } else { ">=" };
-            format!("{expr} {back} {p} AND ")
-        }
-        _ => String::new(),
-    };
-    let beyond = after(sql, keys, values);
-    format!("({lead}NOT {beyond})")
+pub fn up_to(sql: &mut Sql, keys: &[Key], values: Vec<KeyValue>) -> String {
+    let lead = keys.first().and(values.first()).map(|v| sql.bind_key(v.clone()));
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_key(v)).collect();
+    keyset::up_to(keys, lead.as_deref(), &params)
 }
 
-pub fn push_order(sql: &mut Sql, keys: &[(String, Direction)]) {
-    let parts: Vec<String> =
-        keys.iter().map(|(e, d)| format!("{e} {}", d.as_str().to_uppercase())).collect();
-    sql.text.push_str(&format!(" ORDER BY {}", parts.join(", ")));
+pub fn push_order(sql: &mut Sql, keys: &[Key]) {
+    sql.text.push_str(&keyset::order_by(keys, false));
 }

@@ -1,27 +1,24 @@
 //! Walk plans: the zone read in the requested order, a bounded stretch at
 //! a time, with the rank levels of a search taken one after another.
 
-use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
-use roster_domain::{
-    Direction, Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserQuery,
-};
-use roster_store::{ListLimits, StoreError, StoreResult, WalkFrame};
+use roster_domain::{Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserQuery};
+use roster_store::keyset::{Key, KeyValue, directed, position_values, raw_column, sort_keys};
+use roster_store::{ListLimits, StoreError, StoreResult, WalkFrame, ZoneKey};
 
+use super::fetch::{Found, fetch, gather};
 use super::sql::{
-    Matching, Sql, after, directed, key_order, key_params, level_phrase, push_conditions,
-    push_order, rank_expr, raw_column, up_to,
+    Matching, Sql, after, level_phrase, push_conditions, push_order, rank_expr, up_to,
 };
-use super::{Found, fetch, gather};
 use crate::error::from_sqlite;
-use crate::users::{USER_COLUMNS, ZoneKey};
+use crate::users::USER_COLUMNS;
 
 /// Where a walk step stops: the position of the `n`-th user of the zone
 /// after `from` in the order `keys`, or `None` when fewer remain. Reads
 /// the sort index only.
 struct Stop {
-    params: Vec<SqlValue>,
+    params: Vec<KeyValue>,
     values: Vec<SortValue>,
     id: UserId,
 }
@@ -30,8 +27,8 @@ fn stop_after(
     conn: &Connection,
     zone: &ZoneKey,
     query: &UserQuery,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
+    keys: &[Key],
+    from: Option<&[KeyValue]>,
     n: usize,
 ) -> StoreResult<Option<Stop>> {
     let columns: Vec<&str> = query.sort.keys.iter().map(|k| raw_column(k.field)).collect();
@@ -72,7 +69,7 @@ fn stop_after(
         .map(UserId::from_bytes)
         .map_err(|_| StoreError::Internal("malformed user id".into()))?;
     let pos = Position { rank: None, values: values.clone(), id };
-    Ok(Some(Stop { params: key_params(query, &pos), values, id }))
+    Ok(Some(Stop { params: position_values(query, &pos, false), values, id }))
 }
 
 /// The matching users of one rank level between `from` (exclusive) and
@@ -83,8 +80,8 @@ fn rows_between(
     zone: &ZoneKey,
     query: &UserQuery,
     rank: Option<u8>,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
+    keys: &[Key],
+    from: Option<&[KeyValue]>,
     stop: Option<&Stop>,
     n: usize,
 ) -> StoreResult<Vec<User>> {
@@ -117,8 +114,8 @@ fn indexed_level(
     zone: &ZoneKey,
     query: &UserQuery,
     level: Option<u8>,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
+    keys: &[Key],
+    from: Option<&[KeyValue]>,
     n: usize,
     limits: ListLimits,
 ) -> StoreResult<Option<Vec<User>>> {
@@ -168,13 +165,16 @@ pub(super) fn walk(
     let frame = WalkFrame::of(query);
     let WalkFrame { start, want, flip, levels, first_level, .. } = &frame;
     let (want, flip, first_level) = (*want, *flip, *first_level);
-    let keys = directed(&key_order(query), flip);
+    let keys = directed(&sort_keys(query), flip);
 
     let mut out: Vec<User> = Vec::new();
     let mut resume = None;
     'levels: for (i, level) in levels.iter().enumerate().skip(first_level) {
-        let mut from: Option<Vec<SqlValue>> =
-            if i == first_level { start.as_ref().map(|p| key_params(query, p)) } else { None };
+        let mut from: Option<Vec<KeyValue>> = if i == first_level {
+            start.as_ref().map(|p| position_values(query, p, false))
+        } else {
+            None
+        };
         if let Some(rows) = indexed_level(
             conn,
             zone,
@@ -240,7 +240,7 @@ fn push_rank(sql: &mut Sql, term: &str, level: u8) {
 }
 
 /// ` AND` the row comes after `from` in the order `keys`, when given.
-fn push_after(sql: &mut Sql, keys: &[(String, Direction)], from: Option<&[SqlValue]>) {
+fn push_after(sql: &mut Sql, keys: &[Key], from: Option<&[KeyValue]>) {
     if let Some(from) = from {
         let cond = after(sql, keys, from.to_vec());
         sql.text.push_str(&format!(" AND {cond}"));
