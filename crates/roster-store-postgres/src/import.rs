@@ -8,12 +8,12 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
 use roster_domain::User;
-use roster_store::{StoreError, StoreResult};
+use roster_store::{StoreError, StoreResult, ZoneKey};
 
 use crate::db::{self, Conn};
 use crate::error::from_pg;
 use crate::row::get;
-use crate::users::{UserRow, ZoneKey, map_write_error, user_row_columns};
+use crate::users::{UserRow, map_write_error, user_row_columns};
 
 const COPY_USERS: &str =
     concat!("COPY users (", user_row_columns!(), ") FROM STDIN (FORMAT binary)");

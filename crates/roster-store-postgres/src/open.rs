@@ -11,7 +11,8 @@ use roster_store::{ListLimits, StoreError, StoreResult, ZoneKeys};
 
 use crate::db::Conn;
 use crate::error::from_pool;
-use crate::{PgStore, connect_config, migrate};
+use crate::store::PgStore;
+use crate::{connect_config, migrate};
 
 /// Connection and deadline settings.
 #[derive(Debug, Clone)]

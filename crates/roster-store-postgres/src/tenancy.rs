@@ -1,6 +1,6 @@
 //! Organizations, zones and API keys in PostgreSQL.
 
-use crate::db::Exec;
+use crate::db::{Conn, Exec};
 use tokio_postgres::Row;
 
 use roster_domain::{
@@ -14,7 +14,33 @@ use crate::page::page_by_id;
 use crate::row::get;
 use crate::types::{PgId, PgTime, id, time};
 
-pub async fn insert_organization<C: Exec>(c: &C, org: &Organization) -> StoreResult<()> {
+/// Advisory lock key serializing `bootstrap` across nodes ("roster" +
+/// "bo"), so two nodes starting on an empty database make one organization.
+const BOOTSTRAP_LOCK: i64 = 0x726f_7374_6572_626f;
+
+/// Creates the first organization, zone and admin key unless the database
+/// holds an organization already; returns whether it did.
+pub async fn bootstrap(
+    client: &mut Conn,
+    org: &Organization,
+    zone: &Zone,
+    key: &ApiKey,
+    key_hash: &[u8; 32],
+) -> StoreResult<bool> {
+    let tx = client.transaction().await?;
+    db::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&BOOTSTRAP_LOCK]).await?;
+    if any_organization(&tx).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    insert_organization(&tx, org).await?;
+    insert_zone(&tx, zone).await?;
+    insert_key(&tx, key, key_hash).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn insert_organization<C: Exec>(c: &C, org: &Organization) -> StoreResult<()> {
     db::execute(
         c,
         "INSERT INTO organizations (id, identifier, created_at) VALUES ($1, $2, $3)",
@@ -24,7 +50,7 @@ pub async fn insert_organization<C: Exec>(c: &C, org: &Organization) -> StoreRes
     Ok(())
 }
 
-pub async fn any_organization<C: Exec>(c: &C) -> StoreResult<bool> {
+async fn any_organization<C: Exec>(c: &C) -> StoreResult<bool> {
     let row = db::query_one(c, "SELECT EXISTS (SELECT 1 FROM organizations)", &[]).await?;
     get(&row, 0)
 }

@@ -1,18 +1,13 @@
-//! Users in PostgreSQL: row mapping, the writes and the list query builder.
-//!
-//! The list query mirrors the SQLite backend's clause for clause (the
-//! domain's `UserQuery::matches` and `compare` are the reference both are
-//! tested against); what differs is only how each clause is spelled for
-//! PostgreSQL and which index serves it.
+//! Users in PostgreSQL: row mapping and the writes (listing is in `list`,
+//! the bulk path in `import`).
 
-use crate::db::Exec;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use roster_domain::{DomainError, User, UserId, UserStatus, UserType};
-use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
+use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey};
 
-use crate::db;
+use crate::db::{self, Conn, Exec};
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
 use crate::row::get;
 use crate::types::{PgAttributes, PgId, PgTime, StoredAttributes, id, opt_time, time};
@@ -21,8 +16,6 @@ pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
      u.updated_by, u.version";
-
-pub use roster_store::ZoneKey;
 
 pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
     let user_type: String = get(row, 8)?;
@@ -201,6 +194,22 @@ pub async fn insert_user<C: Exec>(
     Ok(())
 }
 
+/// Creates the user: `insert_user`, in a transaction of its own when it
+/// links a provider, which stays locked until the user is committed.
+pub async fn create_user(
+    client: &mut Conn,
+    zone: &ZoneKey,
+    user: &User,
+    idempotency: Option<&IdempotencyRecord>,
+) -> StoreResult<()> {
+    if user.provider_id.is_none() {
+        return insert_user(client, zone, user, idempotency).await;
+    }
+    let tx = client.transaction().await?;
+    insert_user(&tx, zone, user, idempotency).await?;
+    tx.commit().await
+}
+
 /// Inserts the user unless another user of the zone has its (issuer,
 /// subject) already, waiting for a concurrent insert of that pair to end.
 /// Returns whether it inserted.
@@ -309,7 +318,7 @@ pub async fn bump_counts<C: Exec>(
 }
 
 pub async fn update_user(
-    client: &mut crate::db::Conn,
+    client: &mut Conn,
     zone: &ZoneKey,
     uid: &UserId,
     update: UserUpdate,
@@ -375,7 +384,7 @@ pub async fn update_user(
 }
 
 pub async fn delete_user(
-    client: &mut crate::db::Conn,
+    client: &mut Conn,
     zone: &ZoneKey,
     uid: &UserId,
     expected_version: Option<i64>,

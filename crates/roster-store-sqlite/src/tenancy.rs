@@ -12,7 +12,25 @@ use crate::error::{from_sqlite, violated_unique_index};
 use crate::page::page_by_id;
 use crate::row::{id16, ts};
 
-pub fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult<()> {
+/// Creates the first organization, zone and admin key unless the database
+/// holds an organization already; returns whether it did.
+pub fn bootstrap(
+    conn: &Connection,
+    org: &Organization,
+    zone: &Zone,
+    key: &ApiKey,
+    hash: &[u8; 32],
+) -> StoreResult<bool> {
+    if any_organization(conn)? {
+        return Ok(false);
+    }
+    insert_organization(conn, org)?;
+    insert_zone(conn, zone)?;
+    insert_key(conn, key, hash)?;
+    Ok(true)
+}
+
+fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO organizations (id, identifier, created_at) VALUES (?1, ?2, ?3)",
         (org.id.to_bytes().as_slice(), &org.identifier, org.created_at.as_micros()),
@@ -21,7 +39,7 @@ pub fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult
     Ok(())
 }
 
-pub fn any_organization(conn: &Connection) -> StoreResult<bool> {
+fn any_organization(conn: &Connection) -> StoreResult<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM organizations)", [], |r| r.get(0))
         .map_err(from_sqlite)
 }

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::query::searchable_fields;
 use roster_domain::{Attributes, DomainError, Timestamp, User, UserId, UserStatus, UserType};
-use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
+use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey};
 
 use crate::error::{from_sqlite, violated_unique_index};
 use crate::search_index;
@@ -13,8 +13,6 @@ pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
      u.updated_by, u.version";
-
-pub use roster_store::ZoneKey;
 
 fn bytes16(row: &Row<'_>, i: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(i)?;

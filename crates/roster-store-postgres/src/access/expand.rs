@@ -4,14 +4,13 @@ use std::collections::HashMap;
 
 use roster_domain::access::Expansion;
 use roster_domain::{Timestamp, UserId};
-use roster_store::{ExpandRequest, StoreResult};
+use roster_store::{ExpandRequest, StoreResult, ZoneKey};
 
 use super::roles::{ASSIGNMENT_SELECT, assignment_from_row};
 use crate::db::{self, Exec};
 use crate::row::get;
 use crate::row::id16;
 use crate::types::{PgId, id, time};
-use crate::users::ZoneKey;
 
 /// One statement per kind of extra, whatever the page size: the ids go in
 /// as one `uuid[]`. Users not in the zone get empty extras.

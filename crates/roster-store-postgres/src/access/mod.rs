@@ -29,13 +29,12 @@ pub use sessions::*;
 pub use sign_in::sign_in;
 
 use roster_domain::{UserId, UserStatus};
-use roster_store::{StoreError, StoreResult};
+use roster_store::{StoreError, StoreResult, ZoneKey};
 
 use crate::db::{self, Exec};
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
 use crate::row::get;
 use crate::types::id;
-use crate::users::ZoneKey;
 
 /// How `locate_user` locks the row it finds.
 #[derive(Clone, Copy)]

@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 
 use roster_domain::ProviderId;
 use roster_domain::access::Provider;
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
 use super::{found, identifier_conflict};
 use crate::db::{self, Conn, Exec};
@@ -13,7 +13,6 @@ use crate::page::page_by_id;
 use crate::row::get;
 use crate::row::{id16, ts};
 use crate::types::{id, time};
-use crate::users::ZoneKey;
 
 const PROVIDER_COLUMNS: &str =
     "id, identifier, issuer, user_identifier_claim, created_at, updated_at";

@@ -4,7 +4,7 @@ use tokio_postgres::Row;
 
 use roster_domain::access::{AssignmentScope, Role, RoleAssignment, RoleRef};
 use roster_domain::{RoleAssignmentId, RoleId, UserId};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
 use super::{Lock, found, identifier_conflict, locate_user};
 use crate::db::{self, Exec};
@@ -13,7 +13,6 @@ use crate::page::page_by_id;
 use crate::row::get;
 use crate::row::{id16, ts};
 use crate::types::{id, time};
-use crate::users::ZoneKey;
 
 const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at";
 

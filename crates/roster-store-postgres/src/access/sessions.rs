@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 
 use roster_domain::access::{Grant, Session};
 use roster_domain::{GrantId, ProviderId, SessionId, Timestamp, User, UserId, UserStatus};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
 use super::{Lock, locate_user};
 use crate::db::{self, Conn, Exec};
@@ -14,7 +14,7 @@ use crate::page::page_by_id;
 use crate::row::get;
 use crate::row::{id16, opt_ts, ts};
 use crate::types::{PgId, id, opt_time, time};
-use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
+use crate::users::{USER_COLUMNS, user_from_row};
 
 const SESSION_COLUMNS: &str =
     "s.id, s.user_id, s.provider_id, s.created_at, s.expires_at, s.revoked_at, s.created_by";

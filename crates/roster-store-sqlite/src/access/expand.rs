@@ -9,11 +9,10 @@ use rusqlite::{Connection, params_from_iter};
 use super::roles::{ASSIGNMENT_SELECT, assignment_from_row};
 use roster_domain::access::Expansion;
 use roster_domain::{Timestamp, UserId};
-use roster_store::{ExpandRequest, StoreError, StoreResult};
+use roster_store::{ExpandRequest, StoreError, StoreResult, ZoneKey};
 
 use crate::error::from_sqlite;
 use crate::row::id16;
-use crate::users::ZoneKey;
 
 pub fn expand_users(
     conn: &Connection,

@@ -16,10 +16,9 @@ pub use sign_in::sign_in;
 use rusqlite::{Connection, OptionalExtension};
 
 use roster_domain::{UserId, UserStatus};
-use roster_store::{StoreError, StoreResult};
+use roster_store::{StoreError, StoreResult, ZoneKey};
 
 use crate::error::{from_sqlite, violated_unique_index};
-use crate::users::ZoneKey;
 
 /// The user's rowid and status, if it lives in the zone.
 pub fn locate_user(

@@ -5,13 +5,12 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::ProviderId;
 use roster_domain::access::Provider;
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
 use super::identifier_conflict;
 use crate::error::from_sqlite;
 use crate::page::page_by_id;
 use crate::row::{id16, ts};
-use crate::users::ZoneKey;
 
 const PROVIDER_COLUMNS: &str =
     "id, identifier, issuer, user_identifier_claim, created_at, updated_at";

@@ -5,13 +5,12 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::access::{AssignmentScope, Role, RoleAssignment, RoleRef};
 use roster_domain::{RoleAssignmentId, RoleId, UserId};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
 use super::{identifier_conflict, locate_user};
 use crate::error::{from_sqlite, violated_unique_index};
 use crate::page::page_by_id;
 use crate::row::{id16, ts};
-use crate::users::ZoneKey;
 
 const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at";
 

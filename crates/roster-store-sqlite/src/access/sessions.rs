@@ -6,14 +6,13 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::access::{Grant, Session};
 use roster_domain::{GrantId, ProviderId, SessionId, Timestamp, UserId, UserStatus};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
 use super::locate_user;
 use super::providers::provider_exists;
 use crate::error::from_sqlite;
 use crate::page::page_by_id;
 use crate::row::{id16, opt_ts, ts};
-use crate::users::ZoneKey;
 
 const SESSION_SELECT: &str = "SELECT s.id AS id, u.id, s.provider_id, s.created_at, s.expires_at, \
      s.revoked_at, s.created_by FROM sessions s JOIN users u ON u.seq = s.user_seq";
