@@ -4,9 +4,10 @@
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use roster_domain::{DomainError, User, UserId, UserStatus, UserType};
+use roster_domain::{DomainError, Timestamp, User, UserId, UserStatus, UserType};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey};
 
+use crate::access::providers::lock_provider;
 use crate::db::{self, Conn, Exec};
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
 use crate::row::get;
@@ -54,6 +55,37 @@ pub async fn get_user<C: Exec>(c: &C, zone: &ZoneKey, uid: &UserId) -> StoreResu
     user_from_row(&row, zone)
 }
 
+/// How `locate_user` locks the row it finds.
+#[derive(Clone, Copy)]
+pub enum Lock {
+    None,
+    /// Against a concurrent disabling (grants).
+    Share,
+    /// The row is about to be updated (sessions move `authenticated_at`).
+    NoKeyUpdate,
+}
+
+/// The status of the user, if it lives in the zone.
+pub async fn locate_user<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    user: &UserId,
+    lock: Lock,
+) -> StoreResult<UserStatus> {
+    let sql = match lock {
+        Lock::None => "SELECT status FROM users WHERE id = $1 AND zone = $2",
+        Lock::Share => "SELECT status FROM users WHERE id = $1 AND zone = $2 FOR SHARE",
+        Lock::NoKeyUpdate => {
+            "SELECT status FROM users WHERE id = $1 AND zone = $2 FOR NO KEY UPDATE"
+        }
+    };
+    let row = db::query_opt(c, sql, &[&id(user.to_bytes()), &zone.seq])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let status: String = get(&row, 0)?;
+    UserStatus::parse(&status).ok_or_else(|| decode("status", &status))
+}
+
 pub fn map_write_error(e: tokio_postgres::Error) -> StoreError {
     match unique_violation(&e).as_deref() {
         Some("users_email") => return StoreError::Conflict { field: "email" },
@@ -85,7 +117,7 @@ async fn check_provider<C: Exec>(c: &C, zone: &ZoneKey, user: &User) -> StoreRes
     let Some(provider) = &user.provider_id else {
         return Ok(());
     };
-    if !crate::access::lock_provider(c, zone.seq, provider).await? {
+    if !lock_provider(c, zone.seq, provider).await? {
         let row =
             db::query_one(c, "SELECT EXISTS (SELECT 1 FROM zones WHERE seq = $1)", &[&zone.seq])
                 .await?;
@@ -376,7 +408,7 @@ pub async fn update_user(
             // A disabled user cannot authenticate: what it holds goes too.
             // Sessions and grants being made for it wait on the row lock
             // taken above, so none slips past this.
-            crate::access::revoke_everything(&tx, uid, after.updated_at).await?;
+            revoke_everything(&tx, uid, after.updated_at).await?;
         }
     }
     tx.commit().await?;
@@ -411,4 +443,18 @@ pub async fn delete_user(
     );
     db::execute(&tx, &sql, &[&uid]).await?;
     tx.commit().await
+}
+
+/// Revokes every live session and grant of a user (it was just disabled),
+/// in one statement.
+async fn revoke_everything<C: Exec>(c: &C, user: &UserId, at: Timestamp) -> StoreResult<()> {
+    db::execute(
+        c,
+        "WITH s AS (UPDATE sessions SET revoked_at = $2 \
+                    WHERE user_id = $1 AND revoked_at IS NULL) \
+         UPDATE grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        &[&id(user.to_bytes()), &time(at)],
+    )
+    .await?;
+    Ok(())
 }

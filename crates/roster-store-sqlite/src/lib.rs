@@ -11,6 +11,7 @@
 //! `open` and `pool` are the connections, migrations and threads.
 
 mod access;
+mod db;
 mod dispatch;
 mod error;
 mod files;

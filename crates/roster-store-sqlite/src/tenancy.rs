@@ -6,8 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use roster_domain::{
     ApiKey, ApiKeyId, OrgId, Organization, Scope, ScopeSet, Timestamp, Zone, ZoneId, ZoneRef,
 };
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, found};
 
+use crate::db;
 use crate::error::{from_sqlite, violated_unique_index};
 use crate::page::page_by_id;
 use crate::row::{id16, ts};
@@ -107,41 +108,38 @@ fn zone_conflict(e: rusqlite::Error) -> StoreError {
 }
 
 pub fn insert_zone(conn: &Connection, zone: &Zone) -> StoreResult<()> {
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO zones (id, org_id, identifier, name, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .and_then(|mut s| {
-        s.execute((
+        (
             zone.id.to_bytes().as_slice(),
             zone.organization_id.to_bytes().as_slice(),
             &zone.identifier,
             &zone.name,
             zone.created_at.as_micros(),
             zone.updated_at.as_micros(),
-        ))
-    })
+        ),
+    )
     .map_err(zone_conflict)?;
     Ok(())
 }
 
 pub fn update_zone(conn: &Connection, zone: &Zone) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE zones SET identifier = ?3, name = ?4, updated_at = ?5 \
-             WHERE id = ?1 AND org_id = ?2",
-        )
-        .and_then(|mut s| {
-            s.execute((
-                zone.id.to_bytes().as_slice(),
-                zone.organization_id.to_bytes().as_slice(),
-                &zone.identifier,
-                &zone.name,
-                zone.updated_at.as_micros(),
-            ))
-        })
-        .map_err(zone_conflict)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "UPDATE zones SET identifier = ?3, name = ?4, updated_at = ?5 \
+         WHERE id = ?1 AND org_id = ?2",
+        (
+            zone.id.to_bytes().as_slice(),
+            zone.organization_id.to_bytes().as_slice(),
+            &zone.identifier,
+            &zone.name,
+            zone.updated_at.as_micros(),
+        ),
+    )
+    .map_err(zone_conflict)?;
+    found(n)
 }
 
 pub fn delete_zone(conn: &Connection, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
@@ -226,12 +224,11 @@ pub fn insert_key(conn: &Connection, key: &ApiKey, hash: &[u8; 32]) -> StoreResu
         .map(|z| serde_json::to_string(&z.iter().map(ToString::to_string).collect::<Vec<_>>()))
         .transpose()
         .map_err(|e| StoreError::Internal(e.to_string()))?;
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO api_keys (id, org_id, name, secret_hash, scopes, zones, default_zone, \
          created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             key.id.to_bytes().as_slice(),
             key.organization_id.to_bytes().as_slice(),
             key.name,
@@ -240,8 +237,8 @@ pub fn insert_key(conn: &Connection, key: &ApiKey, hash: &[u8; 32]) -> StoreResu
             zones,
             key.default_zone_id.map(|z| z.to_bytes().to_vec()),
             key.created_at.as_micros(),
-        ])
-    })
+        ],
+    )
     .map_err(|e| match violated_unique_index(&e).as_deref() {
         Some("api_keys.secret_hash") => StoreError::Conflict { field: "key" },
         _ => from_sqlite(e),
@@ -296,21 +293,22 @@ pub fn list_keys(
 }
 
 pub fn revoke_key(conn: &Connection, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE api_keys SET revoked_at = ?3 \
-             WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-        )
-        .and_then(|mut s| {
-            s.execute((org.to_bytes().as_slice(), id.to_bytes().as_slice(), at.as_micros()))
-        })
-        .map_err(from_sqlite)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "UPDATE api_keys SET revoked_at = ?3 \
+         WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+        (org.to_bytes().as_slice(), id.to_bytes().as_slice(), at.as_micros()),
+    )
+    .map_err(from_sqlite)?;
+    found(n)
 }
 
 pub fn touch_key(conn: &Connection, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")
-        .and_then(|mut s| s.execute((id.to_bytes().as_slice(), at.as_micros())))
-        .map_err(from_sqlite)?;
+    db::execute(
+        conn,
+        "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+        (id.to_bytes().as_slice(), at.as_micros()),
+    )
+    .map_err(from_sqlite)?;
     Ok(())
 }

@@ -4,6 +4,12 @@ use roster_domain::DomainError;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What a write naming one row by its key answers: `NotFound` when it
+/// changed no row (the row is not there, or not in the tenant's).
+pub fn found(rows_changed: u64) -> StoreResult<()> {
+    if rows_changed == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]

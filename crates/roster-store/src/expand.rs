@@ -5,7 +5,13 @@ use std::collections::HashMap;
 use roster_domain::UserId;
 use roster_domain::access::{Expansion, RoleAssignment};
 
-use crate::ExpandRequest;
+/// Which per-user extras to compute for a page of users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpandRequest {
+    pub role_assignments: bool,
+    pub grant_count: bool,
+    pub session_count: bool,
+}
 
 /// A count an expansion carries: of a user's live sessions or grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

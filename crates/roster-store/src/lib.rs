@@ -10,8 +10,8 @@ mod expand;
 mod list;
 mod zones;
 
-pub use error::{StoreError, StoreResult};
-pub use expand::{Counted, Expansions};
+pub use error::{StoreError, StoreResult, found};
+pub use expand::{Counted, ExpandRequest, Expansions};
 pub use list::{ListLimits, WalkFrame, direct_page, few_by_construction, keyset, like_escaped};
 pub use zones::{ZoneKey, ZoneKeys};
 
@@ -86,14 +86,6 @@ pub struct IdempotencyRecord {
     pub body: Vec<u8>,
     pub location: Option<String>,
     pub created_at: Timestamp,
-}
-
-/// Which per-user extras to compute for a page of users.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExpandRequest {
-    pub role_assignments: bool,
-    pub grant_count: bool,
-    pub session_count: bool,
 }
 
 /// What a sign-in found or made.

@@ -11,7 +11,7 @@ use std::future::Future;
 use parking_lot::RwLock;
 use roster_domain::{OrgId, Zone, ZoneId, ZoneScope};
 
-use crate::StoreResult;
+use crate::error::StoreResult;
 
 /// Where a zone's users live: its surrogate key in the backend's tables,
 /// plus the ids users carry.

@@ -5,13 +5,12 @@ use tokio_postgres::Row;
 
 use roster_domain::ProviderId;
 use roster_domain::access::Provider;
-use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey, found};
 
-use super::{found, identifier_conflict};
 use crate::db::{self, Conn, Exec};
+use crate::error::identifier_conflict;
 use crate::page::page_by_id;
-use crate::row::get;
-use crate::row::{id16, ts};
+use crate::row::{get, id16, ts};
 use crate::types::{id, time};
 
 const PROVIDER_COLUMNS: &str =

@@ -4,7 +4,7 @@
 
 use roster_domain::{Position, User, UserQuery, Window};
 
-use crate::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult};
 
 pub struct WalkFrame {
     /// The position the walk starts after (or before, when `flip`).
