@@ -12,7 +12,9 @@ mod zones;
 
 pub use error::{StoreError, StoreResult, found};
 pub use expand::{Counted, ExpandRequest, Expansions};
-pub use list::{ListLimits, WalkFrame, direct_page, few_by_construction, keyset, like_escaped};
+pub use list::{
+    ListLimits, Param, WalkFrame, direct_page, few_by_construction, filters, keyset, like_escaped,
+};
 pub use zones::{ZoneKey, ZoneKeys};
 
 use async_trait::async_trait;

@@ -95,6 +95,36 @@ async fn choose(
 
 /// The page and its exact total from one statement.
 async fn direct(client: &Conn, zone: &ZoneKey, query: &UserQuery) -> StoreResult<UserPage> {
+    let Direct { sql, total_sql, filter_params } = direct_sql(zone, query);
+    let rows = client.query_typed(&sql.text, &sql.params(sql.params.len())).await?;
+    let total: i64 = if rows.is_empty() {
+        // An empty page carries no row to read the total from.
+        let rows = client
+            .query_typed(&format!("SELECT ({total_sql})"), &sql.params(filter_params))
+            .await?;
+        first_or_default(&rows, 0)?
+    } else {
+        first_or_default(&rows, 20)?
+    };
+    let (users, has_more) = direct_page(users_of(&rows, zone)?, query);
+    Ok(UserPage {
+        users,
+        has_more,
+        total: u64::try_from(total).unwrap_or(0),
+        total_exact: true,
+        resume: None,
+    })
+}
+
+/// A direct plan's statement, and its total alone (for an empty page), whose
+/// parameters are the statement's first `filter_params`.
+struct Direct {
+    sql: Sql,
+    total_sql: String,
+    filter_params: usize,
+}
+
+fn direct_sql(zone: &ZoneKey, query: &UserQuery) -> Direct {
     let mut sql = Sql::default();
     let statuses = push_filters(&mut sql, zone, query);
     let filter_params = sql.params.len();
@@ -125,23 +155,77 @@ async fn direct(client: &Conn, zone: &ZoneKey, query: &UserQuery) -> StoreResult
         let o = sql.bind(i64::try_from(*offset).unwrap_or(i64::MAX), Type::INT8);
         sql.text.push_str(&format!(" OFFSET {o}"));
     }
+    Direct { sql, total_sql, filter_params }
+}
 
-    let rows = client.query_typed(&sql.text, &sql.params(sql.params.len())).await?;
-    let total: i64 = if rows.is_empty() {
-        // An empty page carries no row to read the total from.
-        let rows = client
-            .query_typed(&format!("SELECT ({total_sql})"), &sql.params(filter_params))
-            .await?;
-        first_or_default(&rows, 0)?
-    } else {
-        first_or_default(&rows, 20)?
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_domain::{
+        Direction, OrgId, Position, Sort, SortField, SortKey, SortValue, Timestamp, UserId,
+        UserStatus, ZoneId,
     };
-    let (users, has_more) = direct_page(users_of(&rows, zone)?, query);
-    Ok(UserPage {
-        users,
-        has_more,
-        total: u64::try_from(total).unwrap_or(0),
-        total_exact: true,
-        resume: None,
-    })
+
+    fn zone() -> ZoneKey {
+        ZoneKey { seq: 3, zone: ZoneId::from_bytes([2; 16]), org: OrgId::from_bytes([1; 16]) }
+    }
+
+    fn sorted(keys: &[(SortField, Direction)], window: Window) -> UserQuery {
+        let keys = keys.iter().map(|&(field, direction)| SortKey { field, direction }).collect();
+        UserQuery { sort: Sort { keys }, window, ..UserQuery::first_page(10) }
+    }
+
+    /// The text after the selected columns, from the total on.
+    fn statement(query: &UserQuery) -> String {
+        let sql = direct_sql(&zone(), query).sql;
+        let from = sql.text.find("u.version, ").map_or(0, |i| i + "u.version, ".len());
+        sql.text[from..].to_owned()
+    }
+
+    // Pinned: a change of this text is a change of the plans PostgreSQL
+    // picks.
+    #[test]
+    fn direct_statements_are_pinned() {
+        let pos = |values| Position { rank: None, values, id: UserId::from_bytes([9; 16]) };
+        let first = UserQuery::first_page(20);
+        assert_eq!(
+            statement(&first),
+            "(SELECT coalesce(sum(c.n), 0)::bigint FROM user_counts c WHERE c.zone = $1) AS total \
+             FROM users u WHERE u.zone = $1 ORDER BY u.created_at ASC, u.id ASC LIMIT $2"
+        );
+        let by_name = sorted(
+            &[(SortField::Name, Direction::Asc)],
+            Window::After { position: Some(pos(vec![SortValue::Text("Ann".into())])), limit: 5 },
+        );
+        assert_eq!(
+            statement(&by_name),
+            "(SELECT coalesce(sum(c.n), 0)::bigint FROM user_counts c WHERE c.zone = $1) AS total \
+             FROM users u WHERE u.zone = $1 \
+             AND lower(u.name) >= $2 AND (lower(u.name), u.name, u.id) > ($2, $3, $4) \
+             ORDER BY lower(u.name) ASC, u.name ASC, u.id ASC LIMIT $5"
+        );
+        let mut mixed = sorted(
+            &[(SortField::Email, Direction::Desc), (SortField::CreatedAt, Direction::Asc)],
+            Window::Before {
+                position: pos(vec![
+                    SortValue::Text("a@b.c".into()),
+                    SortValue::Time(Timestamp::from_micros(7).unwrap()),
+                ]),
+                limit: 5,
+            },
+        );
+        mixed.filter.statuses = vec![UserStatus::Suspended];
+        mixed.filter.identifier = Some("ann".into());
+        assert_eq!(
+            statement(&mixed),
+            "(SELECT count(*) FROM users u WHERE u.zone = $1 AND lower(u.identifier) = $2 \
+             AND u.status = ANY($3)) AS total \
+             FROM users u WHERE u.zone = $1 AND lower(u.identifier) = $2 AND u.status = ANY($3) \
+             AND lower(u.email) >= $4 AND ((lower(u.email) > $4) \
+             OR (lower(u.email) = $4 AND u.email > $5) \
+             OR (lower(u.email) = $4 AND u.email = $5 AND u.created_at < $6) \
+             OR (lower(u.email) = $4 AND u.email = $5 AND u.created_at = $6 AND u.id < $7)) \
+             ORDER BY lower(u.email) ASC, u.email ASC, u.created_at DESC, u.id DESC LIMIT $8"
+        );
+    }
 }

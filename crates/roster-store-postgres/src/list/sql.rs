@@ -6,8 +6,10 @@ use tokio_postgres::types::{ToSql, Type};
 
 use roster_domain::query::AttributeFilter;
 use roster_domain::{Direction, UserQuery};
+use roster_store::Param;
 use roster_store::ZoneKey;
-use roster_store::keyset::{self, Key, KeyValue};
+use roster_store::filters::{self, Condition};
+use roster_store::keyset::{self, Key};
 
 use crate::types::{PgId, id, time};
 
@@ -34,12 +36,12 @@ impl Sql {
         format!("${}", self.params.len())
     }
 
-    pub(super) fn bind_key(&mut self, v: KeyValue) -> String {
+    pub(super) fn bind_param(&mut self, v: Param) -> String {
         match v {
-            KeyValue::Rank(r) => self.bind(i32::from(r), Type::INT4),
-            KeyValue::Time(t) => self.bind(time(t), Type::TIMESTAMPTZ),
-            KeyValue::Text(s) => self.bind(s, Type::TEXT),
-            KeyValue::Id(u) => self.bind(id(u.to_bytes()), Type::UUID),
+            Param::Rank(r) => self.bind(i32::from(r), Type::INT4),
+            Param::Time(t) => self.bind(time(t), Type::TIMESTAMPTZ),
+            Param::Text(s) => self.bind(s, Type::TEXT),
+            Param::Id(u) => self.bind(id(u.to_bytes()), Type::UUID),
         }
     }
 
@@ -89,14 +91,7 @@ pub(super) fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> 
         let p = sql.bind(ids, Type::UUID_ARRAY);
         sql.text.push_str(&format!(" AND u.id = ANY({p})"));
     }
-    if let Some(email) = &f.email {
-        let p = sql.bind(email.clone(), Type::TEXT);
-        sql.text.push_str(&format!(" AND lower(u.email) = {p}"));
-    }
-    if let Some(identifier) = &f.identifier {
-        let p = sql.bind(identifier.clone(), Type::TEXT);
-        sql.text.push_str(&format!(" AND lower(u.identifier) = {p}"));
-    }
+    push_plain(sql, filters::lookups(f));
     if !f.user_types.is_empty() {
         let v: Vec<String> = f.user_types.iter().map(|t| t.as_str().to_owned()).collect();
         let p = sql.bind(v, Type::TEXT_ARRAY);
@@ -109,23 +104,7 @@ pub(super) fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> 
         sql.text.push_str(&format!(" AND u.status = ANY({p})"));
         statuses = Some(p);
     }
-    for (column, value) in [("u.created_by", &f.created_by), ("u.updated_by", &f.updated_by)] {
-        if let Some(v) = value {
-            let p = sql.bind(v.clone(), Type::TEXT);
-            sql.text.push_str(&format!(" AND {column} = {p}"));
-        }
-    }
-    for (column, op, value) in [
-        ("u.created_at", ">=", f.created_from),
-        ("u.created_at", "<", f.created_to),
-        ("u.updated_at", ">=", f.updated_from),
-        ("u.updated_at", "<", f.updated_to),
-    ] {
-        if let Some(t) = value {
-            let p = sql.bind(time(t), Type::TIMESTAMPTZ);
-            sql.text.push_str(&format!(" AND {column} {op} {p}"));
-        }
-    }
+    push_plain(sql, filters::provenance(f));
     if let Some(role) = &f.role {
         let p = sql.bind(id(role.to_bytes()), Type::UUID);
         sql.text.push_str(&format!(
@@ -153,6 +132,13 @@ pub(super) fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> 
         sql.text.push_str(&format!(" AND ({})", any.join(" OR ")));
     }
     statuses
+}
+
+fn push_plain(sql: &mut Sql, conditions: Vec<Condition>) {
+    for (lhs, value) in conditions {
+        let p = sql.bind_param(value);
+        sql.text.push_str(&format!(" AND {lhs} {p}"));
+    }
 }
 
 /// `attributes.<key> = value` as jsonb containment of `{key: value}`:
@@ -188,8 +174,8 @@ pub(super) fn order_keys(sql: &mut Sql, query: &UserQuery, with_rank: bool) -> V
 
 /// ` AND` the row comes strictly after the position with `values` in the
 /// order given by `keys`.
-pub(super) fn push_after(sql: &mut Sql, keys: &[Key], values: Vec<KeyValue>) {
-    let params: Vec<String> = values.into_iter().map(|v| sql.bind_key(v)).collect();
+pub(super) fn push_after(sql: &mut Sql, keys: &[Key], values: Vec<Param>) {
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_param(v)).collect();
     for cond in keyset::after(keys, &params) {
         sql.text.push_str(&format!(" AND {cond}"));
     }

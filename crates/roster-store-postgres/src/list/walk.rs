@@ -79,18 +79,16 @@ pub(super) async fn walk(
     limits: ListLimits,
 ) -> StoreResult<UserPage> {
     let frame = WalkFrame::of(query);
-    let WalkFrame { start, want, flip, levels, first_level, .. } = &frame;
-    let (want, flip, first_level) = (*want, *flip, *first_level);
+    let (want, flip) = (frame.want, frame.flip);
     let budget = limits.scan_budget.max(1);
 
     let mut out: Vec<User> = Vec::new();
     let mut resume = None;
-    for (i, level) in levels.iter().enumerate().skip(first_level) {
-        let from = if i == first_level { start.as_ref() } else { None };
+    for (level, from) in frame.steps() {
         let mut sql = Sql::default();
         let keys = order_keys(&mut sql, query, false);
         let step = Step { zone, query, keys: &keys, from, flip };
-        if *level == Some(0) {
+        if level == Some(0) {
             let n = want - out.len();
             let cap = limits.candidate_cap;
             if let Some(found) = search::whole_field_level(client, &step, n, cap).await? {
@@ -107,7 +105,7 @@ pub(super) async fn walk(
         push_filters(&mut filters, zone, query);
         if let (Some(r), Some(term)) = (level, query.search.first()) {
             let expr = rank_expr(&mut filters, term);
-            let p = filters.bind(i32::from(*r), Type::INT4);
+            let p = filters.bind(i32::from(r), Type::INT4);
             filters.text.push_str(&format!(" AND {expr} = {p}"));
         }
         sql.params = filters.params;
@@ -121,7 +119,7 @@ pub(super) async fn walk(
             break;
         }
         // Short: either the level ran out of users, or the budget did.
-        if let Some(stop) = stop_after(client, &step, *level, budget).await? {
+        if let Some(stop) = stop_after(client, &step, level, budget).await? {
             resume = Some(stop);
             break;
         }

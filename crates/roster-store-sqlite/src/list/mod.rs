@@ -124,6 +124,12 @@ fn direct(
     query: &UserQuery,
     gathered: Option<GatheredTerm<'_>>,
 ) -> StoreResult<Found> {
+    let sql = direct_sql(zone, query, gathered);
+    let (users, has_more) = direct_page(fetch(conn, zone, &sql)?, query);
+    Ok(Found { users, has_more, resume: None })
+}
+
+fn direct_sql(zone: &ZoneKey, query: &UserQuery, gathered: Option<GatheredTerm<'_>>) -> Sql {
     let flip = matches!(query.window, Window::Before { .. });
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
     push_filters(&mut sql, zone, query, gathered);
@@ -149,8 +155,7 @@ fn direct(
         let o = sql.bind(i64::try_from(*offset).unwrap_or(i64::MAX));
         sql.text.push_str(&format!(" OFFSET {o}"));
     }
-    let (users, has_more) = direct_page(fetch(conn, zone, &sql)?, query);
-    Ok(Found { users, has_more, resume: None })
+    sql
 }
 
 /// `total_count`, and whether it is exact.
@@ -208,4 +213,69 @@ fn counted_users(conn: &Connection, zone: &ZoneKey, statuses: &[UserStatus]) -> 
     }
     let n = count_of(conn, &sql, &params)?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_domain::{OrgId, Position, Sort, SortField, SortKey, SortValue, UserId, ZoneId};
+
+    fn zone() -> ZoneKey {
+        ZoneKey { seq: 3, zone: ZoneId::from_bytes([2; 16]), org: OrgId::from_bytes([1; 16]) }
+    }
+
+    fn sorted(keys: &[(SortField, Direction)], window: Window) -> UserQuery {
+        let keys = keys.iter().map(|&(field, direction)| SortKey { field, direction }).collect();
+        UserQuery { sort: Sort { keys }, window, ..UserQuery::first_page(10) }
+    }
+
+    /// The text after the selected columns, which every list statement
+    /// shares.
+    fn statement(query: &UserQuery) -> String {
+        let sql = direct_sql(&zone(), query, None);
+        let from = sql.text.find(" FROM users u").unwrap_or(0);
+        sql.text[from..].to_owned()
+    }
+
+    // Pinned: a change of this text is a change of the plans SQLite picks.
+    #[test]
+    fn direct_statements_are_pinned() {
+        let pos = |values| Position { rank: None, values, id: UserId::from_bytes([9; 16]) };
+        let first = UserQuery::first_page(20);
+        assert_eq!(
+            statement(&first),
+            " FROM users u WHERE u.zone = ?1 ORDER BY u.created_at ASC, u.id ASC LIMIT ?2"
+        );
+        let by_name = sorted(
+            &[(SortField::Name, Direction::Asc)],
+            Window::After { position: Some(pos(vec![SortValue::Text("Ann".into())])), limit: 5 },
+        );
+        assert_eq!(
+            statement(&by_name),
+            " FROM users u WHERE u.zone = ?1 \
+             AND (lower(u.name) >= ?2 AND (lower(u.name), u.name, u.id) > (?2, ?3, ?4)) \
+             ORDER BY lower(u.name) ASC, u.name ASC, u.id ASC LIMIT ?5"
+        );
+        let mut mixed = sorted(
+            &[(SortField::Email, Direction::Desc), (SortField::CreatedAt, Direction::Asc)],
+            Window::Before {
+                position: pos(vec![
+                    SortValue::Text("a@b.c".into()),
+                    SortValue::Time(roster_domain::Timestamp::from_micros(7).unwrap()),
+                ]),
+                limit: 5,
+            },
+        );
+        mixed.filter.statuses = vec![UserStatus::Suspended];
+        mixed.filter.identifier = Some("ann".into());
+        assert_eq!(
+            statement(&mixed),
+            " FROM users u WHERE u.zone = ?1 AND lower(u.identifier) = ?2 AND u.status IN (?3) \
+             AND (lower(u.email) >= ?4 AND ((lower(u.email) > ?4) \
+             OR (lower(u.email) = ?4 AND u.email > ?5) \
+             OR (lower(u.email) = ?4 AND u.email = ?5 AND u.created_at < ?6) \
+             OR (lower(u.email) = ?4 AND u.email = ?5 AND u.created_at = ?6 AND u.id < ?7))) \
+             ORDER BY lower(u.email) ASC, u.email ASC, u.created_at DESC, u.id DESC LIMIT ?8"
+        );
+    }
 }

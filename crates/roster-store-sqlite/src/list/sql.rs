@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use roster_domain::UserQuery;
 use roster_domain::query::AttributeFilter;
-use roster_store::keyset::{self, Key, KeyValue};
+use roster_store::Param;
+use roster_store::filters::{self, Condition};
+use roster_store::keyset::{self, Key};
 use roster_store::{ZoneKey, like_escaped};
 
 use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT};
@@ -28,12 +30,12 @@ impl Sql {
         format!("?{}", self.params.len())
     }
 
-    pub fn bind_key(&mut self, v: KeyValue) -> String {
+    pub fn bind_param(&mut self, v: Param) -> String {
         match v {
-            KeyValue::Rank(r) => self.bind(i64::from(r)),
-            KeyValue::Time(t) => self.bind(t.as_micros()),
-            KeyValue::Text(s) => self.bind(s),
-            KeyValue::Id(id) => self.bind(id.to_bytes().to_vec()),
+            Param::Rank(r) => self.bind(i64::from(r)),
+            Param::Time(t) => self.bind(t.as_micros()),
+            Param::Text(s) => self.bind(s),
+            Param::Id(id) => self.bind(id.to_bytes().to_vec()),
         }
     }
 }
@@ -179,14 +181,7 @@ pub fn push_conditions(
         let ids: Vec<String> = f.ids.iter().map(|id| sql.bind(id.to_bytes().to_vec())).collect();
         sql.text.push_str(&format!(" AND u.id IN ({})", ids.join(", ")));
     }
-    if let Some(email) = &f.email {
-        let p = sql.bind(email.clone());
-        sql.text.push_str(&format!(" AND lower(u.email) = {p}"));
-    }
-    if let Some(identifier) = &f.identifier {
-        let p = sql.bind(identifier.clone());
-        sql.text.push_str(&format!(" AND lower(u.identifier) = {p}"));
-    }
+    push_plain(sql, filters::lookups(f));
     if !f.user_types.is_empty() {
         let v: Vec<String> = f.user_types.iter().map(|t| sql.bind(t.as_str().to_owned())).collect();
         sql.text.push_str(&format!(" AND u.user_type IN ({})", v.join(", ")));
@@ -195,23 +190,7 @@ pub fn push_conditions(
         let v: Vec<String> = f.statuses.iter().map(|s| sql.bind(s.as_str().to_owned())).collect();
         sql.text.push_str(&format!(" AND u.status IN ({})", v.join(", ")));
     }
-    for (column, value) in [("u.created_by", &f.created_by), ("u.updated_by", &f.updated_by)] {
-        if let Some(v) = value {
-            let p = sql.bind(v.clone());
-            sql.text.push_str(&format!(" AND {column} = {p}"));
-        }
-    }
-    for (column, op, value) in [
-        ("u.created_at", ">=", f.created_from),
-        ("u.created_at", "<", f.created_to),
-        ("u.updated_at", ">=", f.updated_from),
-        ("u.updated_at", "<", f.updated_to),
-    ] {
-        if let Some(t) = value {
-            let p = sql.bind(t.as_micros());
-            sql.text.push_str(&format!(" AND {column} {op} {p}"));
-        }
-    }
+    push_plain(sql, filters::provenance(f));
     if let Some(role) = &f.role {
         let p = sql.bind(role.to_bytes().to_vec());
         sql.text.push_str(&format!(
@@ -249,6 +228,13 @@ pub fn push_conditions(
     }
 }
 
+fn push_plain(sql: &mut Sql, conditions: Vec<Condition>) {
+    for (lhs, value) in conditions {
+        let p = sql.bind_param(value);
+        sql.text.push_str(&format!(" AND {lhs} {p}"));
+    }
+}
+
 fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
     // Keys are checked for quotes and control characters by the caller, so
     // the quoted path segment cannot be escaped from.
@@ -277,15 +263,15 @@ fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
 }
 
 /// `row comes strictly after pos` in the order `keys`, as one condition.
-pub fn after(sql: &mut Sql, keys: &[Key], values: Vec<KeyValue>) -> String {
-    let params: Vec<String> = values.into_iter().map(|v| sql.bind_key(v)).collect();
+pub fn after(sql: &mut Sql, keys: &[Key], values: Vec<Param>) -> String {
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_param(v)).collect();
     format!("({})", keyset::after(keys, &params).join(" AND "))
 }
 
 /// `row comes at or before pos` in the order `keys`: where a walk stops.
-pub fn up_to(sql: &mut Sql, keys: &[Key], values: Vec<KeyValue>) -> String {
-    let lead = keys.first().and(values.first()).map(|v| sql.bind_key(v.clone()));
-    let params: Vec<String> = values.into_iter().map(|v| sql.bind_key(v)).collect();
+pub fn up_to(sql: &mut Sql, keys: &[Key], values: Vec<Param>) -> String {
+    let lead = keys.first().and(values.first()).map(|v| sql.bind_param(v.clone()));
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_param(v)).collect();
     keyset::up_to(keys, lead.as_deref(), &params)
 }
 

@@ -4,7 +4,8 @@
 use rusqlite::{Connection, params_from_iter};
 
 use roster_domain::{Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserQuery};
-use roster_store::keyset::{Key, KeyValue, directed, position_values, raw_column, sort_keys};
+use roster_store::Param;
+use roster_store::keyset::{Key, directed, position_values, raw_column, sort_keys};
 use roster_store::{ListLimits, StoreError, StoreResult, WalkFrame, ZoneKey};
 
 use super::fetch::{Found, fetch, gather};
@@ -18,7 +19,7 @@ use crate::users::USER_COLUMNS;
 /// after `from` in the order `keys`, or `None` when fewer remain. Reads
 /// the sort index only.
 struct Stop {
-    params: Vec<KeyValue>,
+    params: Vec<Param>,
     values: Vec<SortValue>,
     id: UserId,
 }
@@ -28,7 +29,7 @@ fn stop_after(
     zone: &ZoneKey,
     query: &UserQuery,
     keys: &[Key],
-    from: Option<&[KeyValue]>,
+    from: Option<&[Param]>,
     n: usize,
 ) -> StoreResult<Option<Stop>> {
     let columns: Vec<&str> = query.sort.keys.iter().map(|k| raw_column(k.field)).collect();
@@ -81,7 +82,7 @@ fn rows_between(
     query: &UserQuery,
     rank: Option<u8>,
     keys: &[Key],
-    from: Option<&[KeyValue]>,
+    from: Option<&[Param]>,
     stop: Option<&Stop>,
     n: usize,
 ) -> StoreResult<Vec<User>> {
@@ -115,7 +116,7 @@ fn indexed_level(
     query: &UserQuery,
     level: Option<u8>,
     keys: &[Key],
-    from: Option<&[KeyValue]>,
+    from: Option<&[Param]>,
     n: usize,
     limits: ListLimits,
 ) -> StoreResult<Option<Vec<User>>> {
@@ -163,23 +164,18 @@ pub(super) fn walk(
     limits: ListLimits,
 ) -> StoreResult<Found> {
     let frame = WalkFrame::of(query);
-    let WalkFrame { start, want, flip, levels, first_level, .. } = &frame;
-    let (want, flip, first_level) = (*want, *flip, *first_level);
-    let keys = directed(&sort_keys(query), flip);
+    let want = frame.want;
+    let keys = directed(&sort_keys(query), frame.flip);
 
     let mut out: Vec<User> = Vec::new();
     let mut resume = None;
-    'levels: for (i, level) in levels.iter().enumerate().skip(first_level) {
-        let mut from: Option<Vec<KeyValue>> = if i == first_level {
-            start.as_ref().map(|p| position_values(query, p, false))
-        } else {
-            None
-        };
+    'levels: for (level, start) in frame.steps() {
+        let mut from: Option<Vec<Param>> = start.map(|p| position_values(query, p, false));
         if let Some(rows) = indexed_level(
             conn,
             zone,
             query,
-            *level,
+            level,
             &keys,
             from.as_deref(),
             want - out.len(),
@@ -199,7 +195,7 @@ pub(super) fn walk(
                 conn,
                 zone,
                 query,
-                *level,
+                level,
                 &keys,
                 from.as_deref(),
                 stop.as_ref(),
@@ -240,7 +236,7 @@ fn push_rank(sql: &mut Sql, term: &str, level: u8) {
 }
 
 /// ` AND` the row comes after `from` in the order `keys`, when given.
-fn push_after(sql: &mut Sql, keys: &[Key], from: Option<&[KeyValue]>) {
+fn push_after(sql: &mut Sql, keys: &[Key], from: Option<&[Param]>) {
     if let Some(from) = from {
         let cond = after(sql, keys, from.to_vec());
         sql.text.push_str(&format!(" AND {cond}"));

@@ -3,11 +3,13 @@
 //! them, the conditions that start (or stop) a page at a position, and the
 //! `ORDER BY`.
 //!
-//! Binding is the backend's: it turns each `KeyValue` into a parameter of
+//! Binding is the backend's: it turns each `Param` into a parameter of
 //! its own dialect (`?N` or `$N`, its own types) and hands the placeholders
 //! in, so the statement text is decided here once for both.
 
-use roster_domain::{Direction, Position, SortField, SortValue, Timestamp, UserId, UserQuery};
+use roster_domain::{Direction, Position, SortField, SortValue, UserQuery};
+
+use super::Param;
 
 /// An expression a statement orders by, with its direction.
 pub type Key = (String, Direction);
@@ -57,33 +59,24 @@ pub fn directed(keys: &[Key], flip: bool) -> Vec<Key> {
     keys.iter().map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d })).collect()
 }
 
-/// One value of a position, for the backend to bind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyValue {
-    Rank(u8),
-    Time(Timestamp),
-    Text(String),
-    Id(UserId),
-}
-
 /// The values of a position for each key of `sort_keys`, with its rank in
 /// front when `with_rank` and the query is ranked.
-pub fn position_values(query: &UserQuery, pos: &Position, with_rank: bool) -> Vec<KeyValue> {
+pub fn position_values(query: &UserQuery, pos: &Position, with_rank: bool) -> Vec<Param> {
     let mut out = Vec::new();
     if with_rank && query.ranked {
-        out.push(KeyValue::Rank(pos.rank.map_or(0u8, |r| r as u8)));
+        out.push(Param::Rank(pos.rank.map_or(0u8, |r| r as u8)));
     }
     for (key, value) in query.sort.keys.iter().zip(&pos.values) {
         match value {
-            SortValue::Time(t) => out.push(KeyValue::Time(*t)),
+            SortValue::Time(t) => out.push(Param::Time(*t)),
             SortValue::Text(s) if key.field.is_folded() => {
-                out.push(KeyValue::Text(s.to_ascii_lowercase()));
-                out.push(KeyValue::Text(s.clone()));
+                out.push(Param::Text(s.to_ascii_lowercase()));
+                out.push(Param::Text(s.clone()));
             }
-            SortValue::Text(s) => out.push(KeyValue::Text(s.clone())),
+            SortValue::Text(s) => out.push(Param::Text(s.clone())),
         }
     }
-    out.push(KeyValue::Id(pos.id));
+    out.push(Param::Id(pos.id));
     out
 }
 
@@ -149,7 +142,7 @@ pub fn order_by(keys: &[Key], flip: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roster_domain::{Rank, Sort, SortKey, Window};
+    use roster_domain::{Rank, Sort, SortKey, UserId, Window};
 
     fn query(keys: &[(SortField, Direction)], ranked: bool) -> UserQuery {
         let keys = keys.iter().map(|&(field, direction)| SortKey { field, direction }).collect();
@@ -218,10 +211,10 @@ mod tests {
             values: vec![SortValue::Text("Mary".into()), SortValue::Text("active".into())],
             id,
         };
-        let text = |s: &str| KeyValue::Text(s.to_owned());
+        let text = |s: &str| Param::Text(s.to_owned());
         assert_eq!(
             position_values(&q, &pos, true),
-            [KeyValue::Rank(1), text("mary"), text("Mary"), text("active"), KeyValue::Id(id)]
+            [Param::Rank(1), text("mary"), text("Mary"), text("active"), Param::Id(id)]
         );
         assert_eq!(position_values(&q, &pos, false).len(), sort_keys(&q).len());
     }

@@ -2,12 +2,23 @@
 //! look at, which requests are answered by one statement, the keyset
 //! conditions (`keyset`) and the frame of a walk (`WalkFrame`).
 
+pub mod filters;
 pub mod keyset;
 mod walk;
 
 pub use walk::{WalkFrame, like_escaped};
 
-use roster_domain::{User, UserQuery, Window};
+use roster_domain::{Timestamp, User, UserId, UserQuery, Window};
+
+/// A value of a list statement (a position's, or a filter's) for the
+/// backend to bind as a parameter of its own dialect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Rank(u8),
+    Time(Timestamp),
+    Text(String),
+    Id(UserId),
+}
 
 /// How much one user-list request may look at (both backends): the
 /// bound on a request's database work that `list_users` promises.

@@ -46,6 +46,15 @@ impl WalkFrame {
         Self { start, want, flip, offset, levels, first_level }
     }
 
+    /// The rank levels the walk takes, in order, each with the position it
+    /// starts after: the walk's start for the first, the level's beginning
+    /// (`None`) for the others.
+    pub fn steps(&self) -> impl Iterator<Item = (Option<u8>, Option<&Position>)> + '_ {
+        self.levels.iter().enumerate().skip(self.first_level).map(|(i, level)| {
+            (*level, if i == self.first_level { self.start.as_ref() } else { None })
+        })
+    }
+
     /// The page from the users the walk found in order, whether more
     /// follow, and where the next page resumes when the budget ran out
     /// before the page was full.
