@@ -70,8 +70,6 @@ pub fn get(
 }
 
 pub fn purge(conn: &Connection, before: Timestamp) -> StoreResult<u64> {
-    let n =
-        db::execute(conn, "DELETE FROM idempotency WHERE created_at < ?1", [before.as_micros()])
-            .map_err(from_sqlite)?;
-    Ok(u64::try_from(n).unwrap_or(0))
+    db::execute(conn, "DELETE FROM idempotency WHERE created_at < ?1", [before.as_micros()])
+        .map_err(from_sqlite)
 }
