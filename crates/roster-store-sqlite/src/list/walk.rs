@@ -15,6 +15,15 @@ use super::sql::{
 use crate::error::from_sqlite;
 use crate::users::USER_COLUMNS;
 
+/// What every statement of one rank level of a walk reads: the zone's users
+/// at `level` (all of them when `None`) in the order `keys`.
+struct Level<'a> {
+    zone: &'a ZoneKey,
+    query: &'a UserQuery,
+    level: Option<u8>,
+    keys: &'a [Key],
+}
+
 /// Where a walk step stops: the position of the `n`-th user of the zone
 /// after `from` in the order `keys`, or `None` when fewer remain. Reads
 /// the sort index only.
@@ -26,12 +35,11 @@ struct Stop {
 
 fn stop_after(
     conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    keys: &[Key],
+    at: &Level<'_>,
     from: Option<&[Param]>,
     n: usize,
 ) -> StoreResult<Option<Stop>> {
+    let Level { zone, query, keys, .. } = *at;
     let columns: Vec<&str> = query.sort.keys.iter().map(|k| raw_column(k.field)).collect();
     let mut sql = Sql::new(format!(
         "SELECT {}u.id FROM users u",
@@ -75,17 +83,14 @@ fn stop_after(
 
 /// The matching users of one rank level between `from` (exclusive) and
 /// `stop` (inclusive), in order, at most `n`.
-#[allow(clippy::too_many_arguments)]
 fn rows_between(
     conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    rank: Option<u8>,
-    keys: &[Key],
+    at: &Level<'_>,
     from: Option<&[Param]>,
     stop: Option<&Stop>,
     n: usize,
 ) -> StoreResult<Vec<User>> {
+    let Level { zone, query, level: rank, keys } = *at;
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
     let z = sql.bind(zone.seq);
     sql.text.push_str(&format!(" WHERE u.zone = {z}"));
@@ -109,17 +114,14 @@ fn rows_between(
 /// `candidate_cap` users of the zone at that level (whole-field and
 /// field-start matches of a common term are often few, or none); `None`
 /// when the level must be walked.
-#[allow(clippy::too_many_arguments)]
 fn indexed_level(
     conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    level: Option<u8>,
-    keys: &[Key],
+    at: &Level<'_>,
     from: Option<&[Param]>,
     n: usize,
     limits: ListLimits,
 ) -> StoreResult<Option<Vec<User>>> {
+    let Level { zone, query, level, keys } = *at;
     let (Some(level), Some(term)) = (level, query.search.first()) else {
         return Ok(None);
     };
@@ -170,17 +172,9 @@ pub(super) fn walk(
     let mut out: Vec<User> = Vec::new();
     let mut resume = None;
     'levels: for (level, start) in frame.steps() {
+        let at = Level { zone, query, level, keys: &keys };
         let mut from: Option<Vec<Param>> = start.map(|p| position_values(query, p, false));
-        if let Some(rows) = indexed_level(
-            conn,
-            zone,
-            query,
-            level,
-            &keys,
-            from.as_deref(),
-            want - out.len(),
-            limits,
-        )? {
+        if let Some(rows) = indexed_level(conn, &at, from.as_deref(), want - out.len(), limits)? {
             out.extend(rows);
             if out.len() >= want {
                 break 'levels;
@@ -190,17 +184,8 @@ pub(super) fn walk(
         let mut scanned = 0usize;
         let mut step = FIRST_STEP.max(want.saturating_mul(2)).min(limits.scan_budget.max(1));
         loop {
-            let stop = stop_after(conn, zone, query, &keys, from.as_deref(), step)?;
-            let rows = rows_between(
-                conn,
-                zone,
-                query,
-                level,
-                &keys,
-                from.as_deref(),
-                stop.as_ref(),
-                want - out.len(),
-            )?;
+            let stop = stop_after(conn, &at, from.as_deref(), step)?;
+            let rows = rows_between(conn, &at, from.as_deref(), stop.as_ref(), want - out.len())?;
             out.extend(rows);
             scanned = scanned.saturating_add(step);
             if out.len() >= want {
