@@ -3,7 +3,10 @@
 //! Every method that touches tenant data takes the tenant first (an
 //! organization, or a `ZoneScope`), so a query that forgets the tenant cannot
 //! be written. Backends own their SQL and migrations; nothing above this
-//! trait knows which engine answers.
+//! trait knows which engine answers. What both backends write alike lives
+//! here once: the zone-key cache, the keyset and plain filter conditions of
+//! a list statement (`keyset`, `filters`) with the frame of a walk, and the
+//! gathering of expansions.
 
 mod error;
 mod expand;

@@ -1,5 +1,7 @@
 //! Roles, role assignments, sessions, grants, providers, sign-in and
-//! expansions in PostgreSQL: one module each, and what they share.
+//! expansions in PostgreSQL: one module each. What they need of users
+//! (`locate_user`) is in `users`; `providers` is named by `users` too,
+//! which checks a user's provider.
 //!
 //! The answers are the SQLite backend's (`roster-store-sqlite/src/access/`).
 //! What PostgreSQL adds is concurrency between nodes, handled with row locks

@@ -1,5 +1,7 @@
 //! Roles, role assignments, sessions, grants, providers, sign-in and
-//! expansions in SQLite: one module each, and what they share.
+//! expansions in SQLite: one module each. What they need of users
+//! (`locate_user`) is in `users`; `providers` is named by `users` too,
+//! which checks a user's provider.
 
 mod expand;
 pub mod providers;

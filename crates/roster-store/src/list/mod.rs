@@ -1,6 +1,7 @@
 //! What the user-list plans of every backend share: how much a request may
 //! look at, which requests are answered by one statement, the keyset
-//! conditions (`keyset`) and the frame of a walk (`WalkFrame`).
+//! conditions (`keyset`), the filter conditions both dialects spell alike
+//! (`filters`) and the frame of a walk (`WalkFrame`).
 
 pub mod filters;
 pub mod keyset;
