@@ -72,3 +72,20 @@ pub fn foreign_key_violation(e: &tokio_postgres::Error) -> Option<String> {
 pub fn decode(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("cannot read {what}: {e}"))
 }
+
+/// A unique violation of `constraint` is an identifier clash; a missing zone
+/// (deleted after its key was cached) is `NotFound`.
+pub fn identifier_conflict(
+    constraint: &'static str,
+    zone_fkey: &'static str,
+) -> impl Fn(tokio_postgres::Error) -> StoreError {
+    move |e| {
+        if unique_violation(&e).as_deref() == Some(constraint) {
+            return StoreError::Conflict { field: "identifier" };
+        }
+        if foreign_key_violation(&e).as_deref() == Some(zone_fkey) {
+            return StoreError::NotFound;
+        }
+        from_pg(e)
+    }
+}

@@ -6,7 +6,7 @@ use roster_domain::{ApiKeyId, Timestamp};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult};
 
 use crate::db;
-use crate::tenancy::get;
+use crate::row::get;
 use crate::types::{PgTime, id, time};
 
 pub const INSERT: &str = "INSERT INTO idempotency (api_key_id, key, request_hash, status, body, \

@@ -8,12 +8,13 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
 use roster_domain::User;
-use roster_store::{StoreError, StoreResult};
+use roster_store::{StoreError, StoreResult, ZoneKey};
 
+use crate::access::providers::lock_provider;
 use crate::db::{self, Conn};
 use crate::error::from_pg;
-use crate::tenancy::get;
-use crate::users::{UserRow, ZoneKey, map_write_error, user_row_columns};
+use crate::row::get;
+use crate::users::{UserRow, map_write_error, user_row_columns};
 
 const COPY_USERS: &str =
     concat!("COPY users (", user_row_columns!(), ") FROM STDIN (FORMAT binary)");
@@ -52,7 +53,7 @@ pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> 
     // (as `create_user` holds it).
     let providers: BTreeSet<&str> = users.iter().filter_map(|u| u.provider_id.as_deref()).collect();
     for provider in providers {
-        if !crate::access::lock_provider(&tx, zone.seq, provider).await? {
+        if !lock_provider(&tx, zone.seq, provider).await? {
             return Err(StoreError::MissingReference { field: "provider_id" });
         }
     }

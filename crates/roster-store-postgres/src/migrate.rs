@@ -10,7 +10,7 @@ use roster_store::{StoreError, StoreResult};
 
 use crate::db::{self, Conn};
 use crate::error::from_pg;
-use crate::tenancy::get;
+use crate::row::get;
 
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),

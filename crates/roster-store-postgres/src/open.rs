@@ -11,7 +11,9 @@ use roster_store::{ListLimits, StoreError, StoreResult, ZoneKeys};
 
 use crate::db::Conn;
 use crate::error::from_pool;
-use crate::{PgStore, connect_config, migrate};
+use crate::migrate;
+use crate::store::PgStore;
+use crate::tls::connect_config;
 
 /// Connection and deadline settings.
 #[derive(Debug, Clone)]

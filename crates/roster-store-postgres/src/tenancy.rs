@@ -1,8 +1,7 @@
 //! Organizations, zones and API keys in PostgreSQL.
 
-use crate::db::Exec;
+use crate::db::{Conn, Exec};
 use tokio_postgres::Row;
-use tokio_postgres::types::{FromSql, ToSql};
 
 use roster_domain::{
     ApiKey, ApiKeyId, OrgId, Organization, Scope, ScopeSet, Timestamp, Zone, ZoneId, ZoneRef,
@@ -10,14 +9,38 @@ use roster_domain::{
 use roster_store::{IdWindow, Page, StoreError, StoreResult};
 
 use crate::db;
-use crate::error::{decode, from_pg, unique_violation};
+use crate::error::{from_pg, unique_violation};
+use crate::page::page_by_id;
+use crate::row::get;
 use crate::types::{PgId, PgTime, id, time};
 
-pub fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
-    row.try_get(i).map_err(|e| decode("a row", e))
+/// Advisory lock key serializing `bootstrap` across nodes ("roster" +
+/// "bo"), so two nodes starting on an empty database make one organization.
+const BOOTSTRAP_LOCK: i64 = 0x726f_7374_6572_626f;
+
+/// Creates the first organization, zone and admin key unless the database
+/// holds an organization already; returns whether it did.
+pub async fn bootstrap(
+    client: &mut Conn,
+    org: &Organization,
+    zone: &Zone,
+    key: &ApiKey,
+    key_hash: &[u8; 32],
+) -> StoreResult<bool> {
+    let tx = client.transaction().await?;
+    db::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&BOOTSTRAP_LOCK]).await?;
+    if any_organization(&tx).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    insert_organization(&tx, org).await?;
+    insert_zone(&tx, zone).await?;
+    insert_key(&tx, key, key_hash).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
-pub async fn insert_organization<C: Exec>(c: &C, org: &Organization) -> StoreResult<()> {
+async fn insert_organization<C: Exec>(c: &C, org: &Organization) -> StoreResult<()> {
     db::execute(
         c,
         "INSERT INTO organizations (id, identifier, created_at) VALUES ($1, $2, $3)",
@@ -27,7 +50,7 @@ pub async fn insert_organization<C: Exec>(c: &C, org: &Organization) -> StoreRes
     Ok(())
 }
 
-pub async fn any_organization<C: Exec>(c: &C) -> StoreResult<bool> {
+async fn any_organization<C: Exec>(c: &C) -> StoreResult<bool> {
     let row = db::query_one(c, "SELECT EXISTS (SELECT 1 FROM organizations)", &[]).await?;
     get(&row, 0)
 }
@@ -159,40 +182,6 @@ pub async fn delete_zone(
     .await?;
     db::execute(&tx, "DELETE FROM zones WHERE seq = $1", &[&seq]).await?;
     tx.commit().await
-}
-
-/// A page of rows ordered by id. `base` selects from one table with `$1`
-/// .. `$n` bound to `params`; it must expose an `id` column.
-pub(crate) async fn page_by_id<C: Exec, T>(
-    c: &C,
-    base: &str,
-    params: &[&(dyn ToSql + Sync)],
-    window: &IdWindow,
-    map: impl Fn(&Row) -> StoreResult<T>,
-) -> StoreResult<Page<T>> {
-    let count_sql = format!("SELECT count(*) FROM ({base}) AS t");
-    let total: i64 = get(&db::query_one(c, &count_sql, params).await?, 0)?;
-
-    let after = window.after.map(id);
-    let limit = i64::try_from(window.limit.saturating_add(1)).unwrap_or(i64::MAX);
-    let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
-    let mut sql = format!("SELECT * FROM ({base}) AS t");
-    if let Some(after) = &after {
-        all.push(after);
-        let op = if window.backwards { "<" } else { ">" };
-        sql.push_str(&format!(" WHERE t.id {op} ${}", all.len()));
-    }
-    all.push(&limit);
-    let order = if window.backwards { "DESC" } else { "ASC" };
-    sql.push_str(&format!(" ORDER BY t.id {order} LIMIT ${}", all.len()));
-    let rows = db::query(c, &sql, &all).await?;
-    let mut items = rows.iter().map(map).collect::<StoreResult<Vec<_>>>()?;
-    let has_more = items.len() > window.limit;
-    items.truncate(window.limit);
-    if window.backwards {
-        items.reverse();
-    }
-    Ok(Page { items, has_more, total: u64::try_from(total).unwrap_or(0) })
 }
 
 pub async fn list_zones<C: Exec>(

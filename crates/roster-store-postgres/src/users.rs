@@ -1,28 +1,22 @@
-//! Users in PostgreSQL: row mapping, the writes and the list query builder.
-//!
-//! The list query mirrors the SQLite backend's clause for clause (the
-//! domain's `UserQuery::matches` and `compare` are the reference both are
-//! tested against); what differs is only how each clause is spelled for
-//! PostgreSQL and which index serves it.
+//! Users in PostgreSQL: row mapping and the writes (listing is in `list`,
+//! the bulk path in `import`).
 
-use crate::db::Exec;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use roster_domain::{DomainError, User, UserId, UserStatus, UserType};
-use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
+use roster_domain::{DomainError, Timestamp, User, UserId, UserStatus, UserType};
+use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey};
 
-use crate::db;
+use crate::access::providers::lock_provider;
+use crate::db::{self, Conn, Exec};
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
-use crate::tenancy::get;
+use crate::row::get;
 use crate::types::{PgAttributes, PgId, PgTime, StoredAttributes, id, opt_time, time};
 
 pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u.first_name, \
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
      u.updated_by, u.version";
-
-pub use roster_store::ZoneKey;
 
 pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
     let user_type: String = get(row, 8)?;
@@ -61,6 +55,37 @@ pub async fn get_user<C: Exec>(c: &C, zone: &ZoneKey, uid: &UserId) -> StoreResu
     user_from_row(&row, zone)
 }
 
+/// How `locate_user` locks the row it finds.
+#[derive(Clone, Copy)]
+pub enum Lock {
+    None,
+    /// Against a concurrent disabling (grants).
+    Share,
+    /// The row is about to be updated (sessions move `authenticated_at`).
+    NoKeyUpdate,
+}
+
+/// The status of the user, if it lives in the zone.
+pub async fn locate_user<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    user: &UserId,
+    lock: Lock,
+) -> StoreResult<UserStatus> {
+    let sql = match lock {
+        Lock::None => "SELECT status FROM users WHERE id = $1 AND zone = $2",
+        Lock::Share => "SELECT status FROM users WHERE id = $1 AND zone = $2 FOR SHARE",
+        Lock::NoKeyUpdate => {
+            "SELECT status FROM users WHERE id = $1 AND zone = $2 FOR NO KEY UPDATE"
+        }
+    };
+    let row = db::query_opt(c, sql, &[&id(user.to_bytes()), &zone.seq])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let status: String = get(&row, 0)?;
+    UserStatus::parse(&status).ok_or_else(|| decode("status", &status))
+}
+
 pub fn map_write_error(e: tokio_postgres::Error) -> StoreError {
     match unique_violation(&e).as_deref() {
         Some("users_email") => return StoreError::Conflict { field: "email" },
@@ -92,7 +117,7 @@ async fn check_provider<C: Exec>(c: &C, zone: &ZoneKey, user: &User) -> StoreRes
     let Some(provider) = &user.provider_id else {
         return Ok(());
     };
-    if !crate::access::lock_provider(c, zone.seq, provider).await? {
+    if !lock_provider(c, zone.seq, provider).await? {
         let row =
             db::query_one(c, "SELECT EXISTS (SELECT 1 FROM zones WHERE seq = $1)", &[&zone.seq])
                 .await?;
@@ -199,6 +224,22 @@ pub async fn insert_user<C: Exec>(
 ) -> StoreResult<()> {
     insert_user_with(c, zone, user, idempotency, "").await?;
     Ok(())
+}
+
+/// Creates the user: `insert_user`, in a transaction of its own when it
+/// links a provider, which stays locked until the user is committed.
+pub async fn create_user(
+    client: &mut Conn,
+    zone: &ZoneKey,
+    user: &User,
+    idempotency: Option<&IdempotencyRecord>,
+) -> StoreResult<()> {
+    if user.provider_id.is_none() {
+        return insert_user(client, zone, user, idempotency).await;
+    }
+    let tx = client.transaction().await?;
+    insert_user(&tx, zone, user, idempotency).await?;
+    tx.commit().await
 }
 
 /// Inserts the user unless another user of the zone has its (issuer,
@@ -309,7 +350,7 @@ pub async fn bump_counts<C: Exec>(
 }
 
 pub async fn update_user(
-    client: &mut crate::db::Conn,
+    client: &mut Conn,
     zone: &ZoneKey,
     uid: &UserId,
     update: UserUpdate,
@@ -367,7 +408,7 @@ pub async fn update_user(
             // A disabled user cannot authenticate: what it holds goes too.
             // Sessions and grants being made for it wait on the row lock
             // taken above, so none slips past this.
-            crate::access::revoke_everything(&tx, uid, after.updated_at).await?;
+            revoke_everything(&tx, uid, after.updated_at).await?;
         }
     }
     tx.commit().await?;
@@ -375,7 +416,7 @@ pub async fn update_user(
 }
 
 pub async fn delete_user(
-    client: &mut crate::db::Conn,
+    client: &mut Conn,
     zone: &ZoneKey,
     uid: &UserId,
     expected_version: Option<i64>,
@@ -402,4 +443,18 @@ pub async fn delete_user(
     );
     db::execute(&tx, &sql, &[&uid]).await?;
     tx.commit().await
+}
+
+/// Revokes every live session and grant of a user (it was just disabled),
+/// in one statement.
+async fn revoke_everything<C: Exec>(c: &C, user: &UserId, at: Timestamp) -> StoreResult<()> {
+    db::execute(
+        c,
+        "WITH s AS (UPDATE sessions SET revoked_at = $2 \
+                    WHERE user_id = $1 AND revoked_at IS NULL) \
+         UPDATE grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        &[&id(user.to_bytes()), &time(at)],
+    )
+    .await?;
+    Ok(())
 }

@@ -42,3 +42,14 @@ pub fn violated_unique_index(e: &rusqlite::Error) -> Option<String> {
     let rest = msg.strip_prefix("UNIQUE constraint failed: ")?;
     Some(rest.trim_start_matches("index ").trim_matches('\'').to_owned())
 }
+
+/// A unique violation of `index` (or of a column named `identifier`, as
+/// SQLite names a plain-column index) is an identifier clash.
+pub fn identifier_conflict(index: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| match violated_unique_index(&e) {
+        Some(name) if name == index || name.ends_with(".identifier") => {
+            StoreError::Conflict { field: "identifier" }
+        }
+        _ => from_sqlite(e),
+    }
+}

@@ -5,16 +5,16 @@ use rusqlite::{Connection, OptionalExtension};
 use roster_domain::{ApiKeyId, Timestamp};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult};
 
+use crate::db;
 use crate::error::from_sqlite;
 
 pub fn insert(conn: &Connection, r: &IdempotencyRecord) -> StoreResult<()> {
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO idempotency (api_key_id, key, request_hash, status, body, location, \
          created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
          ON CONFLICT (api_key_id, key) DO NOTHING",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             r.api_key_id.to_bytes().as_slice(),
             r.key,
             r.request_hash.as_slice(),
@@ -22,8 +22,8 @@ pub fn insert(conn: &Connection, r: &IdempotencyRecord) -> StoreResult<()> {
             r.body,
             r.location,
             r.created_at.as_micros(),
-        ])
-    })
+        ],
+    )
     .map_err(from_sqlite)?;
     Ok(())
 }
@@ -70,9 +70,6 @@ pub fn get(
 }
 
 pub fn purge(conn: &Connection, before: Timestamp) -> StoreResult<u64> {
-    let n = conn
-        .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")
-        .and_then(|mut s| s.execute([before.as_micros()]))
-        .map_err(from_sqlite)?;
-    Ok(u64::try_from(n).unwrap_or(0))
+    db::execute(conn, "DELETE FROM idempotency WHERE created_at < ?1", [before.as_micros()])
+        .map_err(from_sqlite)
 }

@@ -13,7 +13,8 @@ use roster_store::{StoreError, StoreResult, ZoneKeys};
 
 use crate::error::from_sqlite;
 use crate::pool::{self, Readers, Writer};
-use crate::{SqliteStore, files, users};
+use crate::store::SqliteStore;
+use crate::{files, users};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
@@ -235,5 +236,22 @@ impl SqliteStore {
                 let _ = std::fs::remove_file(p);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_parse_as_documented() {
+        assert_eq!(Location::parse("sqlite://roster.db"), Some(Location::File("roster.db".into())));
+        assert_eq!(
+            Location::parse("sqlite:///abs/path.db"),
+            Some(Location::File("/abs/path.db".into()))
+        );
+        assert_eq!(Location::parse("sqlite::memory:"), Some(Location::Memory));
+        assert_eq!(Location::parse("postgres://x"), None);
+        assert_eq!(Location::parse("sqlite://"), None);
     }
 }

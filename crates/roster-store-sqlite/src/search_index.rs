@@ -19,6 +19,7 @@ use rusqlite::Connection;
 
 use roster_store::StoreResult;
 
+use crate::db;
 use crate::error::from_sqlite;
 
 enum Op {
@@ -55,15 +56,15 @@ fn stage(conn: &Connection, op: Op) -> StoreResult<()> {
 
 fn run(conn: &Connection, op: &Op) -> StoreResult<()> {
     let done = match op {
-        Op::Insert { rowid, doc } => conn
-            .prepare_cached("INSERT INTO users_search (rowid, doc) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute((rowid, doc))),
-        Op::Update { rowid, doc } => conn
-            .prepare_cached("UPDATE users_search SET doc = ?2 WHERE rowid = ?1")
-            .and_then(|mut s| s.execute((rowid, doc))),
-        Op::Delete { rowid } => conn
-            .prepare_cached("DELETE FROM users_search WHERE rowid = ?1")
-            .and_then(|mut s| s.execute([rowid])),
+        Op::Insert { rowid, doc } => {
+            db::execute(conn, "INSERT INTO users_search (rowid, doc) VALUES (?1, ?2)", (rowid, doc))
+        }
+        Op::Update { rowid, doc } => {
+            db::execute(conn, "UPDATE users_search SET doc = ?2 WHERE rowid = ?1", (rowid, doc))
+        }
+        Op::Delete { rowid } => {
+            db::execute(conn, "DELETE FROM users_search WHERE rowid = ?1", [rowid])
+        }
     };
     done.map(|_| ()).map_err(from_sqlite)
 }

@@ -1,17 +1,37 @@
 //! Organizations, zones and API keys in SQLite.
 
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::{
     ApiKey, ApiKeyId, OrgId, Organization, Scope, ScopeSet, Timestamp, Zone, ZoneId, ZoneRef,
 };
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, found};
 
+use crate::db;
 use crate::error::{from_sqlite, violated_unique_index};
+use crate::page::page_by_id;
 use crate::row::{id16, ts};
 
-pub fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult<()> {
+/// Creates the first organization, zone and admin key unless the database
+/// holds an organization already; returns whether it did.
+pub fn bootstrap(
+    conn: &Connection,
+    org: &Organization,
+    zone: &Zone,
+    key: &ApiKey,
+    hash: &[u8; 32],
+) -> StoreResult<bool> {
+    if any_organization(conn)? {
+        return Ok(false);
+    }
+    insert_organization(conn, org)?;
+    insert_zone(conn, zone)?;
+    insert_key(conn, key, hash)?;
+    Ok(true)
+}
+
+fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO organizations (id, identifier, created_at) VALUES (?1, ?2, ?3)",
         (org.id.to_bytes().as_slice(), &org.identifier, org.created_at.as_micros()),
@@ -20,7 +40,7 @@ pub fn insert_organization(conn: &Connection, org: &Organization) -> StoreResult
     Ok(())
 }
 
-pub fn any_organization(conn: &Connection) -> StoreResult<bool> {
+fn any_organization(conn: &Connection) -> StoreResult<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM organizations)", [], |r| r.get(0))
         .map_err(from_sqlite)
 }
@@ -88,41 +108,38 @@ fn zone_conflict(e: rusqlite::Error) -> StoreError {
 }
 
 pub fn insert_zone(conn: &Connection, zone: &Zone) -> StoreResult<()> {
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO zones (id, org_id, identifier, name, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .and_then(|mut s| {
-        s.execute((
+        (
             zone.id.to_bytes().as_slice(),
             zone.organization_id.to_bytes().as_slice(),
             &zone.identifier,
             &zone.name,
             zone.created_at.as_micros(),
             zone.updated_at.as_micros(),
-        ))
-    })
+        ),
+    )
     .map_err(zone_conflict)?;
     Ok(())
 }
 
 pub fn update_zone(conn: &Connection, zone: &Zone) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE zones SET identifier = ?3, name = ?4, updated_at = ?5 \
-             WHERE id = ?1 AND org_id = ?2",
-        )
-        .and_then(|mut s| {
-            s.execute((
-                zone.id.to_bytes().as_slice(),
-                zone.organization_id.to_bytes().as_slice(),
-                &zone.identifier,
-                &zone.name,
-                zone.updated_at.as_micros(),
-            ))
-        })
-        .map_err(zone_conflict)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "UPDATE zones SET identifier = ?3, name = ?4, updated_at = ?5 \
+         WHERE id = ?1 AND org_id = ?2",
+        (
+            zone.id.to_bytes().as_slice(),
+            zone.organization_id.to_bytes().as_slice(),
+            &zone.identifier,
+            &zone.name,
+            zone.updated_at.as_micros(),
+        ),
+    )
+    .map_err(zone_conflict)?;
+    found(n)
 }
 
 pub fn delete_zone(conn: &Connection, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
@@ -144,43 +161,6 @@ pub fn delete_zone(conn: &Connection, org: &OrgId, zone: &ZoneId) -> StoreResult
         conn.execute(sql, [seq]).map_err(from_sqlite)?;
     }
     Ok(())
-}
-
-/// A page of rows of `table` ordered by `id`, under an org and optional
-/// extra condition, with the total.
-pub(crate) fn page_by_id<T>(
-    conn: &Connection,
-    base: &str,
-    mut params: Vec<SqlValue>,
-    window: &IdWindow,
-    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<Page<T>> {
-    let count_sql = format!("SELECT count(*) FROM ({base})");
-    let total: i64 = conn
-        .prepare_cached(&count_sql)
-        .and_then(|mut s| s.query_row(params_from_iter(params.iter()), |r| r.get(0)))
-        .map_err(from_sqlite)?;
-    let mut sql = format!("SELECT * FROM ({base}) AS t");
-    if let Some(after) = window.after {
-        params.push(SqlValue::Blob(after.to_vec()));
-        let op = if window.backwards { "<" } else { ">" };
-        sql.push_str(&format!(" WHERE t.id {op} ?{}", params.len()));
-    }
-    let order = if window.backwards { "DESC" } else { "ASC" };
-    params.push(SqlValue::Integer(i64::try_from(window.limit + 1).unwrap_or(i64::MAX)));
-    sql.push_str(&format!(" ORDER BY t.id {order} LIMIT ?{}", params.len()));
-    let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
-    let mut items = stmt
-        .query_map(params_from_iter(params.iter()), map)
-        .map_err(from_sqlite)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(from_sqlite)?;
-    let has_more = items.len() > window.limit;
-    items.truncate(window.limit);
-    if window.backwards {
-        items.reverse();
-    }
-    Ok(Page { items, has_more, total: u64::try_from(total).unwrap_or(0) })
 }
 
 pub fn list_zones(
@@ -244,12 +224,11 @@ pub fn insert_key(conn: &Connection, key: &ApiKey, hash: &[u8; 32]) -> StoreResu
         .map(|z| serde_json::to_string(&z.iter().map(ToString::to_string).collect::<Vec<_>>()))
         .transpose()
         .map_err(|e| StoreError::Internal(e.to_string()))?;
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO api_keys (id, org_id, name, secret_hash, scopes, zones, default_zone, \
          created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             key.id.to_bytes().as_slice(),
             key.organization_id.to_bytes().as_slice(),
             key.name,
@@ -258,8 +237,8 @@ pub fn insert_key(conn: &Connection, key: &ApiKey, hash: &[u8; 32]) -> StoreResu
             zones,
             key.default_zone_id.map(|z| z.to_bytes().to_vec()),
             key.created_at.as_micros(),
-        ])
-    })
+        ],
+    )
     .map_err(|e| match violated_unique_index(&e).as_deref() {
         Some("api_keys.secret_hash") => StoreError::Conflict { field: "key" },
         _ => from_sqlite(e),
@@ -314,21 +293,22 @@ pub fn list_keys(
 }
 
 pub fn revoke_key(conn: &Connection, org: &OrgId, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE api_keys SET revoked_at = ?3 \
-             WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-        )
-        .and_then(|mut s| {
-            s.execute((org.to_bytes().as_slice(), id.to_bytes().as_slice(), at.as_micros()))
-        })
-        .map_err(from_sqlite)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "UPDATE api_keys SET revoked_at = ?3 \
+         WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+        (org.to_bytes().as_slice(), id.to_bytes().as_slice(), at.as_micros()),
+    )
+    .map_err(from_sqlite)?;
+    found(n)
 }
 
 pub fn touch_key(conn: &Connection, id: &ApiKeyId, at: Timestamp) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")
-        .and_then(|mut s| s.execute((id.to_bytes().as_slice(), at.as_micros())))
-        .map_err(from_sqlite)?;
+    db::execute(
+        conn,
+        "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+        (id.to_bytes().as_slice(), at.as_micros()),
+    )
+    .map_err(from_sqlite)?;
     Ok(())
 }

@@ -4,8 +4,10 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::query::searchable_fields;
 use roster_domain::{Attributes, DomainError, Timestamp, User, UserId, UserStatus, UserType};
-use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate};
+use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey};
 
+use crate::access::providers::provider_exists;
+use crate::db;
 use crate::error::{from_sqlite, violated_unique_index};
 use crate::search_index;
 
@@ -13,8 +15,6 @@ pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
      u.updated_by, u.version";
-
-pub use roster_store::ZoneKey;
 
 fn bytes16(row: &Row<'_>, i: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(i)?;
@@ -75,6 +75,23 @@ pub fn get_user(conn: &Connection, zone: &ZoneKey, id: &UserId) -> StoreResult<U
         .ok_or(StoreError::NotFound)
 }
 
+/// The user's rowid and status, if it lives in the zone.
+pub fn locate_user(
+    conn: &Connection,
+    zone: &ZoneKey,
+    user: &UserId,
+) -> StoreResult<(i64, UserStatus)> {
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, status FROM users WHERE id = ?1 AND zone = ?2")
+        .map_err(from_sqlite)?;
+    let row: Option<(i64, String)> = stmt
+        .query_row((user.to_bytes().as_slice(), zone.seq), |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(from_sqlite)?;
+    let (seq, status) = row.ok_or(StoreError::NotFound)?;
+    Ok((seq, UserStatus::parse(&status).unwrap_or_default()))
+}
+
 /// The separator around every field in the search index; search terms
 /// never contain it.
 pub const FIELD_MARK: char = '\u{1f}';
@@ -114,11 +131,12 @@ fn map_unique(e: rusqlite::Error) -> StoreError {
 }
 
 fn bump_count(conn: &Connection, zone: i64, status: UserStatus, delta: i64) -> StoreResult<()> {
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO user_counts (zone, status, n) VALUES (?1, ?2, ?3) \
          ON CONFLICT (zone, status) DO UPDATE SET n = n + excluded.n",
+        (zone, status.as_str(), delta),
     )
-    .and_then(|mut s| s.execute((zone, status.as_str(), delta)))
     .map_err(from_sqlite)?;
     Ok(())
 }
@@ -127,7 +145,7 @@ fn check_provider(conn: &Connection, zone: i64, user: &User) -> StoreResult<()> 
     let Some(provider) = &user.provider_id else {
         return Ok(());
     };
-    if crate::access::provider_exists(conn, zone, provider)? {
+    if provider_exists(conn, zone, provider)? {
         return Ok(());
     }
     // A zone deleted after this node cached it holds no providers either:
@@ -237,15 +255,14 @@ pub fn update_user(
     }
     check_provider(conn, zone.seq, &after)?;
     let attributes = after.attributes.as_json();
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "UPDATE users SET identifier = ?2, email = ?3, email_verified = ?4, first_name = ?5, \
          last_name = ?6, name = ?7, description = ?8, user_type = ?9, status = ?10, \
          attributes = ?11, issuer = ?12, provider_id = ?13, subject = ?14, \
          authenticated_at = ?15, updated_at = ?16, updated_by = ?17, version = ?18 \
          WHERE seq = ?1",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             seq,
             after.identifier,
             after.email,
@@ -264,8 +281,8 @@ pub fn update_user(
             after.updated_at.as_micros(),
             after.updated_by,
             after.version,
-        ])
-    })
+        ],
+    )
     .map_err(map_unique)?;
     let (old_doc, new_doc) = (search_document(&before), search_document(&after));
     if old_doc != new_doc {
@@ -276,7 +293,7 @@ pub fn update_user(
         bump_count(conn, zone.seq, after.status, 1)?;
         if after.status == UserStatus::Disabled {
             // A disabled user cannot authenticate: what it holds goes too.
-            crate::access::revoke_everything(conn, seq, after.updated_at)?;
+            revoke_everything(conn, seq, after.updated_at)?;
         }
     }
     Ok(after)
@@ -292,11 +309,20 @@ pub fn delete_user(
     if expected_version.is_some_and(|v| v != user.version) {
         return Err(StoreError::Rejected(DomainError::PreconditionFailed));
     }
-    conn.prepare_cached("DELETE FROM users WHERE seq = ?1")
-        .and_then(|mut s| s.execute([seq]))
-        .map_err(from_sqlite)?;
+    db::execute(conn, "DELETE FROM users WHERE seq = ?1", [seq]).map_err(from_sqlite)?;
     search_index::delete(conn, search_rowid(zone, seq))?;
     bump_count(conn, zone.seq, user.status, -1)?;
+    Ok(())
+}
+
+/// Revokes every live session and grant of a user (it was just disabled).
+fn revoke_everything(conn: &Connection, user_seq: i64, at: Timestamp) -> StoreResult<()> {
+    for sql in [
+        "UPDATE sessions SET revoked_at = ?2 WHERE user_seq = ?1 AND revoked_at IS NULL",
+        "UPDATE grants SET revoked_at = ?2 WHERE user_seq = ?1 AND revoked_at IS NULL",
+    ] {
+        db::execute(conn, sql, (user_seq, at.as_micros())).map_err(from_sqlite)?;
+    }
     Ok(())
 }
 

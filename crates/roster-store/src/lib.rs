@@ -3,12 +3,21 @@
 //! Every method that touches tenant data takes the tenant first (an
 //! organization, or a `ZoneScope`), so a query that forgets the tenant cannot
 //! be written. Backends own their SQL and migrations; nothing above this
-//! trait knows which engine answers.
+//! trait knows which engine answers. What both backends write alike lives
+//! here once: the zone-key cache, the keyset and plain filter conditions of
+//! a list statement (`keyset`, `filters`) with the frame of a walk, and the
+//! gathering of expansions.
 
-mod walk;
+mod error;
+mod expand;
+mod list;
 mod zones;
 
-pub use walk::{WalkFrame, like_escaped};
+pub use error::{StoreError, StoreResult, found};
+pub use expand::{Counted, ExpandRequest, Expansions};
+pub use list::{
+    ListLimits, Param, WalkFrame, direct_page, few_by_construction, filters, keyset, like_escaped,
+};
 pub use zones::{ZoneKey, ZoneKeys};
 
 use async_trait::async_trait;
@@ -21,8 +30,6 @@ use roster_domain::{
     ZoneRef,
 };
 
-pub type StoreResult<T> = Result<T, StoreError>;
-
 /// How many of `users` have each status, in first-seen order: the deltas a
 /// bulk insert adds to a zone's counters in one statement per status.
 pub fn status_counts(users: &[User]) -> Vec<(UserStatus, i64)> {
@@ -34,54 +41,6 @@ pub fn status_counts(users: &[User]) -> Vec<(UserStatus, i64)> {
         }
     }
     counts
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("not found")]
-    NotFound,
-    /// A uniqueness rule was broken; `field` is what the client sent.
-    #[error("{field} is already taken")]
-    Conflict { field: &'static str },
-    /// A reference to another object (a provider, a zone) names nothing.
-    #[error("{field} does not name an existing object")]
-    MissingReference { field: &'static str },
-    /// The zone still holds users.
-    #[error("zone is not empty")]
-    ZoneNotEmpty,
-    /// The user is disabled and cannot authenticate or receive grants.
-    #[error("user is disabled")]
-    UserDisabled,
-    /// The domain refused the change inside the transaction.
-    #[error(transparent)]
-    Rejected(#[from] DomainError),
-    /// Page mode asked for matches deeper than one request may look for
-    /// them (a sparse filter over a large zone); cursors reach them.
-    #[error("the page lies beyond what one request may scan")]
-    WindowTooDeep,
-    /// The database cannot be reached or is overloaded; retrying may help.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    #[error("storage failure: {0}")]
-    Internal(String),
-}
-
-/// How much one user-list request may look at (both backends): the
-/// bound on a request's database work that `list_users` promises.
-#[derive(Debug, Clone, Copy)]
-pub struct ListLimits {
-    /// Users a walked request looks at, at most (per rank level when
-    /// searching without a sort).
-    pub scan_budget: usize,
-    /// Candidates up to which a search term, role or provider drives the
-    /// query directly.
-    pub candidate_cap: usize,
-}
-
-impl Default for ListLimits {
-    fn default() -> Self {
-        Self { scan_budget: 20_000, candidate_cap: 5_000 }
-    }
 }
 
 /// The tenant of every user operation (a domain type; re-exported here as
@@ -107,6 +66,19 @@ pub struct Page<T> {
     pub total: u64,
 }
 
+impl<T> Page<T> {
+    /// The page from rows read in the direction of travel, `window.limit`
+    /// and one more at most: the extra row says more follow.
+    pub fn from_rows(mut items: Vec<T>, window: &IdWindow, total: u64) -> Self {
+        let has_more = items.len() > window.limit;
+        items.truncate(window.limit);
+        if window.backwards {
+            items.reverse();
+        }
+        Page { items, has_more, total }
+    }
+}
+
 /// A stored response to replay for a repeated `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
@@ -119,14 +91,6 @@ pub struct IdempotencyRecord {
     pub body: Vec<u8>,
     pub location: Option<String>,
     pub created_at: Timestamp,
-}
-
-/// Which per-user extras to compute for a page of users.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExpandRequest {
-    pub role_assignments: bool,
-    pub grant_count: bool,
-    pub session_count: bool,
 }
 
 /// What a sign-in found or made.

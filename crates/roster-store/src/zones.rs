@@ -6,9 +6,12 @@
 //! when it is deleted.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use parking_lot::RwLock;
 use roster_domain::{OrgId, Zone, ZoneId, ZoneScope};
+
+use crate::error::StoreResult;
 
 /// Where a zone's users live: its surrogate key in the backend's tables,
 /// plus the ids users carry.
@@ -32,6 +35,21 @@ impl ZoneKeys {
         let known = self.known.read();
         let (seq, org) = known.get(&scope.zone)?;
         (*org == scope.org).then_some(ZoneKey { seq: *seq, zone: scope.zone, org: *org })
+    }
+
+    /// The zone's key from the cache, else from `find` (the backend's
+    /// lookup of the scope's zone by id, `NotFound` when the zone is not
+    /// the organization's), remembered for next time.
+    pub async fn get_or_find<F, Fut>(&self, scope: &ZoneScope, find: F) -> StoreResult<ZoneKey>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = StoreResult<(i64, Zone)>>,
+    {
+        if let Some(key) = self.get(scope) {
+            return Ok(key);
+        }
+        let (seq, zone) = find().await?;
+        Ok(self.remember(seq, &zone))
     }
 
     /// Records a zone read from the database and returns its key.

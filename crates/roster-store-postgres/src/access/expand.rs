@@ -4,14 +4,12 @@ use std::collections::HashMap;
 
 use roster_domain::access::Expansion;
 use roster_domain::{Timestamp, UserId};
-use roster_store::{ExpandRequest, StoreResult};
+use roster_store::{Counted, ExpandRequest, Expansions, StoreResult, ZoneKey};
 
-use super::id16;
 use super::roles::{ASSIGNMENT_SELECT, assignment_from_row};
 use crate::db::{self, Exec};
-use crate::tenancy::get;
+use crate::row::{get, id16};
 use crate::types::{PgId, id, time};
-use crate::users::ZoneKey;
 
 /// One statement per kind of extra, whatever the page size: the ids go in
 /// as one `uuid[]`. Users not in the zone get empty extras.
@@ -22,10 +20,9 @@ pub async fn expand_users<C: Exec>(
     what: ExpandRequest,
     now: Timestamp,
 ) -> StoreResult<HashMap<UserId, Expansion>> {
-    let mut out: HashMap<UserId, Expansion> =
-        users.iter().map(|u| (*u, Expansion::default())).collect();
+    let mut out = Expansions::new(users);
     if users.is_empty() {
-        return Ok(out);
+        return Ok(out.into_map());
     }
     let ids: Vec<PgId> = users.iter().map(|u| id(u.to_bytes())).collect();
     if what.role_assignments {
@@ -34,17 +31,14 @@ pub async fn expand_users<C: Exec>(
              WHERE u.zone = $1 AND ra.user_id = ANY($2::uuid[]) ORDER BY ra.user_id, ra.id"
         );
         for row in db::query(c, &sql, &[&zone.seq, &ids]).await? {
-            let a = assignment_from_row(&row)?;
-            if let Some(e) = out.get_mut(&a.user_id) {
-                e.role_assignments.push(a);
-            }
+            out.add_assignment(assignment_from_row(&row)?);
         }
     }
-    let counts = [(what.session_count, "sessions", true), (what.grant_count, "grants", false)];
-    for (wanted, table, sessions) in counts {
-        if !wanted {
-            continue;
-        }
+    for counted in what.counts() {
+        let table = match counted {
+            Counted::Sessions => "sessions",
+            Counted::Grants => "grants",
+        };
         let sql = format!(
             "SELECT t.user_id, count(*) FROM {table} t JOIN users u ON u.id = t.user_id \
              WHERE u.zone = $1 AND t.user_id = ANY($2::uuid[]) AND t.revoked_at IS NULL \
@@ -52,15 +46,8 @@ pub async fn expand_users<C: Exec>(
         );
         for row in db::query(c, &sql, &[&zone.seq, &ids, &time(now)]).await? {
             let uid = UserId::from_bytes(id16(&row, 0)?);
-            let n = u64::try_from(get::<i64>(&row, 1)?).unwrap_or(0);
-            if let Some(e) = out.get_mut(&uid) {
-                if sessions {
-                    e.session_count = n;
-                } else {
-                    e.grant_count = n;
-                }
-            }
+            out.set_count(counted, &uid, u64::try_from(get::<i64>(&row, 1)?).unwrap_or(0));
         }
     }
-    Ok(out)
+    Ok(out.into_map())
 }

@@ -1,5 +1,7 @@
 //! Roles, role assignments, sessions, grants, providers, sign-in and
-//! expansions in PostgreSQL: one module each, and what they share.
+//! expansions in PostgreSQL: one module each. What they need of users
+//! (`locate_user`) is in `users`; `providers` is named by `users` too,
+//! which checks a user's provider.
 //!
 //! The answers are the SQLite backend's (`roster-store-sqlite/src/access/`).
 //! What PostgreSQL adds is concurrency between nodes, handled with row locks
@@ -17,7 +19,7 @@
 //!   finds the winner's user (see `sign_in`).
 
 mod expand;
-mod providers;
+pub mod providers;
 mod roles;
 mod sessions;
 mod sign_in;
@@ -27,78 +29,3 @@ pub use providers::*;
 pub use roles::*;
 pub use sessions::*;
 pub use sign_in::sign_in;
-
-use tokio_postgres::Row;
-
-use roster_domain::{Timestamp, UserId, UserStatus};
-use roster_store::{StoreError, StoreResult};
-
-use crate::db::{self, Exec};
-use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
-use crate::tenancy::get;
-use crate::types::{PgId, PgTime, id};
-use crate::users::ZoneKey;
-
-fn ts(row: &Row, i: usize) -> StoreResult<Timestamp> {
-    Ok(get::<PgTime>(row, i)?.0)
-}
-
-fn opt_ts(row: &Row, i: usize) -> StoreResult<Option<Timestamp>> {
-    Ok(get::<Option<PgTime>>(row, i)?.map(|t| t.0))
-}
-
-fn id16(row: &Row, i: usize) -> StoreResult<[u8; 16]> {
-    Ok(get::<PgId>(row, i)?.0)
-}
-
-/// How `locate_user` locks the row it finds.
-#[derive(Clone, Copy)]
-enum Lock {
-    None,
-    /// Against a concurrent disabling (grants).
-    Share,
-    /// The row is about to be updated (sessions move `authenticated_at`).
-    NoKeyUpdate,
-}
-
-/// The status of the user, if it lives in the zone.
-async fn locate_user<C: Exec>(
-    c: &C,
-    zone: &ZoneKey,
-    user: &UserId,
-    lock: Lock,
-) -> StoreResult<UserStatus> {
-    let sql = match lock {
-        Lock::None => "SELECT status FROM users WHERE id = $1 AND zone = $2",
-        Lock::Share => "SELECT status FROM users WHERE id = $1 AND zone = $2 FOR SHARE",
-        Lock::NoKeyUpdate => {
-            "SELECT status FROM users WHERE id = $1 AND zone = $2 FOR NO KEY UPDATE"
-        }
-    };
-    let row = db::query_opt(c, sql, &[&id(user.to_bytes()), &zone.seq])
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let status: String = get(&row, 0)?;
-    UserStatus::parse(&status).ok_or_else(|| decode("status", &status))
-}
-
-/// A unique violation of `constraint` is an identifier clash; a missing zone
-/// (deleted after its key was cached) is `NotFound`.
-fn identifier_conflict(
-    constraint: &'static str,
-    zone_fkey: &'static str,
-) -> impl Fn(tokio_postgres::Error) -> StoreError {
-    move |e| {
-        if unique_violation(&e).as_deref() == Some(constraint) {
-            return StoreError::Conflict { field: "identifier" };
-        }
-        if foreign_key_violation(&e).as_deref() == Some(zone_fkey) {
-            return StoreError::NotFound;
-        }
-        from_pg(e)
-    }
-}
-
-fn found(n: u64) -> StoreResult<()> {
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
-}

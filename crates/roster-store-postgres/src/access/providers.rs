@@ -5,13 +5,13 @@ use tokio_postgres::Row;
 
 use roster_domain::ProviderId;
 use roster_domain::access::Provider;
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey, found};
 
-use super::{found, id16, identifier_conflict, ts};
 use crate::db::{self, Conn, Exec};
-use crate::tenancy::{get, page_by_id};
+use crate::error::identifier_conflict;
+use crate::page::page_by_id;
+use crate::row::{get, id16, ts};
 use crate::types::{id, time};
-use crate::users::ZoneKey;
 
 const PROVIDER_COLUMNS: &str =
     "id, identifier, issuer, user_identifier_claim, created_at, updated_at";

@@ -4,14 +4,14 @@ use tokio_postgres::Row;
 
 use roster_domain::access::{AssignmentScope, Role, RoleAssignment, RoleRef};
 use roster_domain::{RoleAssignmentId, RoleId, UserId};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey, found};
 
-use super::{Lock, found, id16, identifier_conflict, locate_user, ts};
 use crate::db::{self, Exec};
-use crate::error::{foreign_key_violation, from_pg, unique_violation};
-use crate::tenancy::{get, page_by_id};
+use crate::error::{foreign_key_violation, from_pg, identifier_conflict, unique_violation};
+use crate::page::page_by_id;
+use crate::row::{get, id16, ts};
 use crate::types::{id, time};
-use crate::users::ZoneKey;
+use crate::users::{Lock, locate_user};
 
 const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at";
 

@@ -2,20 +2,90 @@
 //! lock on its user's row (see the module above).
 
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 use roster_domain::access::{Grant, Session};
 use roster_domain::{GrantId, ProviderId, SessionId, Timestamp, User, UserId, UserStatus};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
-use super::{Lock, id16, locate_user, opt_ts, ts};
 use crate::db::{self, Conn, Exec};
 use crate::error::{foreign_key_violation, from_pg};
-use crate::tenancy::{get, page_by_id};
+use crate::page::page_by_id;
+use crate::row::{get, id16, opt_ts, ts};
 use crate::types::{PgId, id, opt_time, time};
-use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
+use crate::users::{Lock, USER_COLUMNS, locate_user, user_from_row};
 
-const SESSION_COLUMNS: &str =
-    "s.id, s.user_id, s.provider_id, s.created_at, s.expires_at, s.revoked_at, s.created_by";
+/// Sessions and grants alike: a user's rows, listed, read and revoked (never
+/// deleted) the same way.
+struct Held<T> {
+    table: &'static str,
+    alias: &'static str,
+    columns: &'static str,
+    from_row: fn(&Row) -> StoreResult<T>,
+}
+
+impl<T> Held<T> {
+    async fn list<C: Exec>(
+        &self,
+        c: &C,
+        zone: &ZoneKey,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<T>> {
+        locate_user(c, zone, user, Lock::None).await?;
+        let Held { table, alias: a, columns, from_row } = self;
+        let base = format!("SELECT {columns} FROM {table} {a} WHERE {a}.user_id = $1");
+        page_by_id(c, &base, &[&id(user.to_bytes())], window, from_row).await
+    }
+
+    async fn get<C: Exec>(
+        &self,
+        c: &C,
+        zone: &ZoneKey,
+        user: &UserId,
+        held: [u8; 16],
+    ) -> StoreResult<T> {
+        let Held { table, alias: a, columns, from_row } = self;
+        let sql = format!(
+            "SELECT {columns} FROM {table} {a} JOIN users u ON u.id = {a}.user_id \
+             WHERE {a}.user_id = $1 AND {a}.id = $2 AND u.zone = $3"
+        );
+        let row = db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(held), &zone.seq])
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
+    /// Revokes the row unless it already is, and returns it. One statement:
+    /// a revoked row keeps its first `revoked_at`.
+    async fn revoke<C: Exec>(
+        &self,
+        c: &C,
+        zone: &ZoneKey,
+        user: &UserId,
+        held: [u8; 16],
+        at: Timestamp,
+    ) -> StoreResult<T> {
+        let Held { table, alias: a, columns, from_row } = self;
+        let sql = format!(
+            "UPDATE {table} {a} SET revoked_at = coalesce({a}.revoked_at, $3) FROM users u \
+             WHERE {a}.user_id = $1 AND {a}.id = $2 AND u.id = {a}.user_id AND u.zone = $4 \
+             RETURNING {columns}"
+        );
+        let params: [&(dyn ToSql + Sync); 4] =
+            [&id(user.to_bytes()), &id(held), &time(at), &zone.seq];
+        let row = db::query_opt(c, &sql, &params).await?.ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+}
+
+const SESSIONS: Held<Session> = Held {
+    table: "sessions",
+    alias: "s",
+    columns: "s.id, s.user_id, s.provider_id, s.created_at, s.expires_at, s.revoked_at, \
+              s.created_by",
+    from_row: session_from_row,
+};
 
 fn session_from_row(r: &Row) -> StoreResult<Session> {
     Ok(Session {
@@ -35,9 +105,7 @@ pub async fn list_sessions<C: Exec>(
     user: &UserId,
     window: &IdWindow,
 ) -> StoreResult<Page<Session>> {
-    locate_user(c, zone, user, Lock::None).await?;
-    let base = format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.user_id = $1");
-    page_by_id(c, &base, &[&id(user.to_bytes())], window, session_from_row).await
+    SESSIONS.list(c, zone, user, window).await
 }
 
 /// Inserts the session for `s.user_id` (whose row the caller has locked
@@ -101,8 +169,6 @@ pub async fn insert_session(conn: &mut Conn, zone: &ZoneKey, s: &Session) -> Sto
     tx.commit().await
 }
 
-/// Revokes the session unless it already is, and returns it. One
-/// statement: a revoked session keeps its first `revoked_at`.
 pub async fn revoke_session<C: Exec>(
     c: &C,
     zone: &ZoneKey,
@@ -110,16 +176,7 @@ pub async fn revoke_session<C: Exec>(
     sid: &SessionId,
     at: Timestamp,
 ) -> StoreResult<Session> {
-    let sql = format!(
-        "UPDATE sessions s SET revoked_at = coalesce(s.revoked_at, $3) FROM users u \
-         WHERE s.user_id = $1 AND s.id = $2 AND u.id = s.user_id AND u.zone = $4 \
-         RETURNING {SESSION_COLUMNS}"
-    );
-    let row =
-        db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(sid.to_bytes()), &time(at), &zone.seq])
-            .await?
-            .ok_or(StoreError::NotFound)?;
-    session_from_row(&row)
+    SESSIONS.revoke(c, zone, user, sid.to_bytes(), at).await
 }
 
 pub async fn get_session<C: Exec>(
@@ -128,21 +185,19 @@ pub async fn get_session<C: Exec>(
     user: &UserId,
     sid: &SessionId,
 ) -> StoreResult<Session> {
-    let sql = format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.user_id = $1 AND s.id = $2 AND u.zone = $3"
-    );
-    let row = db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(sid.to_bytes()), &zone.seq])
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    session_from_row(&row)
+    SESSIONS.get(c, zone, user, sid.to_bytes()).await
 }
 
 // ---------------------------------------------------------------------------
 // Grants
 
-const GRANT_COLUMNS: &str = "g.id, g.user_id, g.client_id, g.resource, g.scopes, g.created_at, \
-     g.expires_at, g.revoked_at, g.created_by";
+const GRANTS: Held<Grant> = Held {
+    table: "grants",
+    alias: "g",
+    columns: "g.id, g.user_id, g.client_id, g.resource, g.scopes, g.created_at, \
+              g.expires_at, g.revoked_at, g.created_by",
+    from_row: grant_from_row,
+};
 
 fn grant_from_row(r: &Row) -> StoreResult<Grant> {
     Ok(Grant {
@@ -164,9 +219,7 @@ pub async fn list_grants<C: Exec>(
     user: &UserId,
     window: &IdWindow,
 ) -> StoreResult<Page<Grant>> {
-    locate_user(c, zone, user, Lock::None).await?;
-    let base = format!("SELECT {GRANT_COLUMNS} FROM grants g WHERE g.user_id = $1");
-    page_by_id(c, &base, &[&id(user.to_bytes())], window, grant_from_row).await
+    GRANTS.list(c, zone, user, window).await
 }
 
 pub async fn insert_grant(conn: &mut Conn, zone: &ZoneKey, g: &Grant) -> StoreResult<()> {
@@ -201,16 +254,7 @@ pub async fn revoke_grant<C: Exec>(
     gid: &GrantId,
     at: Timestamp,
 ) -> StoreResult<Grant> {
-    let sql = format!(
-        "UPDATE grants g SET revoked_at = coalesce(g.revoked_at, $3) FROM users u \
-         WHERE g.user_id = $1 AND g.id = $2 AND u.id = g.user_id AND u.zone = $4 \
-         RETURNING {GRANT_COLUMNS}"
-    );
-    let row =
-        db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(gid.to_bytes()), &time(at), &zone.seq])
-            .await?
-            .ok_or(StoreError::NotFound)?;
-    grant_from_row(&row)
+    GRANTS.revoke(c, zone, user, gid.to_bytes(), at).await
 }
 
 pub async fn get_grant<C: Exec>(
@@ -219,26 +263,5 @@ pub async fn get_grant<C: Exec>(
     user: &UserId,
     gid: &GrantId,
 ) -> StoreResult<Grant> {
-    let sql = format!(
-        "SELECT {GRANT_COLUMNS} FROM grants g JOIN users u ON u.id = g.user_id \
-         WHERE g.user_id = $1 AND g.id = $2 AND u.zone = $3"
-    );
-    let row = db::query_opt(c, &sql, &[&id(user.to_bytes()), &id(gid.to_bytes()), &zone.seq])
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    grant_from_row(&row)
-}
-
-/// Revokes every live session and grant of a user (it was just disabled),
-/// in one statement.
-pub async fn revoke_everything<C: Exec>(c: &C, user: &UserId, at: Timestamp) -> StoreResult<()> {
-    db::execute(
-        c,
-        "WITH s AS (UPDATE sessions SET revoked_at = $2 \
-                    WHERE user_id = $1 AND revoked_at IS NULL) \
-         UPDATE grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-        &[&id(user.to_bytes()), &time(at)],
-    )
-    .await?;
-    Ok(())
+    GRANTS.get(c, zone, user, gid.to_bytes()).await
 }

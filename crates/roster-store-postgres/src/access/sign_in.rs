@@ -2,11 +2,11 @@
 
 use roster_domain::User;
 use roster_domain::access::Session;
-use roster_store::{SignedIn, StoreError, StoreResult};
+use roster_store::{SignedIn, StoreError, StoreResult, ZoneKey};
 
 use super::sessions::record_session;
 use crate::db::{self, Conn};
-use crate::users::{USER_COLUMNS, ZoneKey, insert_user_unless_subject_taken, user_from_row};
+use crate::users::{USER_COLUMNS, insert_user_unless_subject_taken, user_from_row};
 
 /// How often a sign-in looks for its user. The first miss takes the
 /// subject's lock and looks again; after that, only a user inserted by

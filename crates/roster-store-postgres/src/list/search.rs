@@ -16,15 +16,14 @@
 use tokio_postgres::types::Type;
 
 use roster_domain::{User, UserId};
-use roster_store::StoreResult;
+use roster_store::keyset::{directed, position_values};
+use roster_store::{StoreResult, ZoneKey};
 
-use super::sql::{
-    SEARCH_DOC, Sql, contains_pattern, position_bounds, push_after, push_filters, push_order,
-};
-use super::{Step, bounded_count, directed, users_of};
+use super::read::{Step, bounded_count, first_or_default, users_of};
+use super::sql::{SEARCH_DOC, Sql, contains_pattern, push_after, push_filters, push_order};
 use crate::db::Conn;
-use crate::tenancy::get;
-use crate::users::{USER_COLUMNS, ZoneKey};
+use crate::types::id;
+use crate::users::USER_COLUMNS;
 
 /// How many of the zone's oldest users a term is looked for in before the
 /// trigram index is asked about it: a page of reads, a few milliseconds.
@@ -40,7 +39,7 @@ pub(super) async fn looks_common(
     term: &str,
     cap: usize,
 ) -> StoreResult<bool> {
-    let mut sql = Sql { text: String::new(), params: Vec::new() };
+    let mut sql = Sql::default();
     let z = sql.bind(zone.seq, Type::INT8);
     let s = sql.bind(i64::try_from(SAMPLE).unwrap_or(i64::MAX), Type::INT8);
     let p = sql.bind(contains_pattern(term), Type::TEXT);
@@ -51,10 +50,7 @@ pub(super) async fn looks_common(
          (SELECT coalesce(sum(c.n), 0)::bigint FROM user_counts c WHERE c.zone = {z})"
     );
     let rows = client.query_typed(&sql.text, &sql.params(sql.params.len())).await?;
-    let (seen, size): (i64, i64) = match rows.first() {
-        Some(row) => (get(row, 0)?, get(row, 1)?),
-        None => (0, 0),
-    };
+    let (seen, size): (i64, i64) = (first_or_default(&rows, 0)?, first_or_default(&rows, 1)?);
     let (seen, size) = (u128::try_from(seen).unwrap_or(0), u128::try_from(size).unwrap_or(0));
     let sample = SAMPLE as u128;
     // Three sightings at least: one or two could be the sample's luck.
@@ -76,8 +72,9 @@ fn whole_field_arms(sql: &mut Sql, term: &str) -> String {
     // `search_id` is the id's text lowercased, and Crockford base32 folds
     // case without loss: a term equal to a user's search id parses back to
     // that user's id, and no other term can equal one.
-    if let Some(id) = UserId::parse(term).filter(|id| id.to_string().to_ascii_lowercase() == term) {
-        let p = sql.bind(crate::types::id(id.to_bytes()), Type::UUID);
+    let user = UserId::parse(term).filter(|u| u.to_string().to_ascii_lowercase() == term);
+    if let Some(user) = user {
+        let p = sql.bind(id(user.to_bytes()), Type::UUID);
         arms.push(format!("u.id = {p}"));
     }
     format!("({})", arms.join(" OR "))
@@ -96,7 +93,7 @@ pub(super) async fn whole_field_level(
     let Some(term) = query.search.first().filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let mut probe = Sql { text: String::new(), params: Vec::new() };
+    let mut probe = Sql::default();
     let z = probe.bind(zone.seq, Type::INT8);
     let arms = whole_field_arms(&mut probe, term);
     probe.text = format!("SELECT 1 FROM users u WHERE u.zone = {z} AND {arms}");
@@ -111,14 +108,14 @@ pub(super) async fn whole_field_level(
     // 7 M users through it instead.
     let mut rest = query.clone();
     rest.search.remove(0);
-    let mut sql = Sql { text: String::new(), params: Vec::new() };
+    let mut sql = Sql::default();
     let z = sql.bind(zone.seq, Type::INT8);
     let arms = whole_field_arms(&mut sql, term);
     let matches = format!("SELECT * FROM users u WHERE u.zone = {z} AND {arms} OFFSET 0");
     push_filters(&mut sql, zone, &rest);
     sql.text = format!("SELECT {USER_COLUMNS} FROM ({matches}) u{}", sql.text);
     if let Some(pos) = from {
-        push_after(&mut sql, &directed(keys, flip), position_bounds(query, pos, false));
+        push_after(&mut sql, &directed(keys, flip), position_values(query, pos, false));
     }
     push_order(&mut sql, keys, flip);
     let l = sql.bind(i64::try_from(n).unwrap_or(i64::MAX), Type::INT8);

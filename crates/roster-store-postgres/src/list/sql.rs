@@ -5,75 +5,48 @@ use serde_json::{Map, Value};
 use tokio_postgres::types::{ToSql, Type};
 
 use roster_domain::query::AttributeFilter;
-use roster_domain::{Direction, Position, SortField, SortValue, UserQuery};
+use roster_domain::{Direction, UserQuery};
+use roster_store::Param;
+use roster_store::ZoneKey;
+use roster_store::filters::{self, Condition};
+use roster_store::keyset::{self, Key};
 
-use crate::types::{PgId, PgTime, id, time};
-use crate::users::ZoneKey;
+use crate::types::{PgId, id, time};
 
 /// A query under construction with its typed positional parameters. List
 /// queries are sent with their parameter types (`query_typed`): one round
 /// trip, planned for the actual values (a search term's selectivity decides
 /// between the trigram index and an ordered index scan), and no per-shape
 /// prepared statement piling up on every connection.
+#[derive(Default)]
 pub(super) struct Sql {
     pub(super) text: String,
     pub(super) params: Vec<(Box<dyn ToSql + Sync + Send>, Type)>,
 }
 
 impl Sql {
+    /// An empty statement whose parameters continue this one's numbering:
+    /// a clause built apart, whose parameters go back with `sql.params =`.
+    pub(super) fn continued(&mut self) -> Sql {
+        Sql { text: String::new(), params: std::mem::take(&mut self.params) }
+    }
+
     pub(super) fn bind<T: ToSql + Sync + Send + 'static>(&mut self, v: T, ty: Type) -> String {
         self.params.push((Box::new(v), ty));
         format!("${}", self.params.len())
     }
 
+    pub(super) fn bind_param(&mut self, v: Param) -> String {
+        match v {
+            Param::Rank(r) => self.bind(i32::from(r), Type::INT4),
+            Param::Time(t) => self.bind(time(t), Type::TIMESTAMPTZ),
+            Param::Text(s) => self.bind(s, Type::TEXT),
+            Param::Id(u) => self.bind(id(u.to_bytes()), Type::UUID),
+        }
+    }
+
     pub(super) fn params(&self, n: usize) -> Vec<(&(dyn ToSql + Sync), Type)> {
         self.params.iter().take(n).map(|(v, t)| (&**v as &(dyn ToSql + Sync), t.clone())).collect()
-    }
-}
-
-/// One bound value of a keyset position.
-pub(super) enum Bound {
-    Int(i32),
-    Time(PgTime),
-    Text(String),
-    Id(PgId),
-}
-
-impl Bound {
-    pub(super) fn bind(self, sql: &mut Sql) -> String {
-        match self {
-            Bound::Int(v) => sql.bind(v, Type::INT4),
-            Bound::Time(v) => sql.bind(v, Type::TIMESTAMPTZ),
-            Bound::Text(v) => sql.bind(v, Type::TEXT),
-            Bound::Id(v) => sql.bind(v, Type::UUID),
-        }
-    }
-}
-
-/// The SQL expressions, in order, that a sort field compares by. Columns
-/// are `COLLATE "C"`, so these compare bytes and fold ASCII only.
-pub(super) fn sort_exprs(field: SortField) -> &'static [&'static str] {
-    match field {
-        SortField::CreatedAt => &["u.created_at"],
-        SortField::UpdatedAt => &["u.updated_at"],
-        SortField::Email => &["lower(u.email)", "u.email"],
-        SortField::Name => &["lower(u.name)", "u.name"],
-        SortField::Identifier => &["lower(u.identifier)", "u.identifier"],
-        SortField::FirstName => &["lower(u.first_name)", "u.first_name"],
-        SortField::LastName => &["lower(u.last_name)", "u.last_name"],
-        SortField::Status => &["u.status"],
-        SortField::UserType => &["u.user_type"],
-    }
-}
-
-/// The values a position holds for each of `sort_exprs`.
-pub(super) fn sort_bounds(field: SortField, value: &SortValue) -> Vec<Bound> {
-    match value {
-        SortValue::Time(t) => vec![Bound::Time(time(*t))],
-        SortValue::Text(s) if field.is_folded() => {
-            vec![Bound::Text(s.to_ascii_lowercase()), Bound::Text(s.clone())]
-        }
-        SortValue::Text(s) => vec![Bound::Text(s.clone())],
     }
 }
 
@@ -118,14 +91,7 @@ pub(super) fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> 
         let p = sql.bind(ids, Type::UUID_ARRAY);
         sql.text.push_str(&format!(" AND u.id = ANY({p})"));
     }
-    if let Some(email) = &f.email {
-        let p = sql.bind(email.clone(), Type::TEXT);
-        sql.text.push_str(&format!(" AND lower(u.email) = {p}"));
-    }
-    if let Some(identifier) = &f.identifier {
-        let p = sql.bind(identifier.clone(), Type::TEXT);
-        sql.text.push_str(&format!(" AND lower(u.identifier) = {p}"));
-    }
+    push_plain(sql, filters::lookups(f));
     if !f.user_types.is_empty() {
         let v: Vec<String> = f.user_types.iter().map(|t| t.as_str().to_owned()).collect();
         let p = sql.bind(v, Type::TEXT_ARRAY);
@@ -138,23 +104,7 @@ pub(super) fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> 
         sql.text.push_str(&format!(" AND u.status = ANY({p})"));
         statuses = Some(p);
     }
-    for (column, value) in [("u.created_by", &f.created_by), ("u.updated_by", &f.updated_by)] {
-        if let Some(v) = value {
-            let p = sql.bind(v.clone(), Type::TEXT);
-            sql.text.push_str(&format!(" AND {column} = {p}"));
-        }
-    }
-    for (column, op, value) in [
-        ("u.created_at", ">=", f.created_from),
-        ("u.created_at", "<", f.created_to),
-        ("u.updated_at", ">=", f.updated_from),
-        ("u.updated_at", "<", f.updated_to),
-    ] {
-        if let Some(t) = value {
-            let p = sql.bind(time(t), Type::TIMESTAMPTZ);
-            sql.text.push_str(&format!(" AND {column} {op} {p}"));
-        }
-    }
+    push_plain(sql, filters::provenance(f));
     if let Some(role) = &f.role {
         let p = sql.bind(id(role.to_bytes()), Type::UUID);
         sql.text.push_str(&format!(
@@ -184,6 +134,13 @@ pub(super) fn push_filters(sql: &mut Sql, zone: &ZoneKey, query: &UserQuery) -> 
     statuses
 }
 
+fn push_plain(sql: &mut Sql, conditions: Vec<Condition>) {
+    for (lhs, value) in conditions {
+        let p = sql.bind_param(value);
+        sql.text.push_str(&format!(" AND {lhs} {p}"));
+    }
+}
+
 /// `attributes.<key> = value` as jsonb containment of `{key: value}`:
 /// served by the GIN index, numbers compared by value, types kept apart.
 pub(super) fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
@@ -203,11 +160,7 @@ pub(super) fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
 
 /// Ordered keys of the query: (expression, direction), rank first when
 /// ranked and `with_rank`, `u.id` last.
-pub(super) fn order_keys(
-    sql: &mut Sql,
-    query: &UserQuery,
-    with_rank: bool,
-) -> Vec<(String, Direction)> {
+pub(super) fn order_keys(sql: &mut Sql, query: &UserQuery, with_rank: bool) -> Vec<Key> {
     let mut keys = Vec::new();
     if with_rank
         && query.ranked
@@ -215,68 +168,19 @@ pub(super) fn order_keys(
     {
         keys.push((rank_expr(sql, term), Direction::Asc));
     }
-    for key in &query.sort.keys {
-        for expr in sort_exprs(key.field) {
-            keys.push(((*expr).to_owned(), key.direction));
-        }
-    }
-    keys.push(("u.id".to_owned(), query.sort.id_direction()));
+    keys.extend(keyset::sort_keys(query));
     keys
 }
 
-pub(super) fn position_bounds(query: &UserQuery, pos: &Position, with_rank: bool) -> Vec<Bound> {
-    let mut out = Vec::new();
-    if with_rank && query.ranked {
-        out.push(Bound::Int(i32::from(pos.rank.map_or(0u8, |r| r as u8))));
+/// ` AND` the row comes strictly after the position with `values` in the
+/// order given by `keys`.
+pub(super) fn push_after(sql: &mut Sql, keys: &[Key], values: Vec<Param>) {
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_param(v)).collect();
+    for cond in keyset::after(keys, &params) {
+        sql.text.push_str(&format!(" AND {cond}"));
     }
-    for (key, value) in query.sort.keys.iter().zip(&pos.values) {
-        out.extend(sort_bounds(key.field, value));
-    }
-    out.push(Bound::Id(id(pos.id.to_bytes())));
-    out
 }
 
-/// `row comes strictly after pos` in the order given by `keys`.
-pub(super) fn push_after(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<Bound>) {
-    let params: Vec<String> = values.into_iter().map(|v| v.bind(sql)).collect();
-    let Some((first_expr, first_dir)) = keys.first() else {
-        return;
-    };
-    let uniform = keys.iter().all(|(_, d)| d == first_dir);
-    let op = |d: Direction| if d == Direction::Asc { ">" } else { "<" };
-    // A plain range on the leading key lets the planner seek the index.
-    if let Some(p) = params.first() {
-        sql.text.push_str(&format!(" AND {first_expr} {}= {p}", op(*first_dir)));
-    }
-    if uniform {
-        let lhs: Vec<&str> = keys.iter().map(|(e, _)| e.as_str()).collect();
-        sql.text.push_str(&format!(
-            " AND ({}) {} ({})",
-            lhs.join(", "),
-            op(*first_dir),
-            params.join(", ")
-        ));
-        return;
-    }
-    let mut ors = Vec::new();
-    for (i, (expr, dir)) in keys.iter().enumerate() {
-        let mut ands: Vec<String> =
-            keys.iter().zip(&params).take(i).map(|((e, _), p)| format!("{e} = {p}")).collect();
-        if let Some(p) = params.get(i) {
-            ands.push(format!("{expr} {} {p}", op(*dir)));
-        }
-        ors.push(format!("({})", ands.join(" AND ")));
-    }
-    sql.text.push_str(&format!(" AND ({})", ors.join(" OR ")));
-}
-
-pub(super) fn push_order(sql: &mut Sql, keys: &[(String, Direction)], flip: bool) {
-    let parts: Vec<String> = keys
-        .iter()
-        .map(|(e, d)| {
-            let d = if flip { d.flip() } else { *d };
-            format!("{e} {}", d.as_str().to_uppercase())
-        })
-        .collect();
-    sql.text.push_str(&format!(" ORDER BY {}", parts.join(", ")));
+pub(super) fn push_order(sql: &mut Sql, keys: &[Key], flip: bool) {
+    sql.text.push_str(&keyset::order_by(keys, flip));
 }

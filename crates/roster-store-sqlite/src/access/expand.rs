@@ -9,11 +9,10 @@ use rusqlite::{Connection, params_from_iter};
 use super::roles::{ASSIGNMENT_SELECT, assignment_from_row};
 use roster_domain::access::Expansion;
 use roster_domain::{Timestamp, UserId};
-use roster_store::{ExpandRequest, StoreError, StoreResult};
+use roster_store::{Counted, ExpandRequest, Expansions, StoreError, StoreResult, ZoneKey};
 
 use crate::error::from_sqlite;
 use crate::row::id16;
-use crate::users::ZoneKey;
 
 pub fn expand_users(
     conn: &Connection,
@@ -22,10 +21,9 @@ pub fn expand_users(
     what: ExpandRequest,
     now: Timestamp,
 ) -> StoreResult<HashMap<UserId, Expansion>> {
-    let mut out: HashMap<UserId, Expansion> =
-        users.iter().map(|id| (*id, Expansion::default())).collect();
+    let mut out = Expansions::new(users);
     if users.is_empty() {
-        return Ok(out);
+        return Ok(out.into_map());
     }
     // One statement per kind of extra, whatever the page size: the ids go in
     // as one JSON array.
@@ -47,16 +45,14 @@ pub fn expand_users(
             )
             .map_err(from_sqlite)?;
         for row in rows {
-            let a = row.map_err(from_sqlite)?;
-            if let Some(e) = out.get_mut(&a.user_id) {
-                e.role_assignments.push(a);
-            }
+            out.add_assignment(row.map_err(from_sqlite)?);
         }
     }
-    for (wanted, table) in [(what.session_count, "sessions"), (what.grant_count, "grants")] {
-        if !wanted {
-            continue;
-        }
+    for counted in what.counts() {
+        let table = match counted {
+            Counted::Sessions => "sessions",
+            Counted::Grants => "grants",
+        };
         let sql = format!(
             "SELECT u.id, count(*) FROM {table} t JOIN users u ON u.seq = t.user_seq \
              WHERE t.user_seq IN ({page}) AND t.revoked_at IS NULL \
@@ -75,17 +71,10 @@ pub fn expand_users(
             .map_err(from_sqlite)?;
         for row in rows {
             let (id, n) = row.map_err(from_sqlite)?;
-            if let Some(e) = out.get_mut(&id) {
-                let n = u64::try_from(n).unwrap_or(0);
-                if table == "sessions" {
-                    e.session_count = n;
-                } else {
-                    e.grant_count = n;
-                }
-            }
+            out.set_count(counted, &id, u64::try_from(n).unwrap_or(0));
         }
     }
-    Ok(out)
+    Ok(out.into_map())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -5,13 +5,12 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::ProviderId;
 use roster_domain::access::Provider;
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey, found};
 
-use super::identifier_conflict;
-use crate::error::from_sqlite;
+use crate::db;
+use crate::error::{from_sqlite, identifier_conflict};
+use crate::page::page_by_id;
 use crate::row::{id16, ts};
-use crate::tenancy::page_by_id;
-use crate::users::ZoneKey;
 
 const PROVIDER_COLUMNS: &str =
     "id, identifier, issuer, user_identifier_claim, created_at, updated_at";
@@ -63,12 +62,11 @@ pub fn provider_exists(conn: &Connection, zone: i64, provider: &str) -> StoreRes
 }
 
 pub fn insert_provider(conn: &Connection, zone: &ZoneKey, p: &Provider) -> StoreResult<()> {
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO providers (id, zone, identifier, issuer, user_identifier_claim, created_at, \
          updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             p.id.to_bytes().as_slice(),
             zone.seq,
             p.identifier,
@@ -76,40 +74,38 @@ pub fn insert_provider(conn: &Connection, zone: &ZoneKey, p: &Provider) -> Store
             p.user_identifier_claim,
             p.created_at.as_micros(),
             p.updated_at.as_micros(),
-        ])
-    })
+        ],
+    )
     .map_err(identifier_conflict("providers_identifier"))?;
     Ok(())
 }
 
 pub fn update_provider(conn: &Connection, zone: &ZoneKey, p: &Provider) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE providers SET identifier = ?3, issuer = ?4, user_identifier_claim = ?5, \
-             updated_at = ?6 WHERE zone = ?1 AND id = ?2",
-        )
-        .and_then(|mut s| {
-            s.execute(rusqlite::params![
-                zone.seq,
-                p.id.to_bytes().as_slice(),
-                p.identifier,
-                p.issuer,
-                p.user_identifier_claim,
-                p.updated_at.as_micros(),
-            ])
-        })
-        .map_err(identifier_conflict("providers_identifier"))?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "UPDATE providers SET identifier = ?3, issuer = ?4, user_identifier_claim = ?5, \
+         updated_at = ?6 WHERE zone = ?1 AND id = ?2",
+        rusqlite::params![
+            zone.seq,
+            p.id.to_bytes().as_slice(),
+            p.identifier,
+            p.issuer,
+            p.user_identifier_claim,
+            p.updated_at.as_micros(),
+        ],
+    )
+    .map_err(identifier_conflict("providers_identifier"))?;
+    found(n)
 }
 
 pub fn delete_provider(conn: &Connection, zone: &ZoneKey, id: &ProviderId) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached("DELETE FROM providers WHERE zone = ?1 AND id = ?2")
-        .and_then(|mut s| s.execute((zone.seq, id.to_bytes().as_slice())))
-        .map_err(from_sqlite)?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    let n = db::execute(
+        conn,
+        "DELETE FROM providers WHERE zone = ?1 AND id = ?2",
+        (zone.seq, id.to_bytes().as_slice()),
+    )
+    .map_err(from_sqlite)?;
+    found(n)?;
     // The users stay; their link to the provider goes. Each such user
     // changes, so its version moves and its ETag with it. A user's
     // `provider_id` is the text it was given, the ULID in either case (ids
@@ -117,19 +113,21 @@ pub fn delete_provider(conn: &Connection, zone: &ZoneKey, id: &ProviderId) -> St
     // PostgreSQL; `IS NOT NULL` keeps the walk on the partial index
     // `users_provider`, over the zone's linked users only.
     let text = id.to_string();
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "UPDATE users SET provider_id = NULL, version = version + 1 \
          WHERE zone = ?1 AND provider_id IS NOT NULL AND upper(provider_id) = upper(?2)",
+        (zone.seq, &text),
     )
-    .and_then(|mut s| s.execute((zone.seq, &text)))
     .map_err(from_sqlite)?;
     // A session's provider is stored as the id's canonical text (it is a
     // `ProviderId`, not client text), so one spelling finds them all.
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "UPDATE sessions SET provider_id = NULL WHERE provider_id = ?1 \
          AND user_seq IN (SELECT seq FROM users WHERE zone = ?2)",
+        (&text, zone.seq),
     )
-    .and_then(|mut s| s.execute((&text, zone.seq)))
     .map_err(from_sqlite)?;
     Ok(())
 }

@@ -5,13 +5,13 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::access::{AssignmentScope, Role, RoleAssignment, RoleRef};
 use roster_domain::{RoleAssignmentId, RoleId, UserId};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey, found};
 
-use super::{identifier_conflict, locate_user};
-use crate::error::{from_sqlite, violated_unique_index};
+use crate::db;
+use crate::error::{from_sqlite, identifier_conflict, violated_unique_index};
+use crate::page::page_by_id;
 use crate::row::{id16, ts};
-use crate::tenancy::page_by_id;
-use crate::users::ZoneKey;
+use crate::users::locate_user;
 
 const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at";
 
@@ -65,12 +65,11 @@ pub fn get_role(conn: &Connection, zone: &ZoneKey, role: &RoleRef) -> StoreResul
 }
 
 pub fn insert_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResult<()> {
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO roles (id, zone, identifier, name, description, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             role.id.to_bytes().as_slice(),
             zone.seq,
             role.identifier,
@@ -78,38 +77,38 @@ pub fn insert_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResul
             role.description,
             role.created_at.as_micros(),
             role.updated_at.as_micros(),
-        ])
-    })
+        ],
+    )
     .map_err(identifier_conflict("roles_identifier"))?;
     Ok(())
 }
 
 pub fn update_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE roles SET identifier = ?3, name = ?4, description = ?5, updated_at = ?6 \
-             WHERE zone = ?1 AND id = ?2",
-        )
-        .and_then(|mut s| {
-            s.execute(rusqlite::params![
-                zone.seq,
-                role.id.to_bytes().as_slice(),
-                role.identifier,
-                role.name,
-                role.description,
-                role.updated_at.as_micros(),
-            ])
-        })
-        .map_err(identifier_conflict("roles_identifier"))?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "UPDATE roles SET identifier = ?3, name = ?4, description = ?5, updated_at = ?6 \
+         WHERE zone = ?1 AND id = ?2",
+        rusqlite::params![
+            zone.seq,
+            role.id.to_bytes().as_slice(),
+            role.identifier,
+            role.name,
+            role.description,
+            role.updated_at.as_micros(),
+        ],
+    )
+    .map_err(identifier_conflict("roles_identifier"))?;
+    found(n)
 }
 
 pub fn delete_role(conn: &Connection, zone: &ZoneKey, id: &RoleId) -> StoreResult<()> {
-    let n = conn
-        .prepare_cached("DELETE FROM roles WHERE zone = ?1 AND id = ?2")
-        .and_then(|mut s| s.execute((zone.seq, id.to_bytes().as_slice())))
-        .map_err(from_sqlite)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "DELETE FROM roles WHERE zone = ?1 AND id = ?2",
+        (zone.seq, id.to_bytes().as_slice()),
+    )
+    .map_err(from_sqlite)?;
+    found(n)
 }
 
 // Role assignments.
@@ -157,12 +156,11 @@ pub fn insert_role_assignment(
     };
     let (kind, scope_id) =
         a.scope.as_ref().map(|s| (s.kind.as_str(), s.id.as_str())).unwrap_or(("", ""));
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO role_assignments (id, user_seq, role_seq, scope_type, scope_id, created_at, \
          created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             a.id.to_bytes().as_slice(),
             user_seq,
             role_seq,
@@ -170,8 +168,8 @@ pub fn insert_role_assignment(
             scope_id,
             a.created_at.as_micros(),
             a.created_by,
-        ])
-    })
+        ],
+    )
     .map_err(|e| match violated_unique_index(&e) {
         Some(_) => StoreError::Conflict { field: "role_id" },
         None => from_sqlite(e),
@@ -202,9 +200,11 @@ pub fn delete_role_assignment(
     id: &RoleAssignmentId,
 ) -> StoreResult<()> {
     let (user_seq, _) = locate_user(conn, zone, user)?;
-    let n = conn
-        .prepare_cached("DELETE FROM role_assignments WHERE user_seq = ?1 AND id = ?2")
-        .and_then(|mut s| s.execute((user_seq, id.to_bytes().as_slice())))
-        .map_err(from_sqlite)?;
-    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    let n = db::execute(
+        conn,
+        "DELETE FROM role_assignments WHERE user_seq = ?1 AND id = ?2",
+        (user_seq, id.to_bytes().as_slice()),
+    )
+    .map_err(from_sqlite)?;
+    found(n)
 }

@@ -6,17 +6,85 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use roster_domain::access::{Grant, Session};
 use roster_domain::{GrantId, ProviderId, SessionId, Timestamp, UserId, UserStatus};
-use roster_store::{IdWindow, Page, StoreError, StoreResult};
+use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
-use super::locate_user;
 use super::providers::provider_exists;
+use crate::db;
 use crate::error::from_sqlite;
+use crate::page::page_by_id;
 use crate::row::{id16, opt_ts, ts};
-use crate::tenancy::page_by_id;
-use crate::users::ZoneKey;
+use crate::users::locate_user;
 
-const SESSION_SELECT: &str = "SELECT s.id AS id, u.id, s.provider_id, s.created_at, s.expires_at, \
-     s.revoked_at, s.created_by FROM sessions s JOIN users u ON u.seq = s.user_seq";
+/// Sessions and grants alike: a user's rows, listed, read and revoked (never
+/// deleted) the same way. `select` reads the table as `alias`.
+struct Held<T> {
+    table: &'static str,
+    alias: &'static str,
+    select: &'static str,
+    from_row: fn(&Row<'_>) -> rusqlite::Result<T>,
+}
+
+impl<T> Held<T> {
+    fn list(
+        &self,
+        conn: &Connection,
+        zone: &ZoneKey,
+        user: &UserId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<T>> {
+        let (seq, _) = locate_user(conn, zone, user)?;
+        let base = format!("{} WHERE {}.user_seq = ?1", self.select, self.alias);
+        page_by_id(conn, &base, vec![SqlValue::Integer(seq)], window, self.from_row)
+    }
+
+    fn get(
+        &self,
+        conn: &Connection,
+        zone: &ZoneKey,
+        user: &UserId,
+        id: [u8; 16],
+    ) -> StoreResult<T> {
+        let (user_seq, _) = locate_user(conn, zone, user)?;
+        self.of(conn, user_seq, id)
+    }
+
+    /// The row `id` of the user at `user_seq`.
+    fn of(&self, conn: &Connection, user_seq: i64, id: [u8; 16]) -> StoreResult<T> {
+        let Held { select, alias, .. } = self;
+        let sql = format!("{select} WHERE {alias}.user_seq = ?1 AND {alias}.id = ?2");
+        conn.prepare_cached(&sql)
+            .and_then(|mut s| s.query_row((user_seq, id.as_slice()), self.from_row).optional())
+            .map_err(from_sqlite)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Revokes the row (a second revocation keeps the first time) and
+    /// returns it.
+    fn revoke(
+        &self,
+        conn: &Connection,
+        zone: &ZoneKey,
+        user: &UserId,
+        id: [u8; 16],
+        at: Timestamp,
+    ) -> StoreResult<T> {
+        let (user_seq, _) = locate_user(conn, zone, user)?;
+        let sql = format!(
+            "UPDATE {} SET revoked_at = ?3 WHERE user_seq = ?1 AND id = ?2 AND revoked_at IS NULL",
+            self.table
+        );
+        db::execute(conn, &sql, (user_seq, id.as_slice(), at.as_micros())).map_err(from_sqlite)?;
+        self.of(conn, user_seq, id)
+    }
+}
+
+const SESSIONS: Held<Session> = Held {
+    table: "sessions",
+    alias: "s",
+    select: "SELECT s.id AS id, u.id, s.provider_id, s.created_at, s.expires_at, s.revoked_at, \
+             s.created_by FROM sessions s JOIN users u ON u.seq = s.user_seq",
+    from_row: session_from_row,
+};
 
 fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
     let provider: Option<String> = r.get(2)?;
@@ -37,9 +105,7 @@ pub fn list_sessions(
     user: &UserId,
     window: &IdWindow,
 ) -> StoreResult<Page<Session>> {
-    let (seq, _) = locate_user(conn, zone, user)?;
-    let base = format!("{SESSION_SELECT} WHERE s.user_seq = ?1");
-    page_by_id(conn, &base, vec![SqlValue::Integer(seq)], window, session_from_row)
+    SESSIONS.list(conn, zone, user, window)
 }
 
 /// Inserts a session for the user at `user_seq` and moves its
@@ -59,26 +125,26 @@ pub(super) fn record_session(
     {
         return Err(StoreError::MissingReference { field: "provider_id" });
     }
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO sessions (id, user_seq, provider_id, created_at, expires_at, revoked_at, \
          created_by) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
-    )
-    .and_then(|mut st| {
-        st.execute(rusqlite::params![
+        rusqlite::params![
             s.id.to_bytes().as_slice(),
             user_seq,
             s.provider_id.map(|p| p.to_string()),
             s.created_at.as_micros(),
             s.expires_at.map(Timestamp::as_micros),
             s.created_by,
-        ])
-    })
+        ],
+    )
     .map_err(from_sqlite)?;
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "UPDATE users SET authenticated_at = max(coalesce(authenticated_at, ?2), ?2), \
          version = version + 1 WHERE seq = ?1",
+        (user_seq, s.created_at.as_micros()),
     )
-    .and_then(|mut st| st.execute((user_seq, s.created_at.as_micros())))
     .map_err(from_sqlite)?;
     Ok(())
 }
@@ -95,17 +161,7 @@ pub fn revoke_session(
     id: &SessionId,
     at: Timestamp,
 ) -> StoreResult<Session> {
-    revoke_child(
-        conn,
-        zone,
-        user,
-        "sessions",
-        SESSION_SELECT,
-        "s",
-        id.to_bytes(),
-        at,
-        session_from_row,
-    )
+    SESSIONS.revoke(conn, zone, user, id.to_bytes(), at)
 }
 
 pub fn get_session(
@@ -114,56 +170,19 @@ pub fn get_session(
     user: &UserId,
     id: &SessionId,
 ) -> StoreResult<Session> {
-    let (user_seq, _) = locate_user(conn, zone, user)?;
-    child(conn, user_seq, SESSION_SELECT, "s", id.to_bytes(), session_from_row)
-}
-
-/// One session or grant (`select` aliased `alias`) of the user at
-/// `user_seq`.
-fn child<T>(
-    conn: &Connection,
-    user_seq: i64,
-    select: &str,
-    alias: &str,
-    id: [u8; 16],
-    map: fn(&Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<T> {
-    let sql = format!("{select} WHERE {alias}.user_seq = ?1 AND {alias}.id = ?2");
-    conn.prepare_cached(&sql)
-        .and_then(|mut s| s.query_row((user_seq, id.as_slice()), map).optional())
-        .map_err(from_sqlite)?
-        .ok_or(StoreError::NotFound)
-}
-
-/// Revokes a session or grant (a second revocation keeps the first time)
-/// and returns it.
-#[allow(clippy::too_many_arguments)]
-fn revoke_child<T>(
-    conn: &Connection,
-    zone: &ZoneKey,
-    user: &UserId,
-    table: &str,
-    select: &str,
-    alias: &str,
-    id: [u8; 16],
-    at: Timestamp,
-    map: fn(&Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<T> {
-    let (user_seq, _) = locate_user(conn, zone, user)?;
-    let sql = format!(
-        "UPDATE {table} SET revoked_at = ?3 WHERE user_seq = ?1 AND id = ?2 AND revoked_at IS NULL"
-    );
-    conn.prepare_cached(&sql)
-        .and_then(|mut s| s.execute((user_seq, id.as_slice(), at.as_micros())))
-        .map_err(from_sqlite)?;
-    child(conn, user_seq, select, alias, id, map)
+    SESSIONS.get(conn, zone, user, id.to_bytes())
 }
 
 // Grants.
 
-const GRANT_SELECT: &str = "SELECT g.id AS id, u.id, g.client_id, g.resource, g.scopes, \
-     g.created_at, g.expires_at, g.revoked_at, g.created_by \
-     FROM grants g JOIN users u ON u.seq = g.user_seq";
+const GRANTS: Held<Grant> = Held {
+    table: "grants",
+    alias: "g",
+    select: "SELECT g.id AS id, u.id, g.client_id, g.resource, g.scopes, g.created_at, \
+             g.expires_at, g.revoked_at, g.created_by \
+             FROM grants g JOIN users u ON u.seq = g.user_seq",
+    from_row: grant_from_row,
+};
 
 fn grant_from_row(r: &Row<'_>) -> rusqlite::Result<Grant> {
     let scopes: String = r.get(4)?;
@@ -186,9 +205,7 @@ pub fn list_grants(
     user: &UserId,
     window: &IdWindow,
 ) -> StoreResult<Page<Grant>> {
-    let (seq, _) = locate_user(conn, zone, user)?;
-    let base = format!("{GRANT_SELECT} WHERE g.user_seq = ?1");
-    page_by_id(conn, &base, vec![SqlValue::Integer(seq)], window, grant_from_row)
+    GRANTS.list(conn, zone, user, window)
 }
 
 pub fn insert_grant(conn: &Connection, zone: &ZoneKey, g: &Grant) -> StoreResult<()> {
@@ -198,12 +215,11 @@ pub fn insert_grant(conn: &Connection, zone: &ZoneKey, g: &Grant) -> StoreResult
     }
     let scopes =
         serde_json::to_string(&g.scopes).map_err(|e| StoreError::Internal(e.to_string()))?;
-    conn.prepare_cached(
+    db::execute(
+        conn,
         "INSERT INTO grants (id, user_seq, client_id, resource, scopes, created_at, expires_at, \
          revoked_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8)",
-    )
-    .and_then(|mut s| {
-        s.execute(rusqlite::params![
+        rusqlite::params![
             g.id.to_bytes().as_slice(),
             user_seq,
             g.client_id,
@@ -212,8 +228,8 @@ pub fn insert_grant(conn: &Connection, zone: &ZoneKey, g: &Grant) -> StoreResult
             g.created_at.as_micros(),
             g.expires_at.map(Timestamp::as_micros),
             g.created_by,
-        ])
-    })
+        ],
+    )
     .map_err(from_sqlite)?;
     Ok(())
 }
@@ -225,7 +241,7 @@ pub fn revoke_grant(
     id: &GrantId,
     at: Timestamp,
 ) -> StoreResult<Grant> {
-    revoke_child(conn, zone, user, "grants", GRANT_SELECT, "g", id.to_bytes(), at, grant_from_row)
+    GRANTS.revoke(conn, zone, user, id.to_bytes(), at)
 }
 
 pub fn get_grant(
@@ -234,19 +250,5 @@ pub fn get_grant(
     user: &UserId,
     id: &GrantId,
 ) -> StoreResult<Grant> {
-    let (user_seq, _) = locate_user(conn, zone, user)?;
-    child(conn, user_seq, GRANT_SELECT, "g", id.to_bytes(), grant_from_row)
-}
-
-/// Revokes every live session and grant of a user (it was just disabled).
-pub fn revoke_everything(conn: &Connection, user_seq: i64, at: Timestamp) -> StoreResult<()> {
-    for sql in [
-        "UPDATE sessions SET revoked_at = ?2 WHERE user_seq = ?1 AND revoked_at IS NULL",
-        "UPDATE grants SET revoked_at = ?2 WHERE user_seq = ?1 AND revoked_at IS NULL",
-    ] {
-        conn.prepare_cached(sql)
-            .and_then(|mut s| s.execute((user_seq, at.as_micros())))
-            .map_err(from_sqlite)?;
-    }
-    Ok(())
+    GRANTS.get(conn, zone, user, id.to_bytes())
 }

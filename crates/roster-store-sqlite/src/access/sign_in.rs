@@ -5,11 +5,11 @@ use rusqlite::{Connection, OptionalExtension};
 
 use roster_domain::User;
 use roster_domain::access::Session;
-use roster_store::{SignedIn, StoreError, StoreResult};
+use roster_store::{SignedIn, StoreError, StoreResult, ZoneKey};
 
 use super::sessions::record_session;
 use crate::error::from_sqlite;
-use crate::users::{USER_COLUMNS, ZoneKey, insert_user, user_from_row};
+use crate::users::{USER_COLUMNS, insert_user, user_from_row};
 
 pub fn sign_in(
     conn: &Connection,
@@ -19,6 +19,7 @@ pub fn sign_in(
     new_user: Option<&User>,
     session: &Session,
 ) -> StoreResult<SignedIn> {
+    ensure_zone(conn, zone)?;
     let sql = format!(
         "SELECT {USER_COLUMNS}, u.seq FROM users u \
          WHERE u.zone = ?1 AND u.issuer = ?2 AND u.subject = ?3"
@@ -52,4 +53,14 @@ pub fn sign_in(
         .and_then(|mut s| s.query_row([user_seq], |r| user_from_row(r, zone)))
         .map_err(from_sqlite)?;
     Ok(SignedIn { session: Session { user_id: user.id, ..session.clone() }, user, created })
+}
+
+/// A sign-in must find the zone still there before it looks for the user:
+/// a missing user there means "create one", not "no such zone".
+fn ensure_zone(conn: &Connection, zone: &ZoneKey) -> StoreResult<()> {
+    let exists: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM zones WHERE seq = ?1)")
+        .and_then(|mut s| s.query_row([zone.seq], |r| r.get(0)))
+        .map_err(from_sqlite)?;
+    if exists { Ok(()) } else { Err(StoreError::NotFound) }
 }

@@ -22,35 +22,32 @@
 //! zone's first `scan_budget` users and flags the count as a lower bound
 //! when the zone holds more.
 
+mod fetch;
 mod short;
 mod sql;
 mod walk;
 
 pub use short::is_short;
 
+use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, params_from_iter};
 
-use roster_domain::{Direction, Position, Rank, User, UserPage, UserQuery, Window};
-use roster_store::{ListLimits, StoreResult};
+use roster_domain::{Direction, UserPage, UserQuery, UserStatus, Window};
+use roster_store::keyset::{directed, position_values, sort_keys};
+use roster_store::{ListLimits, StoreResult, ZoneKey, direct_page, few_by_construction};
 
 use crate::error::from_sqlite;
-use crate::users::{USER_COLUMNS, ZoneKey, user_from_row};
+use crate::users::USER_COLUMNS;
+use fetch::{Found, bounded_count, count_of, fetch, gather};
 use sql::{
-    Gathered, GatheredTerm, Matching, Sql, after, directed, key_order, key_params, matches_in_zone,
-    phrase_query, push_conditions, push_filters, push_order, rank_expr,
+    Gathered, GatheredTerm, Matching, Sql, after, phrase_query, push_conditions, push_filters,
+    push_order, rank_expr,
 };
 
 enum Plan {
     /// With the matches of a search term (its index) when gathered.
     Direct(Option<(usize, Gathered)>),
     Walk,
-}
-
-struct Found {
-    users: Vec<User>,
-    has_more: bool,
-    resume: Option<Position>,
 }
 
 pub fn list_users(
@@ -79,50 +76,16 @@ pub fn list_users(
     })
 }
 
-/// The `seq`s of the zone's users matching `phrase`, when at most `cap`.
-fn gather(
-    conn: &Connection,
-    zone: &ZoneKey,
-    phrase: String,
-    cap: usize,
-) -> StoreResult<Option<Gathered>> {
-    let mut sql = Sql::new("");
-    let p = sql.bind(phrase);
-    let set = matches_in_zone(&mut sql, zone, &p);
-    let l = sql.bind(i64::try_from(cap.saturating_add(1)).unwrap_or(i64::MAX));
-    sql.text = format!("{set} LIMIT {l}");
-    let mut stmt = conn.prepare_cached(&sql.text).map_err(from_sqlite)?;
-    let seqs = stmt
-        .query_map(params_from_iter(sql.params.iter()), |r| r.get::<_, i64>(0))
-        .map_err(from_sqlite)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(from_sqlite)?;
-    Ok((seqs.len() <= cap).then_some(Gathered(seqs)))
-}
-
-/// `SELECT count(*)` over at most `cap + 1` rows of `inner`.
-fn bounded_count(conn: &Connection, inner: &Sql, cap: usize) -> StoreResult<usize> {
-    let text = format!("SELECT count(*) FROM ({} LIMIT {})", inner.text, cap.saturating_add(1));
-    let n: i64 = conn
-        .prepare_cached(&text)
-        .and_then(|mut s| s.query_row(params_from_iter(inner.params.iter()), |r| r.get(0)))
-        .map_err(from_sqlite)?;
-    Ok(usize::try_from(n).unwrap_or(usize::MAX))
-}
-
 fn choose(
     conn: &Connection,
     zone: &ZoneKey,
     query: &UserQuery,
     limits: ListLimits,
 ) -> StoreResult<Plan> {
+    if few_by_construction(query) {
+        return Ok(Plan::Direct(None));
+    }
     let f = &query.filter;
-    if f.is_empty() && query.search.is_empty() {
-        return Ok(Plan::Direct(None));
-    }
-    if !f.ids.is_empty() || f.email.is_some() || f.identifier.is_some() {
-        return Ok(Plan::Direct(None));
-    }
     let cap = limits.candidate_cap;
     for (term, text) in query.search.iter().enumerate() {
         if let Some(phrase) = phrase_query(text)
@@ -154,18 +117,6 @@ fn choose(
     Ok(Plan::Walk)
 }
 
-fn fetch(conn: &Connection, zone: &ZoneKey, sql: &Sql) -> StoreResult<Vec<User>> {
-    let mut stmt = conn.prepare_cached(&sql.text).map_err(from_sqlite)?;
-    let rows = stmt
-        .query_map(params_from_iter(sql.params.iter()), |r| user_from_row(r, zone))
-        .map_err(from_sqlite)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(from_sqlite)
-}
-
-fn rank_value(rank: Option<Rank>) -> SqlValue {
-    SqlValue::Integer(i64::from(rank.map_or(0u8, |r| r as u8)))
-}
-
 /// The page straight from the statement the filters suggest.
 fn direct(
     conn: &Connection,
@@ -173,7 +124,12 @@ fn direct(
     query: &UserQuery,
     gathered: Option<GatheredTerm<'_>>,
 ) -> StoreResult<Found> {
-    let limit = query.window.limit();
+    let sql = direct_sql(zone, query, gathered);
+    let (users, has_more) = direct_page(fetch(conn, zone, &sql)?, query);
+    Ok(Found { users, has_more, resume: None })
+}
+
+fn direct_sql(zone: &ZoneKey, query: &UserQuery, gathered: Option<GatheredTerm<'_>>) -> Sql {
     let flip = matches!(query.window, Window::Before { .. });
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
     push_filters(&mut sql, zone, query, gathered);
@@ -183,34 +139,23 @@ fn direct(
     {
         keys.push((rank_expr(&mut sql, term), Direction::Asc));
     }
-    keys.extend(key_order(query));
+    keys.extend(sort_keys(query));
     let keys = directed(&keys, flip);
     if let Window::After { position: Some(pos), .. } | Window::Before { position: pos, .. } =
         &query.window
     {
-        let mut values = Vec::new();
-        if query.ranked {
-            values.push(rank_value(pos.rank));
-        }
-        values.extend(key_params(query, pos));
-        let cond = after(&mut sql, &keys, values);
+        let cond = after(&mut sql, &keys, position_values(query, pos, true));
         sql.text.push_str(&format!(" AND {cond}"));
     }
     push_order(&mut sql, &keys);
-    let fetch_n = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let fetch_n = i64::try_from(query.window.limit() + 1).unwrap_or(i64::MAX);
     let l = sql.bind(fetch_n);
     sql.text.push_str(&format!(" LIMIT {l}"));
     if let Window::Offset { offset, .. } = &query.window {
         let o = sql.bind(i64::try_from(*offset).unwrap_or(i64::MAX));
         sql.text.push_str(&format!(" OFFSET {o}"));
     }
-    let mut users = fetch(conn, zone, &sql)?;
-    let has_more = users.len() > limit;
-    users.truncate(limit);
-    if flip {
-        users.reverse();
-    }
-    Ok(Found { users, has_more, resume: None })
+    sql
 }
 
 /// `total_count`, and whether it is exact.
@@ -235,10 +180,7 @@ fn count(
         }
         let mut sql = Sql::new("SELECT count(*) FROM users u");
         push_filters(&mut sql, zone, query, gathered.as_ref().map(|(t, g)| (*t, g)));
-        let n: i64 = conn
-            .prepare_cached(&sql.text)
-            .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |r| r.get(0)))
-            .map_err(from_sqlite)?;
+        let n = count_of(conn, &sql.text, &sql.params)?;
         return Ok((u64::try_from(n).unwrap_or(0), true));
     }
     // Walked filters count within the zone's first `scan_budget` users.
@@ -250,21 +192,14 @@ fn count(
          LIMIT {b}) u WHERE 1"
     );
     push_conditions(&mut sql, zone, query, Matching::Rows, None);
-    let n: i64 = conn
-        .prepare_cached(&sql.text)
-        .and_then(|mut s| s.query_row(params_from_iter(sql.params.iter()), |r| r.get(0)))
-        .map_err(from_sqlite)?;
+    let n = count_of(conn, &sql.text, &sql.params)?;
     let zone_size = counted_users(conn, zone, &[])?;
     Ok((u64::try_from(n).unwrap_or(0), zone_size <= limits.scan_budget as u64))
 }
 
 /// The zone's users (with one of `statuses`, when given) from the counters
 /// every write keeps up to date: one statement, no scan.
-fn counted_users(
-    conn: &Connection,
-    zone: &ZoneKey,
-    statuses: &[roster_domain::UserStatus],
-) -> StoreResult<u64> {
+fn counted_users(conn: &Connection, zone: &ZoneKey, statuses: &[UserStatus]) -> StoreResult<u64> {
     let mut names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     // A status named twice must not be counted twice.
     names.sort_unstable();
@@ -276,9 +211,71 @@ fn counted_users(
         sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
         params.extend(names.iter().map(|s| SqlValue::Text((*s).to_owned())));
     }
-    let n: i64 = conn
-        .prepare_cached(&sql)
-        .and_then(|mut stmt| stmt.query_row(params_from_iter(params.iter()), |r| r.get(0)))
-        .map_err(from_sqlite)?;
+    let n = count_of(conn, &sql, &params)?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_domain::{OrgId, Position, Sort, SortField, SortKey, SortValue, UserId, ZoneId};
+
+    fn zone() -> ZoneKey {
+        ZoneKey { seq: 3, zone: ZoneId::from_bytes([2; 16]), org: OrgId::from_bytes([1; 16]) }
+    }
+
+    fn sorted(keys: &[(SortField, Direction)], window: Window) -> UserQuery {
+        let keys = keys.iter().map(|&(field, direction)| SortKey { field, direction }).collect();
+        UserQuery { sort: Sort { keys }, window, ..UserQuery::first_page(10) }
+    }
+
+    /// The text after the selected columns, which every list statement
+    /// shares.
+    fn statement(query: &UserQuery) -> String {
+        let sql = direct_sql(&zone(), query, None);
+        let from = sql.text.find(" FROM users u").unwrap_or(0);
+        sql.text[from..].to_owned()
+    }
+
+    // Pinned: a change of this text is a change of the plans SQLite picks.
+    #[test]
+    fn direct_statements_are_pinned() {
+        let pos = |values| Position { rank: None, values, id: UserId::from_bytes([9; 16]) };
+        let first = UserQuery::first_page(20);
+        assert_eq!(
+            statement(&first),
+            " FROM users u WHERE u.zone = ?1 ORDER BY u.created_at ASC, u.id ASC LIMIT ?2"
+        );
+        let by_name = sorted(
+            &[(SortField::Name, Direction::Asc)],
+            Window::After { position: Some(pos(vec![SortValue::Text("Ann".into())])), limit: 5 },
+        );
+        assert_eq!(
+            statement(&by_name),
+            " FROM users u WHERE u.zone = ?1 \
+             AND (lower(u.name) >= ?2 AND (lower(u.name), u.name, u.id) > (?2, ?3, ?4)) \
+             ORDER BY lower(u.name) ASC, u.name ASC, u.id ASC LIMIT ?5"
+        );
+        let mut mixed = sorted(
+            &[(SortField::Email, Direction::Desc), (SortField::CreatedAt, Direction::Asc)],
+            Window::Before {
+                position: pos(vec![
+                    SortValue::Text("a@b.c".into()),
+                    SortValue::Time(roster_domain::Timestamp::from_micros(7).unwrap()),
+                ]),
+                limit: 5,
+            },
+        );
+        mixed.filter.statuses = vec![UserStatus::Suspended];
+        mixed.filter.identifier = Some("ann".into());
+        assert_eq!(
+            statement(&mixed),
+            " FROM users u WHERE u.zone = ?1 AND lower(u.identifier) = ?2 AND u.status IN (?3) \
+             AND (lower(u.email) >= ?4 AND ((lower(u.email) > ?4) \
+             OR (lower(u.email) = ?4 AND u.email > ?5) \
+             OR (lower(u.email) = ?4 AND u.email = ?5 AND u.created_at < ?6) \
+             OR (lower(u.email) = ?4 AND u.email = ?5 AND u.created_at = ?6 AND u.id < ?7))) \
+             ORDER BY lower(u.email) ASC, u.email ASC, u.created_at DESC, u.id DESC LIMIT ?8"
+        );
+    }
 }

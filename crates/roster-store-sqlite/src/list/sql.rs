@@ -6,11 +6,14 @@ use std::fmt::Write as _;
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
+use roster_domain::UserQuery;
 use roster_domain::query::AttributeFilter;
-use roster_domain::{Direction, Position, SortField, SortValue, UserQuery};
-use roster_store::like_escaped;
+use roster_store::Param;
+use roster_store::filters::{self, Condition};
+use roster_store::keyset::{self, Key};
+use roster_store::{ZoneKey, like_escaped};
 
-use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT, ZoneKey};
+use crate::users::{FIELD_MARK, SEARCH_ZONE_SHIFT};
 
 pub struct Sql {
     pub text: String,
@@ -26,40 +29,14 @@ impl Sql {
         self.params.push(v.into());
         format!("?{}", self.params.len())
     }
-}
 
-/// The SQL expressions, in order, that a sort field compares by.
-pub fn sort_exprs(field: SortField) -> &'static [&'static str] {
-    match field {
-        SortField::CreatedAt => &["u.created_at"],
-        SortField::UpdatedAt => &["u.updated_at"],
-        SortField::Email => &["lower(u.email)", "u.email"],
-        SortField::Name => &["lower(u.name)", "u.name"],
-        SortField::Identifier => &["lower(u.identifier)", "u.identifier"],
-        SortField::FirstName => &["lower(u.first_name)", "u.first_name"],
-        SortField::LastName => &["lower(u.last_name)", "u.last_name"],
-        SortField::Status => &["u.status"],
-        SortField::UserType => &["u.user_type"],
-    }
-}
-
-/// The column holding a sort field's value as a cursor carries it.
-pub fn raw_column(field: SortField) -> &'static str {
-    match sort_exprs(field) {
-        [only] => only,
-        [_, raw, ..] => raw,
-        [] => "u.id",
-    }
-}
-
-/// The values a position holds for each of `sort_exprs`.
-fn sort_params(field: SortField, value: &SortValue) -> Vec<SqlValue> {
-    match value {
-        SortValue::Time(t) => vec![SqlValue::Integer(t.as_micros())],
-        SortValue::Text(s) if field.is_folded() => {
-            vec![SqlValue::Text(s.to_ascii_lowercase()), SqlValue::Text(s.clone())]
+    pub fn bind_param(&mut self, v: Param) -> String {
+        match v {
+            Param::Rank(r) => self.bind(i64::from(r)),
+            Param::Time(t) => self.bind(t.as_micros()),
+            Param::Text(s) => self.bind(s),
+            Param::Id(id) => self.bind(id.to_bytes().to_vec()),
         }
-        SortValue::Text(s) => vec![SqlValue::Text(s.clone())],
     }
 }
 
@@ -204,14 +181,7 @@ pub fn push_conditions(
         let ids: Vec<String> = f.ids.iter().map(|id| sql.bind(id.to_bytes().to_vec())).collect();
         sql.text.push_str(&format!(" AND u.id IN ({})", ids.join(", ")));
     }
-    if let Some(email) = &f.email {
-        let p = sql.bind(email.clone());
-        sql.text.push_str(&format!(" AND lower(u.email) = {p}"));
-    }
-    if let Some(identifier) = &f.identifier {
-        let p = sql.bind(identifier.clone());
-        sql.text.push_str(&format!(" AND lower(u.identifier) = {p}"));
-    }
+    push_plain(sql, filters::lookups(f));
     if !f.user_types.is_empty() {
         let v: Vec<String> = f.user_types.iter().map(|t| sql.bind(t.as_str().to_owned())).collect();
         sql.text.push_str(&format!(" AND u.user_type IN ({})", v.join(", ")));
@@ -220,23 +190,7 @@ pub fn push_conditions(
         let v: Vec<String> = f.statuses.iter().map(|s| sql.bind(s.as_str().to_owned())).collect();
         sql.text.push_str(&format!(" AND u.status IN ({})", v.join(", ")));
     }
-    for (column, value) in [("u.created_by", &f.created_by), ("u.updated_by", &f.updated_by)] {
-        if let Some(v) = value {
-            let p = sql.bind(v.clone());
-            sql.text.push_str(&format!(" AND {column} = {p}"));
-        }
-    }
-    for (column, op, value) in [
-        ("u.created_at", ">=", f.created_from),
-        ("u.created_at", "<", f.created_to),
-        ("u.updated_at", ">=", f.updated_from),
-        ("u.updated_at", "<", f.updated_to),
-    ] {
-        if let Some(t) = value {
-            let p = sql.bind(t.as_micros());
-            sql.text.push_str(&format!(" AND {column} {op} {p}"));
-        }
-    }
+    push_plain(sql, filters::provenance(f));
     if let Some(role) = &f.role {
         let p = sql.bind(role.to_bytes().to_vec());
         sql.text.push_str(&format!(
@@ -271,6 +225,13 @@ pub fn push_conditions(
                 sql.text.push_str(&format!(" AND {}", any_field_like(&t)));
             }
         }
+    }
+}
+
+fn push_plain(sql: &mut Sql, conditions: Vec<Condition>) {
+    for (lhs, value) in conditions {
+        let p = sql.bind_param(value);
+        sql.text.push_str(&format!(" AND {lhs} {p}"));
     }
 }
 
@@ -309,81 +270,19 @@ fn push_attribute_filter(sql: &mut Sql, attr: &AttributeFilter) {
     sql.text.push_str(&format!(" AND ({cond})"));
 }
 
-/// The order of the sort keys and `u.id` (rank excluded): (expression,
-/// direction) pairs.
-pub fn key_order(query: &UserQuery) -> Vec<(String, Direction)> {
-    let mut keys = Vec::new();
-    for key in &query.sort.keys {
-        for expr in sort_exprs(key.field) {
-            keys.push(((*expr).to_owned(), key.direction));
-        }
-    }
-    keys.push(("u.id".to_owned(), query.sort.id_direction()));
-    keys
-}
-
-/// The values of `key_order` at a position.
-pub fn key_params(query: &UserQuery, pos: &Position) -> Vec<SqlValue> {
-    let mut out = Vec::new();
-    for (key, value) in query.sort.keys.iter().zip(&pos.values) {
-        out.extend(sort_params(key.field, value));
-    }
-    out.push(SqlValue::Blob(pos.id.to_bytes().to_vec()));
-    out
-}
-
-/// Keys with their directions reversed when travelling backwards.
-pub fn directed(keys: &[(String, Direction)], flip: bool) -> Vec<(String, Direction)> {
-    keys.iter().map(|(e, d)| (e.clone(), if flip { d.flip() } else { *d })).collect()
-}
-
-fn op(d: Direction) -> &'static str {
-    if d == Direction::Asc { ">" } else { "<" }
-}
-
 /// `row comes strictly after pos` in the order `keys`, as one condition.
-pub fn after(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<SqlValue>) -> String {
-    let params: Vec<String> = values.into_iter().map(|v| sql.bind(v)).collect();
-    let mut parts = Vec::new();
-    // A plain range on the leading key lets the planner seek the index.
-    if let (Some((expr, dir)), Some(p)) = (keys.first(), params.first()) {
-        parts.push(format!("{expr} {}= {p}", op(*dir)));
-    }
-    let uniform = keys.iter().all(|(_, d)| Some(*d) == keys.first().map(|k| k.1));
-    if uniform {
-        let lhs: Vec<&str> = keys.iter().map(|(e, _)| e.as_str()).collect();
-        let dir = keys.first().map_or(Direction::Asc, |k| k.1);
-        parts.push(format!("({}) {} ({})", lhs.join(", "), op(dir), params.join(", ")));
-    } else {
-        let mut ors = Vec::new();
-        for i in 0..keys.len().min(params.len()) {
-            let mut ands: Vec<String> =
-                (0..i).map(|j| format!("{} = {}", keys[j].0, params[j])).collect();
-            ands.push(format!("{} {} {}", keys[i].0, op(keys[i].1), params[i]));
-            ors.push(format!("({})", ands.join(" AND ")));
-        }
-        parts.push(format!("({})", ors.join(" OR ")));
-    }
-    format!("({})", parts.join(" AND "))
+pub fn after(sql: &mut Sql, keys: &[Key], values: Vec<Param>) -> String {
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_param(v)).collect();
+    format!("({})", keyset::after(keys, &params).join(" AND "))
 }
 
 /// `row comes at or before pos` in the order `keys`: where a walk stops.
-pub fn up_to(sql: &mut Sql, keys: &[(String, Direction)], values: Vec<SqlValue>) -> String {
-    // The leading key's bound ends the planner's index range at the stop.
-    let lead = match (keys.first(), values.first()) {
-        (Some((expr, dir)), Some(v)) => {
-            let p = sql.bind(v.clone());
-            let back = if *dir == Direction::Asc { "<=" } else { ">=" };
-            format!("{expr} {back} {p} AND ")
-        }
-        _ => String::new(),
-    };
-    let beyond = after(sql, keys, values);
-    format!("({lead}NOT {beyond})")
+pub fn up_to(sql: &mut Sql, keys: &[Key], values: Vec<Param>) -> String {
+    let lead = keys.first().and(values.first()).map(|v| sql.bind_param(v.clone()));
+    let params: Vec<String> = values.into_iter().map(|v| sql.bind_param(v)).collect();
+    keyset::up_to(keys, lead.as_deref(), &params)
 }
 
-pub fn push_order(sql: &mut Sql, keys: &[(String, Direction)]) {
-    let parts: Vec<String> =
-        keys.iter().map(|(e, d)| format!("{e} {}", d.as_str().to_uppercase())).collect();
-    sql.text.push_str(&format!(" ORDER BY {}", parts.join(", ")));
+pub fn push_order(sql: &mut Sql, keys: &[Key]) {
+    sql.text.push_str(&keyset::order_by(keys, false));
 }

@@ -1,39 +1,45 @@
 //! Walk plans: the zone read in the requested order, a bounded stretch at
 //! a time, with the rank levels of a search taken one after another.
 
-use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
-use roster_domain::{
-    Direction, Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserQuery,
-};
-use roster_store::{ListLimits, StoreError, StoreResult, WalkFrame};
+use roster_domain::{Position, Rank, SortField, SortValue, Timestamp, User, UserId, UserQuery};
+use roster_store::Param;
+use roster_store::keyset::{Key, directed, position_values, raw_column, sort_keys};
+use roster_store::{ListLimits, StoreError, StoreResult, WalkFrame, ZoneKey};
 
+use super::fetch::{Found, fetch, gather};
 use super::sql::{
-    Matching, Sql, after, directed, key_order, key_params, level_phrase, push_conditions,
-    push_order, rank_expr, raw_column, up_to,
+    Matching, Sql, after, level_phrase, push_conditions, push_order, rank_expr, up_to,
 };
-use super::{Found, fetch, gather};
 use crate::error::from_sqlite;
-use crate::users::{USER_COLUMNS, ZoneKey};
+use crate::users::USER_COLUMNS;
+
+/// What every statement of one rank level of a walk reads: the zone's users
+/// at `level` (all of them when `None`) in the order `keys`.
+struct Level<'a> {
+    zone: &'a ZoneKey,
+    query: &'a UserQuery,
+    level: Option<u8>,
+    keys: &'a [Key],
+}
 
 /// Where a walk step stops: the position of the `n`-th user of the zone
 /// after `from` in the order `keys`, or `None` when fewer remain. Reads
 /// the sort index only.
 struct Stop {
-    params: Vec<SqlValue>,
+    params: Vec<Param>,
     values: Vec<SortValue>,
     id: UserId,
 }
 
 fn stop_after(
     conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
+    at: &Level<'_>,
+    from: Option<&[Param]>,
     n: usize,
 ) -> StoreResult<Option<Stop>> {
+    let Level { zone, query, keys, .. } = *at;
     let columns: Vec<&str> = query.sort.keys.iter().map(|k| raw_column(k.field)).collect();
     let mut sql = Sql::new(format!(
         "SELECT {}u.id FROM users u",
@@ -72,22 +78,19 @@ fn stop_after(
         .map(UserId::from_bytes)
         .map_err(|_| StoreError::Internal("malformed user id".into()))?;
     let pos = Position { rank: None, values: values.clone(), id };
-    Ok(Some(Stop { params: key_params(query, &pos), values, id }))
+    Ok(Some(Stop { params: position_values(query, &pos, false), values, id }))
 }
 
 /// The matching users of one rank level between `from` (exclusive) and
 /// `stop` (inclusive), in order, at most `n`.
-#[allow(clippy::too_many_arguments)]
 fn rows_between(
     conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    rank: Option<u8>,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
+    at: &Level<'_>,
+    from: Option<&[Param]>,
     stop: Option<&Stop>,
     n: usize,
 ) -> StoreResult<Vec<User>> {
+    let Level { zone, query, level: rank, keys } = *at;
     let mut sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u"));
     let z = sql.bind(zone.seq);
     sql.text.push_str(&format!(" WHERE u.zone = {z}"));
@@ -111,17 +114,14 @@ fn rows_between(
 /// `candidate_cap` users of the zone at that level (whole-field and
 /// field-start matches of a common term are often few, or none); `None`
 /// when the level must be walked.
-#[allow(clippy::too_many_arguments)]
 fn indexed_level(
     conn: &Connection,
-    zone: &ZoneKey,
-    query: &UserQuery,
-    level: Option<u8>,
-    keys: &[(String, Direction)],
-    from: Option<&[SqlValue]>,
+    at: &Level<'_>,
+    from: Option<&[Param]>,
     n: usize,
     limits: ListLimits,
 ) -> StoreResult<Option<Vec<User>>> {
+    let Level { zone, query, level, keys } = *at;
     let (Some(level), Some(term)) = (level, query.search.first()) else {
         return Ok(None);
     };
@@ -166,25 +166,15 @@ pub(super) fn walk(
     limits: ListLimits,
 ) -> StoreResult<Found> {
     let frame = WalkFrame::of(query);
-    let WalkFrame { start, want, flip, levels, first_level, .. } = &frame;
-    let (want, flip, first_level) = (*want, *flip, *first_level);
-    let keys = directed(&key_order(query), flip);
+    let want = frame.want;
+    let keys = directed(&sort_keys(query), frame.flip);
 
     let mut out: Vec<User> = Vec::new();
     let mut resume = None;
-    'levels: for (i, level) in levels.iter().enumerate().skip(first_level) {
-        let mut from: Option<Vec<SqlValue>> =
-            if i == first_level { start.as_ref().map(|p| key_params(query, p)) } else { None };
-        if let Some(rows) = indexed_level(
-            conn,
-            zone,
-            query,
-            *level,
-            &keys,
-            from.as_deref(),
-            want - out.len(),
-            limits,
-        )? {
+    'levels: for (level, start) in frame.steps() {
+        let at = Level { zone, query, level, keys: &keys };
+        let mut from: Option<Vec<Param>> = start.map(|p| position_values(query, p, false));
+        if let Some(rows) = indexed_level(conn, &at, from.as_deref(), want - out.len(), limits)? {
             out.extend(rows);
             if out.len() >= want {
                 break 'levels;
@@ -194,17 +184,8 @@ pub(super) fn walk(
         let mut scanned = 0usize;
         let mut step = FIRST_STEP.max(want.saturating_mul(2)).min(limits.scan_budget.max(1));
         loop {
-            let stop = stop_after(conn, zone, query, &keys, from.as_deref(), step)?;
-            let rows = rows_between(
-                conn,
-                zone,
-                query,
-                *level,
-                &keys,
-                from.as_deref(),
-                stop.as_ref(),
-                want - out.len(),
-            )?;
+            let stop = stop_after(conn, &at, from.as_deref(), step)?;
+            let rows = rows_between(conn, &at, from.as_deref(), stop.as_ref(), want - out.len())?;
             out.extend(rows);
             scanned = scanned.saturating_add(step);
             if out.len() >= want {
@@ -240,7 +221,7 @@ fn push_rank(sql: &mut Sql, term: &str, level: u8) {
 }
 
 /// ` AND` the row comes after `from` in the order `keys`, when given.
-fn push_after(sql: &mut Sql, keys: &[(String, Direction)], from: Option<&[SqlValue]>) {
+fn push_after(sql: &mut Sql, keys: &[Key], from: Option<&[Param]>) {
     if let Some(from) = from {
         let cond = after(sql, keys, from.to_vec());
         sql.text.push_str(&format!(" AND {cond}"));

@@ -4,7 +4,7 @@
 
 use roster_domain::{Position, User, UserQuery, Window};
 
-use crate::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult};
 
 pub struct WalkFrame {
     /// The position the walk starts after (or before, when `flip`).
@@ -44,6 +44,15 @@ impl WalkFrame {
             _ => 0,
         };
         Self { start, want, flip, offset, levels, first_level }
+    }
+
+    /// The rank levels the walk takes, in order, each with the position it
+    /// starts after: the walk's start for the first, the level's beginning
+    /// (`None`) for the others.
+    pub fn steps(&self) -> impl Iterator<Item = (Option<u8>, Option<&Position>)> + '_ {
+        self.levels.iter().enumerate().skip(self.first_level).map(|(i, level)| {
+            (*level, if i == self.first_level { self.start.as_ref() } else { None })
+        })
     }
 
     /// The page from the users the walk found in order, whether more
