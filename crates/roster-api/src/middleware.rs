@@ -88,6 +88,13 @@ fn is_read(method: &http::Method) -> bool {
     *method == http::Method::GET || *method == http::Method::HEAD
 }
 
+/// The secret of an `Authorization: Bearer <secret>` header (the scheme in
+/// any case), or `None` for any other header or none.
+fn bearer_secret(header: Option<&str>) -> Option<&str> {
+    let (scheme, secret) = header?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+}
+
 /// Layer of the `/v1` routes: finds the caller, charges its bucket and
 /// holds its reads to their fair share.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -100,7 +107,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return ApiError::RateLimited { retry_after_secs }.into_response();
     }
     let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let principal = match state.inner.service.authenticate(authorization).await {
+    let principal = match state.inner.service.authenticate(bearer_secret(authorization)).await {
         Ok(p) => p,
         Err(e) => {
             if let (ServiceError::Unauthorized, Some((limiter, ip))) = (&e, failures) {

@@ -211,16 +211,11 @@ impl ZoneIdCache {
     }
 }
 
-/// Parses an `Authorization` header value into the bearer secret.
-pub fn bearer_secret(header: Option<&str>) -> ServiceResult<&str> {
-    let value = header.ok_or(ServiceError::Unauthorized)?;
-    let (scheme, secret) = value.split_once(' ').ok_or(ServiceError::Unauthorized)?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ServiceError::Unauthorized);
+/// The secret a caller presented, if it can be a key's at all.
+pub fn checked_secret(secret: Option<&str>) -> ServiceResult<&str> {
+    match secret {
+        // No key is empty or longer than this: refused before hashing.
+        Some(s) if !s.is_empty() && s.len() <= 256 => Ok(s),
+        _ => Err(ServiceError::Unauthorized),
     }
-    let secret = secret.trim();
-    if secret.is_empty() || secret.len() > 256 {
-        return Err(ServiceError::Unauthorized);
-    }
-    Ok(secret)
 }

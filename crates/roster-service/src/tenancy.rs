@@ -11,7 +11,7 @@ use roster_domain::text::check_identifier;
 use roster_domain::{ApiKey, ApiKeyId, Scope, ScopeSet, Zone, ZoneId, ZoneRef};
 use roster_store::{IdWindow, ZoneScope};
 
-use crate::auth::{AuthCounters, bearer_secret};
+use crate::auth::{AuthCounters, checked_secret};
 use crate::error::{ServiceError, ServiceResult};
 use crate::{KeyCache, Principal, Service};
 
@@ -64,9 +64,9 @@ fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> ServiceResult<
 }
 
 impl Service {
-    /// The caller behind an `Authorization` header.
-    pub async fn authenticate(&self, authorization: Option<&str>) -> ServiceResult<Arc<Principal>> {
-        let result = self.find_principal(authorization).await;
+    /// The caller behind an API key's secret (`None`: none was presented).
+    pub async fn authenticate(&self, secret: Option<&str>) -> ServiceResult<Arc<Principal>> {
+        let result = self.find_principal(secret).await;
         if matches!(result, Err(ServiceError::Unauthorized)) {
             self.auth_counters.failures.fetch_add(1, Ordering::Relaxed);
         }
@@ -78,8 +78,8 @@ impl Service {
         self.auth_counters.clone()
     }
 
-    async fn find_principal(&self, authorization: Option<&str>) -> ServiceResult<Arc<Principal>> {
-        let secret = bearer_secret(authorization)?;
+    async fn find_principal(&self, secret: Option<&str>) -> ServiceResult<Arc<Principal>> {
+        let secret = checked_secret(secret)?;
         let hash = KeyCache::hash(secret);
         let principal = match self.keys.get(&hash) {
             Some(p) => p,

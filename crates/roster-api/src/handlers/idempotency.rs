@@ -59,7 +59,13 @@ where
 {
     let Some(key) = header_str(headers, "Idempotency-Key")? else { return run(None).await };
     let service = &state.inner.service;
-    let request = IdempotencyRequest::new(key, "POST", path, body)?;
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(ApiError::invalid_parameter(
+            "Idempotency-Key",
+            "must be 1-255 visible ASCII characters",
+        ));
+    }
+    let request = IdempotencyRequest::new(key, "POST", path, body);
     let _claim = match service.idempotency_begin(principal, &request).await? {
         Begin::Replay(record) => return Ok(replay(record)),
         Begin::Proceed(claim) => claim,
