@@ -141,6 +141,12 @@ pub type ShortIdent = Ident<255>;
 pub type ForeignIdent = Ident<1024>;
 pub type GrantScope = Ident<255>;
 
+/// Sets `slot` to a value that was given; whether it changed. Patches
+/// join these with `|`, not `||`, so that every given field is set.
+fn set_given<T: PartialEq>(slot: &mut T, value: Option<T>) -> bool {
+    value.is_some_and(|v| set(slot, v))
+}
+
 fn required(field: &str) -> ValidationError {
     ValidationError::new(field, "is required")
 }
@@ -172,17 +178,10 @@ impl Role {
 
     /// Applies a merge patch; whether anything changed.
     pub fn patch(&mut self, fields: RoleFields) -> bool {
-        let mut changed = false;
-        if let Some(v) = fields.identifier {
-            changed |= set(&mut self.identifier, v.into_string());
-        }
-        if let Some(v) = fields.name {
-            changed |= set(&mut self.name, v.into_string());
-        }
-        if let Some(v) = fields.description {
-            changed |= set(&mut self.description, v.map(Text::into_string));
-        }
-        changed
+        let RoleFields { identifier, name, description } = fields;
+        set_given(&mut self.identifier, identifier.map(Ident::into_string))
+            | set_given(&mut self.name, name.map(Text::into_string))
+            | set_given(&mut self.description, description.map(|d| d.map(Text::into_string)))
     }
 }
 
@@ -217,17 +216,11 @@ impl Provider {
 
     /// Applies a merge patch; whether anything changed.
     pub fn patch(&mut self, fields: ProviderFields) -> bool {
-        let mut changed = false;
-        if let Some(v) = fields.identifier {
-            changed |= set(&mut self.identifier, v.into_string());
-        }
-        if let Some(v) = fields.issuer {
-            changed |= set(&mut self.issuer, v.into_string());
-        }
-        if let Some(v) = fields.user_identifier_claim {
-            changed |= set(&mut self.user_identifier_claim, v.map(Ident::into_string));
-        }
-        changed
+        let ProviderFields { identifier, issuer, user_identifier_claim } = fields;
+        let claim = user_identifier_claim.map(|c| c.map(Ident::into_string));
+        set_given(&mut self.identifier, identifier.map(Ident::into_string))
+            | set_given(&mut self.issuer, issuer.map(Ident::into_string))
+            | set_given(&mut self.user_identifier_claim, claim)
     }
 }
 

@@ -174,48 +174,51 @@ impl<T: FieldValue> PartialSchema for Nullable<T> {
 
 impl<T: FieldValue> ToSchema for Nullable<T> {}
 
-/// A value whose null is refused as the wrong type (`must be a string`), as
-/// zone and key bodies have always answered, where user bodies say `cannot
-/// be null`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NullIsWrongType<T>(pub T);
+/// A value of `T` that speaks of null in other words than `T` does.
+macro_rules! reworded {
+    (
+        $(#[$meta:meta])* $name:ident,
+        wrong_type($nullable:ident) => $wrong_type:expr,
+        null_refused => $null_refused:expr $(,)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name<T>(pub T);
 
-impl<T: FieldValue> FieldValue for NullIsWrongType<T> {
-    const EXPECTS: &'static str = T::EXPECTS;
-    fn from_json(value: Value) -> Result<Self, Refused> {
-        T::from_json(value).map(NullIsWrongType)
-    }
-    fn schema() -> RefOr<Schema> {
-        T::schema()
-    }
-    fn wrong_type(nullable: bool) -> String {
-        T::wrong_type(nullable)
-    }
-    fn null_refused() -> String {
-        T::wrong_type(false)
-    }
+        impl<T: FieldValue> FieldValue for $name<T> {
+            const EXPECTS: &'static str = T::EXPECTS;
+            fn from_json(value: Value) -> Result<Self, Refused> {
+                T::from_json(value).map($name)
+            }
+            fn schema() -> RefOr<Schema> {
+                T::schema()
+            }
+            fn wrong_type($nullable: bool) -> String {
+                $wrong_type
+            }
+            fn null_refused() -> String {
+                $null_refused
+            }
+        }
+    };
 }
 
-/// A value whose wrong type is told without "or null" though null is taken
-/// (as absent): `expires_at` has always answered so.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NullUnsaid<T>(pub T);
+reworded!(
+    /// A value whose null is refused as the wrong type (`must be a string`),
+    /// as zone and key bodies have always answered, where user bodies say
+    /// `cannot be null`.
+    NullIsWrongType,
+    wrong_type(nullable) => T::wrong_type(nullable),
+    null_refused => T::wrong_type(false),
+);
 
-impl<T: FieldValue> FieldValue for NullUnsaid<T> {
-    const EXPECTS: &'static str = T::EXPECTS;
-    fn from_json(value: Value) -> Result<Self, Refused> {
-        T::from_json(value).map(NullUnsaid)
-    }
-    fn schema() -> RefOr<Schema> {
-        T::schema()
-    }
-    fn wrong_type(_nullable: bool) -> String {
-        T::wrong_type(false)
-    }
-    fn null_refused() -> String {
-        T::null_refused()
-    }
-}
+reworded!(
+    /// A value whose wrong type is told without "or null" though null is
+    /// taken (as absent): `expires_at` has always answered so.
+    NullUnsaid,
+    wrong_type(_nullable) => T::wrong_type(false),
+    null_refused => T::null_refused(),
+);
 
 /// A JSON array of values of `T`. Read through serde rather than from a
 /// `Value`, so that an item's error names its index (`scopes[2]`).

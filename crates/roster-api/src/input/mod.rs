@@ -104,17 +104,11 @@ mod tests {
 
     #[test]
     fn every_body_accepts_exactly_the_fields_its_schema_documents() {
-        accepts_what_it_documents::<CreateUser>();
-        accepts_what_it_documents::<UpdateUser>();
-        accepts_what_it_documents::<CreateZone>();
-        accepts_what_it_documents::<UpdateZone>();
-        accepts_what_it_documents::<CreateRole>();
-        accepts_what_it_documents::<UpdateRole>();
-        accepts_what_it_documents::<CreateRoleAssignment>();
-        accepts_what_it_documents::<CreateSession>();
-        accepts_what_it_documents::<CreateGrant>();
-        accepts_what_it_documents::<CreateProvider>();
-        accepts_what_it_documents::<UpdateProvider>();
-        accepts_what_it_documents::<CreateSignIn>();
+        macro_rules! each {
+            ($($body:ty),*) => { $(accepts_what_it_documents::<$body>();)* };
+        }
+        each!(CreateUser, UpdateUser, CreateZone, UpdateZone, CreateRole, UpdateRole);
+        each!(CreateRoleAssignment, CreateSession, CreateGrant, CreateProvider, UpdateProvider);
+        each!(CreateSignIn);
     }
 }
