@@ -4,9 +4,10 @@
 use serde_json::{Map, Value};
 
 use crate::error::ValidationError;
+use crate::fields::{Ident, Text};
 use crate::ids::{GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, UserId};
-use crate::text;
 use crate::timestamp::Timestamp;
+use crate::user::set;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
@@ -128,119 +129,116 @@ pub struct Expansion {
     pub session_count: u64,
 }
 
-fn object(body: &Value) -> Result<&Map<String, Value>, ValidationError> {
-    body.as_object().ok_or_else(|| ValidationError::new("body", "must be a JSON object"))
+pub type RoleIdentifier = Ident<255>;
+pub type RoleName = Text<255>;
+pub type RoleDescription = Text<4096>;
+pub type ProviderIdentifier = Ident<255>;
+pub type Issuer = Ident<1024>;
+/// A claim's name, and each half of an assignment's scope.
+pub type ShortIdent = Ident<255>;
+/// A grant's `client_id` and `resource`, and a sign-in's `subject`:
+/// identifiers of another system, so longer.
+pub type ForeignIdent = Ident<1024>;
+pub type GrantScope = Ident<255>;
+
+/// Sets `slot` to a value that was given; whether it changed. Patches
+/// join these with `|`, not `||`, so that every given field is set.
+fn set_given<T: PartialEq>(slot: &mut T, value: Option<T>) -> bool {
+    value.is_some_and(|v| set(slot, v))
 }
 
-fn known(body: &Map<String, Value>, fields: &[&str]) -> Result<(), ValidationError> {
-    match body.keys().find(|k| !fields.contains(&k.as_str())) {
-        Some(k) => Err(ValidationError::new(k.clone(), "is not a known field")),
-        None => Ok(()),
-    }
+fn required(field: &str) -> ValidationError {
+    ValidationError::new(field, "is required")
 }
 
-fn string<'a>(
-    body: &'a Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'a str>, ValidationError> {
-    match body.get(field) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Null) => Err(ValidationError::new(field, "cannot be null")),
-        Some(_) => Err(ValidationError::new(field, "must be a string")),
-    }
-}
-
-fn nullable_string<'a>(
-    body: &'a Map<String, Value>,
-    field: &str,
-) -> Result<Option<Option<&'a str>>, ValidationError> {
-    match body.get(field) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s))),
-        Some(_) => Err(ValidationError::new(field, "must be a string or null")),
-    }
-}
-
-fn timestamp(body: &Map<String, Value>, field: &str) -> Result<Option<Timestamp>, ValidationError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Timestamp::parse_rfc3339(s)
-            .map(Some)
-            .ok_or_else(|| ValidationError::new(field, "must be an RFC 3339 date-time")),
-        Some(_) => Err(ValidationError::new(field, "must be an RFC 3339 date-time")),
-    }
-}
-
-/// A future instant, or an error naming `field`.
-fn future(field: &str, at: Option<Timestamp>, now: Timestamp) -> Result<(), ValidationError> {
-    match at {
-        Some(t) if t <= now => Err(ValidationError::new(field, "must be in the future")),
-        _ => Ok(()),
-    }
+/// What a role create or patch says, each value already held to its rule:
+/// `None` leaves the field as it is; `description: Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleFields {
+    pub identifier: Option<RoleIdentifier>,
+    pub name: Option<RoleName>,
+    pub description: Option<Option<RoleDescription>>,
 }
 
 impl Role {
-    /// Applies a create body (`identifier` required) or a patch.
-    pub fn apply(&mut self, body: &Value, creating: bool) -> Result<bool, ValidationError> {
-        let body = object(body)?;
-        known(body, &["identifier", "name", "description"])?;
-        let mut changed = false;
-        match string(body, "identifier")? {
-            Some(v) => {
-                text::check_identifier("identifier", v, 255)?;
-                changed |= self.identifier != v;
-                self.identifier = v.to_owned();
-            }
-            None if creating => return Err(ValidationError::new("identifier", "is required")),
-            None => {}
-        }
-        if let Some(v) = string(body, "name")? {
-            text::check_text("name", v, 255)?;
-            changed |= self.name != v;
-            self.name = v.to_owned();
-        } else if creating {
-            self.name = self.identifier.clone();
-        }
-        if let Some(v) = nullable_string(body, "description")? {
-            if let Some(d) = v {
-                text::check_text("description", d, 4096)?;
-            }
-            changed |= self.description.as_deref() != v;
-            self.description = v.map(str::to_owned);
-        }
-        Ok(changed)
+    /// A new role: `identifier` is required, `name` defaults to it.
+    pub fn create(id: RoleId, now: Timestamp, fields: RoleFields) -> Result<Self, ValidationError> {
+        let identifier = fields.identifier.as_ref().ok_or_else(|| required("identifier"))?;
+        let mut role = Role {
+            id,
+            identifier: String::new(),
+            name: identifier.as_str().to_owned(),
+            description: None,
+            created_at: now,
+            updated_at: now,
+        };
+        role.patch(fields);
+        Ok(role)
+    }
+
+    /// Applies a merge patch; whether anything changed.
+    pub fn patch(&mut self, fields: RoleFields) -> bool {
+        let RoleFields { identifier, name, description } = fields;
+        set_given(&mut self.identifier, identifier.map(Ident::into_string))
+            | set_given(&mut self.name, name.map(Text::into_string))
+            | set_given(&mut self.description, description.map(|d| d.map(Text::into_string)))
     }
 }
 
+/// What a provider create or patch says (see `RoleFields`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderFields {
+    pub identifier: Option<ProviderIdentifier>,
+    pub issuer: Option<Issuer>,
+    pub user_identifier_claim: Option<Option<ShortIdent>>,
+}
+
 impl Provider {
-    pub fn apply(&mut self, body: &Value, creating: bool) -> Result<bool, ValidationError> {
-        let body = object(body)?;
-        known(body, &["identifier", "issuer", "user_identifier_claim"])?;
-        let mut changed = false;
-        for field in ["identifier", "issuer"] {
-            match string(body, field)? {
-                Some(v) => {
-                    text::check_identifier(field, v, if field == "issuer" { 1024 } else { 255 })?;
-                    let slot =
-                        if field == "issuer" { &mut self.issuer } else { &mut self.identifier };
-                    changed |= slot != v;
-                    *slot = v.to_owned();
-                }
-                None if creating => return Err(ValidationError::new(field, "is required")),
-                None => {}
-            }
-        }
-        if let Some(v) = nullable_string(body, "user_identifier_claim")? {
-            if let Some(c) = v {
-                text::check_identifier("user_identifier_claim", c, 255)?;
-            }
-            changed |= self.user_identifier_claim.as_deref() != v;
-            self.user_identifier_claim = v.map(str::to_owned);
-        }
-        Ok(changed)
+    /// A new provider: `identifier` and `issuer` are required.
+    pub fn create(
+        id: ProviderId,
+        now: Timestamp,
+        fields: ProviderFields,
+    ) -> Result<Self, ValidationError> {
+        fields.identifier.as_ref().ok_or_else(|| required("identifier"))?;
+        fields.issuer.as_ref().ok_or_else(|| required("issuer"))?;
+        let mut provider = Provider {
+            id,
+            identifier: String::new(),
+            issuer: String::new(),
+            user_identifier_claim: None,
+            created_at: now,
+            updated_at: now,
+        };
+        provider.patch(fields);
+        Ok(provider)
     }
+
+    /// Applies a merge patch; whether anything changed.
+    pub fn patch(&mut self, fields: ProviderFields) -> bool {
+        let ProviderFields { identifier, issuer, user_identifier_claim } = fields;
+        let claim = user_identifier_claim.map(|c| c.map(Ident::into_string));
+        set_given(&mut self.identifier, identifier.map(Ident::into_string))
+            | set_given(&mut self.issuer, issuer.map(Ident::into_string))
+            | set_given(&mut self.user_identifier_claim, claim)
+    }
+}
+
+/// What an assignment's body says: the role, by id or by identifier, and
+/// what the assignment is limited to (`None`: absent or null).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssignmentFields {
+    pub role_id: Option<RoleId>,
+    pub role_identifier: Option<RoleIdentifier>,
+    pub scope: Option<ScopeFields>,
+}
+
+/// The halves of an assignment's scope, each as it came, or `None` when
+/// the scope object left it out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeFields {
+    pub kind: Option<ShortIdent>,
+    pub id: Option<ShortIdent>,
 }
 
 /// The body of a role assignment: which role, and optionally what for.
@@ -252,76 +250,82 @@ pub struct AssignmentRequest {
     pub scope: Option<AssignmentScope>,
 }
 
-pub fn parse_assignment(body: &Value) -> Result<AssignmentRequest, ValidationError> {
-    let body = object(body)?;
-    known(body, &["role_id", "role_identifier", "scope"])?;
-    let (role, role_param) = match (string(body, "role_id")?, string(body, "role_identifier")?) {
-        (Some(_), Some(_)) => {
-            return Err(ValidationError::new(
-                "role_id",
-                "give role_id or role_identifier, not both",
-            ));
-        }
-        (Some(id), None) => {
-            let id = RoleId::parse(id)
-                .ok_or_else(|| ValidationError::new("role_id", "is not a role id"))?;
-            (RoleRef::Id(id), "role_id")
-        }
-        (None, Some(ident)) => {
-            // Held to the rule roles are created under, so that a NUL or a
-            // blank never reaches a lookup (PostgreSQL refuses NUL).
-            text::check_identifier("role_identifier", ident, 255)?;
-            (RoleRef::Identifier(ident.to_owned()), "role_identifier")
-        }
-        (None, None) => {
-            return Err(ValidationError::new("role_id", "role_id or role_identifier is required"));
-        }
-    };
-    let scope = match body.get("scope") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(s)) => {
-            known(s, &["type", "id"])
-                .map_err(|e| ValidationError::new(format!("scope.{}", e.param), e.detail))?;
-            let field = |name: &str| -> Result<String, ValidationError> {
-                let param = format!("scope.{name}");
-                match s.get(name) {
-                    Some(Value::String(v)) => {
-                        text::check_identifier(&param, v, 255)?;
-                        Ok(v.clone())
-                    }
-                    _ => Err(ValidationError::new(param, "must be a string")),
-                }
-            };
-            Some(AssignmentScope { kind: field("type")?, id: field("id")? })
-        }
-        Some(_) => return Err(ValidationError::new("scope", "must be an object or null")),
-    };
-    Ok(AssignmentRequest { role, role_param, scope })
+impl AssignmentRequest {
+    /// Exactly one of `role_id` and `role_identifier`; a scope names both
+    /// its type and its id.
+    pub fn new(fields: AssignmentFields) -> Result<Self, ValidationError> {
+        let (role, role_param) = match (fields.role_id, fields.role_identifier) {
+            (Some(_), Some(_)) => {
+                return Err(ValidationError::new(
+                    "role_id",
+                    "give role_id or role_identifier, not both",
+                ));
+            }
+            (Some(id), None) => (RoleRef::Id(id), "role_id"),
+            (None, Some(ident)) => (RoleRef::Identifier(ident.into_string()), "role_identifier"),
+            (None, None) => {
+                return Err(ValidationError::new(
+                    "role_id",
+                    "role_id or role_identifier is required",
+                ));
+            }
+        };
+        let scope = match fields.scope {
+            None => None,
+            Some(ScopeFields { kind, id }) => {
+                // Left out, a half is told what it must be, as a half of
+                // the wrong type is.
+                let half = |name: &str, v: Option<ShortIdent>| {
+                    v.map(Ident::into_string).ok_or_else(|| {
+                        ValidationError::new(format!("scope.{name}"), "must be a string")
+                    })
+                };
+                Some(AssignmentScope { kind: half("type", kind)?, id: half("id", id)? })
+            }
+        };
+        Ok(AssignmentRequest { role, role_param, scope })
+    }
 }
 
-/// The body of `POST …/sessions`.
+/// An expiry, if any, that lies in the future.
+fn expiry(at: Option<Timestamp>, now: Timestamp) -> Result<Option<Timestamp>, ValidationError> {
+    match at {
+        Some(t) if t <= now => Err(ValidationError::new("expires_at", "must be in the future")),
+        _ => Ok(at),
+    }
+}
+
+/// The body of `POST …/sessions`, each value held to its rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFields {
+    pub provider_id: Option<ProviderId>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A session to record: its expiry, if any, is still ahead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRequest {
     pub provider_id: Option<ProviderId>,
     pub expires_at: Option<Timestamp>,
 }
 
-pub fn parse_session(body: &Value, now: Timestamp) -> Result<SessionRequest, ValidationError> {
-    let body = object(body)?;
-    known(body, &["provider_id", "expires_at"])?;
-    let provider_id = match nullable_string(body, "provider_id")?.flatten() {
-        None => None,
-        Some(p) => Some(
-            ProviderId::parse(p)
-                .ok_or_else(|| ValidationError::new("provider_id", "is not a provider id"))?,
-        ),
-    };
-    let expires_at = timestamp(body, "expires_at")?;
-    future("expires_at", expires_at, now)?;
-    Ok(SessionRequest { provider_id, expires_at })
+impl SessionRequest {
+    pub fn new(fields: SessionFields, now: Timestamp) -> Result<Self, ValidationError> {
+        let expires_at = expiry(fields.expires_at, now)?;
+        Ok(SessionRequest { provider_id: fields.provider_id, expires_at })
+    }
 }
 
-/// The body of `POST …/grants`.
+/// The body of `POST …/grants`, each value held to its rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GrantFields {
+    pub client_id: Option<ForeignIdent>,
+    pub resource: Option<ForeignIdent>,
+    pub scopes: Option<Vec<GrantScope>>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A grant to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRequest {
     pub client_id: String,
@@ -330,48 +334,44 @@ pub struct GrantRequest {
     pub expires_at: Option<Timestamp>,
 }
 
-pub fn parse_grant(body: &Value, now: Timestamp) -> Result<GrantRequest, ValidationError> {
-    let body = object(body)?;
-    known(body, &["client_id", "resource", "scopes", "expires_at"])?;
-    let required = |field: &str| -> Result<String, ValidationError> {
-        let v = string(body, field)?.ok_or_else(|| ValidationError::new(field, "is required"))?;
-        text::check_identifier(field, v, 1024)?;
-        Ok(v.to_owned())
-    };
-    let client_id = required("client_id")?;
-    let resource = required("resource")?;
-    let scopes = match body.get("scopes") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let param = format!("scopes[{i}]");
-                let s =
-                    v.as_str().ok_or_else(|| ValidationError::new(&param, "must be a string"))?;
-                text::check_identifier(&param, s, 255)?;
-                Ok(s.to_owned())
-            })
-            .collect::<Result<Vec<_>, ValidationError>>()?,
+impl GrantRequest {
+    /// The most scopes one grant holds.
+    pub const MAX_SCOPES: usize = 100;
+
+    pub fn new(fields: GrantFields, now: Timestamp) -> Result<Self, ValidationError> {
+        let client_id = fields.client_id.ok_or_else(|| required("client_id"))?;
+        let resource = fields.resource.ok_or_else(|| required("resource"))?;
         // A grant without scopes would grant nothing: a caller that forgot
         // them hears so instead of storing an empty grant.
-        None | Some(Value::Null) => return Err(ValidationError::new("scopes", "is required")),
-        Some(_) => {
-            return Err(ValidationError::new("scopes", "must be an array of strings"));
+        let scopes = fields.scopes.ok_or_else(|| required("scopes"))?;
+        if scopes.is_empty() {
+            return Err(ValidationError::new("scopes", "must hold at least one scope"));
         }
-    };
-    if scopes.is_empty() {
-        return Err(ValidationError::new("scopes", "must hold at least one scope"));
+        if scopes.len() > Self::MAX_SCOPES {
+            return Err(ValidationError::new(
+                "scopes",
+                format!("at most {} scopes", Self::MAX_SCOPES),
+            ));
+        }
+        Ok(GrantRequest {
+            client_id: client_id.into_string(),
+            resource: resource.into_string(),
+            scopes: scopes.into_iter().map(Ident::into_string).collect(),
+            expires_at: expiry(fields.expires_at, now)?,
+        })
     }
-    if scopes.len() > 100 {
-        return Err(ValidationError::new("scopes", "at most 100 scopes"));
-    }
-    let expires_at = timestamp(body, "expires_at")?;
-    future("expires_at", expires_at, now)?;
-    Ok(GrantRequest { client_id, resource, scopes, expires_at })
 }
 
-/// The body of a sign-in: the subject the provider vouches for, and its
-/// claims.
+/// The body of a sign-in, each value held to its rule; absent or null
+/// claims are no claims.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignInFields {
+    pub subject: Option<ForeignIdent>,
+    pub claims: Map<String, Value>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A sign-in: the subject the provider vouches for, and its claims.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignInRequest {
     pub subject: String,
@@ -379,18 +379,13 @@ pub struct SignInRequest {
     pub expires_at: Option<Timestamp>,
 }
 
-pub fn parse_sign_in(body: &Value, now: Timestamp) -> Result<SignInRequest, ValidationError> {
-    let body = object(body)?;
-    known(body, &["subject", "claims", "expires_at"])?;
-    let subject =
-        string(body, "subject")?.ok_or_else(|| ValidationError::new("subject", "is required"))?;
-    text::check_identifier("subject", subject, 1024)?;
-    let claims = match body.get("claims") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(c)) => c.clone(),
-        Some(_) => return Err(ValidationError::new("claims", "must be an object")),
-    };
-    let expires_at = timestamp(body, "expires_at")?;
-    future("expires_at", expires_at, now)?;
-    Ok(SignInRequest { subject: subject.to_owned(), claims, expires_at })
+impl SignInRequest {
+    pub fn new(fields: SignInFields, now: Timestamp) -> Result<Self, ValidationError> {
+        let subject = fields.subject.ok_or_else(|| required("subject"))?;
+        Ok(SignInRequest {
+            subject: subject.into_string(),
+            claims: fields.claims,
+            expires_at: expiry(fields.expires_at, now)?,
+        })
+    }
 }

@@ -343,7 +343,7 @@ fn apply_fields(
     Ok(changes)
 }
 
-fn set<T: PartialEq>(slot: &mut T, value: T) -> bool {
+pub(crate) fn set<T: PartialEq>(slot: &mut T, value: T) -> bool {
     if *slot == value {
         false
     } else {

@@ -12,20 +12,23 @@ use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 
-use roster_domain::ZoneScope;
+use roster_domain::{Scope, ZoneScope};
 use roster_service::Principal;
 
 use super::idempotency::idempotent;
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
-use crate::body::{BodyKind, RawBody, parse_json};
+use crate::body::{BodyKind, RawBody};
+use crate::input::access::{
+    CreateGrant, CreateProvider, CreateRole, CreateRoleAssignment, CreateSession, CreateSignIn,
+    UpdateProvider, UpdateRole,
+};
+use crate::input::{RequestBody, parse_body};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::query::{no_parameters, parse_id_page};
 use crate::views::{
-    CreateGrant, CreateProvider, CreateRole, CreateRoleAssignment, CreateSession, CreateSignIn,
     GrantList, GrantView, ListView, ProviderList, ProviderView, RoleAssignmentList,
-    RoleAssignmentView, RoleList, RoleView, SessionList, SessionView, SignInView, UpdateProvider,
-    UpdateRole, UserView,
+    RoleAssignmentView, RoleList, RoleView, SessionList, SessionView, SignInView, UserView,
 };
 
 /// One call, with its zone resolved and the remaining path parameters.
@@ -44,8 +47,12 @@ impl Call<'_> {
         self.params.get(i).map(String::as_str).ok_or_else(ApiError::not_found)
     }
 
-    fn json(&self, kind: BodyKind) -> ApiResult<serde_json::Value> {
-        parse_json(self.headers, self.body, kind)
+    /// The body, typed, once the key is known to hold `needs`: a key that
+    /// may not write learns nothing from validation. The use case checks
+    /// again.
+    fn body<T: RequestBody>(&self, needs: Scope, kind: BodyKind) -> ApiResult<T> {
+        self.principal.require(needs)?;
+        parse_body(self.headers, self.body, kind)
     }
 
     fn service(&self) -> &roster_service::Service {
@@ -150,8 +157,8 @@ async fn list_roles_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn create_role_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::Json)?;
-    let role = c.service().create_role(c.principal, &c.scope, &body).await?;
+    let body: CreateRole = c.body(Scope::RolesWrite, BodyKind::Json)?;
+    let role = c.service().create_role(c.principal, &c.scope, body.into()).await?;
     Ok(json_response(StatusCode::CREATED, &RoleView::new(&role)))
 }
 
@@ -163,8 +170,8 @@ async fn get_role_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn update_role_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::MergePatch)?;
-    let role = c.service().update_role(c.principal, &c.scope, c.param(0)?, &body).await?;
+    let body: UpdateRole = c.body(Scope::RolesWrite, BodyKind::MergePatch)?;
+    let role = c.service().update_role(c.principal, &c.scope, c.param(0)?, body.into()).await?;
     Ok(json_response(StatusCode::OK, &RoleView::new(&role)))
 }
 
@@ -222,8 +229,9 @@ async fn list_assignments_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn create_assignment_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::Json)?;
-    let a = c.service().create_role_assignment(c.principal, &c.scope, c.param(0)?, &body).await?;
+    let body: CreateRoleAssignment = c.body(Scope::RolesWrite, BodyKind::Json)?;
+    let user = c.param(0)?;
+    let a = c.service().create_role_assignment(c.principal, &c.scope, user, body.into()).await?;
     Ok(json_response(StatusCode::CREATED, &RoleAssignmentView::new(&a, c.metadata())))
 }
 
@@ -291,8 +299,8 @@ async fn list_sessions_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn create_session_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::Json)?;
-    let s = c.service().create_session(c.principal, &c.scope, c.param(0)?, &body).await?;
+    let body: CreateSession = c.body(Scope::UsersWrite, BodyKind::Json)?;
+    let s = c.service().create_session(c.principal, &c.scope, c.param(0)?, body.into()).await?;
     let now = c.service().now();
     Ok(json_response(StatusCode::CREATED, &SessionView::new(&s, c.metadata(), now)))
 }
@@ -356,8 +364,8 @@ async fn list_grants_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn create_grant_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::Json)?;
-    let g = c.service().create_grant(c.principal, &c.scope, c.param(0)?, &body).await?;
+    let body: CreateGrant = c.body(Scope::UsersWrite, BodyKind::Json)?;
+    let g = c.service().create_grant(c.principal, &c.scope, c.param(0)?, body.into()).await?;
     let now = c.service().now();
     Ok(json_response(StatusCode::CREATED, &GrantView::new(&g, c.metadata(), now)))
 }
@@ -416,8 +424,8 @@ async fn list_providers_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn create_provider_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::Json)?;
-    let p = c.service().create_provider(c.principal, &c.scope, &body).await?;
+    let body: CreateProvider = c.body(Scope::ZonesWrite, BodyKind::Json)?;
+    let p = c.service().create_provider(c.principal, &c.scope, body.into()).await?;
     Ok(json_response(StatusCode::CREATED, &ProviderView::new(&p)))
 }
 
@@ -429,8 +437,8 @@ async fn get_provider_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn update_provider_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::MergePatch)?;
-    let p = c.service().update_provider(c.principal, &c.scope, c.param(0)?, &body).await?;
+    let body: UpdateProvider = c.body(Scope::ZonesWrite, BodyKind::MergePatch)?;
+    let p = c.service().update_provider(c.principal, &c.scope, c.param(0)?, body.into()).await?;
     Ok(json_response(StatusCode::OK, &ProviderView::new(&p)))
 }
 
@@ -442,8 +450,8 @@ async fn delete_provider_in(c: Call<'_>) -> ApiResult<Response> {
 
 async fn sign_in_in(c: Call<'_>) -> ApiResult<Response> {
     no_parameters(c.query)?;
-    let body = c.json(BodyKind::Json)?;
-    let signed = c.service().sign_in(c.principal, &c.scope, c.param(0)?, &body).await?;
+    let body: CreateSignIn = c.body(Scope::UsersWrite, BodyKind::Json)?;
+    let signed = c.service().sign_in(c.principal, &c.scope, c.param(0)?, body.into()).await?;
     let now = c.service().now();
     let view = SignInView {
         user: UserView::new(&signed.user, c.metadata()),

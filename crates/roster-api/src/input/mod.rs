@@ -2,6 +2,7 @@
 //! the edge, whose derive is also its OpenAPI schema. What reaches the
 //! service is a domain value that has passed its rules.
 
+pub mod access;
 pub mod field;
 pub mod users;
 pub mod zones;
@@ -61,31 +62,53 @@ pub fn typed<T: RequestBody>(value: Value) -> Result<T, ApiError> {
 mod tests {
     use std::collections::BTreeSet;
 
-    use utoipa::PartialSchema;
+    use utoipa::ToSchema;
     use utoipa::openapi::{RefOr, Schema};
 
     use super::RequestBody;
+    use super::access::{
+        CreateGrant, CreateProvider, CreateRole, CreateRoleAssignment, CreateSession, CreateSignIn,
+        UpdateProvider, UpdateRole,
+    };
     use super::users::{CreateUser, UpdateUser};
     use super::zones::{CreateZone, UpdateZone};
 
-    /// The keys a body's schema documents.
-    fn documented<T: PartialSchema>() -> BTreeSet<String> {
-        match T::schema() {
-            RefOr::T(Schema::Object(o)) => o.properties.keys().cloned().collect(),
+    /// The keys a body's schema documents: an object's, or those of every
+    /// object a `oneOf` names.
+    fn documented<T: ToSchema>() -> BTreeSet<String> {
+        let mut named = Vec::new();
+        T::schemas(&mut named);
+        let resolve = |schema: &RefOr<Schema>| match schema {
+            RefOr::Ref(r) => {
+                let name = r.ref_location.rsplit('/').next().unwrap_or_default();
+                named.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone())
+            }
+            other => Some(other.clone()),
+        };
+        let keys = |schema: Option<RefOr<Schema>>| match schema {
+            Some(RefOr::T(Schema::Object(o))) => o.properties.into_keys().collect(),
             _ => panic!("not an object schema"),
+        };
+        match T::schema() {
+            RefOr::T(Schema::OneOf(one_of)) => {
+                one_of.items.iter().flat_map(|item| keys(resolve(item))).collect()
+            }
+            object => keys(Some(object)),
         }
     }
 
-    fn accepts_what_it_documents<T: PartialSchema + RequestBody>() {
+    fn accepts_what_it_documents<T: ToSchema + RequestBody>() {
         let accepted = T::FIELDS.iter().map(|f| f.to_string()).collect();
         assert_eq!(documented::<T>(), accepted, "{}", std::any::type_name::<T>());
     }
 
     #[test]
     fn every_body_accepts_exactly_the_fields_its_schema_documents() {
-        accepts_what_it_documents::<CreateUser>();
-        accepts_what_it_documents::<UpdateUser>();
-        accepts_what_it_documents::<CreateZone>();
-        accepts_what_it_documents::<UpdateZone>();
+        macro_rules! each {
+            ($($body:ty),*) => { $(accepts_what_it_documents::<$body>();)* };
+        }
+        each!(CreateUser, UpdateUser, CreateZone, UpdateZone, CreateRole, UpdateRole);
+        each!(CreateRoleAssignment, CreateSession, CreateGrant, CreateProvider, UpdateProvider);
+        each!(CreateSignIn);
     }
 }

@@ -1,7 +1,7 @@
 //! The JSON shapes of the API. Output types borrow from domain values and
-//! serialize straight into the response; input types exist for the OpenAPI
-//! document (bodies are parsed by the domain's field rules, which reject
-//! unknown fields and name the one at fault).
+//! serialize straight into the response; the one input shape here, the
+//! API-key body `bodies` documents, exists for the OpenAPI document only
+//! (typed bodies, their own schemas, are in `input`).
 
 use serde::Serialize;
 use utoipa::ToSchema;

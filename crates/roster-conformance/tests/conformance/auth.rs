@@ -167,6 +167,55 @@ pub async fn a_key_without_write_scope_hears_403_before_any_body_error(server: &
     assert_eq!(get_ok(server, "/v1/users").await["total_count"], json!(1));
 }
 
+/// The same promise on every access write: a key holding the read scopes
+/// but not the write scope an endpoint needs hears 403 naming that scope,
+/// whatever its body holds, JSON or not; the admin hears what is wrong
+/// with the same body.
+pub async fn a_key_without_the_write_scope_hears_403_before_any_access_body_error(
+    server: &TestServer,
+) {
+    let id = id_of(&server.create_user(json!({"email": "a@example.com"})).await);
+    assert_eq!(server.post("/v1/roles", json!({"identifier": "admin"})).await.status, 201);
+    let okta = json!({"identifier": "okta", "issuer": "https://okta"});
+    assert_eq!(server.post("/v1/providers", okta).await.status, 201);
+    let (reader, _) = key(server, &["users:read", "roles:read", "zones:read"], None).await;
+    let mut writes = Vec::new();
+    for base in ["/v1", "/v1/zones/default"] {
+        writes.extend([
+            ("POST", format!("{base}/roles"), "roles:write"),
+            ("PATCH", format!("{base}/roles/admin"), "roles:write"),
+            ("POST", format!("{base}/users/{id}/role-assignments"), "roles:write"),
+            ("POST", format!("{base}/users/{id}/sessions"), "users:write"),
+            ("POST", format!("{base}/users/{id}/grants"), "users:write"),
+            ("POST", format!("{base}/providers"), "zones:write"),
+            ("PATCH", format!("{base}/providers/okta"), "zones:write"),
+            ("POST", format!("{base}/providers/okta/sign-ins"), "users:write"),
+        ]);
+    }
+    for (method, path, scope) in &writes {
+        for body in [json!({"identifier": 5}), json!({"nope": true}), json!([1])] {
+            let r = server.call_as(&reader, method, path, Some(body.clone())).await;
+            let p = problem(&r, 403, "insufficient_scope");
+            assert!(p["detail"].as_str().unwrap().contains(scope), "{method} {path}: {p}");
+            let r = server.call_as(ADMIN_KEY, method, path, Some(body)).await;
+            problem(&r, 400, "invalid_body");
+        }
+        let media =
+            if *method == "PATCH" { "application/merge-patch+json" } else { "application/json" };
+        let not_json =
+            server.request(method, path).bearer_auth(&reader).header("content-type", media);
+        problem(&send(not_json.body("{")).await, 403, "insufficient_scope");
+    }
+    // Nothing was written.
+    let count = |path: String| async move { get_ok(server, &path).await["total_count"].clone() };
+    assert_eq!(count("/v1/roles".into()).await, json!(1));
+    assert_eq!(count("/v1/providers".into()).await, json!(1));
+    for sub in ["role-assignments", "sessions", "grants"] {
+        assert_eq!(count(format!("/v1/users/{id}/{sub}")).await, json!(0), "{sub}");
+    }
+    assert_eq!(count("/v1/users".into()).await, json!(1));
+}
+
 pub async fn write_scopes_imply_read_scopes(server: &TestServer) {
     let (users_writer, _) = key(server, &["users:write"], None).await;
     let created = server

@@ -125,6 +125,7 @@ conformance!(
     auth::a_key_without_the_needed_scope_answers_403_insufficient_scope,
     auth::a_read_only_key_reads_users_but_cannot_write_them,
     auth::a_key_without_write_scope_hears_403_before_any_body_error,
+    auth::a_key_without_the_write_scope_hears_403_before_any_access_body_error,
     auth::write_scopes_imply_read_scopes,
     auth::without_users_metadata_created_by_and_updated_by_are_omitted,
     auth::with_users_metadata_created_by_and_updated_by_name_the_acting_key,

@@ -1,16 +1,16 @@
 //! Generated hostile inputs against every parser of the domain: cursors,
-//! ids, timestamps, zone and role references, filters and search, and the
-//! bodies of users, roles, providers, assignments, sessions, grants and
-//! sign-ins. The promise: whatever comes in, the domain answers a value or
-//! its own error (never a panic), and what it encodes it decodes again.
+//! ids, timestamps, zone and role references, filters and search. The
+//! promise: whatever comes in, the domain answers a value or its own error
+//! (never a panic), and what it encodes it decodes again. (Request bodies
+//! are typed at the edge; `roster-api`'s hostile inputs hold their
+//! properties.)
 //!
 //! Every property runs the number of cases `PLAN` gives it, checked as it
-//! runs, and `the_plan_generates_at_least_73_000_cases` holds the sum, so
+//! runs, and `the_plan_generates_at_least_57_000_cases` holds the sum, so
 //! the count cannot shrink without a failing test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod bodies;
 mod cursors;
 mod generate;
 mod text;
@@ -22,8 +22,6 @@ pub const PLAN: &[(&str, u32)] = &[
     ("cursor_decoding_survives_signed_arbitrary_payloads", 8_000),
     ("cursors_round_trip_and_refuse_other_zones_queries_and_tampering", 4_000),
     ("id_cursors_round_trip_and_refuse_other_lists", 4_000),
-    ("role_and_provider_bodies_apply_or_name_their_field", 6_000),
-    ("assignment_session_grant_and_sign_in_bodies_parse_or_name_their_field", 10_000),
     ("prefixed_ids_parse_only_their_own_kind_and_round_trip", 6_000),
     ("timestamps_parse_or_refuse_and_round_trip_through_text", 6_000),
     ("zone_role_scope_and_sort_references_never_panic", 6_000),
@@ -32,8 +30,8 @@ pub const PLAN: &[(&str, u32)] = &[
 ];
 
 #[test]
-fn the_plan_generates_at_least_73_000_cases() {
+fn the_plan_generates_at_least_57_000_cases() {
     let total: u32 = PLAN.iter().map(|(_, n)| n).sum();
     println!("roster-domain hostile inputs: {total} generated cases per run");
-    assert!(total >= 73_000, "the plan shrank to {total} cases");
+    assert!(total >= 57_000, "the plan shrank to {total} cases");
 }

@@ -1,8 +1,6 @@
 //! Use cases of identity providers.
 
-use serde_json::Value;
-
-use roster_domain::access::Provider;
+use roster_domain::access::{Provider, ProviderFields};
 use roster_domain::{ProviderId, Scope};
 use roster_store::ZoneScope;
 
@@ -37,19 +35,11 @@ impl Service {
         &self,
         principal: &Principal,
         scope: &ZoneScope,
-        body: &Value,
+        fields: ProviderFields,
     ) -> ServiceResult<Provider> {
         principal.require(Scope::ZonesWrite)?;
-        let now = self.now();
-        let mut provider = Provider {
-            id: ProviderId::from_ulid(self.next_ulid()),
-            identifier: String::new(),
-            issuer: String::new(),
-            user_identifier_claim: None,
-            created_at: now,
-            updated_at: now,
-        };
-        provider.apply(body, true)?;
+        let id = ProviderId::from_ulid(self.next_ulid());
+        let provider = Provider::create(id, self.now(), fields)?;
         self.store.create_provider(scope, &provider).await?;
         Ok(provider)
     }
@@ -59,11 +49,11 @@ impl Service {
         principal: &Principal,
         scope: &ZoneScope,
         provider: &str,
-        body: &Value,
+        fields: ProviderFields,
     ) -> ServiceResult<Provider> {
         principal.require(Scope::ZonesWrite)?;
         let mut current = self.store.get_provider(scope, provider).await?;
-        if current.apply(body, false)? {
+        if current.patch(fields) {
             current.updated_at = self.now().max(current.created_at);
             self.store.update_provider(scope, &current).await?;
         }

@@ -1,8 +1,8 @@
 //! Use cases of roles and role assignments.
 
-use serde_json::Value;
-
-use roster_domain::access::{Role, RoleAssignment, RoleRef, parse_assignment};
+use roster_domain::access::{
+    AssignmentFields, AssignmentRequest, Role, RoleAssignment, RoleFields, RoleRef,
+};
 use roster_domain::{RoleAssignmentId, RoleId, Scope, ZoneRef};
 use roster_store::{StoreError, ZoneScope};
 
@@ -39,19 +39,10 @@ impl Service {
         &self,
         principal: &Principal,
         scope: &ZoneScope,
-        body: &Value,
+        fields: RoleFields,
     ) -> ServiceResult<Role> {
         principal.require(Scope::RolesWrite)?;
-        let now = self.now();
-        let mut role = Role {
-            id: RoleId::from_ulid(self.next_ulid()),
-            identifier: String::new(),
-            name: String::new(),
-            description: None,
-            created_at: now,
-            updated_at: now,
-        };
-        role.apply(body, true)?;
+        let role = Role::create(RoleId::from_ulid(self.next_ulid()), self.now(), fields)?;
         self.store.create_role(scope, &role).await?;
         Ok(role)
     }
@@ -61,11 +52,11 @@ impl Service {
         principal: &Principal,
         scope: &ZoneScope,
         role: &str,
-        body: &Value,
+        fields: RoleFields,
     ) -> ServiceResult<Role> {
         principal.require(Scope::RolesWrite)?;
         let mut current = self.store.get_role(scope, &RoleRef::parse(role)).await?;
-        if current.apply(body, false)? {
+        if current.patch(fields) {
             current.updated_at = self.now().max(current.created_at);
             self.store.update_role(scope, &current).await?;
         }
@@ -104,11 +95,11 @@ impl Service {
         principal: &Principal,
         scope: &ZoneScope,
         user: &str,
-        body: &Value,
+        fields: AssignmentFields,
     ) -> ServiceResult<RoleAssignment> {
         principal.require(Scope::RolesWrite)?;
         let user = user_id(user)?;
-        let request = parse_assignment(body)?;
+        let request = AssignmentRequest::new(fields)?;
         if let Some(limit) = request.scope.as_ref().filter(|s| s.kind == "zone") {
             // A zone scope names a zone of the organization that this key
             // sees; one it cannot see reads like one that does not exist.

@@ -1,8 +1,8 @@
 //! Use cases of sessions and delegated grants.
 
-use serde_json::Value;
-
-use roster_domain::access::{Grant, Session, parse_grant, parse_session};
+use roster_domain::access::{
+    Grant, GrantFields, GrantRequest, Session, SessionFields, SessionRequest,
+};
 use roster_domain::{GrantId, Scope, SessionId};
 use roster_store::ZoneScope;
 
@@ -32,12 +32,12 @@ impl Service {
         principal: &Principal,
         scope: &ZoneScope,
         user: &str,
-        body: &Value,
+        fields: SessionFields,
     ) -> ServiceResult<Session> {
         principal.require(Scope::UsersWrite)?;
         let user = user_id(user)?;
         let now = self.now();
-        let request = parse_session(body, now)?;
+        let request = SessionRequest::new(fields, now)?;
         let session = Session {
             id: SessionId::from_ulid(self.next_ulid()),
             user_id: user,
@@ -98,12 +98,12 @@ impl Service {
         principal: &Principal,
         scope: &ZoneScope,
         user: &str,
-        body: &Value,
+        fields: GrantFields,
     ) -> ServiceResult<Grant> {
         principal.require(Scope::UsersWrite)?;
         let user = user_id(user)?;
         let now = self.now();
-        let request = parse_grant(body, now)?;
+        let request = GrantRequest::new(fields, now)?;
         let grant = Grant {
             id: GrantId::from_ulid(self.next_ulid()),
             user_id: user,

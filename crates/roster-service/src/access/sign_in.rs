@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use roster_domain::access::{Expansion, Provider, RoleRef, Session, parse_sign_in};
+use roster_domain::access::{Expansion, Provider, RoleRef, Session, SignInFields, SignInRequest};
 use roster_domain::{RoleId, Scope, SessionId, User, UserId, claims};
 use roster_store::{ExpandRequest, SignedIn, StoreError, ZoneScope};
 
@@ -21,12 +21,12 @@ impl Service {
         principal: &Principal,
         scope: &ZoneScope,
         provider: &str,
-        body: &Value,
+        fields: SignInFields,
     ) -> ServiceResult<SignedIn> {
         principal.require(Scope::UsersWrite)?;
         let provider = self.store.get_provider(scope, provider).await?;
         let now = self.now();
-        let request = parse_sign_in(body, now)?;
+        let request = SignInRequest::new(fields, now)?;
         let new_user = self.user_from_claims(
             principal,
             scope,
