@@ -5,7 +5,6 @@
 //! request into domain terms, calls the service and renders the result.
 //! Errors of every layer become problem+json in `problem.rs`, nowhere else.
 
-pub mod bodies;
 pub mod body;
 pub mod docs;
 pub mod encode;
@@ -122,7 +121,7 @@ impl Modify for BearerAuth {
     security(("bearer" = [])),
     // ExpandList is named by a tuple parameter, which utoipa does not collect.
     components(schemas(problem::Problem, problem::FieldError, handlers::users::ExpandList,
-        input::field::UserTypeSchema, input::field::UserStatusSchema)),
+        input::field::UserTypeSchema, input::field::UserStatusSchema, input::keys::ScopeNameSchema)),
     tags(
         (name = "users", description = "Create, find, page through, update and delete users"),
         (name = "zones", description = "Zones (tenants) of the organization"),

@@ -80,6 +80,17 @@ impl ZoneSlug {
 
 pub type ZoneName = crate::fields::Text<255>;
 
+/// What a key create says, each field held to its own rule; the rules
+/// across fields and the zones' existence are the service's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiKeyFields {
+    pub name: Option<crate::fields::Ident<255>>,
+    pub scopes: Option<Vec<Scope>>,
+    /// Zone ids or identifiers, as given; `None` for every zone.
+    pub zones: Option<Vec<String>>,
+    pub default_zone: Option<String>,
+}
+
 /// What a zone create or patch says: `None` leaves the field as it is (on
 /// create, `name` defaults to the identifier).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,11 +3,8 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use serde_json::{Map, Value};
-
 use roster_domain::Text;
-use roster_domain::tenancy::{ZoneFields, generate_api_key_secret};
-use roster_domain::text::check_identifier;
+use roster_domain::tenancy::{ApiKeyFields, ZoneFields, generate_api_key_secret};
 use roster_domain::{ApiKey, ApiKeyId, Scope, ScopeSet, Zone, ZoneId, ZoneRef};
 use roster_store::{IdWindow, ZoneScope};
 
@@ -39,28 +36,6 @@ pub struct IdPage<T> {
 pub struct CreatedKey {
     pub key: ApiKey,
     pub secret: String,
-}
-
-fn take_object(body: &Value) -> ServiceResult<&Map<String, Value>> {
-    body.as_object().ok_or_else(|| ServiceError::InvalidBody {
-        param: None,
-        detail: "the body must be a JSON object".into(),
-    })
-}
-
-fn reject_unknown(body: &Map<String, Value>, known: &[&str]) -> ServiceResult<()> {
-    match body.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(ServiceError::invalid_body(k.clone(), format!("{k} is not a known field"))),
-        None => Ok(()),
-    }
-}
-
-fn string_field<'a>(body: &'a Map<String, Value>, field: &str) -> ServiceResult<Option<&'a str>> {
-    match body.get(field) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ServiceError::invalid_body(field, format!("{field} must be a string"))),
-    }
 }
 
 impl Service {
@@ -301,43 +276,23 @@ impl Service {
     async fn resolve_key_zones(
         &self,
         principal: &Principal,
-        value: Option<&Value>,
+        texts: Option<Vec<String>>,
     ) -> ServiceResult<Option<Vec<ZoneId>>> {
-        let list = match value {
-            None | Some(Value::Null) => {
-                if principal.zones.is_some() {
-                    return Err(ServiceError::InsufficientScope {
-                        scope: Scope::KeysWrite,
-                        param: Some("zones".into()),
-                        detail: Some(
-                            "a key limited to some zones can only create keys limited to them"
-                                .into(),
-                        ),
-                    });
-                }
-                return Ok(None);
+        let Some(texts) = texts else {
+            if principal.zones.is_some() {
+                return Err(ServiceError::InsufficientScope {
+                    scope: Scope::KeysWrite,
+                    param: Some("zones".into()),
+                    detail: Some(
+                        "a key limited to some zones can only create keys limited to them".into(),
+                    ),
+                });
             }
-            Some(Value::Array(items)) => items,
-            Some(_) => {
-                return Err(ServiceError::invalid_body("zones", "zones must be an array or null"));
-            }
+            return Ok(None);
         };
-        let mut zones = Vec::with_capacity(list.len());
-        for (i, item) in list.iter().enumerate() {
-            let param = format!("zones[{i}]");
-            let text = item.as_str().ok_or_else(|| {
-                ServiceError::invalid_body(&param, "must be a zone id or identifier")
-            })?;
-            let zone = match self.find_zone(&principal.org, text).await {
-                Ok(z) if principal.may_see_zone(&z.id) => z,
-                Ok(_) | Err(roster_store::StoreError::NotFound) => {
-                    return Err(ServiceError::invalid_body(
-                        &param,
-                        format!("{text} is not a zone"),
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            };
+        let mut zones = Vec::with_capacity(texts.len());
+        for (i, text) in texts.iter().enumerate() {
+            let zone = self.key_zone(principal, format!("zones[{i}]"), text).await?;
             if !zones.contains(&zone.id) {
                 zones.push(zone.id);
             }
@@ -345,37 +300,33 @@ impl Service {
         Ok(Some(zones))
     }
 
+    /// A zone a new key names: one the creating key can see, or an error
+    /// naming `param`.
+    async fn key_zone(
+        &self,
+        principal: &Principal,
+        param: String,
+        text: &str,
+    ) -> ServiceResult<Zone> {
+        match self.find_zone(&principal.org, text).await {
+            Ok(z) if principal.may_see_zone(&z.id) => Ok(z),
+            Ok(_) | Err(roster_store::StoreError::NotFound) => {
+                Err(ServiceError::invalid_body(param, format!("{text} is not a zone")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn create_api_key(
         &self,
         principal: &Principal,
-        body: &Value,
+        fields: ApiKeyFields,
     ) -> ServiceResult<CreatedKey> {
         principal.require(Scope::KeysWrite)?;
-        let body = take_object(body)?;
-        reject_unknown(body, &["name", "scopes", "zones", "default_zone"])?;
-        let name = string_field(body, "name")?
-            .ok_or_else(|| ServiceError::invalid_body("name", "name is required"))?;
-        check_identifier("name", name, 255)?;
-        let scopes = match body.get("scopes") {
-            Some(Value::Array(items)) if !items.is_empty() => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    v.as_str().and_then(Scope::parse).ok_or_else(|| {
-                        ServiceError::invalid_body(
-                            format!("scopes[{i}]"),
-                            format!(
-                                "unknown scope; use {}",
-                                Scope::ALL
-                                    .iter()
-                                    .map(|s| s.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        )
-                    })
-                })
-                .collect::<ServiceResult<Vec<Scope>>>()?,
+        let name =
+            fields.name.ok_or_else(|| ServiceError::invalid_body("name", "name is required"))?;
+        let scopes = match fields.scopes {
+            Some(scopes) if !scopes.is_empty() => ScopeSet::from_scopes(scopes),
             _ => {
                 return Err(ServiceError::invalid_body(
                     "scopes",
@@ -383,7 +334,6 @@ impl Service {
                 ));
             }
         };
-        let scopes = ScopeSet::from_scopes(scopes);
         if !principal.scopes.covers(&scopes) {
             return Err(ServiceError::InsufficientScope {
                 scope: Scope::Admin,
@@ -391,19 +341,10 @@ impl Service {
                 detail: Some("a key cannot grant scopes it does not hold".into()),
             });
         }
-        let zones = self.resolve_key_zones(principal, body.get("zones")).await?;
-        let default_zone = match string_field(body, "default_zone")? {
+        let zones = self.resolve_key_zones(principal, fields.zones).await?;
+        let default_zone = match fields.default_zone {
             Some(text) => {
-                let zone = match self.find_zone(&principal.org, text).await {
-                    Ok(z) if principal.may_see_zone(&z.id) => z,
-                    Ok(_) | Err(roster_store::StoreError::NotFound) => {
-                        return Err(ServiceError::invalid_body(
-                            "default_zone",
-                            format!("{text} is not a zone"),
-                        ));
-                    }
-                    Err(e) => return Err(e.into()),
-                };
+                let zone = self.key_zone(principal, "default_zone".into(), &text).await?;
                 if zones.as_ref().is_some_and(|z| !z.contains(&zone.id)) {
                     return Err(ServiceError::invalid_body(
                         "default_zone",
@@ -428,7 +369,7 @@ impl Service {
         let key = ApiKey {
             id: ApiKeyId::from_ulid(self.next_ulid()),
             organization_id: principal.org,
-            name: name.to_owned(),
+            name: name.into_string(),
             scopes,
             zones,
             default_zone_id: default_zone,

@@ -279,7 +279,10 @@ async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), Sta
             if let Some(zone) = default_zone {
                 body["default_zone"] = json!(zone);
             }
-            let created = service.create_api_key(&operator, &body).await.map_err(fail)?;
+            // The same typing and words as `POST /v1/api-keys`.
+            let fields: roster_api::input::keys::CreateApiKey =
+                roster_api::input::typed(body).map_err(|e| StartError(e.problem().detail))?;
+            let created = service.create_api_key(&operator, fields.into()).await.map_err(fail)?;
             let view = roster_api::views::ApiKeyView::new(&created.key, Some(created.secret));
             println!("{}", serde_json::to_string_pretty(&view).unwrap_or_default());
         }

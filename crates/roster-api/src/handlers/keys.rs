@@ -7,14 +7,17 @@ use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 
+use roster_domain::Scope;
 use roster_service::Principal;
 
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
-use crate::body::{BodyKind, RawBody, parse_json};
+use crate::body::{BodyKind, RawBody};
+use crate::input::keys::CreateApiKey;
+use crate::input::parse_body;
 use crate::problem::ApiResult;
 use crate::query::{no_parameters, parse_id_page};
-use crate::views::{ApiKeyList, ApiKeyView, CreateApiKey, ListView};
+use crate::views::{ApiKeyList, ApiKeyView, ListView};
 
 /// List the active API keys within this key's reach (never their secrets).
 #[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys", operation_id = "api_keys.list",
@@ -46,8 +49,11 @@ pub async fn create_api_key(
     // No Idempotency-Key replay here: the response holds the key's secret,
     // which is never stored anywhere but as a hash.
     no_parameters(uri.query())?;
-    let value = parse_json(&headers, &body, BodyKind::Json)?;
-    let created = state.inner.service.create_api_key(&principal, &value).await?;
+    // Before the body is read: a key that may not create keys learns
+    // nothing from validation. The use case checks again.
+    principal.require(Scope::KeysWrite)?;
+    let fields: CreateApiKey = parse_body(&headers, &body, BodyKind::Json)?;
+    let created = state.inner.service.create_api_key(&principal, fields.into()).await?;
     Ok(json_response(StatusCode::CREATED, &ApiKeyView::new(&created.key, Some(created.secret))))
 }
 

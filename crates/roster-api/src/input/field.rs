@@ -65,6 +65,15 @@ fn read<'de, T: FieldValue, D: Deserializer<'de>>(
     })
 }
 
+/// Marks words that are the whole detail of their error: `input::typed`
+/// does not put the field's name before them. (Key bodies' list items have
+/// always been told `unknown scope; use …`, not `scopes[1] unknown …`.)
+pub(crate) const WHOLE_DETAIL: char = '\u{1e}';
+
+pub(crate) fn whole_detail(words: &str) -> String {
+    format!("{WHOLE_DETAIL}{words}")
+}
+
 /// A field that may be left out but not set to null.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field<T> {
@@ -495,6 +504,17 @@ impl FieldValue for ZoneSlug {
     }
     fn schema() -> RefOr<Schema> {
         string_schema(Some("^[a-z0-9][a-z0-9_-]{0,62}$"), None).into()
+    }
+}
+
+/// Any string (looked up later, e.g. a zone id or identifier).
+impl FieldValue for String {
+    const EXPECTS: &'static str = "a string";
+    fn from_json(value: Value) -> Result<Self, Refused> {
+        string(value)
+    }
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).into()
     }
 }
 

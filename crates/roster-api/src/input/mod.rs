@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod field;
+pub mod keys;
 pub mod users;
 pub mod zones;
 
@@ -53,7 +54,11 @@ pub fn typed<T: RequestBody>(value: Value) -> Result<T, ApiError> {
         let param = e.path().to_string();
         // Built from a `Value`, serde_json's error is the field's own words,
         // without a line and column.
-        let detail = format!("{param} {}", e.inner());
+        let words = e.inner().to_string();
+        let detail = match words.strip_prefix(field::WHOLE_DETAIL) {
+            Some(whole) => whole.to_owned(),
+            None => format!("{param} {words}"),
+        };
         ApiError::invalid_body(Some(param), detail)
     })
 }
@@ -70,6 +75,7 @@ mod tests {
         CreateGrant, CreateProvider, CreateRole, CreateRoleAssignment, CreateSession, CreateSignIn,
         UpdateProvider, UpdateRole,
     };
+    use super::keys::CreateApiKey;
     use super::users::{CreateUser, UpdateUser};
     use super::zones::{CreateZone, UpdateZone};
 
@@ -109,6 +115,6 @@ mod tests {
         }
         each!(CreateUser, UpdateUser, CreateZone, UpdateZone, CreateRole, UpdateRole);
         each!(CreateRoleAssignment, CreateSession, CreateGrant, CreateProvider, UpdateProvider);
-        each!(CreateSignIn);
+        each!(CreateSignIn, CreateApiKey);
     }
 }

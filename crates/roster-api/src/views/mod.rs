@@ -1,7 +1,6 @@
-//! The JSON shapes of the API. Output types borrow from domain values and
-//! serialize straight into the response; the one input shape here, the
-//! API-key body `bodies` documents, exists for the OpenAPI document only
-//! (typed bodies, their own schemas, are in `input`).
+//! The JSON shapes of the API's responses. They borrow from domain values
+//! and serialize straight into the response. (Request bodies, typed and
+//! their own schemas, are in `input`.)
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,7 +25,6 @@ mod access;
 mod tenancy;
 mod users;
 
-pub use crate::bodies::*;
 pub use access::*;
 pub use tenancy::*;
 pub use users::*;

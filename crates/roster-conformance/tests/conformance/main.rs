@@ -24,6 +24,7 @@ mod fairness;
 mod generated_http;
 mod hardening;
 mod idempotency;
+mod key_bodies;
 mod listing;
 mod model;
 mod operations;
@@ -125,6 +126,8 @@ conformance!(
     auth::a_key_without_the_needed_scope_answers_403_insufficient_scope,
     auth::a_read_only_key_reads_users_but_cannot_write_them,
     auth::a_key_without_write_scope_hears_403_before_any_body_error,
+    key_bodies::api_key_bodies_name_each_fault_in_the_words_keys_have_always_used,
+    key_bodies::a_key_without_keys_write_hears_403_before_any_key_body_error,
     auth::a_key_without_the_write_scope_hears_403_before_any_access_body_error,
     auth::write_scopes_imply_read_scopes,
     auth::without_users_metadata_created_by_and_updated_by_are_omitted,
