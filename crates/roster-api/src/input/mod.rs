@@ -3,9 +3,11 @@
 //! service is a domain value that has passed its rules.
 
 pub mod access;
+mod compound;
 pub mod field;
 pub mod keys;
 pub mod users;
+mod values;
 pub mod zones;
 
 use http::HeaderMap;

@@ -13,7 +13,7 @@ use super::field::{Field, Nullable, Object, schema};
 /// two differ only in what is required and in their documentation.
 macro_rules! user_body {
     ($(#[$meta:meta])* $name:ident {
-        $(#[$email_meta:meta])* email,
+        $(#[$email_meta:meta])* email: $email:path,
         identifier: $identifier:path,
         name: $name_schema:path,
         attributes: $attributes:path,
@@ -24,7 +24,7 @@ macro_rules! user_body {
         pub struct $name {
             $(#[$email_meta])*
             #[serde(default)]
-            #[schema(schema_with = schema::<Field<Email>>)]
+            #[schema(schema_with = $email)]
             pub email: Field<Email>,
             #[serde(default)]
             #[schema(schema_with = $identifier)]
@@ -100,7 +100,7 @@ user_body!(
     /// Body of `POST /v1/users`. Unknown fields are refused.
     CreateUser {
         #[schema(required = true)]
-        email,
+        email: create_docs::email,
         identifier: create_docs::identifier,
         name: create_docs::name,
         attributes: create_docs::attributes,
@@ -111,7 +111,7 @@ user_body!(
     /// Body of `PATCH /v1/users/{id}`: a JSON merge patch (RFC 7396). `null`
     /// clears nullable fields; `attributes` is merged key by key.
     UpdateUser {
-        email,
+        email: schema::<Field<Email>>,
         identifier: schema::<Field<Identifier>>,
         name: schema::<Field<Name>>,
         attributes: schema::<Nullable<Object>>,
@@ -122,8 +122,12 @@ user_body!(
 mod create_docs {
     use utoipa::openapi::{RefOr, Schema};
 
-    use super::super::field::{Field, Nullable, Object, described};
-    use super::{Identifier, Name};
+    use super::super::field::{Field, Nullable, Object, described, example, schema};
+    use super::{Email, Identifier, Name};
+
+    pub fn email() -> RefOr<Schema> {
+        example(schema::<Field<Email>>(), "jane.doe@example.com")
+    }
 
     pub fn identifier() -> RefOr<Schema> {
         described::<Field<Identifier>>("Defaults to the user's id.")

@@ -7,7 +7,7 @@ use utoipa::openapi::{RefOr, Schema};
 use roster_domain::tenancy::{ZoneFields, ZoneName, ZoneSlug};
 
 use super::RequestBody;
-use super::field::{Field, NullIsWrongType, described, schema};
+use super::field::{Field, NullIsWrongType, described, example, schema};
 
 type Slug = Field<NullIsWrongType<ZoneSlug>>;
 type Name = Field<NullIsWrongType<ZoneName>>;
@@ -40,12 +40,8 @@ pub struct UpdateZone {
 }
 
 fn slug_described() -> RefOr<Schema> {
-    let mut slug =
-        described::<Slug>("A slug: 1-63 of `a-z 0-9 - _`, starting with a letter or digit.");
-    if let RefOr::T(Schema::Object(o)) = &mut slug {
-        o.examples = vec!["eu-west".into()];
-    }
-    slug
+    let slug = described::<Slug>("A slug: 1-63 of `a-z 0-9 - _`, starting with a letter or digit.");
+    example(slug, "eu-west")
 }
 
 fn name_defaults() -> RefOr<Schema> {
