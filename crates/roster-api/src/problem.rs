@@ -133,9 +133,9 @@ impl ApiError {
                     (Code::InvalidParameter, Some(param.clone()), detail.clone())
                 }
                 S::InvalidBody { param, detail } => (Code::InvalidBody, param.clone(), detail.clone()),
-                S::InvalidCursor { param } => (
+                S::InvalidCursor { at } => (
                     Code::InvalidCursor,
-                    Some(param.clone()),
+                    Some(at.as_str().to_owned()),
                     "The cursor is malformed, was forged, or belongs to another zone, sort or filter."
                         .into(),
                 ),

@@ -17,7 +17,7 @@ pub enum ServiceError {
     #[error("{detail}")]
     InvalidBody { param: Option<String>, detail: String },
     #[error("the cursor is malformed, forged, or from another query")]
-    InvalidCursor { param: String },
+    InvalidCursor { at: CursorParam },
     #[error("{field} is already taken")]
     Conflict { field: String },
     #[error("the resource changed since the given ETag")]
@@ -34,6 +34,23 @@ pub enum ServiceError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Which cursor of a list request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorParam {
+    After,
+    Before,
+}
+
+impl CursorParam {
+    /// Its one spelling, the same in every list.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CursorParam::After => "after",
+            CursorParam::Before => "before",
+        }
+    }
 }
 
 impl ServiceError {

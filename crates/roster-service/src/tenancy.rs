@@ -9,15 +9,14 @@ use roster_domain::{ApiKey, ApiKeyId, Scope, ScopeSet, Zone, ZoneId, ZoneRef};
 use roster_store::{IdWindow, ZoneScope};
 
 use crate::auth::{AuthCounters, checked_secret};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{CursorParam, ServiceError, ServiceResult};
 use crate::{KeyCache, Principal, Service};
 
 /// A page request over a list ordered by id (zones, keys).
 #[derive(Debug, Clone, Default)]
 pub struct IdPageRequest {
-    /// (parameter as spelled, cursor)
-    pub after: Option<(String, String)>,
-    pub before: Option<(String, String)>,
+    pub after: Option<String>,
+    pub before: Option<String>,
     pub limit: usize,
 }
 
@@ -120,18 +119,20 @@ impl Service {
     }
 
     pub(crate) fn id_window(&self, list: &str, request: &IdPageRequest) -> ServiceResult<IdWindow> {
-        let decode = |(param, cursor): &(String, String)| {
-            self.cursors
-                .decode_id(list, cursor)
-                .map_err(|_| ServiceError::InvalidCursor { param: param.clone() })
+        let decode = |cursor: &str, at: CursorParam| {
+            self.cursors.decode_id(list, cursor).map_err(|_| ServiceError::InvalidCursor { at })
         };
         Ok(match (&request.after, &request.before) {
-            (Some(a), None) => {
-                IdWindow { after: Some(decode(a)?), backwards: false, limit: request.limit }
-            }
-            (None, Some(b)) => {
-                IdWindow { after: Some(decode(b)?), backwards: true, limit: request.limit }
-            }
+            (Some(a), None) => IdWindow {
+                after: Some(decode(a, CursorParam::After)?),
+                backwards: false,
+                limit: request.limit,
+            },
+            (None, Some(b)) => IdWindow {
+                after: Some(decode(b, CursorParam::Before)?),
+                backwards: true,
+                limit: request.limit,
+            },
             _ => IdWindow { after: None, backwards: false, limit: request.limit },
         })
     }

@@ -9,7 +9,7 @@ use roster_domain::{
 };
 use roster_store::{IdempotencyRecord, UserUpdate, ZoneScope};
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{CursorParam, ServiceError, ServiceResult};
 use crate::{Principal, Service};
 
 /// Longest search term accepted; longer ones cannot match a field anyway
@@ -30,24 +30,25 @@ impl Expand {
     }
 }
 
-/// A parsed `GET /users` query. Parameters keep the spelling the client
-/// used so errors can name them.
+/// A parsed `GET /users` query, in domain terms: the edge names the
+/// parameters in its errors.
 #[derive(Debug, Clone, Default)]
 pub struct ListUsersRequest {
     pub filter: UserFilter,
-    /// Parameters that need `users:metadata`, as spelled.
-    pub metadata_params: Vec<String>,
+    /// Whether a filter needs `users:metadata` (`id`, `created_by`,
+    /// `updated_by`).
+    pub metadata_filter: bool,
     pub search: Vec<String>,
     /// `None`: the default order (or rank order when searching).
     pub sort: Option<Sort>,
-    pub after: Option<(String, String)>,
-    pub before: Option<(String, String)>,
+    pub after: Option<String>,
+    pub before: Option<String>,
     /// Page mode when set (1-based).
     pub page: Option<u64>,
     pub limit: usize,
     pub expand: Expand,
-    /// The `role` filter: (parameter as spelled, role id or identifier).
-    pub role: Option<(String, String)>,
+    /// The `role` filter: a role id or identifier.
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -136,14 +137,8 @@ impl Service {
         request: ListUsersRequest,
     ) -> ServiceResult<UserListPage> {
         principal.require(Scope::UsersRead)?;
-        if let Some(param) = request.metadata_params.first()
-            && !principal.sees_metadata()
-        {
-            return Err(ServiceError::InsufficientScope {
-                scope: Scope::UsersMetadata,
-                param: Some(param.clone()),
-                detail: Some(format!("filtering by {param} needs the users:metadata scope")),
-            });
+        if request.metadata_filter {
+            principal.require(Scope::UsersMetadata)?;
         }
         self.check_expand(principal, request.expand)?;
 
@@ -157,7 +152,7 @@ impl Service {
             ranked,
             window: Window::After { position: None, limit: request.limit },
         };
-        if let Some((_, role)) = &request.role {
+        if let Some(role) = &request.role {
             match self.find_role_id(scope, role).await? {
                 Some(id) => query.filter.role = Some(id),
                 // No such role: nobody holds it.
@@ -179,22 +174,22 @@ impl Service {
         // The window is not part of the fingerprint: one encoder serves the
         // cursor this request brings and the ones its page hands out.
         let cursors = self.cursors.encoder(&scope.zone, &query);
-        let decode = |(param, cursor): &(String, String), query: &UserQuery| {
-            cursors
-                .decode(cursor, query)
-                .map_err(|_| ServiceError::InvalidCursor { param: param.clone() })
+        let decode = |cursor: &str, at: CursorParam, query: &UserQuery| {
+            cursors.decode(cursor, query).map_err(|_| ServiceError::InvalidCursor { at })
         };
         query.window = match (&request.page, &request.after, &request.before) {
             (Some(page), _, _) => Window::Offset {
                 offset: page.saturating_sub(1).saturating_mul(request.limit as u64),
                 limit: request.limit,
             },
-            (None, Some(after), _) => {
-                Window::After { position: Some(decode(after, &query)?), limit: request.limit }
-            }
-            (None, None, Some(before)) => {
-                Window::Before { position: decode(before, &query)?, limit: request.limit }
-            }
+            (None, Some(after), _) => Window::After {
+                position: Some(decode(after, CursorParam::After, &query)?),
+                limit: request.limit,
+            },
+            (None, None, Some(before)) => Window::Before {
+                position: decode(before, CursorParam::Before, &query)?,
+                limit: request.limit,
+            },
             (None, None, None) => Window::After { position: None, limit: request.limit },
         };
 

@@ -296,7 +296,7 @@ async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), Sta
                 }
                 match page.end_cursor {
                     Some(cursor) if page.has_next_page => {
-                        request.after = Some(("after".into(), cursor));
+                        request.after = Some(cursor);
                     }
                     _ => break,
                 }

@@ -9,8 +9,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use utoipa::{IntoParams, ToSchema};
 
 use roster_domain::{Scope, User, UserId};
-use roster_service::Principal;
 use roster_service::users::none_match;
+use roster_service::{Principal, ServiceError};
 
 use super::idempotency::{StoredWithWrite, idempotent};
 use super::{
@@ -22,7 +22,7 @@ use crate::encode::{USER_BYTES, json_bytes};
 use crate::input::parse_body;
 use crate::input::users::{CreateUser, UpdateUser};
 use crate::problem::{ApiError, ApiResult};
-use crate::query::{no_parameters, parse_expand_only, parse_list_users};
+use crate::query::{ListUsersQuery, no_parameters, parse_expand_only, parse_list_users};
 use crate::views::{UserListView, UserView};
 
 /// Query parameters of the user list. Every filter also has a
@@ -170,10 +170,22 @@ async fn list(
     zone: Option<&str>,
     query: Option<&str>,
 ) -> ApiResult<Response> {
-    let request = parse_list_users(query)?;
+    let ListUsersQuery { request, metadata_param } = parse_list_users(query)?;
     let expand = request.expand;
     let service = &state.inner.service;
     let scope = service.resolve_zone(principal, zone).await?;
+    // Named here, as the client spelled it (`created_by`, `filter[id]`);
+    // the use case checks the same scopes again.
+    if let Some(param) = metadata_param {
+        principal.require(Scope::UsersRead)?;
+        if !principal.sees_metadata() {
+            return Err(ApiError::Service(ServiceError::InsufficientScope {
+                scope: Scope::UsersMetadata,
+                detail: Some(format!("filtering by {param} needs the users:metadata scope")),
+                param: Some(param),
+            }));
+        }
+    }
     let page = service.list_users(principal, &scope, request).await?;
     let view = UserListView::new(&page, principal.sees_metadata(), expand);
     let capacity = 512 + page.users.len() * USER_BYTES;

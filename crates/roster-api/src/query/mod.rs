@@ -16,7 +16,7 @@ use crate::problem::{ApiError, ApiResult};
 
 mod users;
 
-pub use users::{attribute_value, parse_list_users};
+pub use users::{ListUsersQuery, attribute_value, parse_list_users};
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
@@ -179,7 +179,8 @@ pub fn parse_id_page(raw: Option<&str>) -> ApiResult<IdPageRequest> {
         }
     }
     let limit = paging.finish()?;
-    Ok(IdPageRequest { after: paging.after, before: paging.before, limit })
+    let cursor = |slot: Option<(String, String)>| slot.map(|(_, cursor)| cursor);
+    Ok(IdPageRequest { after: cursor(paging.after), before: cursor(paging.before), limit })
 }
 
 fn parse_expand(param: &str, value: &str, expand: &mut Expand) -> ApiResult<()> {
@@ -237,10 +238,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_first_metadata_filter_is_named_as_spelled() {
+        let q = parse_list_users(Some("status=active&filter[created_by]=key_a&updated_by=key_b"))
+            .unwrap();
+        assert_eq!(q.metadata_param.as_deref(), Some("filter[created_by]"));
+        assert!(q.request.metadata_filter);
+        let q = parse_list_users(Some("status=active")).unwrap();
+        assert_eq!(q.metadata_param, None);
+        assert!(!q.request.metadata_filter);
+    }
+
+    #[test]
     fn keycard_spellings_mean_the_same_filters() {
         let a =
             parse_list_users(Some("filter[status]=active,risky&query[]=ja&sort=-created_at,email"))
-                .unwrap();
+                .unwrap()
+                .request;
         assert_eq!(a.filter.statuses, vec![UserStatus::Active, UserStatus::Risky]);
         assert_eq!(a.search, vec!["ja"]);
         let keys = a.sort.unwrap().keys;

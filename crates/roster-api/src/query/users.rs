@@ -57,8 +57,17 @@ fn one_of_list<T: PartialEq>(
 }
 
 /// Parses `GET /users` parameters.
-pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
+/// A user-list query: the request in domain terms, and the spelling of the
+/// first filter that needs `users:metadata`, for the edge to name.
+#[derive(Debug)]
+pub struct ListUsersQuery {
+    pub request: ListUsersRequest,
+    pub metadata_param: Option<String>,
+}
+
+pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersQuery> {
     let mut req = ListUsersRequest::default();
+    let mut metadata_param = None;
     let mut paging = Paging::default();
     let mut sort_by: Option<(String, SortField)> = None;
     let mut sort_order: Option<(String, Direction)> = None;
@@ -88,7 +97,7 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
         let param = name.as_str();
         match field {
             "id" => {
-                req.metadata_params.push(param.to_owned());
+                metadata_param.get_or_insert_with(|| param.to_owned());
                 for id in comma_list(&value) {
                     let parsed = UserId::parse(id).ok_or_else(|| {
                         ApiError::invalid_parameter(param, format!("{id:?} is not a user id"))
@@ -132,7 +141,7 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
             )?,
             "created_by" | "updated_by" => {
                 once(param)?;
-                req.metadata_params.push(param.to_owned());
+                metadata_param.get_or_insert_with(|| param.to_owned());
                 let slot = if field == "created_by" {
                     &mut req.filter.created_by
                 } else {
@@ -156,7 +165,7 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
             }
             "role" => {
                 once(param)?;
-                req.role = Some((name.clone(), value.clone()));
+                req.role = Some(value.clone());
             }
             "search" | "q" | "query[]" | "query" if !is_filter_spelling || field == "search" => {
                 if value.chars().count() > MAX_SEARCH_TERM {
@@ -279,7 +288,8 @@ pub fn parse_list_users(raw: Option<&str>) -> ApiResult<ListUsersRequest> {
             ),
         ));
     }
-    req.after = paging.after;
-    req.before = paging.before;
-    Ok(req)
+    req.after = paging.after.map(|(_, cursor)| cursor);
+    req.before = paging.before.map(|(_, cursor)| cursor);
+    req.metadata_filter = metadata_param.is_some();
+    Ok(ListUsersQuery { request: req, metadata_param })
 }
