@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{OriginalUri, RawQuery, State};
+use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use utoipa::{IntoParams, ToSchema};
@@ -192,31 +192,6 @@ async fn list(
     Ok(json_response_sized(StatusCode::OK, &view, capacity))
 }
 
-/// List users in the key's default zone.
-#[utoipa::path(get, path = "/v1/users", tag = "users", operation_id = "users.list",
-    params(ListUsersParams),
-    responses((status = 200, description = "A page of users", body = UserListView), CommonErrors))]
-pub async fn list_users(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    RawQuery(query): RawQuery,
-) -> ApiResult<Response> {
-    list(&state, &principal, None, query.as_deref()).await
-}
-
-/// List users in a zone.
-#[utoipa::path(get, path = "/v1/zones/{zone}/users", tag = "users", operation_id = "zones.users.list",
-    params(("zone" = String, Path, description = "Zone id or identifier"), ListUsersParams),
-    responses((status = 200, description = "A page of users", body = UserListView), CommonErrors))]
-pub async fn list_zone_users(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    RawQuery(query): RawQuery,
-) -> ApiResult<Response> {
-    list(&state, &principal, Some(path.get(0)?), query.as_deref()).await
-}
-
 async fn retrieve(
     state: &AppState,
     principal: &Principal,
@@ -257,44 +232,6 @@ fn expanded_etag(user: &User, body: &[u8]) -> String {
         .iter()
         .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
     format!("\"{}-{}-x{digest:016x}\"", user.id.ulid(), user.version)
-}
-
-/// Retrieve a user of the key's default zone.
-#[utoipa::path(get, path = "/v1/users/{id}", tag = "users", operation_id = "users.retrieve",
-    params(("id" = String, Path, description = "User id (`user_…`)"),
-        ("expand[]" = Option<Vec<ExpandList>>, Query, description = "role_assignments, grant_count, session_count"),
-        ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when it is current")),
-    responses((status = 200, description = "The user", body = UserView,
-        headers(("ETag" = String, description = "Version of the user"))),
-        (status = 304, description = "Not modified"), CommonErrors))]
-pub async fn get_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    retrieve(&state, &principal, None, path.get(0)?, query.as_deref(), &headers).await
-}
-
-/// Retrieve a user of a zone.
-#[utoipa::path(get, path = "/v1/zones/{zone}/users/{id}", tag = "users",
-    operation_id = "zones.users.retrieve",
-    params(("zone" = String, Path, description = "Zone id or identifier"),
-        ("id" = String, Path, description = "User id (`user_…`)"),
-        ("expand[]" = Option<Vec<ExpandList>>, Query, description = "role_assignments, grant_count, session_count"),
-        ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when it is current")),
-    responses((status = 200, description = "The user", body = UserView,
-        headers(("ETag" = String, description = "Version of the user"))),
-        (status = 304, description = "Not modified"), CommonErrors))]
-pub async fn get_zone_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    retrieve(&state, &principal, Some(path.get(0)?), path.get(1)?, query.as_deref(), &headers).await
 }
 
 async fn create(
@@ -340,49 +277,6 @@ async fn create(
     .await
 }
 
-/// Create a user in the key's default zone.
-#[utoipa::path(post, path = "/v1/users", tag = "users", operation_id = "users.create",
-    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
-        description = "Retries with the same key and body replay the first response for 24 h")),
-    request_body(content = CreateUser, content_type = "application/json"),
-    responses((status = 201, description = "The new user", body = UserView,
-        headers(("Location" = String), ("ETag" = String))),
-        (status = 422, description = "Idempotency-Key reused with another body",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
-        CommonErrors, BodyErrors))]
-pub async fn create_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> ApiResult<Response> {
-    create(&state, &principal, None, &uri, &headers, &body).await
-}
-
-/// Create a user in a zone.
-#[utoipa::path(post, path = "/v1/zones/{zone}/users", tag = "users",
-    operation_id = "zones.users.create",
-    params(("zone" = String, Path, description = "Zone id or identifier"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
-        description = "Retries with the same key and body replay the first response for 24 h")),
-    request_body(content = CreateUser, content_type = "application/json"),
-    responses((status = 201, description = "The new user", body = UserView,
-        headers(("Location" = String), ("ETag" = String))),
-        (status = 422, description = "Idempotency-Key reused with another body",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
-        CommonErrors, BodyErrors))]
-pub async fn create_zone_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> ApiResult<Response> {
-    create(&state, &principal, Some(path.get(0)?), &uri, &headers, &body).await
-}
-
 async fn update(
     state: &AppState,
     principal: &Principal,
@@ -403,51 +297,6 @@ async fn update(
     Ok(with_etag(response, &user))
 }
 
-/// Update a user of the key's default zone with a JSON merge patch.
-#[utoipa::path(patch, path = "/v1/users/{id}", tag = "users", operation_id = "users.update",
-    params(("id" = String, Path, description = "User id (`user_…`)"),
-        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
-    request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "The updated user", body = UserView,
-        headers(("ETag" = String))),
-        (status = 412, description = "The user changed since the If-Match ETag",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
-        CommonErrors, BodyErrors))]
-pub async fn update_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> ApiResult<Response> {
-    update(&state, &principal, None, path.get(0)?, query.as_deref(), &headers, &body).await
-}
-
-/// Update a user of a zone with a JSON merge patch.
-#[utoipa::path(patch, path = "/v1/zones/{zone}/users/{id}", tag = "users",
-    operation_id = "zones.users.update",
-    params(("zone" = String, Path, description = "Zone id or identifier"),
-        ("id" = String, Path, description = "User id (`user_…`)"),
-        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
-    request_body(content = UpdateUser, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "The updated user", body = UserView,
-        headers(("ETag" = String))),
-        (status = 412, description = "The user changed since the If-Match ETag",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
-        CommonErrors, BodyErrors))]
-pub async fn update_zone_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> ApiResult<Response> {
-    let query = query.as_deref();
-    update(&state, &principal, Some(path.get(0)?), path.get(1)?, query, &headers, &body).await
-}
-
 async fn delete(
     state: &AppState,
     principal: &Principal,
@@ -464,40 +313,149 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Delete a user of the key's default zone.
-#[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", operation_id = "users.delete",
-    params(("id" = String, Path, description = "User id (`user_…`)"),
-        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
-    responses((status = 204, description = "Deleted"),
-        (status = 412, description = "The user changed since the If-Match ETag",
-            body = crate::problem::Problem, content_type = "application/problem+json"),
-        CommonErrors))]
-pub async fn delete_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    delete(&state, &principal, None, path.get(0)?, query.as_deref(), &headers).await
+/// What a user operation's wrapper hands its implementation: the zone the
+/// path names (`None`: the key's default zone) and the rest of the request.
+struct UserCall<'a> {
+    state: &'a AppState,
+    principal: &'a Principal,
+    zone: Option<&'a str>,
+    /// Path parameters after the zone.
+    params: &'a [String],
+    uri: &'a http::Uri,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
 }
 
-/// Delete a user of a zone.
-#[utoipa::path(delete, path = "/v1/zones/{zone}/users/{id}", tag = "users",
-    operation_id = "zones.users.delete",
-    params(("zone" = String, Path, description = "Zone id or identifier"),
-        ("id" = String, Path, description = "User id (`user_…`)"),
-        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")),
-    responses((status = 204, description = "Deleted"),
+impl UserCall<'_> {
+    fn id(&self) -> ApiResult<&str> {
+        self.params.first().map(String::as_str).ok_or_else(ApiError::not_found)
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+}
+
+/// Writes a user operation twice, on the key's default zone and on
+/// `/v1/zones/{zone}/…`, with both OpenAPI entries, around one call.
+macro_rules! twins {
+    (
+        $method:ident,
+        default = ($dfn:ident, $dpath:literal, $dop:literal, $ddoc:literal),
+        zoned = ($zfn:ident, $zpath:literal, $zop:literal, $zdoc:literal),
+        params = [$($param:tt)*],
+        $(request_body = [$($body:tt)*],)?
+        responses = [$($resp:tt)*],
+        call = |$c:ident| $call:expr
+    ) => {
+        #[doc = $ddoc]
+        #[utoipa::path($method, path = $dpath, tag = "users", operation_id = $dop,
+            params($($param)*),
+            $(request_body($($body)*),)?
+            responses($($resp)*))]
+        pub async fn $dfn(
+            State(state): State<AppState>,
+            Extension(principal): Extension<Arc<Principal>>,
+            OriginalUri(uri): OriginalUri,
+            path: PathParams,
+            headers: HeaderMap,
+            RawBody(body): RawBody,
+        ) -> ApiResult<Response> {
+            let $c = UserCall {
+                state: &state,
+                principal: &principal,
+                zone: None,
+                params: &path.0,
+                uri: &uri,
+                headers: &headers,
+                body: &body,
+            };
+            $call.await
+        }
+
+        #[doc = $zdoc]
+        #[utoipa::path($method, path = $zpath, tag = "users", operation_id = $zop,
+            params(("zone" = String, Path, description = "Zone id or identifier"), $($param)*),
+            $(request_body($($body)*),)?
+            responses($($resp)*))]
+        pub async fn $zfn(
+            State(state): State<AppState>,
+            Extension(principal): Extension<Arc<Principal>>,
+            OriginalUri(uri): OriginalUri,
+            path: PathParams,
+            headers: HeaderMap,
+            RawBody(body): RawBody,
+        ) -> ApiResult<Response> {
+            let (zone, params) = path.0.split_first().ok_or_else(ApiError::not_found)?;
+            let $c = UserCall {
+                state: &state,
+                principal: &principal,
+                zone: Some(zone),
+                params,
+                uri: &uri,
+                headers: &headers,
+                body: &body,
+            };
+            $call.await
+        }
+    };
+}
+
+twins!(
+    get,
+    default = (list_users, "/v1/users", "users.list", "List users in the key's default zone."),
+    zoned =
+        (list_zone_users, "/v1/zones/{zone}/users", "zones.users.list", "List users in a zone."),
+    params = [ListUsersParams],
+    responses =
+        [(status = 200, description = "A page of users", body = UserListView), CommonErrors],
+    call = |c| list(c.state, c.principal, c.zone, c.query())
+);
+
+twins!(get,
+    default = (get_user, "/v1/users/{id}", "users.retrieve", "Retrieve a user of the key's default zone."),
+    zoned = (get_zone_user, "/v1/zones/{zone}/users/{id}", "zones.users.retrieve", "Retrieve a user of a zone."),
+    params = [("id" = String, Path, description = "User id (`user_…`)"),
+        ("expand[]" = Option<Vec<ExpandList>>, Query, description = "role_assignments, grant_count, session_count"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when it is current")],
+    responses = [(status = 200, description = "The user", body = UserView,
+        headers(("ETag" = String, description = "Version of the user"))),
+        (status = 304, description = "Not modified"), CommonErrors],
+    call = |c| retrieve(c.state, c.principal, c.zone, c.id()?, c.query(), c.headers));
+
+twins!(post,
+    default = (create_user, "/v1/users", "users.create", "Create a user in the key's default zone."),
+    zoned = (create_zone_user, "/v1/zones/{zone}/users", "zones.users.create", "Create a user in a zone."),
+    params = [("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$",
+        description = "Retries with the same key and body replay the first response for 24 h")],
+    request_body = [content = CreateUser, content_type = "application/json"],
+    responses = [(status = 201, description = "The new user", body = UserView,
+        headers(("Location" = String), ("ETag" = String))),
+        (status = 422, description = "Idempotency-Key reused with another body",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors, BodyErrors],
+    call = |c| create(c.state, c.principal, c.zone, c.uri, c.headers, c.body));
+
+twins!(patch,
+    default = (update_user, "/v1/users/{id}", "users.update", "Update a user of the key's default zone with a JSON merge patch."),
+    zoned = (update_zone_user, "/v1/zones/{zone}/users/{id}", "zones.users.update", "Update a user of a zone with a JSON merge patch."),
+    params = [("id" = String, Path, description = "User id (`user_…`)"),
+        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")],
+    request_body = [content = UpdateUser, content_type = "application/merge-patch+json"],
+    responses = [(status = 200, description = "The updated user", body = UserView,
+        headers(("ETag" = String))),
         (status = 412, description = "The user changed since the If-Match ETag",
             body = crate::problem::Problem, content_type = "application/problem+json"),
-        CommonErrors))]
-pub async fn delete_zone_user(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Arc<Principal>>,
-    path: PathParams,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    delete(&state, &principal, Some(path.get(0)?), path.get(1)?, query.as_deref(), &headers).await
-}
+        CommonErrors, BodyErrors],
+    call = |c| update(c.state, c.principal, c.zone, c.id()?, c.query(), c.headers, c.body));
+
+twins!(delete,
+    default = (delete_user, "/v1/users/{id}", "users.delete", "Delete a user of the key's default zone."),
+    zoned = (delete_zone_user, "/v1/zones/{zone}/users/{id}", "zones.users.delete", "Delete a user of a zone."),
+    params = [("id" = String, Path, description = "User id (`user_…`)"),
+        ("If-Match" = Option<String>, Header, description = "Only if the user is still at this ETag")],
+    responses = [(status = 204, description = "Deleted"),
+        (status = 412, description = "The user changed since the If-Match ETag",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        CommonErrors],
+    call = |c| delete(c.state, c.principal, c.zone, c.id()?, c.query(), c.headers));
