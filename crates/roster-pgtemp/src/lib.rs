@@ -14,6 +14,10 @@
 //! panics where request-path code never may.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod server;
+
+pub use server::{POSTGRES_URL_VAR, postgres_url, with_database};
+
 use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;

@@ -15,49 +15,7 @@ use roster_store_postgres::{PgOptions, PgStore};
 
 use crate::backend::{Backend, Database};
 
-pub const URL_VAR: &str = "ROSTER_TEST_POSTGRES_URL";
-
-/// The server to test against, or `None` (after saying so loudly) when the
-/// variable is unset outside CI. In CI a missing server is a failure.
-pub fn server_url() -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{URL_VAR} is not set: the PostgreSQL tests need a server in CI");
-            }
-            let msg = format!(
-                "SKIPPED: {URL_VAR} is not set, so what needs PostgreSQL did not run \
-                 (e.g. {URL_VAR}=postgres://postgres@127.0.0.1:5432/test)"
-            );
-            eprintln!("{msg}");
-            // The harness captures eprintln! of passing tests; say it once
-            // where a person running the suite will see it.
-            static ONCE: std::sync::Once = std::sync::Once::new();
-            ONCE.call_once(|| {
-                use std::io::Write;
-                let _ = writeln!(std::io::stderr(), "\n*** {msg} ***\n");
-            });
-            None
-        }
-    }
-}
-
-/// `url` with its database name replaced.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
-    let mut out = format!("{}/{}", &base[..authority_end], name);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
+use roster_pgtemp::{postgres_url, with_database};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -135,7 +93,7 @@ pub struct PgDatabase {
 
 impl PgDatabase {
     pub async fn create(options: PgOptions) -> Option<Arc<PgDatabase>> {
-        let admin = server_url()?;
+        let admin = postgres_url()?;
         Some(Arc::new(PgDatabase { db: TestDb::create(&admin).await, options }))
     }
 
