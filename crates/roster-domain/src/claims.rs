@@ -14,36 +14,40 @@ pub fn user_fields(
     claims: &Map<String, Value>,
     identifier_claim: Option<&str>,
 ) -> Result<UserFields, ValidationError> {
-    let refuse =
-        |claim: &str, detail: String| ValidationError::new(format!("claims.{claim}"), detail);
-    let string = |claim: &str| match claims.get(claim) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(refuse(claim, "must be a string".into())),
-    };
-    let name = |claim: &str| -> Result<Option<Name>, ValidationError> {
-        string(claim)?.map(|s| Name::parse(s).map_err(|d| refuse(claim, d))).transpose()
-    };
-    let email = string("email")?.map(|s| Email::parse(s).map_err(|d| refuse("email", d)));
     let email_verified = match claims.get("email_verified") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
         Some(_) => return Err(refuse("email_verified", "must be a boolean".into())),
     };
     let mut fields = UserFields {
-        email: email.transpose()?,
+        email: claim(claims, "email", Email::parse)?,
         email_verified,
-        first_name: name("given_name")?,
-        last_name: name("family_name")?,
-        name: name("name")?,
+        first_name: claim(claims, "given_name", Name::parse)?,
+        last_name: claim(claims, "family_name", Name::parse)?,
+        name: claim(claims, "name", Name::parse)?,
         ..UserFields::default()
     };
-    if let Some(claim) = identifier_claim {
-        fields.identifier = string(claim)?
-            .map(|s| Identifier::parse(s).map_err(|d| refuse(claim, d)))
-            .transpose()?;
+    if let Some(name) = identifier_claim {
+        fields.identifier = claim(claims, name, Identifier::parse)?;
     }
     Ok(fields)
+}
+
+fn refuse(claim: &str, detail: String) -> ValidationError {
+    ValidationError::new(format!("claims.{claim}"), detail)
+}
+
+/// A string claim held to `parse`'s rule; a null claim is absent.
+fn claim<T>(
+    claims: &Map<String, Value>,
+    name: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ValidationError> {
+    match claims.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse(s).map(Some).map_err(|d| refuse(name, d)),
+        Some(_) => Err(refuse(name, "must be a string".into())),
+    }
 }
 
 /// Links the fields to the provider and the subject it vouched for.
