@@ -1,5 +1,6 @@
 //! Request bodies: size limit, media type, JSON.
 
+use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -17,40 +18,62 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let too_large = || ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
-        let mut stream = req.into_body().into_data_stream();
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-            // The client announced the size and will send it all: read and
-            // discard it (within bounds) so it receives the 413 rather than
-            // a reset connection.
-            let drain = async {
-                let mut seen = 0usize;
-                while let Some(Ok(chunk)) = stream.next().await {
-                    seen = seen.saturating_add(chunk.len());
-                    if seen > DRAIN_LIMIT {
-                        break;
-                    }
+        let (parts, body) = req.into_parts();
+        read_body(&parts.headers, body).await.map(RawBody)
+    }
+}
+
+/// Reads a body of at most `MAX_BODY_BYTES` (else 413 problem+json).
+pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
+    let mut stream = body.into_data_stream();
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        // The client announced the size and will send it all: read and
+        // discard it (within bounds) so it receives the 413 rather than a
+        // reset connection.
+        let drain = async {
+            let mut seen = 0usize;
+            while let Some(Ok(chunk)) = stream.next().await {
+                seen = seen.saturating_add(chunk.len());
+                if seen > DRAIN_LIMIT {
+                    break;
                 }
-            };
-            let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::invalid_body(None, "The body could not be read."))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            // A body of unknown size went over the limit: answer now.
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
-        while let Some(chunk) = stream.next().await {
-            let chunk =
-                chunk.map_err(|_| ApiError::invalid_body(None, "The body could not be read."))?;
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                // A body of unknown size went over the limit: answer now.
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(RawBody(Bytes::from(body)))
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
+}
+
+/// A body read but not yet typed, with the headers that say what it is:
+/// the handler types it once it knows the key may write it.
+pub struct Payload {
+    pub headers: HeaderMap,
+    pub bytes: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Payload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = read_body(&parts.headers, body).await?;
+        Ok(Payload { headers: parts.headers, bytes })
     }
 }
 

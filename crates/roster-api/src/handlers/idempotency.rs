@@ -1,12 +1,18 @@
-//! `Idempotency-Key` on every POST.
+//! `Idempotency-Key` on every POST but API-key creation (whose response
+//! holds a secret that is never stored): a layer in front of the handlers.
 //!
 //! User creation stores its replay in the same transaction as the user (see
-//! `users.rs`). Every other POST goes through `idempotent`: the response is
-//! recorded right after the request succeeded, so a retry replays it instead
-//! of creating a second session, grant, role or key.
+//! `users.rs`); it finds the key's request in the request's extensions. Every
+//! other POST's response is recorded right after the request succeeded, so a
+//! retry replays it instead of creating a second session, grant, role or key.
 
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderValue, Method, StatusCode, header};
 
 use roster_service::IdempotencyRecord;
 use roster_service::Principal;
@@ -14,6 +20,7 @@ use roster_service::idempotency::{Begin, IdempotencyRequest};
 
 use super::{JSON, header_str};
 use crate::AppState;
+use crate::body::read_body;
 use crate::problem::{ApiError, ApiResult, PROBLEM_JSON};
 
 /// The stored response, marked as a replay.
@@ -30,11 +37,10 @@ fn replay(record: IdempotencyRecord) -> Response {
     response
 }
 
-/// Whether an error response is remembered for its `Idempotency-Key`:
-/// below 500, except 401, 403 and 429 (which a retry may well get past).
-fn stored_error(e: &ApiError) -> bool {
-    let status = e.status().as_u16();
-    status < 500 && !matches!(status, 401 | 403 | 429)
+/// Whether a response is remembered for its `Idempotency-Key`: below 500,
+/// except 401, 403 and 429 (which a retry may well get past).
+fn stored(status: StatusCode) -> bool {
+    status.as_u16() < 500 && !matches!(status.as_u16(), 401 | 403 | 429)
 }
 
 /// Marks a response whose replay the request already stored in its own
@@ -42,71 +48,71 @@ fn stored_error(e: &ApiError) -> bool {
 #[derive(Clone, Copy)]
 pub struct StoredWithWrite;
 
-/// Runs a POST under its `Idempotency-Key`, if it has one. `run` receives
-/// the key's request (to store its replay in its own transaction and mark
-/// the response `StoredWithWrite`) or `None` when the POST has no key.
-pub async fn idempotent<F, Fut>(
-    state: &AppState,
-    principal: &Principal,
-    headers: &HeaderMap,
-    path: &str,
-    body: &[u8],
-    run: F,
-) -> ApiResult<Response>
-where
-    F: FnOnce(Option<IdempotencyRequest>) -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Response>>,
-{
-    let Some(key) = header_str(headers, "Idempotency-Key")? else { return run(None).await };
-    let service = &state.inner.service;
+/// The key's request, for a handler that stores its replay in its own
+/// write transaction (and marks its response `StoredWithWrite`).
+#[derive(Clone)]
+pub struct Replayable(pub IdempotencyRequest);
+
+/// The layer: runs a POST under its `Idempotency-Key`, if it has one.
+pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    idempotent(&state, req, next).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn idempotent(state: &AppState, req: Request, next: Next) -> ApiResult<Response> {
+    let Some(key) = header_str(req.headers(), "Idempotency-Key")? else {
+        return Ok(next.run(req).await);
+    };
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Err(ApiError::invalid_parameter(
             "Idempotency-Key",
             "must be 1-255 visible ASCII characters",
         ));
     }
-    let request = IdempotencyRequest::new(key, "POST", path, body);
-    let _claim = match service.idempotency_begin(principal, &request).await? {
+    let key = key.to_owned();
+    let Some(principal) = req.extensions().get::<Arc<Principal>>().cloned() else {
+        return Ok(next.run(req).await);
+    };
+    let (mut parts, body) = req.into_parts();
+    let body = read_body(&parts.headers, body).await?;
+    let service = &state.inner.service;
+    let request = IdempotencyRequest::new(&key, "POST", parts.uri.path(), &body);
+    let _claim = match service.idempotency_begin(&principal, &request).await? {
         Begin::Replay(record) => return Ok(replay(record)),
         Begin::Proceed(claim) => claim,
     };
-    let (status, location, bytes, outcome) = match run(Some(request.clone())).await {
-        Ok(response) if response.extensions().get::<StoredWithWrite>().is_some() => {
-            return Ok(response);
+    parts.extensions.insert(Replayable(request.clone()));
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if response.extensions().get::<StoredWithWrite>().is_some() {
+        return Ok(response);
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| ApiError::Service(roster_service::ServiceError::Internal(e.to_string())))?;
+    let status = parts.status.as_u16();
+    if parts.status.is_client_error() || parts.status.is_server_error() {
+        // Another node may have answered the same request meanwhile (the
+        // loser of such a race fails on a uniqueness rule): answer as it
+        // did.
+        if let Ok(Some(record)) = service.stored_response(&principal, &request).await {
+            return Ok(replay(record));
         }
-        Ok(response) => {
-            let (parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
-                ApiError::Service(roster_service::ServiceError::Internal(e.to_string()))
-            })?;
-            let location = parts
-                .headers
-                .get(header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let status = parts.status.as_u16();
-            let rebuilt = Response::from_parts(parts, axum::body::Body::from(bytes.clone()));
-            (status, location, bytes.to_vec(), Ok(rebuilt))
-        }
-        Err(e) => {
-            // Another node may have answered the same request meanwhile (the
-            // loser of such a race fails on a uniqueness rule): answer as it
-            // did.
-            if let Ok(Some(record)) = service.stored_response(principal, &request).await {
-                return Ok(replay(record));
-            }
-            if !stored_error(&e) {
-                return Err(e);
-            }
-            let bytes = crate::encode::json_bytes(&e.problem()).unwrap_or_default();
-            (e.status().as_u16(), None, bytes, Err(e))
-        }
-    };
-    if status < 500 {
-        let record = service.idempotency_record(principal, &request, status, bytes, location);
+    }
+    if stored(parts.status) {
+        let location = parts.headers.get(header::LOCATION).and_then(|v| v.to_str().ok());
+        let record = service.idempotency_record(
+            &principal,
+            &request,
+            status,
+            bytes.to_vec(),
+            location.map(str::to_owned),
+        );
         if let Err(e) = service.idempotency_save(&record).await {
             tracing::warn!(error = %e, "could not store an idempotent response");
         }
     }
-    outcome
+    Ok(Response::from_parts(parts, Body::from(bytes)))
 }

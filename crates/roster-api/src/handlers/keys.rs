@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{OriginalUri, RawQuery, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 
@@ -16,20 +16,18 @@ use crate::body::{BodyKind, RawBody};
 use crate::input::keys::CreateApiKey;
 use crate::input::parse_body;
 use crate::problem::ApiResult;
-use crate::query::{no_parameters, parse_id_page};
+use crate::query::{IdPageParams, NoParams, Params};
 use crate::views::{ApiKeyList, ApiKeyView, ListView};
 
 /// List the active API keys within this key's reach (never their secrets).
 #[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys", operation_id = "api_keys.list",
-    params(("after" = Option<String>, Query), ("before" = Option<String>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000)),
+    params(IdPageParams),
     responses((status = 200, description = "A page of keys", body = ApiKeyList), CommonErrors))]
 pub async fn list_api_keys(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
-    RawQuery(query): RawQuery,
+    Params(request): Params<IdPageParams>,
 ) -> ApiResult<Response> {
-    let request = parse_id_page(query.as_deref())?;
     let page = state.inner.service.list_api_keys(&principal, &request).await?;
     Ok(json_response(StatusCode::OK, &ListView::new(&page, |k| ApiKeyView::new(k, None))))
 }
@@ -42,13 +40,12 @@ pub async fn list_api_keys(
 pub async fn create_api_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
-    OriginalUri(uri): OriginalUri,
+    _: Params<NoParams>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     // No Idempotency-Key replay here: the response holds the key's secret,
     // which is never stored anywhere but as a hash.
-    no_parameters(uri.query())?;
     // Before the body is read: a key that may not create keys learns
     // nothing from validation. The use case checks again.
     principal.require(Scope::KeysWrite)?;
@@ -66,9 +63,8 @@ pub async fn get_api_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
-    RawQuery(query): RawQuery,
+    _: Params<NoParams>,
 ) -> ApiResult<Response> {
-    no_parameters(query.as_deref())?;
     let key = state.inner.service.get_api_key(&principal, path.get(0)?).await?;
     Ok(json_response(StatusCode::OK, &ApiKeyView::new(&key, None)))
 }
@@ -83,9 +79,8 @@ pub async fn delete_api_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
-    RawQuery(query): RawQuery,
+    _: Params<NoParams>,
 ) -> ApiResult<Response> {
-    no_parameters(query.as_deref())?;
     state.inner.service.revoke_api_key(&principal, path.get(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

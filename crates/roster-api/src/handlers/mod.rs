@@ -1,13 +1,18 @@
 //! Handlers: parse the request into domain terms, call the service, render.
 
+// First: the handler modules use its macro.
+#[macro_use]
+mod zoned;
+
 pub mod access;
 pub mod idempotency;
 pub mod keys;
 pub mod ops;
+pub mod tenant;
 pub mod users;
 pub mod zones;
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -18,23 +23,15 @@ use crate::problem::{ApiError, Problem};
 
 pub const JSON: &str = "application/json; charset=utf-8";
 
-/// Path parameters, in order. A parameter that cannot be decoded names no
-/// resource: 404, like any malformed id.
+/// Path parameters, in order (see `tenant::path_params` for the 404s).
 pub struct PathParams(pub Vec<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Path::<Vec<String>>::from_request_parts(parts, state).await {
-            // No id or identifier holds U+0000 (and PostgreSQL cannot take
-            // it in a statement): such a path names nothing.
-            Ok(Path(params)) if params.iter().any(|p| p.contains('\0')) => {
-                Err(ApiError::not_found())
-            }
-            Ok(Path(params)) => Ok(PathParams(params)),
-            Err(_) => Err(ApiError::not_found()),
-        }
+        let params = tenant::path_params(parts, state).await?;
+        Ok(PathParams(params.into_iter().map(|(_, value)| value).collect()))
     }
 }
 

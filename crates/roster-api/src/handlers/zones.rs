@@ -3,34 +3,31 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{OriginalUri, RawQuery, State};
+use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use roster_domain::Scope;
 use roster_service::Principal;
 
-use super::idempotency::idempotent;
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
 use crate::body::{BodyKind, RawBody};
 use crate::input::parse_body;
 use crate::input::zones::{CreateZone, UpdateZone};
 use crate::problem::ApiResult;
-use crate::query::{no_parameters, parse_id_page};
+use crate::query::{IdPageParams, NoParams, Params};
 use crate::views::{ListView, ZoneList, ZoneView};
 
 /// List the zones this key may see.
 #[utoipa::path(get, path = "/v1/zones", tag = "zones", operation_id = "zones.list",
-    params(("after" = Option<String>, Query), ("before" = Option<String>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000)),
+    params(IdPageParams),
     responses((status = 200, description = "A page of zones", body = ZoneList), CommonErrors))]
 pub async fn list_zones(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
-    RawQuery(query): RawQuery,
+    Params(request): Params<IdPageParams>,
 ) -> ApiResult<Response> {
-    let request = parse_id_page(query.as_deref())?;
     let page = state.inner.service.list_zones(&principal, &request).await?;
     Ok(json_response(StatusCode::OK, &ListView::new(&page, ZoneView::new)))
 }
@@ -43,25 +40,22 @@ pub async fn list_zones(
 pub async fn create_zone(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
+    _: Params<NoParams>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    no_parameters(uri.query())?;
-    idempotent(&state, &principal, &headers, uri.path(), &body, |_| async {
-        let service = &state.inner.service;
-        // Before the body is read: a key that may not create zones learns
-        // nothing from validation. The use case checks again.
-        service.may_create_zones(&principal)?;
-        let fields: CreateZone = parse_body(&headers, &body, BodyKind::Json)?;
-        let zone = service.create_zone(&principal, fields.into()).await?;
-        let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
-        if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", uri.path(), zone.id)) {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-        Ok(response)
-    })
-    .await
+    let service = &state.inner.service;
+    // Before the body is read: a key that may not create zones learns
+    // nothing from validation. The use case checks again.
+    service.may_create_zones(&principal)?;
+    let fields: CreateZone = parse_body(&headers, &body, BodyKind::Json)?;
+    let zone = service.create_zone(&principal, fields.into()).await?;
+    let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", uri.path(), zone.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 /// Retrieve a zone by id or identifier.
@@ -72,9 +66,8 @@ pub async fn get_zone(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
-    RawQuery(query): RawQuery,
+    _: Params<NoParams>,
 ) -> ApiResult<Response> {
-    no_parameters(query.as_deref())?;
     let zone = state.inner.service.get_zone(&principal, path.get(0)?).await?;
     Ok(json_response(StatusCode::OK, &ZoneView::new(&zone)))
 }
@@ -88,11 +81,10 @@ pub async fn update_zone(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
-    RawQuery(query): RawQuery,
+    _: Params<NoParams>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    no_parameters(query.as_deref())?;
     principal.require(Scope::ZonesWrite)?;
     let fields: UpdateZone = parse_body(&headers, &body, BodyKind::MergePatch)?;
     let zone = state.inner.service.update_zone(&principal, path.get(0)?, fields.into()).await?;
@@ -110,9 +102,8 @@ pub async fn delete_zone(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
-    RawQuery(query): RawQuery,
+    _: Params<NoParams>,
 ) -> ApiResult<Response> {
-    no_parameters(query.as_deref())?;
     state.inner.service.delete_zone(&principal, path.get(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -36,6 +36,13 @@ pub fn parse_body<T: RequestBody>(
     typed(parse_json(headers, body, kind)?)
 }
 
+impl crate::body::Payload {
+    /// Checks the media type, reads the JSON and types it.
+    pub fn typed<T: RequestBody>(&self, kind: BodyKind) -> Result<T, ApiError> {
+        parse_body(&self.headers, &self.bytes, kind)
+    }
+}
+
 /// Types a JSON value as the body `T`, or names the first field at fault.
 pub fn typed<T: RequestBody>(value: Value) -> Result<T, ApiError> {
     let Value::Object(map) = &value else {

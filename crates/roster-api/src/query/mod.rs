@@ -1,27 +1,72 @@
-//! Query strings: strict decoding, paging, expand, and (in `users`) the
-//! user-list parameters.
+//! Query strings, read into typed structs: each endpoint's parameters are a
+//! struct whose fields are the parameters (typed, in domain terms) and whose
+//! `IntoParams` derive is their OpenAPI description. `Params<T>` is the
+//! extractor that fills one.
 //!
 //! Every parameter keeps the spelling the client used, so an error names
 //! exactly what was sent (`filter[status]`, not `status`). Unknown
 //! parameters are refused rather than silently ignored: a typo in a filter
 //! must not return the whole zone.
 
+use axum::extract::FromRequestParts;
+use http::request::Parts;
 use percent_encoding::percent_decode;
+use utoipa::IntoParams;
 
 use roster_domain::Timestamp;
 use roster_service::tenancy::IdPageRequest;
-use roster_service::users::Expand;
 
 use crate::problem::{ApiError, ApiResult};
 
+mod expand;
 mod users;
+mod values;
 
-pub use users::{ListUsersQuery, attribute_value, parse_list_users};
+pub use expand::{ExpandList, ExpandParams};
+pub use users::{ListUsersParams, ListUsersQuery, attribute_value};
+pub use values::{SearchTerm, SortBy, SortOrder};
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
 pub const MAX_PAGE_SIZE: usize = 100;
 pub const MAX_IDS: usize = 100;
+
+/// An endpoint's query parameters.
+pub trait QueryParams: Default {
+    /// What the endpoint receives once the parameters are read and checked
+    /// together.
+    type Output;
+    /// Reads one parameter into its field; `Ok(false)` when `name` is not a
+    /// parameter of this endpoint.
+    fn take(&mut self, name: &str, value: String) -> ApiResult<bool>;
+    /// What a parameter that is not one of this endpoint's is told.
+    fn unknown(name: &str) -> String;
+    /// Checks how the parameters combine.
+    fn finish(self) -> ApiResult<Self::Output>;
+}
+
+/// Reads a query string into `T`.
+pub fn read<T: QueryParams>(raw: Option<&str>) -> ApiResult<T::Output> {
+    let mut params = T::default();
+    for (name, value) in decode_pairs(raw)? {
+        if !params.take(&name, value)? {
+            return Err(ApiError::invalid_parameter(name.clone(), T::unknown(&name)));
+        }
+    }
+    params.finish()
+}
+
+/// The extractor: the query string read into `T`, or a 400 naming the first
+/// parameter at fault.
+pub struct Params<T: QueryParams>(pub T::Output);
+
+impl<S: Send + Sync, T: QueryParams> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        read::<T>(parts.uri.query()).map(Params)
+    }
+}
 
 /// Decoded `(name, value)` pairs in order. Invalid percent-encoding or UTF-8
 /// is an error, not a replacement character.
@@ -81,154 +126,106 @@ fn comma_list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Page parameters shared by every list.
-#[derive(Default)]
-struct Paging {
-    limit: Option<(String, u64)>,
-    page_size: Option<(String, u64)>,
-    page: Option<(String, u64)>,
-    after: Option<(String, String)>,
-    before: Option<(String, String)>,
+/// Refuses a second value for a parameter that takes one.
+fn unset<T>(slot: &Option<T>, name: &str) -> ApiResult<()> {
+    match slot {
+        Some(_) => {
+            Err(ApiError::invalid_parameter(name, format!("{name} is given more than once")))
+        }
+        None => Ok(()),
+    }
 }
 
-impl Paging {
-    /// Takes the parameter if it is a paging one.
-    fn take(&mut self, name: &str, value: &str) -> ApiResult<bool> {
-        let once = |slot: bool| {
-            if slot {
-                Err(ApiError::invalid_parameter(name, format!("{name} is given more than once")))
-            } else {
-                Ok(())
-            }
-        };
+/// Checks how the paging parameters every list shares combine, and settles
+/// the page size. `page_mode` names the page-mode parameter given, if any.
+fn settle_page(
+    after: Option<&String>,
+    before: Option<&String>,
+    page_mode: Option<&str>,
+    limit: Option<u64>,
+    page_size: Option<u64>,
+) -> ApiResult<usize> {
+    if after.is_some() && before.is_some() {
+        return Err(ApiError::invalid_parameter("before", "after and before cannot be combined"));
+    }
+    if let Some(name) = page_mode
+        && (after.is_some() || before.is_some())
+    {
+        return Err(ApiError::invalid_parameter(
+            name,
+            "page cannot be combined with after or before",
+        ));
+    }
+    if limit.is_some() && page_size.is_some() {
+        return Err(ApiError::invalid_parameter(
+            "page_size",
+            "page_size and limit cannot be combined",
+        ));
+    }
+    Ok(page_size.or(limit).map_or(DEFAULT_LIMIT, |n| n as usize))
+}
+
+/// The parameters of an id-ordered list (zones, keys, roles, sessions, …).
+#[derive(Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IdPageParams {
+    after: Option<String>,
+    before: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<u64>,
+}
+
+impl QueryParams for IdPageParams {
+    type Output = IdPageRequest;
+
+    fn take(&mut self, name: &str, value: String) -> ApiResult<bool> {
         match name {
             "limit" => {
-                once(self.limit.is_some())?;
-                self.limit = Some((name.into(), parse_int(name, value, 1, MAX_LIMIT as u64)?));
+                unset(&self.limit, name)?;
+                self.limit = Some(parse_int(name, &value, 1, MAX_LIMIT as u64)?);
             }
-            "page_size" => {
-                once(self.page_size.is_some())?;
-                self.page_size =
-                    Some((name.into(), parse_int(name, value, 1, MAX_PAGE_SIZE as u64)?));
+            "after" => {
+                unset(&self.after, name)?;
+                self.after = Some(value);
             }
-            "page" => {
-                once(self.page.is_some())?;
-                self.page = Some((name.into(), parse_int(name, value, 1, u64::MAX)?));
-            }
-            "after" | "before" => {
-                let slot = if name == "after" { &mut self.after } else { &mut self.before };
-                once(slot.is_some())?;
-                *slot = Some((name.into(), value.to_owned()));
+            "before" => {
+                unset(&self.before, name)?;
+                self.before = Some(value);
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// Checks the combinations and settles the size.
-    fn finish(&self) -> ApiResult<usize> {
-        if let (Some(_), Some(_)) = (&self.after, &self.before) {
-            return Err(ApiError::invalid_parameter(
-                "before",
-                "after and before cannot be combined",
-            ));
-        }
-        let page_param = self.page.as_ref().or(self.page_size.as_ref()).map(|(n, _)| n.clone());
-        if let Some(name) = page_param
-            && (self.after.is_some() || self.before.is_some())
-        {
-            return Err(ApiError::invalid_parameter(
-                name,
-                "page cannot be combined with after or before",
-            ));
-        }
-        if let (Some(_), Some(_)) = (&self.limit, &self.page_size) {
-            return Err(ApiError::invalid_parameter(
-                "page_size",
-                "page_size and limit cannot be combined",
-            ));
-        }
-        let size = self
-            .page_size
-            .as_ref()
-            .or(self.limit.as_ref())
-            .map(|(_, n)| *n as usize)
-            .unwrap_or(DEFAULT_LIMIT);
-        Ok(size)
+    fn unknown(name: &str) -> String {
+        format!("{name} is not a parameter of this list; use limit, after and before")
     }
 
-    /// Page mode: `page`, or `page_size` alone (meaning page 1).
-    fn page(&self) -> Option<u64> {
-        match (&self.page, &self.page_size) {
-            (Some((_, p)), _) => Some(*p),
-            (None, Some(_)) => Some(1),
-            (None, None) => None,
-        }
+    fn finish(self) -> ApiResult<IdPageRequest> {
+        let limit = settle_page(self.after.as_ref(), self.before.as_ref(), None, self.limit, None)?;
+        Ok(IdPageRequest { after: self.after, before: self.before, limit })
     }
-}
-
-/// Parses the parameters of an id-ordered list (zones, keys).
-pub fn parse_id_page(raw: Option<&str>) -> ApiResult<IdPageRequest> {
-    let mut paging = Paging::default();
-    for (name, value) in decode_pairs(raw)? {
-        if matches!(name.as_str(), "page" | "page_size") || !paging.take(&name, &value)? {
-            return Err(ApiError::invalid_parameter(
-                name.clone(),
-                format!("{name} is not a parameter of this list; use limit, after and before"),
-            ));
-        }
-    }
-    let limit = paging.finish()?;
-    let cursor = |slot: Option<(String, String)>| slot.map(|(_, cursor)| cursor);
-    Ok(IdPageRequest { after: cursor(paging.after), before: cursor(paging.before), limit })
-}
-
-fn parse_expand(param: &str, value: &str, expand: &mut Expand) -> ApiResult<()> {
-    for item in comma_list(value) {
-        match item {
-            "role_assignments" | "role-assignments" => expand.role_assignments = true,
-            "grant_count" => expand.grant_count = true,
-            "session_count" => expand.session_count = true,
-            other => {
-                return Err(ApiError::invalid_parameter(
-                    param,
-                    format!(
-                        "{other:?} cannot be expanded; use role_assignments, grant_count or session_count"
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Endpoints that take no query parameters refuse any, like lists refuse
 /// unknown ones: a `?dry_run=true` must not be silently ignored by a write.
-pub fn no_parameters(raw: Option<&str>) -> ApiResult<()> {
-    match decode_pairs(raw)?.into_iter().next() {
-        Some((name, _)) => Err(ApiError::invalid_parameter(
-            name.clone(),
-            format!("{name} is not a parameter of this endpoint"),
-        )),
-        None => Ok(()),
-    }
-}
+#[derive(Default)]
+pub struct NoParams;
 
-/// `expand` on a single user; nothing else is a parameter there.
-pub fn parse_expand_only(raw: Option<&str>) -> ApiResult<Expand> {
-    let mut expand = Expand::default();
-    for (name, value) in decode_pairs(raw)? {
-        match name.as_str() {
-            "expand" | "expand[]" => parse_expand(&name, &value, &mut expand)?,
-            _ => {
-                return Err(ApiError::invalid_parameter(
-                    name.clone(),
-                    format!("{name} is not a parameter here; only expand[] is"),
-                ));
-            }
-        }
+impl QueryParams for NoParams {
+    type Output = ();
+
+    fn take(&mut self, _name: &str, _value: String) -> ApiResult<bool> {
+        Ok(false)
     }
-    Ok(expand)
+
+    fn unknown(name: &str) -> String {
+        format!("{name} is not a parameter of this endpoint")
+    }
+
+    fn finish(self) -> ApiResult<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -239,21 +236,24 @@ mod tests {
 
     #[test]
     fn the_first_metadata_filter_is_named_as_spelled() {
-        let q = parse_list_users(Some("status=active&filter[created_by]=key_a&updated_by=key_b"))
-            .unwrap();
+        let q = read::<ListUsersParams>(Some(
+            "status=active&filter[created_by]=key_a&updated_by=key_b",
+        ))
+        .unwrap();
         assert_eq!(q.metadata_param.as_deref(), Some("filter[created_by]"));
         assert!(q.request.metadata_filter);
-        let q = parse_list_users(Some("status=active")).unwrap();
+        let q = read::<ListUsersParams>(Some("status=active")).unwrap();
         assert_eq!(q.metadata_param, None);
         assert!(!q.request.metadata_filter);
     }
 
     #[test]
     fn keycard_spellings_mean_the_same_filters() {
-        let a =
-            parse_list_users(Some("filter[status]=active,risky&query[]=ja&sort=-created_at,email"))
-                .unwrap()
-                .request;
+        let a = read::<ListUsersParams>(Some(
+            "filter[status]=active,risky&query[]=ja&sort=-created_at,email",
+        ))
+        .unwrap()
+        .request;
         assert_eq!(a.filter.statuses, vec![UserStatus::Active, UserStatus::Risky]);
         assert_eq!(a.search, vec!["ja"]);
         let keys = a.sort.unwrap().keys;
@@ -278,7 +278,7 @@ mod tests {
             ("colour=red", "colour"),
             ("limit=1&limit=2", "limit"),
         ] {
-            let e = parse_list_users(Some(q)).unwrap_err();
+            let e = read::<ListUsersParams>(Some(q)).unwrap_err();
             assert_eq!(e.problem().param.as_deref(), Some(param), "{q}");
         }
     }
@@ -290,6 +290,24 @@ mod tests {
         assert_eq!(attribute_value("true"), serde_json::json!(true));
         assert_eq!(attribute_value("gold"), serde_json::json!("gold"));
         assert_eq!(attribute_value("[1]"), serde_json::json!("[1]"));
+    }
+
+    /// The OpenAPI description of each parameter struct is its derive: every
+    /// parameter it documents must be one its parser reads.
+    #[test]
+    fn every_documented_parameter_is_read_by_its_struct() {
+        fn check<T: QueryParams + IntoParams>() -> usize {
+            let names: Vec<String> = T::into_params(|| None).into_iter().map(|p| p.name).collect();
+            for name in &names {
+                let name = name.replace("<key>", "tier");
+                let taken = T::default().take(&name, String::new());
+                assert!(!matches!(taken, Ok(false)), "{name} is documented but not read");
+            }
+            names.len()
+        }
+        assert_eq!(check::<ListUsersParams>(), 26);
+        assert_eq!(check::<IdPageParams>(), 3);
+        assert_eq!(check::<ExpandParams>(), 1);
     }
 
     #[test]

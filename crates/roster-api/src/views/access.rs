@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use roster_domain::Timestamp;
 use roster_domain::access::{Grant, Liveness, Provider, Role, RoleAssignment, Session};
 
-use super::{PageInfo, UserView};
+use super::UserView;
 
 /// The scope of a role assignment.
 #[derive(Serialize, ToSchema)]
@@ -220,9 +220,3 @@ pub struct SignInView<'a> {
     /// Whether this sign-in created the user.
     pub created: bool,
 }
-
-list_doc!(RoleList, RoleView, "A page of roles.");
-list_doc!(RoleAssignmentList, RoleAssignmentView, "A page of role assignments.");
-list_doc!(SessionList, SessionView, "A page of sessions.");
-list_doc!(GrantList, GrantView, "A page of grants.");
-list_doc!(ProviderList, ProviderView, "A page of identity providers.");

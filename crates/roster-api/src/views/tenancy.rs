@@ -5,8 +5,6 @@ use utoipa::ToSchema;
 
 use roster_domain::{ApiKey, Timestamp, Zone};
 
-use super::PageInfo;
-
 #[derive(Serialize, ToSchema)]
 #[schema(as = Zone)]
 pub struct ZoneView<'a> {
@@ -35,25 +33,6 @@ impl<'a> ZoneView<'a> {
             updated_at: zone.updated_at,
         }
     }
-}
-
-/// A page of zones.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ZoneList {
-    #[schema(value_type = Vec<ZoneView>)]
-    data: Vec<()>,
-    page_info: PageInfo,
-    total_count: u64,
-}
-
-/// A page of API keys (without secrets).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ApiKeyList {
-    data: Vec<ApiKeyView>,
-    page_info: PageInfo,
-    total_count: u64,
 }
 
 #[derive(Serialize, ToSchema)]

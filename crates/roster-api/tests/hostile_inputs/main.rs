@@ -32,7 +32,7 @@ use serde_json::Value;
 use roster_api::body::{BodyKind, MAX_BODY_BYTES, RawBody, parse_json};
 use roster_api::problem::{ApiError, PROBLEM_JSON};
 use roster_api::query::{
-    decode_pairs, no_parameters, parse_expand_only, parse_id_page, parse_list_users,
+    ExpandParams, IdPageParams, ListUsersParams, NoParams, decode_pairs, read,
 };
 
 const PLAN: &[(&str, u32)] = &[
@@ -175,10 +175,10 @@ fn every_query_parser_parses_or_answers_a_400_problem_naming_a_parameter() {
         let raw = raw.as_deref();
         let errors = [
             decode_pairs(raw).err(),
-            parse_list_users(raw).err(),
-            parse_id_page(raw).err(),
-            no_parameters(raw).err(),
-            parse_expand_only(raw).err(),
+            read::<ListUsersParams>(raw).err(),
+            read::<IdPageParams>(raw).err(),
+            read::<NoParams>(raw).err(),
+            read::<ExpandParams>(raw).err(),
         ];
         let pairs = decode_pairs(raw);
         for e in errors.iter().flatten() {
@@ -227,7 +227,7 @@ fn well_formed_list_query() -> impl Strategy<Value = String> {
 #[test]
 fn well_formed_list_queries_parse() {
     run("well_formed_list_queries_parse", well_formed_list_query(), |q| {
-        let parsed = parse_list_users(Some(&q));
+        let parsed = read::<ListUsersParams>(Some(&q));
         prop_assert!(parsed.is_ok(), "{q}: {:?}", parsed.err().map(|e| e.problem()));
         Ok(())
     });

@@ -223,3 +223,30 @@ pub async fn idempotency_applies_under_the_zone_path_too(server: &TestServer) {
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(page(server, "/v1/zones/idem/users", "").await["total_count"], json!(1));
 }
+
+pub async fn a_retry_replays_the_first_answer_even_after_its_zone_was_deleted(server: &TestServer) {
+    create_zone(server, "brief-idem").await;
+    let body = json!({"identifier": "editor", "name": "Editor"});
+    let path = "/v1/zones/brief-idem/roles";
+    let first = post_with_key(server, ADMIN_KEY, path, "role-once", &body).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(server.delete("/v1/zones/brief-idem").await.status, 204);
+    let again = post_with_key(server, ADMIN_KEY, path, "role-once", &body).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json(), first.json());
+    // Without the key, the request runs: the zone is gone.
+    assert_eq!(server.post(path, body).await.status, 404);
+}
+
+pub async fn creating_an_api_key_never_replays_its_secret(server: &TestServer) {
+    let body = json!({"name": "twice", "scopes": ["users:read"]});
+    let first = post_with_key(server, ADMIN_KEY, "/v1/api-keys", "key-once", &body).await;
+    let second = post_with_key(server, ADMIN_KEY, "/v1/api-keys", "key-once", &body).await;
+    for r in [&first, &second] {
+        assert_eq!(r.status, 201, "{}", r.text());
+        assert_eq!(r.header("idempotent-replayed"), None);
+    }
+    assert_ne!(first.json()["id"], second.json()["id"], "two keys, each shown once");
+    assert_ne!(first.json()["key"], second.json()["key"]);
+}

@@ -194,6 +194,8 @@ conformance!(
     idempotency::a_concurrent_request_with_the_same_key_answers_409_idempotency_key_in_use,
     idempotency::a_malformed_idempotency_key_answers_400_naming_the_header,
     idempotency::idempotency_applies_under_the_zone_path_too,
+    idempotency::a_retry_replays_the_first_answer_even_after_its_zone_was_deleted,
+    idempotency::creating_an_api_key_never_replays_its_secret,
     listing::a_list_has_data_page_info_and_total_count,
     listing::the_default_limit_is_50_and_limit_reaches_1000,
     listing::a_limit_outside_1_to_1000_answers_400_naming_limit,

@@ -1,67 +1,71 @@
 //! Identity providers and sign-ins through them.
 
-use std::sync::Arc;
-
-use axum::Extension;
-use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
 use roster_domain::Scope;
-use roster_service::Principal;
 
-use crate::AppState;
-use crate::body::{BodyKind, RawBody};
-use crate::handlers::{BodyErrors, CommonErrors, PathParams, json_response};
+use crate::body::{BodyKind, Payload};
+use crate::handlers::tenant::{Ids, Tenant};
+use crate::handlers::{BodyErrors, CommonErrors, json_response};
 use crate::input::access::{CreateProvider, CreateSignIn, UpdateProvider};
-use crate::problem::{ApiError, ApiResult, Problem};
-use crate::query::{no_parameters, parse_id_page};
+use crate::problem::{ApiResult, Problem};
+use crate::query::{IdPageParams, NoParams, Params};
 use crate::views::{ListView, ProviderList, ProviderView, SessionView, SignInView, UserView};
-
-use super::{Call, Raw, run};
 
 // Providers and sign-ins.
 
-async fn list_providers_in(c: Call<'_>) -> ApiResult<Response> {
-    let request = parse_id_page(c.query)?;
-    let page = c.service().list_providers(c.principal, &c.scope, &request).await?;
+async fn list_providers_in(
+    t: Tenant,
+    Params(request): Params<IdPageParams>,
+) -> ApiResult<Response> {
+    let page = t.service().list_providers(&t.principal, &t.scope, &request).await?;
     Ok(json_response(StatusCode::OK, &ListView::new(&page, ProviderView::new)))
 }
 
-async fn create_provider_in(c: Call<'_>) -> ApiResult<Response> {
-    no_parameters(c.query)?;
-    let body: CreateProvider = c.body(Scope::ZonesWrite, BodyKind::Json)?;
-    let p = c.service().create_provider(c.principal, &c.scope, body.into()).await?;
+async fn create_provider_in(
+    t: Tenant,
+    _: Params<NoParams>,
+    payload: Payload,
+) -> ApiResult<Response> {
+    let body: CreateProvider = t.body(Scope::ZonesWrite, BodyKind::Json, &payload)?;
+    let p = t.service().create_provider(&t.principal, &t.scope, body.into()).await?;
     Ok(json_response(StatusCode::CREATED, &ProviderView::new(&p)))
 }
 
-async fn get_provider_in(c: Call<'_>) -> ApiResult<Response> {
-    no_parameters(c.query)?;
-    let p = c.service().get_provider(c.principal, &c.scope, c.param(0)?).await?;
+async fn get_provider_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
+    let p = t.service().get_provider(&t.principal, &t.scope, ids.get(0)?).await?;
     Ok(json_response(StatusCode::OK, &ProviderView::new(&p)))
 }
 
-async fn update_provider_in(c: Call<'_>) -> ApiResult<Response> {
-    no_parameters(c.query)?;
-    let body: UpdateProvider = c.body(Scope::ZonesWrite, BodyKind::MergePatch)?;
-    let p = c.service().update_provider(c.principal, &c.scope, c.param(0)?, body.into()).await?;
+async fn update_provider_in(
+    t: Tenant,
+    _: Params<NoParams>,
+    ids: Ids,
+    payload: Payload,
+) -> ApiResult<Response> {
+    let body: UpdateProvider = t.body(Scope::ZonesWrite, BodyKind::MergePatch, &payload)?;
+    let p = t.service().update_provider(&t.principal, &t.scope, ids.get(0)?, body.into()).await?;
     Ok(json_response(StatusCode::OK, &ProviderView::new(&p)))
 }
 
-async fn delete_provider_in(c: Call<'_>) -> ApiResult<Response> {
-    no_parameters(c.query)?;
-    c.service().delete_provider(c.principal, &c.scope, c.param(0)?).await?;
+async fn delete_provider_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
+    t.service().delete_provider(&t.principal, &t.scope, ids.get(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn sign_in_in(c: Call<'_>) -> ApiResult<Response> {
-    no_parameters(c.query)?;
-    let body: CreateSignIn = c.body(Scope::UsersWrite, BodyKind::Json)?;
-    let signed = c.service().sign_in(c.principal, &c.scope, c.param(0)?, body.into()).await?;
-    let now = c.service().now();
+async fn sign_in_in(
+    t: Tenant,
+    _: Params<NoParams>,
+    ids: Ids,
+    payload: Payload,
+) -> ApiResult<Response> {
+    let body: CreateSignIn = t.body(Scope::UsersWrite, BodyKind::Json, &payload)?;
+    let signed = t.service().sign_in(&t.principal, &t.scope, ids.get(0)?, body.into()).await?;
+    let now = t.service().now();
     let view = SignInView {
-        user: UserView::new(&signed.user, c.metadata()),
-        session: SessionView::new(&signed.session, c.metadata(), now),
+        user: UserView::new(&signed.user, t.metadata()),
+        session: SessionView::new(&signed.session, t.metadata(), now),
         created: signed.created,
     };
     let status = if signed.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -71,15 +75,14 @@ async fn sign_in_in(c: Call<'_>) -> ApiResult<Response> {
 zoned!(get list_providers_in, "List the zone's identity providers.", tag = "providers",
     default = (list_providers, "/v1/providers", "providers.list"),
     zoned = (list_zone_providers, "/v1/zones/{zone}/providers", "zones.providers.list"),
-    params = [("after" = Option<String>, Query), ("before" = Option<String>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000)],
+    params = [IdPageParams],
     responses = [(status = 200, description = "A page of providers", body = ProviderList), CommonErrors]);
 
 zoned!(post create_provider_in, "Register an identity provider.", tag = "providers",
     default = (create_provider, "/v1/providers", "providers.create"),
     zoned = (create_zone_provider, "/v1/zones/{zone}/providers", "zones.providers.create"),
     params = [],
-    body = CreateProvider,
+    body = [content = CreateProvider, content_type = "application/json"],
     responses = [(status = 201, description = "The provider", body = ProviderView), CommonErrors, BodyErrors]);
 
 zoned!(get get_provider_in, "Retrieve a provider by id or identifier.", tag = "providers",
@@ -92,7 +95,7 @@ zoned!(patch update_provider_in, "Update a provider.", tag = "providers",
     default = (update_provider, "/v1/providers/{idp}", "providers.update"),
     zoned = (update_zone_provider, "/v1/zones/{zone}/providers/{idp}", "zones.providers.update"),
     params = [("idp" = String, Path, description = "Provider id or identifier")],
-    body = UpdateProvider,
+    body = [content = UpdateProvider, content_type = "application/json"],
     responses = [(status = 200, description = "The provider", body = ProviderView), CommonErrors, BodyErrors]);
 
 zoned!(delete delete_provider_in,
@@ -109,7 +112,7 @@ zoned!(post sign_in_in,
     zoned = (create_zone_sign_in, "/v1/zones/{zone}/providers/{idp}/sign-ins",
         "zones.providers.sign_ins.create"),
     params = [("idp" = String, Path, description = "Provider id or identifier")],
-    body = CreateSignIn,
+    body = [content = CreateSignIn, content_type = "application/json"],
     responses = [(status = 201, description = "Created the user", body = SignInView),
         (status = 200, description = "Found the user", body = SignInView),
         (status = 409, description = "The user is disabled (`user_disabled`) or a claim clashes",
