@@ -136,23 +136,16 @@ impl Modify for BearerAuth {
 )]
 struct ApiDoc;
 
-/// The API's routes. `replayed` wraps the groups whose POSTs honour
-/// `Idempotency-Key`: all but API-key creation, whose response holds a
-/// secret that is never stored.
-fn api_routes(
-    replayed: impl Fn(OpenApiRouter<AppState>) -> OpenApiRouter<AppState>,
-) -> OpenApiRouter<AppState> {
-    let users_and_zones = OpenApiRouter::new()
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user, users::update_user, users::delete_user))
         .routes(routes!(users::list_zone_users, users::create_zone_user))
         .routes(routes!(users::get_zone_user, users::update_zone_user, users::delete_zone_user))
         .routes(routes!(zones::list_zones, zones::create_zone))
-        .routes(routes!(zones::get_zone, zones::update_zone, zones::delete_zone));
-    let keys = OpenApiRouter::new()
+        .routes(routes!(zones::get_zone, zones::update_zone, zones::delete_zone))
         .routes(routes!(keys::list_api_keys, keys::create_api_key))
-        .routes(routes!(keys::get_api_key, keys::delete_api_key));
-    let access = OpenApiRouter::new()
+        .routes(routes!(keys::get_api_key, keys::delete_api_key))
         .routes(routes!(access::list_roles, access::create_role))
         .routes(routes!(access::get_role, access::update_role, access::delete_role))
         .routes(routes!(access::list_zone_roles, access::create_zone_role))
@@ -178,8 +171,7 @@ fn api_routes(
             access::delete_zone_provider
         ))
         .routes(routes!(access::create_sign_in))
-        .routes(routes!(access::create_zone_sign_in));
-    OpenApiRouter::new().merge(replayed(users_and_zones)).merge(keys).merge(replayed(access))
+        .routes(routes!(access::create_zone_sign_in))
 }
 
 fn ops_routes() -> OpenApiRouter<AppState> {
@@ -194,7 +186,7 @@ fn ops_routes() -> OpenApiRouter<AppState> {
 /// The OpenAPI document, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
-        .merge(api_routes(|routes| routes))
+        .merge(api_routes())
         .merge(ops_routes())
         .split_for_parts();
     links::add(&mut api);
@@ -236,9 +228,7 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
             config,
         }),
     };
-    let idempotency = from_fn_with_state(state.clone(), handlers::idempotency::idempotency);
-    let (api, _) = api_routes(|routes| routes.route_layer(idempotency.clone())).split_for_parts();
-    // Added last, so it runs first: the layers inside see the caller.
+    let (api, _) = api_routes().split_for_parts();
     let api = api.route_layer(from_fn_with_state(state.clone(), middleware::authenticate));
     let (mut ops, _) = ops_routes().split_for_parts();
     if !state.inner.config.metrics_on_main {

@@ -133,7 +133,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             // The key's share is full: see `fairness.rs`.
             None => ApiError::ReadShareFull.into_response(),
         },
-        None => next.run(req).await,
+        None => crate::handlers::idempotency::around(&state, &principal, req, next).await,
     };
     if let Some(d) = decision {
         put_rate_headers(&mut response, &d);

@@ -1,5 +1,7 @@
 //! `Idempotency-Key` on every POST but API-key creation (whose response
-//! holds a secret that is never stored): a layer in front of the handlers.
+//! holds a secret that is never stored), run by `middleware::authenticate`
+//! once the caller is known (a layer of its own cost every request a
+//! tower hop; see BENCHMARKS.md).
 //!
 //! User creation stores its replay in the same transaction as the user (see
 //! `users.rs`); it finds the key's request in the request's extensions. Every
@@ -9,7 +11,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
@@ -53,15 +55,31 @@ pub struct StoredWithWrite;
 #[derive(Clone)]
 pub struct Replayable(pub IdempotencyRequest);
 
-/// The layer: runs a POST under its `Idempotency-Key`, if it has one.
-pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
+/// Routes whose POST ignores `Idempotency-Key`: creating an API key answers
+/// its secret, which is never stored.
+const NOT_REPLAYED: &[&str] = &["/v1/api-keys"];
+
+/// Runs a POST under its `Idempotency-Key`, if it has one; anything else
+/// as it is.
+pub async fn around(
+    state: &AppState,
+    principal: &Arc<Principal>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    if req.method() != Method::POST || route.is_some_and(|r| NOT_REPLAYED.contains(&r)) {
         return next.run(req).await;
     }
-    idempotent(&state, req, next).await.unwrap_or_else(IntoResponse::into_response)
+    idempotent(state, principal, req, next).await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn idempotent(state: &AppState, req: Request, next: Next) -> ApiResult<Response> {
+async fn idempotent(
+    state: &AppState,
+    principal: &Principal,
+    req: Request,
+    next: Next,
+) -> ApiResult<Response> {
     let Some(key) = header_str(req.headers(), "Idempotency-Key")? else {
         return Ok(next.run(req).await);
     };
@@ -72,14 +90,11 @@ async fn idempotent(state: &AppState, req: Request, next: Next) -> ApiResult<Res
         ));
     }
     let key = key.to_owned();
-    let Some(principal) = req.extensions().get::<Arc<Principal>>().cloned() else {
-        return Ok(next.run(req).await);
-    };
     let (mut parts, body) = req.into_parts();
     let body = read_body(&parts.headers, body).await?;
     let service = &state.inner.service;
     let request = IdempotencyRequest::new(&key, "POST", parts.uri.path(), &body);
-    let _claim = match service.idempotency_begin(&principal, &request).await? {
+    let _claim = match service.idempotency_begin(principal, &request).await? {
         Begin::Replay(record) => return Ok(replay(record)),
         Begin::Proceed(claim) => claim,
     };
@@ -97,14 +112,14 @@ async fn idempotent(state: &AppState, req: Request, next: Next) -> ApiResult<Res
         // Another node may have answered the same request meanwhile (the
         // loser of such a race fails on a uniqueness rule): answer as it
         // did.
-        if let Ok(Some(record)) = service.stored_response(&principal, &request).await {
+        if let Ok(Some(record)) = service.stored_response(principal, &request).await {
             return Ok(replay(record));
         }
     }
     if stored(parts.status) {
         let location = parts.headers.get(header::LOCATION).and_then(|v| v.to_str().ok());
         let record = service.idempotency_record(
-            &principal,
+            principal,
             &request,
             status,
             bytes.to_vec(),

@@ -31,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let params = tenant::path_params(parts, state).await?;
-        Ok(PathParams(params.into_iter().map(|(_, value)| value).collect()))
+        Ok(PathParams(params.iter().map(|(_, value)| value.to_owned()).collect()))
     }
 }
 

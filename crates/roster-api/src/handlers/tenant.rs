@@ -1,7 +1,7 @@
-//! The tenant extractor: the caller and the zone a request acts on,
-//! resolved once per request before the handler runs. A route with a
-//! `{zone}` parameter acts in that zone; one without, in the key's default
-//! zone.
+//! The tenant extractor: the caller, the zone a request acts on (resolved
+//! once per request, before the handler runs) and the ids of the resource
+//! in it. A route with a `{zone}` parameter acts in that zone; one without,
+//! in the key's default zone.
 
 use std::sync::Arc;
 
@@ -19,11 +19,13 @@ use crate::problem::{ApiError, ApiResult};
 /// The name of the path parameter that names a zone.
 const ZONE: &str = "zone";
 
-/// The caller, and the zone it acts on.
+/// The caller, the zone it acts on, and the path's other parameters.
 pub struct Tenant {
     pub state: AppState,
     pub principal: Arc<Principal>,
     pub scope: ZoneScope,
+    /// The path parameters after the zone, in order: the resource's ids.
+    ids: Vec<String>,
 }
 
 impl FromRequestParts<AppState> for Tenant {
@@ -31,14 +33,26 @@ impl FromRequestParts<AppState> for Tenant {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         let principal = caller(parts)?;
-        let params = path_params(parts, state).await?;
-        let zone = params.iter().find(|(name, _)| name == ZONE).map(|(_, value)| value.as_str());
+        let raw = path_params(parts, state).await?;
+        let mut zone = None;
+        let mut ids = Vec::new();
+        for (name, value) in raw.iter() {
+            match name {
+                ZONE => zone = Some(value),
+                _ => ids.push(value.to_owned()),
+            }
+        }
         let scope = state.inner.service.resolve_zone(&principal, zone).await?;
-        Ok(Tenant { state: state.clone(), principal, scope })
+        Ok(Tenant { state: state.clone(), principal, scope, ids })
     }
 }
 
 impl Tenant {
+    /// The `i`th id of the path after the zone.
+    pub fn id(&self, i: usize) -> ApiResult<&str> {
+        self.ids.get(i).map(String::as_str).ok_or_else(ApiError::not_found)
+    }
+
     pub fn service(&self) -> &Service {
         &self.state.inner.service
     }
@@ -75,29 +89,11 @@ fn caller(parts: &Parts) -> ApiResult<Arc<Principal>> {
 pub(super) async fn path_params<S: Send + Sync>(
     parts: &mut Parts,
     state: &S,
-) -> ApiResult<Vec<(String, String)>> {
+) -> ApiResult<RawPathParams> {
     let raw =
         RawPathParams::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
     if raw.iter().any(|(_, value)| value.contains('\0')) {
         return Err(ApiError::not_found());
     }
-    Ok(raw.iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect())
-}
-
-/// The path parameters after the zone, in order: the ids of the resource.
-pub struct Ids(Vec<String>);
-
-impl Ids {
-    pub fn get(&self, i: usize) -> ApiResult<&str> {
-        self.0.get(i).map(String::as_str).ok_or_else(ApiError::not_found)
-    }
-}
-
-impl FromRequestParts<AppState> for Ids {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let params = path_params(parts, state).await?;
-        Ok(Ids(params.into_iter().filter(|(name, _)| name != ZONE).map(|(_, v)| v).collect()))
-    }
+    Ok(raw)
 }

@@ -9,7 +9,7 @@ use roster_service::ServiceError;
 use roster_service::users::none_match;
 
 use super::idempotency::{Replayable, StoredWithWrite};
-use super::tenant::{Ids, Tenant};
+use super::tenant::Tenant;
 use super::{BodyErrors, CommonErrors, JSON, header_str, json_response, json_response_sized};
 use crate::body::{BodyKind, Payload};
 use crate::encode::{USER_BYTES, json_bytes};
@@ -19,8 +19,8 @@ use crate::query::{ExpandParams, ListUsersParams, ListUsersQuery, NoParams, Para
 use crate::views::{UserListView, UserView};
 
 /// A user id from the path; anything else names no user.
-fn user_id(ids: &Ids) -> ApiResult<UserId> {
-    UserId::parse(ids.get(0)?).ok_or_else(ApiError::not_found)
+fn user_id(t: &Tenant) -> ApiResult<UserId> {
+    UserId::parse(t.id(0)?).ok_or_else(ApiError::not_found)
 }
 
 fn with_etag(mut response: Response, user: &User) -> Response {
@@ -56,11 +56,9 @@ async fn list(Params(query): Params<ListUsersParams>, t: Tenant) -> ApiResult<Re
 async fn retrieve(
     Params(expand): Params<ExpandParams>,
     t: Tenant,
-    ids: Ids,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (user, extras) =
-        t.service().get_user(&t.principal, &t.scope, user_id(&ids)?, expand).await?;
+    let (user, extras) = t.service().get_user(&t.principal, &t.scope, user_id(&t)?, expand).await?;
     let view = UserView::new(&user, t.metadata()).expanded(expand, extras.as_ref());
     let body = json_bytes(&view).map_err(|e| ApiError::Service(ServiceError::Internal(e)))?;
     // Expanded extras change without the user changing: their digest joins
@@ -123,23 +121,18 @@ async fn create(
     Ok(with_etag(response, &user))
 }
 
-async fn update(_: Params<NoParams>, t: Tenant, ids: Ids, payload: Payload) -> ApiResult<Response> {
+async fn update(_: Params<NoParams>, t: Tenant, payload: Payload) -> ApiResult<Response> {
     let patch: UpdateUser = t.body(Scope::UsersWrite, BodyKind::MergePatch, &payload)?;
     let if_match = header_str(&payload.headers, "If-Match")?;
-    let id = user_id(&ids)?;
+    let id = user_id(&t)?;
     let user = t.service().update_user(&t.principal, &t.scope, id, patch.into(), if_match).await?;
     let response = json_response(StatusCode::OK, &UserView::new(&user, t.metadata()));
     Ok(with_etag(response, &user))
 }
 
-async fn delete(
-    _: Params<NoParams>,
-    t: Tenant,
-    ids: Ids,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
+async fn delete(_: Params<NoParams>, t: Tenant, headers: HeaderMap) -> ApiResult<Response> {
     let if_match = header_str(&headers, "If-Match")?;
-    t.service().delete_user(&t.principal, &t.scope, user_id(&ids)?, if_match).await?;
+    t.service().delete_user(&t.principal, &t.scope, user_id(&t)?, if_match).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -6,7 +6,7 @@ use http::StatusCode;
 use roster_domain::Scope;
 
 use crate::body::{BodyKind, Payload};
-use crate::handlers::tenant::{Ids, Tenant};
+use crate::handlers::tenant::Tenant;
 use crate::handlers::{BodyErrors, CommonErrors, json_response};
 use crate::input::access::{CreateProvider, CreateSignIn, UpdateProvider};
 use crate::problem::{ApiResult, Problem};
@@ -33,35 +33,29 @@ async fn create_provider_in(
     Ok(json_response(StatusCode::CREATED, &ProviderView::new(&p)))
 }
 
-async fn get_provider_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    let p = t.service().get_provider(&t.principal, &t.scope, ids.get(0)?).await?;
+async fn get_provider_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    let p = t.service().get_provider(&t.principal, &t.scope, t.id(0)?).await?;
     Ok(json_response(StatusCode::OK, &ProviderView::new(&p)))
 }
 
 async fn update_provider_in(
     t: Tenant,
     _: Params<NoParams>,
-    ids: Ids,
     payload: Payload,
 ) -> ApiResult<Response> {
     let body: UpdateProvider = t.body(Scope::ZonesWrite, BodyKind::MergePatch, &payload)?;
-    let p = t.service().update_provider(&t.principal, &t.scope, ids.get(0)?, body.into()).await?;
+    let p = t.service().update_provider(&t.principal, &t.scope, t.id(0)?, body.into()).await?;
     Ok(json_response(StatusCode::OK, &ProviderView::new(&p)))
 }
 
-async fn delete_provider_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    t.service().delete_provider(&t.principal, &t.scope, ids.get(0)?).await?;
+async fn delete_provider_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    t.service().delete_provider(&t.principal, &t.scope, t.id(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn sign_in_in(
-    t: Tenant,
-    _: Params<NoParams>,
-    ids: Ids,
-    payload: Payload,
-) -> ApiResult<Response> {
+async fn sign_in_in(t: Tenant, _: Params<NoParams>, payload: Payload) -> ApiResult<Response> {
     let body: CreateSignIn = t.body(Scope::UsersWrite, BodyKind::Json, &payload)?;
-    let signed = t.service().sign_in(&t.principal, &t.scope, ids.get(0)?, body.into()).await?;
+    let signed = t.service().sign_in(&t.principal, &t.scope, t.id(0)?, body.into()).await?;
     let now = t.service().now();
     let view = SignInView {
         user: UserView::new(&signed.user, t.metadata()),

@@ -6,7 +6,7 @@ use http::StatusCode;
 use roster_domain::Scope;
 
 use crate::body::{BodyKind, Payload};
-use crate::handlers::tenant::{Ids, Tenant};
+use crate::handlers::tenant::Tenant;
 use crate::handlers::{BodyErrors, CommonErrors, json_response};
 use crate::input::access::{CreateRole, CreateRoleAssignment, UpdateRole};
 use crate::problem::ApiResult;
@@ -26,24 +26,19 @@ async fn create_role_in(t: Tenant, _: Params<NoParams>, payload: Payload) -> Api
     Ok(json_response(StatusCode::CREATED, &RoleView::new(&role)))
 }
 
-async fn get_role_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    let role = t.service().get_role(&t.principal, &t.scope, ids.get(0)?).await?;
+async fn get_role_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    let role = t.service().get_role(&t.principal, &t.scope, t.id(0)?).await?;
     Ok(json_response(StatusCode::OK, &RoleView::new(&role)))
 }
 
-async fn update_role_in(
-    t: Tenant,
-    _: Params<NoParams>,
-    ids: Ids,
-    payload: Payload,
-) -> ApiResult<Response> {
+async fn update_role_in(t: Tenant, _: Params<NoParams>, payload: Payload) -> ApiResult<Response> {
     let body: UpdateRole = t.body(Scope::RolesWrite, BodyKind::MergePatch, &payload)?;
-    let role = t.service().update_role(&t.principal, &t.scope, ids.get(0)?, body.into()).await?;
+    let role = t.service().update_role(&t.principal, &t.scope, t.id(0)?, body.into()).await?;
     Ok(json_response(StatusCode::OK, &RoleView::new(&role)))
 }
 
-async fn delete_role_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    t.service().delete_role(&t.principal, &t.scope, ids.get(0)?).await?;
+async fn delete_role_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    t.service().delete_role(&t.principal, &t.scope, t.id(0)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -84,10 +79,9 @@ zoned!(delete delete_role_in, "Delete a role and every assignment of it.", tag =
 async fn list_assignments_in(
     t: Tenant,
     Params(request): Params<IdPageParams>,
-    ids: Ids,
 ) -> ApiResult<Response> {
     let page =
-        t.service().list_role_assignments(&t.principal, &t.scope, ids.get(0)?, &request).await?;
+        t.service().list_role_assignments(&t.principal, &t.scope, t.id(0)?, &request).await?;
     let metadata = t.metadata();
     Ok(json_response(
         StatusCode::OK,
@@ -98,23 +92,21 @@ async fn list_assignments_in(
 async fn create_assignment_in(
     t: Tenant,
     _: Params<NoParams>,
-    ids: Ids,
     payload: Payload,
 ) -> ApiResult<Response> {
     let body: CreateRoleAssignment = t.body(Scope::RolesWrite, BodyKind::Json, &payload)?;
-    let user = ids.get(0)?;
+    let user = t.id(0)?;
     let a = t.service().create_role_assignment(&t.principal, &t.scope, user, body.into()).await?;
     Ok(json_response(StatusCode::CREATED, &RoleAssignmentView::new(&a, t.metadata())))
 }
 
-async fn get_assignment_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    let a =
-        t.service().get_role_assignment(&t.principal, &t.scope, ids.get(0)?, ids.get(1)?).await?;
+async fn get_assignment_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    let a = t.service().get_role_assignment(&t.principal, &t.scope, t.id(0)?, t.id(1)?).await?;
     Ok(json_response(StatusCode::OK, &RoleAssignmentView::new(&a, t.metadata())))
 }
 
-async fn delete_assignment_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    t.service().delete_role_assignment(&t.principal, &t.scope, ids.get(0)?, ids.get(1)?).await?;
+async fn delete_assignment_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    t.service().delete_role_assignment(&t.principal, &t.scope, t.id(0)?, t.id(1)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

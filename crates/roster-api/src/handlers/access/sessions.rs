@@ -6,7 +6,7 @@ use http::StatusCode;
 use roster_domain::Scope;
 
 use crate::body::{BodyKind, Payload};
-use crate::handlers::tenant::{Ids, Tenant};
+use crate::handlers::tenant::Tenant;
 use crate::handlers::{BodyErrors, CommonErrors, json_response};
 use crate::input::access::{CreateGrant, CreateSession};
 use crate::problem::ApiResult;
@@ -15,12 +15,8 @@ use crate::views::{GrantList, GrantView, ListView, SessionList, SessionView};
 
 // Sessions.
 
-async fn list_sessions_in(
-    t: Tenant,
-    Params(request): Params<IdPageParams>,
-    ids: Ids,
-) -> ApiResult<Response> {
-    let page = t.service().list_sessions(&t.principal, &t.scope, ids.get(0)?, &request).await?;
+async fn list_sessions_in(t: Tenant, Params(request): Params<IdPageParams>) -> ApiResult<Response> {
+    let page = t.service().list_sessions(&t.principal, &t.scope, t.id(0)?, &request).await?;
     let (metadata, now) = (t.metadata(), t.service().now());
     Ok(json_response(StatusCode::OK, &ListView::new(&page, |s| SessionView::new(s, metadata, now))))
 }
@@ -28,23 +24,22 @@ async fn list_sessions_in(
 async fn create_session_in(
     t: Tenant,
     _: Params<NoParams>,
-    ids: Ids,
     payload: Payload,
 ) -> ApiResult<Response> {
     let body: CreateSession = t.body(Scope::UsersWrite, BodyKind::Json, &payload)?;
-    let s = t.service().create_session(&t.principal, &t.scope, ids.get(0)?, body.into()).await?;
+    let s = t.service().create_session(&t.principal, &t.scope, t.id(0)?, body.into()).await?;
     let now = t.service().now();
     Ok(json_response(StatusCode::CREATED, &SessionView::new(&s, t.metadata(), now)))
 }
 
-async fn get_session_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    let s = t.service().get_session(&t.principal, &t.scope, ids.get(0)?, ids.get(1)?).await?;
+async fn get_session_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    let s = t.service().get_session(&t.principal, &t.scope, t.id(0)?, t.id(1)?).await?;
     let now = t.service().now();
     Ok(json_response(StatusCode::OK, &SessionView::new(&s, t.metadata(), now)))
 }
 
-async fn delete_session_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    t.service().revoke_session(&t.principal, &t.scope, ids.get(0)?, ids.get(1)?).await?;
+async fn delete_session_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    t.service().revoke_session(&t.principal, &t.scope, t.id(0)?, t.id(1)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -84,36 +79,27 @@ zoned!(delete delete_session_in, "Revoke a session.", tag = "sessions",
 
 // Grants.
 
-async fn list_grants_in(
-    t: Tenant,
-    Params(request): Params<IdPageParams>,
-    ids: Ids,
-) -> ApiResult<Response> {
-    let page = t.service().list_grants(&t.principal, &t.scope, ids.get(0)?, &request).await?;
+async fn list_grants_in(t: Tenant, Params(request): Params<IdPageParams>) -> ApiResult<Response> {
+    let page = t.service().list_grants(&t.principal, &t.scope, t.id(0)?, &request).await?;
     let (metadata, now) = (t.metadata(), t.service().now());
     Ok(json_response(StatusCode::OK, &ListView::new(&page, |g| GrantView::new(g, metadata, now))))
 }
 
-async fn create_grant_in(
-    t: Tenant,
-    _: Params<NoParams>,
-    ids: Ids,
-    payload: Payload,
-) -> ApiResult<Response> {
+async fn create_grant_in(t: Tenant, _: Params<NoParams>, payload: Payload) -> ApiResult<Response> {
     let body: CreateGrant = t.body(Scope::UsersWrite, BodyKind::Json, &payload)?;
-    let g = t.service().create_grant(&t.principal, &t.scope, ids.get(0)?, body.into()).await?;
+    let g = t.service().create_grant(&t.principal, &t.scope, t.id(0)?, body.into()).await?;
     let now = t.service().now();
     Ok(json_response(StatusCode::CREATED, &GrantView::new(&g, t.metadata(), now)))
 }
 
-async fn get_grant_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    let g = t.service().get_grant(&t.principal, &t.scope, ids.get(0)?, ids.get(1)?).await?;
+async fn get_grant_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    let g = t.service().get_grant(&t.principal, &t.scope, t.id(0)?, t.id(1)?).await?;
     let now = t.service().now();
     Ok(json_response(StatusCode::OK, &GrantView::new(&g, t.metadata(), now)))
 }
 
-async fn delete_grant_in(t: Tenant, _: Params<NoParams>, ids: Ids) -> ApiResult<Response> {
-    t.service().revoke_grant(&t.principal, &t.scope, ids.get(0)?, ids.get(1)?).await?;
+async fn delete_grant_in(t: Tenant, _: Params<NoParams>) -> ApiResult<Response> {
+    t.service().revoke_grant(&t.principal, &t.scope, t.id(0)?, t.id(1)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
