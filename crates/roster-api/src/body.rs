@@ -60,6 +60,20 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiErro
     Ok(Bytes::from(body))
 }
 
+/// Reads a request's body before anything else about the request is
+/// checked, whatever its method: an oversized body answers 413 first, and a
+/// body sent with a GET is read and bounded like any other. A request that
+/// announces no body is passed on untouched (no copy on the hot path).
+pub async fn buffered(req: Request) -> Result<(Request, Bytes), ApiError> {
+    use axum::body::HttpBody as _;
+    if req.body().is_end_stream() {
+        return Ok((req, Bytes::new()));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(&parts.headers, body).await?;
+    Ok((Request::from_parts(parts, Body::from(bytes.clone())), bytes))
+}
+
 /// A body read but not yet typed, with the headers that say what it is:
 /// the handler types it once it knows the key may write it.
 pub struct Payload {

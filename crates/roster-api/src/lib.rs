@@ -119,7 +119,8 @@ impl Modify for BearerAuth {
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    // ExpandList is named by a tuple parameter, which utoipa does not collect.
+    // ExpandList is named by `ExpandParams`' `value_type`, which utoipa
+    // does not collect.
     components(schemas(problem::Problem, problem::FieldError, query::ExpandList,
         input::field::UserTypeSchema, input::field::UserStatusSchema, input::keys::ScopeNameSchema)),
     tags(

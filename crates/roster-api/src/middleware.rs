@@ -95,8 +95,9 @@ fn bearer_secret(header: Option<&str>) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
 }
 
-/// Layer of the `/v1` routes: finds the caller, charges its bucket and
-/// holds its reads to their fair share.
+/// Layer of the `/v1` routes: finds the caller, charges its bucket, holds
+/// its reads to their fair share, then reads the body and runs a POST under
+/// its `Idempotency-Key` (`handlers::idempotency::around`).
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // An address over its failure limit is refused before its key is even
     // looked up, a correct key included: that is what makes guessing cheap
@@ -124,16 +125,17 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return response;
     }
     req.extensions_mut().insert(Arc::clone(&principal));
+    let run = |req| crate::handlers::idempotency::around(&state, &principal, req, next);
     let mut response = match state.inner.fair.as_ref().filter(|_| is_read(req.method())) {
         Some(fair) => match fair.admit(&principal.key_id) {
             Some(ticket) => {
                 let _turn = ticket.turn().await;
-                next.run(req).await
+                run(req).await
             }
             // The key's share is full: see `fairness.rs`.
             None => ApiError::ReadShareFull.into_response(),
         },
-        None => crate::handlers::idempotency::around(&state, &principal, req, next).await,
+        None => run(req).await,
     };
     if let Some(d) = decision {
         put_rate_headers(&mut response, &d);

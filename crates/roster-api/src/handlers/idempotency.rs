@@ -1,12 +1,13 @@
 //! `Idempotency-Key` on every POST but API-key creation (whose response
 //! holds a secret that is never stored), run by `middleware::authenticate`
-//! once the caller is known (a layer of its own cost every request a
+//! once the caller is known (a layer of its own would cost every request a
 //! tower hop; see BENCHMARKS.md).
 //!
 //! User creation stores its replay in the same transaction as the user (see
 //! `users.rs`); it finds the key's request in the request's extensions. Every
-//! other POST's response is recorded right after the request succeeded, so a
-//! retry replays it instead of creating a second session, grant, role or key.
+//! other POST's answer (a success or a refusal below 500) is recorded right
+//! after it is made, so a retry replays it instead of creating a second
+//! session, grant or role.
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header};
 
 use roster_service::IdempotencyRecord;
@@ -22,7 +24,7 @@ use roster_service::idempotency::{Begin, IdempotencyRequest};
 
 use super::{JSON, header_str};
 use crate::AppState;
-use crate::body::read_body;
+use crate::body::buffered;
 use crate::problem::{ApiError, ApiResult, PROBLEM_JSON};
 
 /// The stored response, marked as a replay.
@@ -59,25 +61,30 @@ pub struct Replayable(pub IdempotencyRequest);
 /// its secret, which is never stored.
 const NOT_REPLAYED: &[&str] = &["/v1/api-keys"];
 
-/// Runs a POST under its `Idempotency-Key`, if it has one; anything else
-/// as it is.
+/// Reads the body (413 before anything else), then runs a POST under its
+/// `Idempotency-Key`, if it has one; anything else as it is.
 pub async fn around(
     state: &AppState,
     principal: &Arc<Principal>,
     req: Request,
     next: Next,
 ) -> Response {
+    let (req, body) = match buffered(req).await {
+        Ok(read) => read,
+        Err(e) => return e.into_response(),
+    };
     let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
     if req.method() != Method::POST || route.is_some_and(|r| NOT_REPLAYED.contains(&r)) {
         return next.run(req).await;
     }
-    idempotent(state, principal, req, next).await.unwrap_or_else(IntoResponse::into_response)
+    idempotent(state, principal, req, body, next).await.unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn idempotent(
     state: &AppState,
     principal: &Principal,
     req: Request,
+    body: Bytes,
     next: Next,
 ) -> ApiResult<Response> {
     let Some(key) = header_str(req.headers(), "Idempotency-Key")? else {
@@ -89,17 +96,17 @@ async fn idempotent(
             "must be 1-255 visible ASCII characters",
         ));
     }
-    let key = key.to_owned();
-    let (mut parts, body) = req.into_parts();
-    let body = read_body(&parts.headers, body).await?;
+    // The query is part of the request: a retry must send the same one.
+    let target = req.uri().path_and_query().map_or(req.uri().path(), |pq| pq.as_str());
+    let request = IdempotencyRequest::new(key, "POST", target, &body);
     let service = &state.inner.service;
-    let request = IdempotencyRequest::new(&key, "POST", parts.uri.path(), &body);
     let _claim = match service.idempotency_begin(principal, &request).await? {
         Begin::Replay(record) => return Ok(replay(record)),
         Begin::Proceed(claim) => claim,
     };
-    parts.extensions.insert(Replayable(request.clone()));
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let mut req = req;
+    req.extensions_mut().insert(Replayable(request.clone()));
+    let response = next.run(req).await;
     if response.extensions().get::<StoredWithWrite>().is_some() {
         return Ok(response);
     }

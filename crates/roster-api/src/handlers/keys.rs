@@ -5,16 +5,15 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
 use roster_domain::Scope;
 use roster_service::Principal;
 
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
-use crate::body::{BodyKind, RawBody};
+use crate::body::{BodyKind, Payload};
 use crate::input::keys::CreateApiKey;
-use crate::input::parse_body;
 use crate::problem::ApiResult;
 use crate::query::{IdPageParams, NoParams, Params};
 use crate::views::{ApiKeyList, ApiKeyView, ListView};
@@ -41,15 +40,14 @@ pub async fn create_api_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Arc<Principal>>,
     _: Params<NoParams>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    payload: Payload,
 ) -> ApiResult<Response> {
     // No Idempotency-Key replay here: the response holds the key's secret,
     // which is never stored anywhere but as a hash.
     // Before the body is read: a key that may not create keys learns
     // nothing from validation. The use case checks again.
     principal.require(Scope::KeysWrite)?;
-    let fields: CreateApiKey = parse_body(&headers, &body, BodyKind::Json)?;
+    let fields: CreateApiKey = payload.typed(BodyKind::Json)?;
     let created = state.inner.service.create_api_key(&principal, fields.into()).await?;
     Ok(json_response(StatusCode::CREATED, &ApiKeyView::new(&created.key, Some(created.secret))))
 }

@@ -11,6 +11,7 @@ use http::request::Parts;
 use roster_domain::{Scope, ZoneScope};
 use roster_service::{Principal, Service, ServiceError};
 
+use super::PathParams;
 use crate::AppState;
 use crate::body::{BodyKind, Payload};
 use crate::input::RequestBody;
@@ -25,7 +26,7 @@ pub struct Tenant {
     pub principal: Arc<Principal>,
     pub scope: ZoneScope,
     /// The path parameters after the zone, in order: the resource's ids.
-    ids: Vec<String>,
+    ids: PathParams,
 }
 
 impl FromRequestParts<AppState> for Tenant {
@@ -43,14 +44,14 @@ impl FromRequestParts<AppState> for Tenant {
             }
         }
         let scope = state.inner.service.resolve_zone(&principal, zone).await?;
-        Ok(Tenant { state: state.clone(), principal, scope, ids })
+        Ok(Tenant { state: state.clone(), principal, scope, ids: PathParams(ids) })
     }
 }
 
 impl Tenant {
     /// The `i`th id of the path after the zone.
     pub fn id(&self, i: usize) -> ApiResult<&str> {
-        self.ids.get(i).map(String::as_str).ok_or_else(ApiError::not_found)
+        self.ids.get(i)
     }
 
     pub fn service(&self) -> &Service {

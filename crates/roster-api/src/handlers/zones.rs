@@ -5,15 +5,14 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderValue, StatusCode, header};
 
 use roster_domain::Scope;
 use roster_service::Principal;
 
 use super::{BodyErrors, CommonErrors, PathParams, json_response};
 use crate::AppState;
-use crate::body::{BodyKind, RawBody};
-use crate::input::parse_body;
+use crate::body::{BodyKind, Payload};
 use crate::input::zones::{CreateZone, UpdateZone};
 use crate::problem::ApiResult;
 use crate::query::{IdPageParams, NoParams, Params};
@@ -42,14 +41,13 @@ pub async fn create_zone(
     Extension(principal): Extension<Arc<Principal>>,
     _: Params<NoParams>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    payload: Payload,
 ) -> ApiResult<Response> {
     let service = &state.inner.service;
     // Before the body is read: a key that may not create zones learns
     // nothing from validation. The use case checks again.
     service.may_create_zones(&principal)?;
-    let fields: CreateZone = parse_body(&headers, &body, BodyKind::Json)?;
+    let fields: CreateZone = payload.typed(BodyKind::Json)?;
     let zone = service.create_zone(&principal, fields.into()).await?;
     let mut response = json_response(StatusCode::CREATED, &ZoneView::new(&zone));
     if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", uri.path(), zone.id)) {
@@ -82,11 +80,10 @@ pub async fn update_zone(
     Extension(principal): Extension<Arc<Principal>>,
     path: PathParams,
     _: Params<NoParams>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    payload: Payload,
 ) -> ApiResult<Response> {
     principal.require(Scope::ZonesWrite)?;
-    let fields: UpdateZone = parse_body(&headers, &body, BodyKind::MergePatch)?;
+    let fields: UpdateZone = payload.typed(BodyKind::MergePatch)?;
     let zone = state.inner.service.update_zone(&principal, path.get(0)?, fields.into()).await?;
     Ok(json_response(StatusCode::OK, &ZoneView::new(&zone)))
 }

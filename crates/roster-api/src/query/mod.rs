@@ -136,6 +136,30 @@ fn unset<T>(slot: &Option<T>, name: &str) -> ApiResult<()> {
     }
 }
 
+/// Reads `after`, `before` or `limit`, the paging parameters every list
+/// takes; `Ok(false)` for any other name.
+fn take_cursor_page(
+    name: &str,
+    value: String,
+    after: &mut Option<String>,
+    before: &mut Option<String>,
+    limit: &mut Option<u64>,
+) -> ApiResult<bool> {
+    match name {
+        "limit" => {
+            unset(limit, name)?;
+            *limit = Some(parse_int(name, &value, 1, MAX_LIMIT as u64)?);
+        }
+        "after" | "before" => {
+            let slot = if name == "after" { after } else { before };
+            unset(slot, name)?;
+            *slot = Some(value);
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
 /// Checks how the paging parameters every list shares combine, and settles
 /// the page size. `page_mode` names the page-mode parameter given, if any.
 fn settle_page(
@@ -179,22 +203,7 @@ impl QueryParams for IdPageParams {
     type Output = IdPageRequest;
 
     fn take(&mut self, name: &str, value: String) -> ApiResult<bool> {
-        match name {
-            "limit" => {
-                unset(&self.limit, name)?;
-                self.limit = Some(parse_int(name, &value, 1, MAX_LIMIT as u64)?);
-            }
-            "after" => {
-                unset(&self.after, name)?;
-                self.after = Some(value);
-            }
-            "before" => {
-                unset(&self.before, name)?;
-                self.before = Some(value);
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
+        take_cursor_page(name, value, &mut self.after, &mut self.before, &mut self.limit)
     }
 
     fn unknown(name: &str) -> String {
@@ -259,6 +268,13 @@ mod tests {
         let keys = a.sort.unwrap().keys;
         assert_eq!(keys[0], SortKey { field: SortField::CreatedAt, direction: Direction::Desc });
         assert_eq!(keys[1], SortKey { field: SortField::Email, direction: Direction::Asc });
+    }
+
+    #[test]
+    fn search_terms_come_in_spelling_order_search_then_q_then_query() {
+        let q = read::<ListUsersParams>(Some("query[]=a&q=b&search=c&query=d&filter[search]=e"))
+            .unwrap();
+        assert_eq!(q.request.search, vec!["c", "e", "b", "a", "d"]);
     }
 
     #[test]

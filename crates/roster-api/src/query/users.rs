@@ -13,8 +13,8 @@ use roster_service::users::{Expand, ListUsersRequest};
 
 use super::values::{SearchTerm, SortBy, SortOrder};
 use super::{
-    ExpandList, MAX_IDS, MAX_LIMIT, MAX_PAGE_SIZE, QueryParams, comma_list, parse_int, parse_time,
-    settle_page, unset,
+    ExpandList, MAX_IDS, MAX_PAGE_SIZE, QueryParams, comma_list, parse_int, parse_time,
+    settle_page, take_cursor_page, unset,
 };
 use crate::problem::{ApiError, ApiResult};
 
@@ -263,9 +263,8 @@ impl QueryParams for ListUsersParams {
             };
         let param = name;
         match (field, filter_spelling) {
-            ("limit", false) => {
-                unset(&self.limit, param)?;
-                self.limit = Some(parse_int(param, &value, 1, MAX_LIMIT as u64)?);
+            ("limit" | "after" | "before", false) => {
+                take_cursor_page(param, value, &mut self.after, &mut self.before, &mut self.limit)?;
             }
             ("page_size", false) => {
                 unset(&self.page_size, param)?;
@@ -274,14 +273,6 @@ impl QueryParams for ListUsersParams {
             ("page", false) => {
                 unset(&self.page, param)?;
                 self.page = Some(parse_int(param, &value, 1, u64::MAX)?);
-            }
-            ("after", false) => {
-                unset(&self.after, param)?;
-                self.after = Some(value);
-            }
-            ("before", false) => {
-                unset(&self.before, param)?;
-                self.before = Some(value);
             }
             ("id", _) => self.ids(param, &value)?,
             ("email", _) => {
@@ -331,20 +322,17 @@ impl QueryParams for ListUsersParams {
                 self.once(param)?;
                 self.role = Some(value);
             }
-            ("search", _) => {
+            ("search", _) | ("q" | "query[]" | "query", false) => {
                 let term = self.search_term(param, value)?;
-                self.search.push(term);
-            }
-            ("q", false) => {
-                let term = self.search_term(param, value)?;
-                self.q.push(term);
-            }
-            ("query[]" | "query", false) => {
-                let term = self.search_term(param, value)?;
-                self.query.push(term);
+                let terms = match field {
+                    "search" => &mut self.search,
+                    "q" => &mut self.q,
+                    _ => &mut self.query,
+                };
+                terms.push(term);
             }
             ("sort_by", false) => {
-                self.once(param)?;
+                unset(&self.sort_by, param)?;
                 let f = SortField::parse(&value).ok_or_else(|| {
                     ApiError::invalid_parameter(
                         param,
@@ -354,7 +342,7 @@ impl QueryParams for ListUsersParams {
                 self.sort_by = Some(SortBy(f));
             }
             ("sort_order", false) => {
-                self.once(param)?;
+                unset(&self.sort_order, param)?;
                 let d = match value.as_str() {
                     "asc" => Direction::Asc,
                     "desc" => Direction::Desc,
@@ -363,7 +351,7 @@ impl QueryParams for ListUsersParams {
                 self.sort_order = Some(SortOrder(d));
             }
             ("sort", false) => {
-                self.once(param)?;
+                unset(&self.sort, param)?;
                 self.sort = Some(Self::multi_sort(param, &value)?);
             }
             ("expand[]" | "expand", false) => ExpandList::read(param, &value, &mut self.expand)?,
@@ -396,10 +384,11 @@ impl QueryParams for ListUsersParams {
                 }],
             }),
         };
-        let page_mode = match (self.page, self.page_size) {
-            (Some(_), _) => Some("page"),
-            (None, Some(_)) => Some("page_size"),
-            (None, None) => None,
+        // Page mode: `page`, or `page_size` alone (meaning page 1).
+        let (page_mode, page) = match (self.page, self.page_size) {
+            (Some(page), _) => (Some("page"), Some(page)),
+            (None, Some(_)) => (Some("page_size"), Some(1)),
+            (None, None) => (None, None),
         };
         let limit = settle_page(
             self.after.as_ref(),
@@ -408,8 +397,6 @@ impl QueryParams for ListUsersParams {
             self.limit,
             self.page_size,
         )?;
-        // Page mode: `page`, or `page_size` alone (meaning page 1).
-        let page = self.page.or(self.page_size.map(|_| 1));
         if let Some(page) = page
             && page.saturating_mul(limit as u64) > MAX_PAGE_WINDOW
         {

@@ -250,3 +250,14 @@ pub async fn creating_an_api_key_never_replays_its_secret(server: &TestServer) {
     assert_ne!(first.json()["id"], second.json()["id"], "two keys, each shown once");
     assert_ne!(first.json()["key"], second.json()["key"]);
 }
+
+pub async fn a_retry_with_another_query_string_is_another_request(server: &TestServer) {
+    let body = json!({"email": "query-idem@example.com"});
+    let first = post_with_key(server, ADMIN_KEY, "/v1/users", "q-idem", &body).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    // The same key, path and body with a query added: not the same request,
+    // so not a replay of the 201 (and nothing runs).
+    let other = post_with_key(server, ADMIN_KEY, "/v1/users?dry_run=true", "q-idem", &body).await;
+    problem(&other, 422, "idempotency_key_reused");
+    assert_eq!(get_ok(server, "/v1/users").await["total_count"], json!(1));
+}

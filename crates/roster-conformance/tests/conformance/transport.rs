@@ -379,3 +379,20 @@ pub async fn the_api_lives_under_v1(server: &TestServer) {
     problem(&r, 404, "not_found");
     assert_eq!(server.get("/v1/users").await.status, 200);
 }
+
+pub async fn an_oversized_body_is_refused_first_whatever_the_method_zone_or_query(
+    server: &TestServer,
+) {
+    let over = 1024 * 1024 + 1;
+    for (method, path) in [
+        ("GET", "/v1/users"),
+        ("DELETE", "/v1/users/user_01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+        ("POST", "/v1/zones/no-such-zone/roles"),
+        ("POST", "/v1/users?bogus=1"),
+        ("PATCH", "/v1/zones/no-such-zone/users/user_01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+    ] {
+        let (status, text) = declared_body(server, method, path, "application/json", over).await;
+        assert_eq!(status, 413, "{method} {path}: {text}");
+        assert!(text.contains("\"code\":\"payload_too_large\""), "{method} {path}: {text}");
+    }
+}
