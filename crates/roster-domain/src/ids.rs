@@ -173,6 +173,11 @@ prefixed_id!(
     ProviderId,
     "idp_"
 );
+prefixed_id!(
+    /// A change event, `evt_…`.
+    EventId,
+    "evt_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod attributes;
 pub mod claims;
 pub mod cursor;
 pub mod error;
+pub mod events;
 pub mod fields;
 pub mod ids;
 pub mod query;
@@ -21,8 +22,8 @@ pub use cursor::{CursorCodec, InvalidCursor};
 pub use error::{DomainError, ValidationError};
 pub use fields::{Email, Ident, Text};
 pub use ids::{
-    ApiKeyId, GrantId, IdGenerator, OrgId, ProviderId, RoleAssignmentId, RoleId, SessionId, UserId,
-    ZoneId,
+    ApiKeyId, EventId, GrantId, IdGenerator, OrgId, ProviderId, RoleAssignmentId, RoleId,
+    SessionId, UserId, ZoneId,
 };
 pub use query::{
     AttributeFilter, Direction, Position, Rank, Sort, SortField, SortKey, SortValue, UserFilter,

@@ -46,6 +46,15 @@ macro_rules! string_enum {
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!("expected one of {}", Self::allowed()))
+                })
+            }
+        }
     };
 }
 
@@ -73,7 +82,10 @@ string_enum!(
 /// Who made a change: an API key (or, later, a user acting for itself).
 pub type Actor = String;
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized, a user is the `user` snapshot of its events (see
+/// `events::Snapshot`): a stored format. A new field takes
+/// `#[serde(default)]`; a field is never renamed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: UserId,
     pub organization_id: OrgId,
@@ -200,6 +212,28 @@ pub enum Mode {
 }
 
 impl User {
+    /// The public fields that differ from `before`, in the order a user is
+    /// rendered: a `user.updated` event's `changed_fields`. `updated_at`,
+    /// `updated_by` and `version` move with every change and are not listed.
+    pub fn changed_since(&self, before: &User) -> Vec<&'static str> {
+        let mut changes = Changes::default();
+        changes.note("identifier", self.identifier != before.identifier);
+        changes.note("email", self.email != before.email);
+        changes.note("email_verified", self.email_verified != before.email_verified);
+        changes.note("first_name", self.first_name != before.first_name);
+        changes.note("last_name", self.last_name != before.last_name);
+        changes.note("name", self.name != before.name);
+        changes.note("description", self.description != before.description);
+        changes.note("user_type", self.user_type != before.user_type);
+        changes.note("status", self.status != before.status);
+        changes.note("attributes", self.attributes != before.attributes);
+        changes.note("issuer", self.issuer != before.issuer);
+        changes.note("provider_id", self.provider_id != before.provider_id);
+        changes.note("subject", self.subject != before.subject);
+        changes.note("authenticated_at", self.authenticated_at != before.authenticated_at);
+        changes.fields
+    }
+
     /// A user with every default, before the client's fields are applied.
     pub fn blank(
         id: UserId,
