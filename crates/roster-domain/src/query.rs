@@ -106,6 +106,12 @@ pub enum Direction {
 }
 
 impl Direction {
+    pub const ALL: &'static [Direction] = &[Direction::Asc, Direction::Desc];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|d| d.as_str() == s)
+    }
+
     pub fn apply(self, o: Ordering) -> Ordering {
         match self {
             Direction::Asc => o,

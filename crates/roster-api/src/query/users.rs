@@ -343,11 +343,8 @@ impl QueryParams for ListUsersParams {
             }
             ("sort_order", false) => {
                 unset(&self.sort_order, param)?;
-                let d = match value.as_str() {
-                    "asc" => Direction::Asc,
-                    "desc" => Direction::Desc,
-                    _ => return Err(ApiError::invalid_parameter(param, "must be asc or desc")),
-                };
+                let d = Direction::parse(&value)
+                    .ok_or_else(|| ApiError::invalid_parameter(param, "must be asc or desc"))?;
                 self.sort_order = Some(SortOrder(d));
             }
             ("sort", false) => {

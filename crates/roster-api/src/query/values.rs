@@ -56,33 +56,27 @@ impl ToSchema for SearchTerm {
     }
 }
 
-/// A `sort_by` value: one of the domain's sort fields.
-pub struct SortBy(pub SortField);
+/// A parameter value that is one of a domain enumeration's spellings; its
+/// schema lists them from the enumeration itself.
+macro_rules! one_of {
+    ($name:ident, $domain:ty, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $name(pub $domain);
 
-impl PartialSchema for SortBy {
-    fn schema() -> RefOr<Schema> {
-        let names = SortField::ALL.iter().map(|f| f.as_str());
-        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).into()
-    }
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                let names = <$domain>::ALL.iter().map(|v| v.as_str());
+                ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).into()
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
 }
 
-impl ToSchema for SortBy {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("SortBy")
-    }
-}
-
-/// A `sort_order` value.
-pub struct SortOrder(pub Direction);
-
-impl PartialSchema for SortOrder {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["asc", "desc"])).into()
-    }
-}
-
-impl ToSchema for SortOrder {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("SortOrder")
-    }
-}
+one_of!(SortBy, SortField, "A `sort_by` value: one of the domain's sort fields.");
+one_of!(SortOrder, Direction, "A `sort_order` value.");
