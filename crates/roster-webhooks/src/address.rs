@@ -47,28 +47,28 @@ const V6: &[(Ipv6Addr, u8, &str)] = &[
     (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8, "multicast"),
 ];
 
-fn within(addr: u128, network: u128, prefix: u8, bits: u8) -> bool {
-    let shift = u32::from(bits - prefix);
-    // A /0 would be every address; no row is one.
-    shift < u128::BITS && (addr >> shift) == (network >> shift)
+/// What the first range of `table` holding `addr` is, if one does.
+fn range_of<A: Copy>(
+    table: &[(A, u8, &'static str)],
+    addr: A,
+    bits: fn(A) -> u128,
+    width: u8,
+) -> Option<&'static str> {
+    table.iter().find_map(|&(net, prefix, why)| {
+        let shift = u32::from(width - prefix);
+        // A /0 would be every address; no row is one.
+        (shift < u128::BITS && bits(addr) >> shift == bits(net) >> shift).then_some(why)
+    })
 }
 
 /// Why `ip` is refused as a webhook destination, or `None` when it is a
 /// public address.
 pub fn refused_because(ip: IpAddr) -> Option<&'static str> {
     match ip {
-        IpAddr::V4(v4) => V4
-            .iter()
-            .find(|(net, prefix, _)| {
-                within(u128::from(u32::from(v4)), u128::from(u32::from(*net)), *prefix, 32)
-            })
-            .map(|(_, _, why)| *why),
+        IpAddr::V4(v4) => range_of(V4, v4, |a| u128::from(u32::from(a)), 32),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => refused_because(IpAddr::V4(v4)),
-            None => V6
-                .iter()
-                .find(|(net, prefix, _)| within(u128::from(v6), u128::from(*net), *prefix, 128))
-                .map(|(_, _, why)| *why),
+            None => range_of(V6, v6, u128::from, 128),
         },
     }
 }
