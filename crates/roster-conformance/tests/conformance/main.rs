@@ -232,6 +232,7 @@ conformance!(
     listing::a_page_past_the_end_within_the_window_is_empty,
     search::search_matches_substrings_of_every_searchable_field_case_insensitively,
     search::search_ranks_exact_then_prefix_then_substring_matches_when_unsorted,
+    search::with_several_spellings_the_first_search_then_q_then_query_term_ranks,
     search::prefix_ranking_counts_characters_not_bytes,
     search::search_folds_ascii_case_only,
     search::search_treats_special_characters_literally,

@@ -252,3 +252,27 @@ pub async fn racing_creates_leave_exactly_the_winners_searchable(server: &TestSe
     assert_eq!(winners, 16, "one create per email wins");
     assert_eq!(page(server, U, "search=tok+qz").await["total_count"], json!(16));
 }
+
+pub async fn with_several_spellings_the_first_search_then_q_then_query_term_ranks(
+    server: &TestServer,
+) {
+    // Each user is an exact match of one term and a substring match of the
+    // other, so the order says which term ranked. (Letters never in a ULID.)
+    let wolf =
+        mk(server, json!({"email": "w@example.com", "identifier": "wolf", "description": "a yak"}))
+            .await;
+    let yak =
+        mk(server, json!({"email": "y@example.com", "identifier": "yak", "description": "a wolf"}))
+            .await;
+    for (q, first) in [
+        ("q=yak&search=wolf", &wolf),
+        ("search=yak&q=wolf", &yak),
+        ("query%5B%5D=yak&q=wolf", &wolf),
+        ("q=yak&query%5B%5D=wolf", &yak),
+        ("query%5B%5D=wolf&search=yak", &yak),
+    ] {
+        let p = page(server, U, q).await;
+        assert_eq!(p["total_count"], json!(2), "{q}");
+        assert_eq!(&ids(&p)[0], first, "{q}");
+    }
+}
