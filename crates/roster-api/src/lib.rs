@@ -35,7 +35,7 @@ use utoipa_axum::routes;
 use roster_service::Service;
 
 use crate::fairness::FairShare;
-use crate::handlers::{access, keys, ops, users, zones};
+use crate::handlers::{access, events, keys, ops, users, zones};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::ratelimit::RateLimiter;
@@ -121,7 +121,7 @@ impl Modify for BearerAuth {
     security(("bearer" = [])),
     // ExpandList is named by `ExpandParams`' `value_type`, which utoipa
     // does not collect.
-    components(schemas(problem::Problem, problem::FieldError, query::ExpandList,
+    components(schemas(problem::Problem, problem::FieldError, query::ExpandList, query::EventTypeList,
         input::field::UserTypeSchema, input::field::UserStatusSchema, input::keys::ScopeNameSchema)),
     tags(
         (name = "users", description = "Create, find, page through, update and delete users"),
@@ -132,6 +132,7 @@ impl Modify for BearerAuth {
         (name = "sessions", description = "Recorded authentications of users"),
         (name = "grants", description = "Delegated grants users gave to clients"),
         (name = "providers", description = "Identity providers and sign-ins through them"),
+        (name = "events", description = "The change feed: every change, in commit order"),
         (name = "operations", description = "Health, readiness, metrics and documentation"),
     )
 )]
@@ -147,6 +148,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(zones::get_zone, zones::update_zone, zones::delete_zone))
         .routes(routes!(keys::list_api_keys, keys::create_api_key))
         .routes(routes!(keys::get_api_key, keys::delete_api_key))
+        .routes(routes!(events::list_events))
         .routes(routes!(access::list_roles, access::create_role))
         .routes(routes!(access::get_role, access::update_role, access::delete_role))
         .routes(routes!(access::list_zone_roles, access::create_zone_role))

@@ -48,6 +48,7 @@ codes! {
     ZoneNotEmpty = ("zone_not_empty", 409, "Zone not empty"),
     UserDisabled = ("user_disabled", 409, "User disabled"),
     IdempotencyKeyInUse = ("idempotency_key_in_use", 409, "Idempotency key in use"),
+    CursorExpired = ("cursor_expired", 410, "Cursor expired"),
     PreconditionFailed = ("precondition_failed", 412, "Precondition failed"),
     PayloadTooLarge = ("payload_too_large", 413, "Payload too large"),
     UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported media type"),
@@ -162,6 +163,13 @@ impl ApiError {
                     Code::IdempotencyKeyInUse,
                     Some("Idempotency-Key".into()),
                     "A request with this Idempotency-Key is still in progress.".into(),
+                ),
+                S::CursorExpired => (
+                    Code::CursorExpired,
+                    Some("after".into()),
+                    "The cursor points before the oldest event kept (events are kept for the \
+                     retention period); start again without after."
+                        .into(),
                 ),
                 S::Unavailable(_) => (
                     Code::Unavailable,

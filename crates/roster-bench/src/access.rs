@@ -9,6 +9,7 @@ use roster_domain::ids::Ulid;
 use roster_domain::{Timestamp, Window, ZoneId};
 use roster_store::{Store, StoreError, ZoneScope};
 
+use crate::bulk::stamp;
 use crate::seed::count_query;
 
 /// The admin key's organization, default zone and id, found by its secret.
@@ -53,7 +54,10 @@ pub async fn seed_access(store: &Arc<dyn Store>, scope: &ZoneScope) -> Result<u6
             created_at: now,
             updated_at: now,
         };
-        store.create_role(scope, &role).await.map_err(|e| anyhow!("creating role: {e}"))?;
+        store
+            .create_role(scope, &role, &stamp())
+            .await
+            .map_err(|e| anyhow!("creating role: {e}"))?;
         roles.push(role);
     }
     let mut oldest = count_query();
@@ -86,7 +90,7 @@ pub async fn seed_access(store: &Arc<dyn Store>, scope: &ZoneScope) -> Result<u6
                         created_by: actor.clone(),
                     };
                     store
-                        .create_role_assignment(&scope, &assignment)
+                        .create_role_assignment(&scope, &assignment, &stamp())
                         .await
                         .map_err(|e| anyhow!("{e}"))?;
                     n += 1;
@@ -102,7 +106,7 @@ pub async fn seed_access(store: &Arc<dyn Store>, scope: &ZoneScope) -> Result<u6
                     revoked_at: None,
                     created_by: actor.clone(),
                 };
-                match store.create_session(&scope, &session).await {
+                match store.create_session(&scope, &session, &stamp()).await {
                     Ok(()) | Err(StoreError::UserDisabled) => {}
                     Err(e) => return Err(anyhow!("{e}")),
                 }
@@ -120,7 +124,7 @@ pub async fn seed_access(store: &Arc<dyn Store>, scope: &ZoneScope) -> Result<u6
                     revoked_at: None,
                     created_by: actor.clone(),
                 };
-                match store.create_grant(&scope, &grant).await {
+                match store.create_grant(&scope, &grant, &stamp()).await {
                     Ok(()) | Err(StoreError::UserDisabled) => {}
                     Err(e) => return Err(anyhow!("{e}")),
                 }

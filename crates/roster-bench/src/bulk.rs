@@ -12,10 +12,20 @@ use anyhow::{Result, anyhow};
 use tokio::sync::mpsc;
 
 use roster_domain::access::Provider;
-use roster_domain::{IdGenerator, ProviderId, Timestamp, User, Zone, ZoneId, ZoneRef};
+use roster_domain::events::{Actor, EventStamp};
+use roster_domain::{EventId, IdGenerator, ProviderId, Timestamp, User, Zone, ZoneId, ZoneRef};
 use roster_store::{Store, StoreError, ZoneScope};
 
 use crate::seed::{SeedTarget, SeedZone, make_user, zone_of};
+
+/// The stamp of a seeding write: Roster itself is the actor, as for any
+/// data loaded outside a request.
+pub(crate) fn stamp() -> EventStamp {
+    let now = Timestamp::now();
+    let id =
+        EventId::from_ulid(roster_domain::ids::Ulid::from_parts(now.as_millis(), rand::random()));
+    EventStamp { id, at: now, actor: Actor::System }
+}
 
 /// Users per `import_users` call: large enough that a transaction's fixed
 /// cost (a commit, a search-index segment) vanishes, small enough that the
@@ -50,7 +60,10 @@ pub async fn zones(store: &Arc<dyn Store>, main: ZoneScope) -> Result<Vec<SeedZo
                     created_at: now,
                     updated_at: now,
                 };
-                store.create_zone(&zone).await.map_err(|e| anyhow!("creating a zone: {e}"))?;
+                store
+                    .create_zone(&zone, &stamp())
+                    .await
+                    .map_err(|e| anyhow!("creating a zone: {e}"))?;
                 zone
             }
             Err(e) => return Err(anyhow!("finding zone {identifier}: {e}")),
@@ -70,7 +83,7 @@ pub async fn zones(store: &Arc<dyn Store>, main: ZoneScope) -> Result<Vec<SeedZo
                     updated_at: now,
                 };
                 store
-                    .create_provider(&scope, &p)
+                    .create_provider(&scope, &p, &stamp())
                     .await
                     .map_err(|e| anyhow!("creating a provider: {e}"))?;
                 p
@@ -131,7 +144,10 @@ pub async fn seed(
         let (store, scope, done) = (store.clone(), zone.scope, done.clone());
         tasks.spawn(async move {
             let n = chunk.len() as u64;
-            store.import_users(&scope, chunk).await.map_err(|e| anyhow!("importing users: {e}"))?;
+            store
+                .import_users(&scope, chunk, &stamp())
+                .await
+                .map_err(|e| anyhow!("importing users: {e}"))?;
             done.fetch_add(n, Ordering::Relaxed);
             Ok::<(), anyhow::Error>(())
         });

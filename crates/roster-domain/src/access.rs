@@ -9,7 +9,7 @@ use crate::ids::{GrantId, ProviderId, RoleAssignmentId, RoleId, SessionId, UserI
 use crate::timestamp::Timestamp;
 use crate::user::set;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Role {
     pub id: RoleId,
     pub identifier: String,
@@ -36,14 +36,14 @@ impl RoleRef {
 }
 
 /// What an assignment is limited to; `None` means the zone itself.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct AssignmentScope {
     #[serde(rename = "type")]
     pub kind: String,
     pub id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RoleAssignment {
     pub id: RoleAssignmentId,
     pub user_id: UserId,
@@ -85,7 +85,7 @@ impl Liveness {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     pub id: SessionId,
     pub user_id: UserId,
@@ -97,7 +97,7 @@ pub struct Session {
     pub created_by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub id: GrantId,
     pub user_id: UserId,
@@ -110,7 +110,7 @@ pub struct Grant {
     pub created_by: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Provider {
     pub id: ProviderId,
     pub identifier: String,

@@ -7,7 +7,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{EventId, OrgId, Timestamp, User, ZoneId};
+use crate::access::{Grant, Provider, Role, RoleAssignment, Session};
+use crate::ids::Ulid;
+use crate::{EventId, OrgId, Timestamp, User, Zone, ZoneId, ZoneScope};
 
 macro_rules! event_types {
     ($($variant:ident = $spelling:literal),* $(,)?) => {
@@ -159,6 +161,12 @@ impl Actor {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Snapshot {
     User(User),
+    Role(Role),
+    RoleAssignment(RoleAssignment),
+    Session(Session),
+    Grant(Grant),
+    Provider(Provider),
+    Zone(Zone),
 }
 
 /// What the service decides about a write's event before the store runs
@@ -172,23 +180,64 @@ pub struct EventStamp {
 }
 
 impl EventStamp {
-    pub fn event(
-        &self,
-        kind: EventType,
-        zone: Option<ZoneId>,
-        object: Snapshot,
-        changed_fields: Option<Vec<&'static str>>,
-    ) -> NewEvent {
+    /// The event of a change in `scope`'s zone.
+    pub fn event(&self, kind: EventType, scope: &ZoneScope, object: Snapshot) -> NewEvent {
         NewEvent {
             id: self.id,
             kind,
             occurred_at: self.at,
-            zone,
+            organization_id: scope.org,
+            zone: scope.zone,
             actor: self.actor.clone(),
             object,
-            changed_fields,
+            changed_fields: None,
         }
     }
+
+    /// The event of a user update, `None` when no field a reader sees
+    /// moved.
+    pub fn user_updated(&self, scope: &ZoneScope, before: &User, after: &User) -> Option<NewEvent> {
+        let changed = after.changed_since(before);
+        (!changed.is_empty()).then(|| {
+            self.event(EventType::UserUpdated, scope, Snapshot::User(after.clone()))
+                .changed(changed)
+        })
+    }
+
+    /// A stamp for a second event of the same change (a sign-in records
+    /// the user it made, the session and the sign-in): same time and
+    /// actor, a fresh id of the same millisecond. The feed orders events
+    /// by position, so ids need only be unique, which 80 random bits are.
+    pub fn follow_up(&self) -> EventStamp {
+        let ms = self.id.ulid().timestamp_ms();
+        EventStamp {
+            id: EventId::from_ulid(Ulid::from_parts(ms, rand::random::<u128>())),
+            at: self.at,
+            actor: self.actor.clone(),
+        }
+    }
+}
+
+/// The events of a sign-in, in order: the user it created (on a first
+/// sign-in), the session, and the sign-in itself, whose actor is the user.
+pub fn sign_in_events(
+    stamp: &EventStamp,
+    scope: &ZoneScope,
+    user: &User,
+    session: &Session,
+    created: bool,
+) -> Vec<NewEvent> {
+    let mut events = Vec::with_capacity(3);
+    let mut next = stamp.clone();
+    if created {
+        events.push(next.event(EventType::UserCreated, scope, Snapshot::User(user.clone())));
+        next = next.follow_up();
+    }
+    events.push(next.event(EventType::SessionCreated, scope, Snapshot::Session(session.clone())));
+    let mut signed_in = next.follow_up();
+    signed_in.actor = Actor::User(user.id.to_string());
+    events.push(signed_in.event(EventType::UserSignedIn, scope, Snapshot::User(user.clone())));
+    events
 }
 
 /// An event to record with its change.
@@ -197,12 +246,20 @@ pub struct NewEvent {
     pub id: EventId,
     pub kind: EventType,
     pub occurred_at: Timestamp,
-    /// `None` for a change to the organization itself (a zone).
-    pub zone: Option<ZoneId>,
+    pub organization_id: OrgId,
+    /// The zone the change happened in; for `zone.*`, the zone itself.
+    pub zone: ZoneId,
     pub actor: Actor,
     pub object: Snapshot,
     /// The fields an update changed (`user.updated`).
     pub changed_fields: Option<Vec<&'static str>>,
+}
+
+impl NewEvent {
+    pub fn changed(mut self, fields: Vec<&'static str>) -> Self {
+        self.changed_fields = Some(fields);
+        self
+    }
 }
 
 /// A recorded event, as the feed returns it.
@@ -212,7 +269,7 @@ pub struct Event {
     pub kind: EventType,
     pub occurred_at: Timestamp,
     pub organization_id: OrgId,
-    pub zone: Option<ZoneId>,
+    pub zone: ZoneId,
     pub actor: Actor,
     pub object: Snapshot,
     pub changed_fields: Option<Vec<String>>,
@@ -277,7 +334,7 @@ mod tests {
         let back: Snapshot = serde_json::from_str(&json).unwrap();
         assert_eq!(back, snapshot);
         // Byte for byte: the attributes' text is not re-encoded.
-        let Snapshot::User(u) = back;
+        let Snapshot::User(u) = back else { panic!("a user snapshot reads back as a user") };
         assert_eq!(u.attributes.as_json(), r#"{"tier": 1.50, "b": [true]}"#);
     }
 
@@ -323,17 +380,18 @@ mod tests {
             actor: Actor::ApiKey("key_a".into()),
         };
         let u = user();
-        let e = stamp.event(
-            EventType::UserUpdated,
-            Some(u.zone_id),
-            Snapshot::User(u.clone()),
-            Some(vec!["email"]),
-        );
+        let scope = ZoneScope { org: u.organization_id, zone: u.zone_id };
+        let e = stamp
+            .event(EventType::UserUpdated, &scope, Snapshot::User(u.clone()))
+            .changed(vec!["email"]);
         assert_eq!((e.id, e.kind, e.occurred_at), (stamp.id, EventType::UserUpdated, stamp.at));
         assert_eq!(
-            (e.zone, e.actor, e.changed_fields),
-            (Some(u.zone_id), stamp.actor, Some(vec!["email"]))
+            (e.organization_id, e.zone, e.actor, e.changed_fields),
+            (u.organization_id, u.zone_id, stamp.actor.clone(), Some(vec!["email"]))
         );
+        let next = stamp.follow_up();
+        assert_ne!(next.id, stamp.id);
+        assert_eq!((next.at, &next.actor), (stamp.at, &stamp.actor));
         assert_eq!(e.object, Snapshot::User(u));
     }
 

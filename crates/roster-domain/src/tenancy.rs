@@ -1,6 +1,6 @@
 //! Organizations, zones, API keys and the scopes keys carry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
 use crate::ids::{ApiKeyId, OrgId, ZoneId};
@@ -14,7 +14,7 @@ pub struct Organization {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Zone {
     pub id: ZoneId,
     pub organization_id: OrgId,
@@ -22,6 +22,13 @@ pub struct Zone {
     pub name: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl Zone {
+    /// The zone as a tenant scope (its own events are recorded in it).
+    pub fn scope(&self) -> ZoneScope {
+        ZoneScope { org: self.organization_id, zone: self.id }
+    }
 }
 
 /// How a path names a zone: by id (`zone_…`) or by identifier (`default`).
@@ -110,6 +117,8 @@ pub enum Scope {
     ZonesRead,
     ZonesWrite,
     KeysWrite,
+    EventsRead,
+    WebhooksWrite,
     Admin,
 }
 
@@ -123,6 +132,8 @@ impl Scope {
         Scope::ZonesRead,
         Scope::ZonesWrite,
         Scope::KeysWrite,
+        Scope::EventsRead,
+        Scope::WebhooksWrite,
         Scope::Admin,
     ];
 
@@ -136,6 +147,8 @@ impl Scope {
             Scope::ZonesRead => "zones:read",
             Scope::ZonesWrite => "zones:write",
             Scope::KeysWrite => "keys:write",
+            Scope::EventsRead => "events:read",
+            Scope::WebhooksWrite => "webhooks:write",
             Scope::Admin => "admin",
         }
     }

@@ -30,6 +30,8 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still in progress")]
     IdempotencyKeyInUse,
+    #[error("the cursor points before the oldest event kept")]
+    CursorExpired,
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -102,6 +104,7 @@ impl From<StoreError> for ServiceError {
                 "this filter is too sparse for page mode at this depth: one request looks at a \
                  bounded number of users; page with the after cursor instead",
             ),
+            StoreError::CursorExpired => ServiceError::CursorExpired,
             StoreError::Unavailable(why) => ServiceError::Unavailable(why),
             StoreError::Internal(why) => ServiceError::Internal(why),
         }

@@ -5,10 +5,13 @@
 pub mod access;
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod tenancy;
 pub mod users;
 
+use roster_domain::EventId;
+use roster_domain::events::{Actor, EventStamp};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +36,8 @@ pub struct ServiceConfig {
     /// database read; 0 turns the negative cache off.
     pub unknown_key_cache_ttl: Duration,
     pub idempotency_ttl: Duration,
+    /// How long events stay in the feed (`ROSTER_EVENT_RETENTION`).
+    pub event_retention: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -41,6 +46,7 @@ impl Default for ServiceConfig {
             key_cache_ttl: Duration::from_secs(5),
             unknown_key_cache_ttl: Duration::from_secs(30),
             idempotency_ttl: Duration::from_secs(86_400),
+            event_retention: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -129,6 +135,16 @@ impl Service {
         self.ids.next(self.now().as_millis())
     }
 
+    /// The stamp of a change the principal is making now: its event's id,
+    /// time and actor.
+    pub(crate) fn stamp(&self, principal: &Principal) -> EventStamp {
+        self.stamp_as(Actor::ApiKey(principal.actor()))
+    }
+
+    pub(crate) fn stamp_as(&self, actor: Actor) -> EventStamp {
+        EventStamp { id: EventId::from_ulid(self.next_ulid()), at: self.now(), actor }
+    }
+
     /// The database's operational counters, for `/metrics`.
     pub fn store_counters(&self) -> StoreCounters {
         StoreCounters {
@@ -148,7 +164,9 @@ impl Service {
         let (org, zone, key) =
             roster_domain::first_tenancy(|| self.next_ulid(), now, "bootstrap admin");
         let secret = env_secret.map(str::to_owned).unwrap_or_else(generate_api_key_secret);
-        let created = self.store.bootstrap(&org, &zone, &key, &KeyCache::hash(&secret)).await?;
+        let stamp = EventStamp { at: now, ..self.stamp_as(Actor::System) };
+        let created =
+            self.store.bootstrap(&org, &zone, &key, &KeyCache::hash(&secret), &stamp).await?;
         Ok(if created {
             Bootstrap::Created { secret, from_env: env_secret.is_some() }
         } else {

@@ -171,7 +171,7 @@ impl Service {
     /// The zone a client's text names. Text holding U+0000 names none (no
     /// identifier holds one) and never reaches the store, whose PostgreSQL
     /// backend would fail on it.
-    async fn find_zone(
+    pub(crate) async fn find_zone(
         &self,
         org: &roster_domain::OrgId,
         text: &str,
@@ -223,7 +223,7 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        self.store.create_zone(&zone).await?;
+        self.store.create_zone(&zone, &self.stamp(principal)).await?;
         Ok(zone)
     }
 
@@ -258,7 +258,7 @@ impl Service {
         }
         if changed {
             current.updated_at = self.now().max(current.created_at);
-            self.store.update_zone(&current).await?;
+            self.store.update_zone(&current, &self.stamp(principal)).await?;
             self.zone_ids.forget(&current.id);
         }
         Ok(current)
@@ -267,7 +267,7 @@ impl Service {
     pub async fn delete_zone(&self, principal: &Principal, zone: &str) -> ServiceResult<()> {
         principal.require(Scope::ZonesWrite)?;
         let found = self.get_zone(principal, zone).await?;
-        self.store.delete_zone(&principal.org, &found.id).await?;
+        self.store.delete_zone(&principal.org, &found.id, &self.stamp(principal)).await?;
         self.zone_ids.forget(&found.id);
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! User use cases: get, list, create, update, delete.
 
+use roster_domain::events::EventStamp;
 use std::collections::HashMap;
 
 use roster_domain::access::Expansion;
@@ -100,6 +101,7 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
 pub struct PreparedUser {
     scope: ZoneScope,
     user: User,
+    stamp: EventStamp,
 }
 
 impl PreparedUser {
@@ -240,9 +242,10 @@ impl Service {
     ) -> ServiceResult<PreparedUser> {
         principal.require(Scope::UsersWrite)?;
         let id = UserId::from_ulid(self.next_ulid());
-        let base = User::blank(id, scope.org, scope.zone, self.now(), principal.actor());
+        let stamp = self.stamp(principal);
+        let base = User::blank(id, scope.org, scope.zone, stamp.at, principal.actor());
         let (user, _changes) = User::create(base, fields)?;
-        Ok(PreparedUser { scope: *scope, user })
+        Ok(PreparedUser { scope: *scope, user, stamp })
     }
 
     /// Stores a prepared user and, for a request with an `Idempotency-Key`,
@@ -253,7 +256,7 @@ impl Service {
         prepared: PreparedUser,
         replay: Option<&IdempotencyRecord>,
     ) -> ServiceResult<User> {
-        self.store.create_user(&prepared.scope, &prepared.user, replay).await?;
+        self.store.create_user(&prepared.scope, &prepared.user, replay, &prepared.stamp).await?;
         Ok(prepared.user)
     }
 
@@ -267,7 +270,8 @@ impl Service {
     ) -> ServiceResult<User> {
         principal.require(Scope::UsersWrite)?;
         let expected = if_match.and_then(|h| expected_version(h, &id));
-        let (now, actor) = (self.now(), principal.actor());
+        let stamp = self.stamp(principal);
+        let (now, actor) = (stamp.at, principal.actor());
         let update: UserUpdate = Box::new(move |user: &mut User| {
             if expected.is_some_and(|v| v != user.version) {
                 return Err(DomainError::PreconditionFailed);
@@ -279,7 +283,7 @@ impl Service {
             user.touch(now, &actor);
             Ok(true)
         });
-        Ok(self.store.update_user(scope, &id, update).await?)
+        Ok(self.store.update_user(scope, &id, update, &stamp).await?)
     }
 
     pub async fn delete_user(
@@ -291,7 +295,7 @@ impl Service {
     ) -> ServiceResult<()> {
         principal.require(Scope::UsersWrite)?;
         let expected = if_match.and_then(|h| expected_version(h, &id));
-        Ok(self.store.delete_user(scope, &id, expected).await?)
+        Ok(self.store.delete_user(scope, &id, expected, &self.stamp(principal)).await?)
     }
 }
 

@@ -7,18 +7,19 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
+use roster_domain::events::{EventStamp, EventType, Snapshot};
 use roster_domain::{
     ApiKey, ApiKeyId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId, RoleId,
     SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
 };
 use roster_store::{
-    ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult,
-    UserUpdate, ZoneScope,
+    EventPage, EventQuery, ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store,
+    StoreError, StoreResult, UserUpdate, ZoneScope,
 };
 
 use crate::cancel::CancelOnDrop;
 use crate::store::PgStore;
-use crate::{access, idempotency, import, list, tenancy, users};
+use crate::{access, events, idempotency, import, list, tenancy, users};
 
 #[async_trait]
 impl Store for PgStore {
@@ -37,9 +38,12 @@ impl Store for PgStore {
         zone: &Zone,
         key: &ApiKey,
         key_hash: &[u8; 32],
+        stamp: &EventStamp,
     ) -> StoreResult<bool> {
         let mut client = self.client().await?;
-        tenancy::bootstrap(&mut client, org, zone, key, key_hash).await
+        let event =
+            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
+        tenancy::bootstrap(&mut client, org, zone, key, key_hash, &event).await
     }
 
     async fn default_organization(&self) -> StoreResult<Organization> {
@@ -64,19 +68,33 @@ impl Store for PgStore {
         tenancy::list_zones(&client, org, only, window).await
     }
 
-    async fn create_zone(&self, zone: &Zone) -> StoreResult<()> {
-        let client = self.client().await?;
-        tenancy::insert_zone(&client, zone).await
-    }
-
-    async fn update_zone(&self, zone: &Zone) -> StoreResult<()> {
-        let client = self.client().await?;
-        tenancy::update_zone(&client, zone).await
-    }
-
-    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
+    async fn create_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()> {
         let mut client = self.client().await?;
-        tenancy::delete_zone(&mut client, org, zone).await?;
+        let tx = client.transaction().await?;
+        tenancy::insert_zone(&tx, zone).await?;
+        let event =
+            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
+        events::record(&tx, &event).await?;
+        tx.commit().await
+    }
+
+    async fn update_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tenancy::update_zone(&tx, zone).await?;
+        let event =
+            stamp.event(EventType::ZoneUpdated, &zone.scope(), Snapshot::Zone(zone.clone()));
+        events::record(&tx, &event).await?;
+        tx.commit().await
+    }
+
+    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId, stamp: &EventStamp) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let gone = tenancy::delete_zone(&tx, org, zone).await?;
+        let event = stamp.event(EventType::ZoneDeleted, &gone.scope(), Snapshot::Zone(gone));
+        events::record(&tx, &event).await?;
+        tx.commit().await?;
         self.zones.forget(zone);
         Ok(())
     }
@@ -138,14 +156,21 @@ impl Store for PgStore {
         scope: &ZoneScope,
         user: &User,
         idempotency: Option<&IdempotencyRecord>,
+        stamp: &EventStamp,
     ) -> StoreResult<()> {
         let (zone, mut client) = self.zoned(scope).await?;
-        users::create_user(&mut client, &zone, user, idempotency).await
+        let event = stamp.event(EventType::UserCreated, scope, Snapshot::User(user.clone()));
+        users::create_user(&mut client, &zone, user, idempotency, &event).await
     }
 
-    async fn import_users(&self, scope: &ZoneScope, users: Vec<User>) -> StoreResult<u64> {
+    async fn import_users(
+        &self,
+        scope: &ZoneScope,
+        users: Vec<User>,
+        stamp: &EventStamp,
+    ) -> StoreResult<u64> {
         let (zone, mut client) = self.zoned(scope).await?;
-        import::import_users(&mut client, &zone, &users).await
+        import::import_users(&mut client, &zone, &users, stamp, scope).await
     }
 
     async fn update_user(
@@ -153,9 +178,10 @@ impl Store for PgStore {
         scope: &ZoneScope,
         id: &UserId,
         update: UserUpdate,
+        stamp: &EventStamp,
     ) -> StoreResult<User> {
         let (zone, mut client) = self.zoned(scope).await?;
-        users::update_user(&mut client, &zone, id, update).await
+        users::update_user(&mut client, &zone, id, update, stamp, scope).await
     }
 
     async fn delete_user(
@@ -163,9 +189,10 @@ impl Store for PgStore {
         scope: &ZoneScope,
         id: &UserId,
         expected_version: Option<i64>,
+        stamp: &EventStamp,
     ) -> StoreResult<()> {
         let (zone, mut client) = self.zoned(scope).await?;
-        users::delete_user(&mut client, &zone, id, expected_version).await
+        users::delete_user(&mut client, &zone, id, expected_version, stamp, scope).await
     }
 
     async fn get_idempotency(
@@ -198,19 +225,52 @@ impl Store for PgStore {
         access::get_role(&client, &zone, role).await
     }
 
-    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::insert_role(&client, &zone, role).await
+    async fn create_role(
+        &self,
+        scope: &ZoneScope,
+        role: &Role,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        access::insert_role(&tx, &zone, role).await?;
+        events::record(
+            &tx,
+            &stamp.event(EventType::RoleCreated, scope, Snapshot::Role(role.clone())),
+        )
+        .await?;
+        tx.commit().await
     }
 
-    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::update_role(&client, &zone, role).await
+    async fn update_role(
+        &self,
+        scope: &ZoneScope,
+        role: &Role,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        access::update_role(&tx, &zone, role).await?;
+        events::record(
+            &tx,
+            &stamp.event(EventType::RoleUpdated, scope, Snapshot::Role(role.clone())),
+        )
+        .await?;
+        tx.commit().await
     }
 
-    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::delete_role(&client, &zone, id).await
+    async fn delete_role(
+        &self,
+        scope: &ZoneScope,
+        id: &RoleId,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        let gone = access::delete_role(&tx, &zone, id).await?;
+        events::record(&tx, &stamp.event(EventType::RoleDeleted, scope, Snapshot::Role(gone)))
+            .await?;
+        tx.commit().await
     }
 
     async fn list_role_assignments(
@@ -227,9 +287,16 @@ impl Store for PgStore {
         &self,
         scope: &ZoneScope,
         assignment: &RoleAssignment,
+        stamp: &EventStamp,
     ) -> StoreResult<RoleAssignment> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::insert_role_assignment(&client, &zone, assignment).await
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        let made = access::insert_role_assignment(&tx, &zone, assignment).await?;
+        let snapshot = Snapshot::RoleAssignment(made.clone());
+        events::record(&tx, &stamp.event(EventType::RoleAssignmentCreated, scope, snapshot))
+            .await?;
+        tx.commit().await?;
+        Ok(made)
     }
 
     async fn get_role_assignment(
@@ -247,9 +314,15 @@ impl Store for PgStore {
         scope: &ZoneScope,
         user: &UserId,
         id: &RoleAssignmentId,
+        stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::delete_role_assignment(&client, &zone, user, id).await
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        let gone = access::delete_role_assignment(&tx, &zone, user, id).await?;
+        let snapshot = Snapshot::RoleAssignment(gone);
+        events::record(&tx, &stamp.event(EventType::RoleAssignmentDeleted, scope, snapshot))
+            .await?;
+        tx.commit().await
     }
 
     async fn list_sessions(
@@ -272,9 +345,18 @@ impl Store for PgStore {
         access::get_session(&client, &zone, user, id).await
     }
 
-    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        scope: &ZoneScope,
+        session: &Session,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
         let (zone, mut client) = self.zoned(scope).await?;
-        access::insert_session(&mut client, &zone, session).await
+        let tx = client.transaction().await?;
+        access::insert_session(&tx, &zone, session).await?;
+        let snapshot = Snapshot::Session(session.clone());
+        events::record(&tx, &stamp.event(EventType::SessionCreated, scope, snapshot)).await?;
+        tx.commit().await
     }
 
     async fn revoke_session(
@@ -282,10 +364,17 @@ impl Store for PgStore {
         scope: &ZoneScope,
         user: &UserId,
         id: &SessionId,
-        at: Timestamp,
+        stamp: &EventStamp,
     ) -> StoreResult<Session> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::revoke_session(&client, &zone, user, id, at).await
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        let (session, revoked) = access::revoke_session(&tx, &zone, user, id, stamp.at).await?;
+        if revoked {
+            let snapshot = Snapshot::Session(session.clone());
+            events::record(&tx, &stamp.event(EventType::SessionRevoked, scope, snapshot)).await?;
+        }
+        tx.commit().await?;
+        Ok(session)
     }
 
     async fn list_grants(
@@ -308,9 +397,18 @@ impl Store for PgStore {
         access::get_grant(&client, &zone, user, id).await
     }
 
-    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()> {
+    async fn create_grant(
+        &self,
+        scope: &ZoneScope,
+        grant: &Grant,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
         let (zone, mut client) = self.zoned(scope).await?;
-        access::insert_grant(&mut client, &zone, grant).await
+        let tx = client.transaction().await?;
+        access::insert_grant(&tx, &zone, grant).await?;
+        let snapshot = Snapshot::Grant(grant.clone());
+        events::record(&tx, &stamp.event(EventType::GrantCreated, scope, snapshot)).await?;
+        tx.commit().await
     }
 
     async fn revoke_grant(
@@ -318,10 +416,17 @@ impl Store for PgStore {
         scope: &ZoneScope,
         user: &UserId,
         id: &GrantId,
-        at: Timestamp,
+        stamp: &EventStamp,
     ) -> StoreResult<Grant> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::revoke_grant(&client, &zone, user, id, at).await
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        let (grant, revoked) = access::revoke_grant(&tx, &zone, user, id, stamp.at).await?;
+        if revoked {
+            let snapshot = Snapshot::Grant(grant.clone());
+            events::record(&tx, &stamp.event(EventType::GrantRevoked, scope, snapshot)).await?;
+        }
+        tx.commit().await?;
+        Ok(grant)
     }
 
     async fn list_providers(
@@ -338,19 +443,46 @@ impl Store for PgStore {
         access::get_provider(&client, &zone, provider).await
     }
 
-    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::insert_provider(&client, &zone, provider).await
-    }
-
-    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
-        let (zone, client) = self.zoned(scope).await?;
-        access::update_provider(&client, &zone, provider).await
-    }
-
-    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()> {
+    async fn create_provider(
+        &self,
+        scope: &ZoneScope,
+        provider: &Provider,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
         let (zone, mut client) = self.zoned(scope).await?;
-        access::delete_provider(&mut client, &zone, id).await
+        let tx = client.transaction().await?;
+        access::insert_provider(&tx, &zone, provider).await?;
+        let snapshot = Snapshot::Provider(provider.clone());
+        events::record(&tx, &stamp.event(EventType::ProviderCreated, scope, snapshot)).await?;
+        tx.commit().await
+    }
+
+    async fn update_provider(
+        &self,
+        scope: &ZoneScope,
+        provider: &Provider,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        access::update_provider(&tx, &zone, provider).await?;
+        let snapshot = Snapshot::Provider(provider.clone());
+        events::record(&tx, &stamp.event(EventType::ProviderUpdated, scope, snapshot)).await?;
+        tx.commit().await
+    }
+
+    async fn delete_provider(
+        &self,
+        scope: &ZoneScope,
+        id: &ProviderId,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let (zone, mut client) = self.zoned(scope).await?;
+        let tx = client.transaction().await?;
+        let gone = access::delete_provider(&tx, &zone, id).await?;
+        let snapshot = Snapshot::Provider(gone);
+        events::record(&tx, &stamp.event(EventType::ProviderDeleted, scope, snapshot)).await?;
+        tx.commit().await
     }
 
     async fn sign_in(
@@ -360,9 +492,10 @@ impl Store for PgStore {
         subject: &str,
         new_user: Option<&User>,
         session: &Session,
+        stamp: &EventStamp,
     ) -> StoreResult<SignedIn> {
         let (zone, mut client) = self.zoned(scope).await?;
-        access::sign_in(&mut client, &zone, issuer, subject, new_user, session).await
+        access::sign_in(&mut client, &zone, issuer, subject, new_user, session, stamp, scope).await
     }
 
     async fn expand_users(
@@ -374,6 +507,16 @@ impl Store for PgStore {
     ) -> StoreResult<HashMap<UserId, Expansion>> {
         let (zone, client) = self.zoned(scope).await?;
         access::expand_users(&client, &zone, users, what, now).await
+    }
+
+    async fn events_after(&self, query: &EventQuery) -> StoreResult<EventPage> {
+        let client = self.client().await?;
+        events::events_after(&client, query).await
+    }
+
+    async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
+        let mut client = self.client().await?;
+        events::purge(&mut client, before).await
     }
 
     fn close(&self) {

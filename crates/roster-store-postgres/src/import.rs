@@ -8,11 +8,13 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
 use roster_domain::User;
-use roster_store::{StoreError, StoreResult, ZoneKey};
+use roster_domain::events::{EventStamp, EventType, Snapshot};
+use roster_store::{StoreError, StoreResult, ZoneKey, ZoneScope};
 
 use crate::access::providers::lock_provider;
 use crate::db::{self, Conn};
 use crate::error::from_pg;
+use crate::events::{EVENT_COLUMNS, EventParams};
 use crate::row::get;
 use crate::users::{UserRow, map_write_error, user_row_columns};
 
@@ -43,7 +45,25 @@ const COLUMN_TYPES: [Type; 21] = [
     Type::INT8,
 ];
 
-pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> StoreResult<u64> {
+const EVENT_TYPES: [Type; 9] = [
+    Type::UUID,
+    Type::UUID,
+    Type::UUID,
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+];
+
+pub async fn import_users(
+    client: &mut Conn,
+    zone: &ZoneKey,
+    users: &[User],
+    stamp: &EventStamp,
+    scope: &ZoneScope,
+) -> StoreResult<u64> {
     let tx = client.transaction().await?;
     // A chunk of tens of thousands of users maintains the trigram and jsonb
     // GIN indexes for every row: far longer than the request-path deadline,
@@ -64,6 +84,17 @@ pub async fn import_users(client: &mut Conn, zone: &ZoneKey, users: &[User]) -> 
         writer.as_mut().write(&row.params()).await.map_err(map_write_error)?;
     }
     let inserted = writer.finish().await.map_err(map_write_error)?;
+    // Each user's `user.created`, in the same transaction and the same way.
+    let sink =
+        tx.copy_in(&format!("COPY events ({EVENT_COLUMNS}) FROM STDIN (FORMAT binary)")).await?;
+    let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &EVENT_TYPES));
+    for user in users {
+        let event =
+            stamp.follow_up().event(EventType::UserCreated, scope, Snapshot::User(user.clone()));
+        let params = EventParams::new(&event)?;
+        writer.as_mut().write(&params.params()).await.map_err(from_pg)?;
+    }
+    writer.finish().await.map_err(from_pg)?;
     crate::users::bump_counts(&tx, zone.seq, roster_store::status_counts(users)).await?;
     tx.commit().await?;
     // The users are in: upkeep failing from here on (a role that does not

@@ -23,6 +23,7 @@ mod conninfo;
 mod db;
 mod dispatch;
 mod error;
+mod events;
 mod idempotency;
 mod import;
 mod list;

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_zoned_search.sql"),
     include_str!("../migrations/0004_directory_order.sql"),
     include_str!("../migrations/0005_description_digest.sql"),
+    include_str!("../migrations/0006_events.sql"),
 ];
 
 /// Advisory lock key of the migration run ("roster" + "mig" in ASCII).

@@ -3,6 +3,7 @@
 use crate::db::{Conn, Exec};
 use tokio_postgres::Row;
 
+use roster_domain::events::NewEvent;
 use roster_domain::{
     ApiKey, ApiKeyId, OrgId, Organization, Scope, ScopeSet, Timestamp, Zone, ZoneId, ZoneRef,
 };
@@ -26,6 +27,7 @@ pub async fn bootstrap(
     zone: &Zone,
     key: &ApiKey,
     key_hash: &[u8; 32],
+    event: &NewEvent,
 ) -> StoreResult<bool> {
     let tx = client.transaction().await?;
     db::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&BOOTSTRAP_LOCK]).await?;
@@ -36,6 +38,7 @@ pub async fn bootstrap(
     insert_organization(&tx, org).await?;
     insert_zone(&tx, zone).await?;
     insert_key(&tx, key, key_hash).await?;
+    crate::events::record(&tx, event).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -151,37 +154,31 @@ pub async fn update_zone<C: Exec>(c: &C, zone: &Zone) -> StoreResult<()> {
 /// row is locked first: inserting a user, role or provider takes a
 /// key-share lock on it (the foreign key), so none can slip in between the
 /// emptiness check and the delete.
-pub async fn delete_zone(
-    client: &mut crate::db::Conn,
-    org: &OrgId,
-    zone: &ZoneId,
-) -> StoreResult<()> {
-    let tx = client.transaction().await?;
-    let row = db::query_opt(
-        &tx,
-        "SELECT seq FROM zones WHERE org_id = $1 AND id = $2 FOR UPDATE",
-        &[&id(org.to_bytes()), &id(zone.to_bytes())],
-    )
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let seq: i64 = get(&row, 0)?;
+///
+/// Run it in a transaction; returns the zone as it was.
+pub async fn delete_zone<C: Exec>(c: &C, org: &OrgId, zone: &ZoneId) -> StoreResult<Zone> {
+    let sql = format!("SELECT {ZONE_COLUMNS} FROM zones WHERE org_id = $1 AND id = $2 FOR UPDATE");
+    let row = db::query_opt(c, &sql, &[&id(org.to_bytes()), &id(zone.to_bytes())])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let (seq, gone) = zone_from_row(&row)?;
     let has_users =
-        db::query_one(&tx, "SELECT EXISTS (SELECT 1 FROM users WHERE zone = $1)", &[&seq]).await?;
+        db::query_one(c, "SELECT EXISTS (SELECT 1 FROM users WHERE zone = $1)", &[&seq]).await?;
     if get::<bool>(&has_users, 0)? {
         return Err(StoreError::ZoneNotEmpty);
     }
     // What else the zone holds goes with it: its roles (their assignments
     // were its users') and its providers (their sessions were its users').
     db::execute(
-        &tx,
+        c,
         "WITH r AS (DELETE FROM roles WHERE zone = $1), \
               p AS (DELETE FROM providers WHERE zone = $1) \
          DELETE FROM user_counts WHERE zone = $1",
         &[&seq],
     )
     .await?;
-    db::execute(&tx, "DELETE FROM zones WHERE seq = $1", &[&seq]).await?;
-    tx.commit().await
+    db::execute(c, "DELETE FROM zones WHERE seq = $1", &[&seq]).await?;
+    Ok(gone)
 }
 
 pub async fn list_zones<C: Exec>(

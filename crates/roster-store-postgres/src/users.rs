@@ -4,12 +4,14 @@
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use roster_domain::events::{EventStamp, EventType, NewEvent, Snapshot};
 use roster_domain::{DomainError, Timestamp, User, UserId, UserStatus, UserType};
-use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey};
+use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey, ZoneScope};
 
 use crate::access::providers::lock_provider;
 use crate::db::{self, Conn, Exec};
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
+use crate::events::{self, EVENT_COLUMNS, EventParams};
 use crate::row::get;
 use crate::types::{PgAttributes, PgId, PgTime, StoredAttributes, id, opt_time, time};
 
@@ -221,8 +223,9 @@ pub async fn insert_user<C: Exec>(
     zone: &ZoneKey,
     user: &User,
     idempotency: Option<&IdempotencyRecord>,
+    event: &NewEvent,
 ) -> StoreResult<()> {
-    insert_user_with(c, zone, user, idempotency, "").await?;
+    insert_user_with(c, zone, user, idempotency, Some(event), "").await?;
     Ok(())
 }
 
@@ -233,12 +236,13 @@ pub async fn create_user(
     zone: &ZoneKey,
     user: &User,
     idempotency: Option<&IdempotencyRecord>,
+    event: &NewEvent,
 ) -> StoreResult<()> {
     if user.provider_id.is_none() {
-        return insert_user(client, zone, user, idempotency).await;
+        return insert_user(client, zone, user, idempotency, event).await;
     }
     let tx = client.transaction().await?;
-    insert_user(&tx, zone, user, idempotency).await?;
+    insert_user(&tx, zone, user, idempotency, event).await?;
     tx.commit().await
 }
 
@@ -250,7 +254,7 @@ pub async fn insert_user_unless_subject_taken<C: Exec>(
     zone: &ZoneKey,
     user: &User,
 ) -> StoreResult<bool> {
-    insert_user_with(c, zone, user, None, UNLESS_SUBJECT_TAKEN).await
+    insert_user_with(c, zone, user, None, None, UNLESS_SUBJECT_TAKEN).await
 }
 
 async fn insert_user_with<C: Exec>(
@@ -258,6 +262,7 @@ async fn insert_user_with<C: Exec>(
     zone: &ZoneKey,
     user: &User,
     idempotency: Option<&IdempotencyRecord>,
+    event: Option<&NewEvent>,
     on_conflict: &str,
 ) -> StoreResult<bool> {
     check_provider(c, zone, user).await?;
@@ -269,21 +274,38 @@ async fn insert_user_with<C: Exec>(
     );
     let row = UserRow::new(zone, user);
     let mut params: Vec<&(dyn ToSql + Sync)> = row.params().to_vec();
+    let mut sql = counted;
     let record;
-    let sql = match idempotency {
-        None => format!("{counted} SELECT count(*) FROM ins"),
-        Some(r) => {
-            record = IdempotencyParams::new(r);
-            params.extend(record.params());
-            format!(
-                "{counted}, stored AS (INSERT INTO idempotency (api_key_id, key, request_hash, \
-                 status, body, location, created_at) \
-                 SELECT $22, $23, $24, $25, $26, $27, $28 FROM ins \
-                 ON CONFLICT (api_key_id, key) DO NOTHING) \
-                 SELECT count(*) FROM ins"
-            )
-        }
-    };
+    if let Some(r) = idempotency {
+        record = IdempotencyParams::new(r);
+        params.extend(record.params());
+        sql.push_str(&format!(
+            ", stored AS (INSERT INTO idempotency (api_key_id, key, request_hash, \
+             status, body, location, created_at) \
+             SELECT ${}, ${}, ${}, ${}, ${}, ${}, ${} FROM ins \
+             ON CONFLICT (api_key_id, key) DO NOTHING)",
+            params.len() - 6,
+            params.len() - 5,
+            params.len() - 4,
+            params.len() - 3,
+            params.len() - 2,
+            params.len() - 1,
+            params.len(),
+        ));
+    }
+    // The event joins the same statement: it exists exactly when the user
+    // was inserted.
+    let recorded;
+    if let Some(event) = event {
+        recorded = EventParams::new(event)?;
+        let first = params.len() + 1;
+        params.extend(recorded.params());
+        sql.push_str(&format!(
+            ", evt AS (INSERT INTO events ({EVENT_COLUMNS}) SELECT {} FROM ins)",
+            EventParams::placeholders(first)
+        ));
+    }
+    sql.push_str(" SELECT count(*) FROM ins");
     let rows = db::query_raw(c, &sql, &params).await.map_err(map_write_error)?;
     let inserted: i64 = match rows.first() {
         Some(row) => get(row, 0)?,
@@ -354,6 +376,8 @@ pub async fn update_user(
     zone: &ZoneKey,
     uid: &UserId,
     update: UserUpdate,
+    stamp: &EventStamp,
+    scope: &ZoneScope,
 ) -> StoreResult<User> {
     let tx = client.transaction().await?;
     let sql =
@@ -411,6 +435,9 @@ pub async fn update_user(
             revoke_everything(&tx, uid, after.updated_at).await?;
         }
     }
+    if let Some(event) = stamp.user_updated(scope, &before, &after) {
+        events::record(&tx, &event).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }
@@ -420,18 +447,16 @@ pub async fn delete_user(
     zone: &ZoneKey,
     uid: &UserId,
     expected_version: Option<i64>,
+    stamp: &EventStamp,
+    scope: &ZoneScope,
 ) -> StoreResult<()> {
     let tx = client.transaction().await?;
     let uid = id(uid.to_bytes());
-    let row = db::query_opt(
-        &tx,
-        "SELECT version FROM users WHERE id = $1 AND zone = $2 FOR UPDATE",
-        &[&uid, &zone.seq],
-    )
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let version: i64 = get(&row, 0)?;
-    if expected_version.is_some_and(|v| v != version) {
+    let sql =
+        format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.zone = $2 FOR UPDATE");
+    let row = db::query_opt(&tx, &sql, &[&uid, &zone.seq]).await?.ok_or(StoreError::NotFound)?;
+    let gone = user_from_row(&row, zone)?;
+    if expected_version.is_some_and(|v| v != gone.version) {
         tx.rollback().await?;
         return Err(StoreError::Rejected(DomainError::PreconditionFailed));
     }
@@ -442,6 +467,7 @@ pub async fn delete_user(
          ON CONFLICT (zone, status, shard) DO UPDATE SET n = user_counts.n + excluded.n"
     );
     db::execute(&tx, &sql, &[&uid]).await?;
+    events::record(&tx, &stamp.event(EventType::UserDeleted, scope, Snapshot::User(gone))).await?;
     tx.commit().await
 }
 

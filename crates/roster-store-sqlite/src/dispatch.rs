@@ -9,18 +9,25 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
+use roster_domain::events::{EventStamp, EventType, NewEvent, Snapshot, sign_in_events};
 use roster_domain::{
     ApiKey, ApiKeyId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId, RoleId,
     SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
 };
 use roster_store::{
-    ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreResult, UserUpdate,
-    ZoneScope,
+    EventPage, EventQuery, ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store,
+    StoreResult, UserUpdate, ZoneScope,
 };
 
 use crate::error::from_sqlite;
 use crate::store::SqliteStore;
-use crate::{access, idempotency, list, tenancy, users};
+use crate::{access, events, idempotency, list, tenancy, users};
+
+/// Records the event of a write that succeeded, passing its value on.
+fn recorded<T>(conn: &Connection, event: &NewEvent, value: T) -> StoreResult<T> {
+    events::record(conn, event)?;
+    Ok(value)
+}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -40,9 +47,20 @@ impl Store for SqliteStore {
         zone: &Zone,
         key: &ApiKey,
         key_hash: &[u8; 32],
+        stamp: &EventStamp,
     ) -> StoreResult<bool> {
+        let event =
+            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
         let (org, zone, key, hash) = (org.clone(), zone.clone(), key.clone(), *key_hash);
-        self.writer.call(move |conn| tenancy::bootstrap(conn, &org, &zone, &key, &hash)).await
+        self.writer
+            .call(move |conn| {
+                let created = tenancy::bootstrap(conn, &org, &zone, &key, &hash)?;
+                if created {
+                    events::record(conn, &event)?;
+                }
+                Ok(created)
+            })
+            .await
     }
 
     async fn default_organization(&self) -> StoreResult<Organization> {
@@ -69,19 +87,35 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn create_zone(&self, zone: &Zone) -> StoreResult<()> {
+    async fn create_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()> {
+        let event =
+            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
         let zone = zone.clone();
-        self.writer.call(move |conn| tenancy::insert_zone(conn, &zone)).await
+        self.writer
+            .call(move |conn| recorded(conn, &event, tenancy::insert_zone(conn, &zone)?))
+            .await
     }
 
-    async fn update_zone(&self, zone: &Zone) -> StoreResult<()> {
+    async fn update_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()> {
+        let event =
+            stamp.event(EventType::ZoneUpdated, &zone.scope(), Snapshot::Zone(zone.clone()));
         let zone = zone.clone();
-        self.writer.call(move |conn| tenancy::update_zone(conn, &zone)).await
+        self.writer
+            .call(move |conn| recorded(conn, &event, tenancy::update_zone(conn, &zone)?))
+            .await
     }
 
-    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()> {
-        let (org, zone_id) = (*org, *zone);
-        self.writer.call(move |conn| tenancy::delete_zone(conn, &org, &zone_id)).await?;
+    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId, stamp: &EventStamp) -> StoreResult<()> {
+        let (org, zone_id, stamp) = (*org, *zone, stamp.clone());
+        self.writer
+            .call(move |conn| {
+                let (_, gone) = tenancy::find_zone(conn, &org, &ZoneRef::Id(zone_id))?;
+                tenancy::delete_zone(conn, &org, &zone_id)?;
+                let event =
+                    stamp.event(EventType::ZoneDeleted, &gone.scope(), Snapshot::Zone(gone));
+                events::record(conn, &event)
+            })
+            .await?;
         self.zones.forget(zone);
         Ok(())
     }
@@ -142,16 +176,34 @@ impl Store for SqliteStore {
         scope: &ZoneScope,
         user: &User,
         idempotency: Option<&IdempotencyRecord>,
+        stamp: &EventStamp,
     ) -> StoreResult<()> {
+        let event = stamp.event(EventType::UserCreated, scope, Snapshot::User(user.clone()));
         let (user, idempotency) = (user.clone(), idempotency.cloned());
         self.write_in(scope, move |conn, zone| {
-            users::insert_user(conn, zone, &user, idempotency.as_ref()).map(drop)
+            users::insert_user(conn, zone, &user, idempotency.as_ref())?;
+            events::record(conn, &event)
         })
         .await
     }
 
-    async fn import_users(&self, scope: &ZoneScope, users: Vec<User>) -> StoreResult<u64> {
-        self.write_in(scope, move |conn, zone| users::import_users(conn, zone, &users)).await
+    async fn import_users(
+        &self,
+        scope: &ZoneScope,
+        users: Vec<User>,
+        stamp: &EventStamp,
+    ) -> StoreResult<u64> {
+        let (scope, stamp) = (*scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let n = users::import_users(conn, zone, &users)?;
+            for user in users {
+                let event =
+                    stamp.follow_up().event(EventType::UserCreated, &scope, Snapshot::User(user));
+                events::record(conn, &event)?;
+            }
+            Ok(n)
+        })
+        .await
     }
 
     async fn update_user(
@@ -159,9 +211,17 @@ impl Store for SqliteStore {
         scope: &ZoneScope,
         id: &UserId,
         update: UserUpdate,
+        stamp: &EventStamp,
     ) -> StoreResult<User> {
-        let id = *id;
-        self.write_in(scope, move |conn, zone| users::update_user(conn, zone, &id, update)).await
+        let (id, scope, stamp) = (*id, *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let (before, after) = users::update_user(conn, zone, &id, update)?;
+            if let Some(event) = stamp.user_updated(&scope, &before, &after) {
+                events::record(conn, &event)?;
+            }
+            Ok(after)
+        })
+        .await
     }
 
     async fn delete_user(
@@ -169,10 +229,12 @@ impl Store for SqliteStore {
         scope: &ZoneScope,
         id: &UserId,
         expected_version: Option<i64>,
+        stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let id = *id;
-        self.write_in(scope, move |conn, zone| {
-            users::delete_user(conn, zone, &id, expected_version)
+        let (id, scope, stamp) = (*id, *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let gone = users::delete_user(conn, zone, &id, expected_version)?;
+            events::record(conn, &stamp.event(EventType::UserDeleted, &scope, Snapshot::User(gone)))
         })
         .await
     }
@@ -206,19 +268,47 @@ impl Store for SqliteStore {
         self.read_in(scope, move |conn, zone| access::get_role(conn, zone, &role)).await
     }
 
-    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+    async fn create_role(
+        &self,
+        scope: &ZoneScope,
+        role: &Role,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let event = stamp.event(EventType::RoleCreated, scope, Snapshot::Role(role.clone()));
         let role = role.clone();
-        self.write_in(scope, move |conn, zone| access::insert_role(conn, zone, &role)).await
+        self.write_in(scope, move |conn, zone| {
+            recorded(conn, &event, access::insert_role(conn, zone, &role)?)
+        })
+        .await
     }
 
-    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()> {
+    async fn update_role(
+        &self,
+        scope: &ZoneScope,
+        role: &Role,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let event = stamp.event(EventType::RoleUpdated, scope, Snapshot::Role(role.clone()));
         let role = role.clone();
-        self.write_in(scope, move |conn, zone| access::update_role(conn, zone, &role)).await
+        self.write_in(scope, move |conn, zone| {
+            recorded(conn, &event, access::update_role(conn, zone, &role)?)
+        })
+        .await
     }
 
-    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()> {
-        let id = *id;
-        self.write_in(scope, move |conn, zone| access::delete_role(conn, zone, &id)).await
+    async fn delete_role(
+        &self,
+        scope: &ZoneScope,
+        id: &RoleId,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let (id, scope, stamp) = (*id, *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let gone = access::get_role(conn, zone, &RoleRef::Id(id))?;
+            access::delete_role(conn, zone, &id)?;
+            events::record(conn, &stamp.event(EventType::RoleDeleted, &scope, Snapshot::Role(gone)))
+        })
+        .await
     }
 
     async fn list_role_assignments(
@@ -238,10 +328,17 @@ impl Store for SqliteStore {
         &self,
         scope: &ZoneScope,
         assignment: &RoleAssignment,
+        stamp: &EventStamp,
     ) -> StoreResult<RoleAssignment> {
-        let assignment = assignment.clone();
-        self.write_in(scope, move |conn, zone| {
-            access::insert_role_assignment(conn, zone, &assignment)
+        let (assignment, scope, stamp) = (assignment.clone(), *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let made = access::insert_role_assignment(conn, zone, &assignment)?;
+            let event = stamp.event(
+                EventType::RoleAssignmentCreated,
+                &scope,
+                Snapshot::RoleAssignment(made.clone()),
+            );
+            recorded(conn, &event, made)
         })
         .await
     }
@@ -262,10 +359,18 @@ impl Store for SqliteStore {
         scope: &ZoneScope,
         user: &UserId,
         id: &RoleAssignmentId,
+        stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let (user, id) = (*user, *id);
-        self.write_in(scope, move |conn, zone| {
-            access::delete_role_assignment(conn, zone, &user, &id)
+        let (user, id, scope, stamp) = (*user, *id, *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let gone = access::get_role_assignment(conn, zone, &user, &id)?;
+            access::delete_role_assignment(conn, zone, &user, &id)?;
+            let event = stamp.event(
+                EventType::RoleAssignmentDeleted,
+                &scope,
+                Snapshot::RoleAssignment(gone),
+            );
+            events::record(conn, &event)
         })
         .await
     }
@@ -291,9 +396,19 @@ impl Store for SqliteStore {
         self.read_in(scope, move |conn, zone| access::get_session(conn, zone, &user, &id)).await
     }
 
-    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        scope: &ZoneScope,
+        session: &Session,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let event =
+            stamp.event(EventType::SessionCreated, scope, Snapshot::Session(session.clone()));
         let session = session.clone();
-        self.write_in(scope, move |conn, zone| access::insert_session(conn, zone, &session)).await
+        self.write_in(scope, move |conn, zone| {
+            recorded(conn, &event, access::insert_session(conn, zone, &session)?)
+        })
+        .await
     }
 
     async fn revoke_session(
@@ -301,11 +416,19 @@ impl Store for SqliteStore {
         scope: &ZoneScope,
         user: &UserId,
         id: &SessionId,
-        at: Timestamp,
+        stamp: &EventStamp,
     ) -> StoreResult<Session> {
-        let (user, id) = (*user, *id);
-        self.write_in(scope, move |conn, zone| access::revoke_session(conn, zone, &user, &id, at))
-            .await
+        let (user, id, scope, stamp) = (*user, *id, *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let (session, revoked) = access::revoke_session(conn, zone, &user, &id, stamp.at)?;
+            if !revoked {
+                return Ok(session);
+            }
+            let event =
+                stamp.event(EventType::SessionRevoked, &scope, Snapshot::Session(session.clone()));
+            recorded(conn, &event, session)
+        })
+        .await
     }
 
     async fn list_grants(
@@ -328,9 +451,18 @@ impl Store for SqliteStore {
         self.read_in(scope, move |conn, zone| access::get_grant(conn, zone, &user, &id)).await
     }
 
-    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()> {
+    async fn create_grant(
+        &self,
+        scope: &ZoneScope,
+        grant: &Grant,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let event = stamp.event(EventType::GrantCreated, scope, Snapshot::Grant(grant.clone()));
         let grant = grant.clone();
-        self.write_in(scope, move |conn, zone| access::insert_grant(conn, zone, &grant)).await
+        self.write_in(scope, move |conn, zone| {
+            recorded(conn, &event, access::insert_grant(conn, zone, &grant)?)
+        })
+        .await
     }
 
     async fn revoke_grant(
@@ -338,11 +470,19 @@ impl Store for SqliteStore {
         scope: &ZoneScope,
         user: &UserId,
         id: &GrantId,
-        at: Timestamp,
+        stamp: &EventStamp,
     ) -> StoreResult<Grant> {
-        let (user, id) = (*user, *id);
-        self.write_in(scope, move |conn, zone| access::revoke_grant(conn, zone, &user, &id, at))
-            .await
+        let (user, id, scope, stamp) = (*user, *id, *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let (grant, revoked) = access::revoke_grant(conn, zone, &user, &id, stamp.at)?;
+            if !revoked {
+                return Ok(grant);
+            }
+            let event =
+                stamp.event(EventType::GrantRevoked, &scope, Snapshot::Grant(grant.clone()));
+            recorded(conn, &event, grant)
+        })
+        .await
     }
 
     async fn list_providers(
@@ -359,19 +499,52 @@ impl Store for SqliteStore {
         self.read_in(scope, move |conn, zone| access::get_provider(conn, zone, &provider)).await
     }
 
-    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+    async fn create_provider(
+        &self,
+        scope: &ZoneScope,
+        provider: &Provider,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let event =
+            stamp.event(EventType::ProviderCreated, scope, Snapshot::Provider(provider.clone()));
         let provider = provider.clone();
-        self.write_in(scope, move |conn, zone| access::insert_provider(conn, zone, &provider)).await
+        self.write_in(scope, move |conn, zone| {
+            recorded(conn, &event, access::insert_provider(conn, zone, &provider)?)
+        })
+        .await
     }
 
-    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()> {
+    async fn update_provider(
+        &self,
+        scope: &ZoneScope,
+        provider: &Provider,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let event =
+            stamp.event(EventType::ProviderUpdated, scope, Snapshot::Provider(provider.clone()));
         let provider = provider.clone();
-        self.write_in(scope, move |conn, zone| access::update_provider(conn, zone, &provider)).await
+        self.write_in(scope, move |conn, zone| {
+            recorded(conn, &event, access::update_provider(conn, zone, &provider)?)
+        })
+        .await
     }
 
-    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()> {
-        let id = *id;
-        self.write_in(scope, move |conn, zone| access::delete_provider(conn, zone, &id)).await
+    async fn delete_provider(
+        &self,
+        scope: &ZoneScope,
+        id: &ProviderId,
+        stamp: &EventStamp,
+    ) -> StoreResult<()> {
+        let (id, scope, stamp) = (*id, *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let gone = access::get_provider(conn, zone, &id.to_string())?;
+            access::delete_provider(conn, zone, &id)?;
+            events::record(
+                conn,
+                &stamp.event(EventType::ProviderDeleted, &scope, Snapshot::Provider(gone)),
+            )
+        })
+        .await
     }
 
     async fn sign_in(
@@ -381,11 +554,19 @@ impl Store for SqliteStore {
         subject: &str,
         new_user: Option<&User>,
         session: &Session,
+        stamp: &EventStamp,
     ) -> StoreResult<SignedIn> {
         let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
-        let (new_user, session) = (new_user.cloned(), session.clone());
-        self.write_in(scope, move |conn, zone| {
-            access::sign_in(conn, zone, &issuer, &subject, new_user.as_ref(), &session)
+        let (new_user, session, scope, stamp) =
+            (new_user.cloned(), session.clone(), *scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            let signed_in =
+                access::sign_in(conn, zone, &issuer, &subject, new_user.as_ref(), &session)?;
+            let (user, session) = (&signed_in.user, &signed_in.session);
+            for event in sign_in_events(&stamp, &scope, user, session, signed_in.created) {
+                events::record(conn, &event)?;
+            }
+            Ok(signed_in)
         })
         .await
     }
@@ -400,6 +581,15 @@ impl Store for SqliteStore {
         let users = users.to_vec();
         self.read_in(scope, move |conn, zone| access::expand_users(conn, zone, &users, what, now))
             .await
+    }
+
+    async fn events_after(&self, query: &EventQuery) -> StoreResult<EventPage> {
+        let query = query.clone();
+        self.readers.call(move |conn| events::events_after(conn, &query)).await
+    }
+
+    async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
+        self.writer.call(move |conn| events::purge(conn, before)).await
     }
 
     fn close(&self) {

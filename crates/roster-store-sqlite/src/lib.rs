@@ -14,6 +14,7 @@ mod access;
 mod db;
 mod dispatch;
 mod error;
+mod events;
 mod files;
 mod idempotency;
 mod list;

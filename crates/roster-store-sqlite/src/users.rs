@@ -247,11 +247,11 @@ pub fn update_user(
     zone: &ZoneKey,
     id: &UserId,
     update: UserUpdate,
-) -> StoreResult<User> {
+) -> StoreResult<(User, User)> {
     let (seq, before) = locate(conn, zone, id)?;
     let mut after = before.clone();
     if !update(&mut after)? {
-        return Ok(before);
+        return Ok((before.clone(), before));
     }
     check_provider(conn, zone.seq, &after)?;
     let attributes = after.attributes.as_json();
@@ -296,7 +296,7 @@ pub fn update_user(
             revoke_everything(conn, seq, after.updated_at)?;
         }
     }
-    Ok(after)
+    Ok((before, after))
 }
 
 pub fn delete_user(
@@ -304,7 +304,7 @@ pub fn delete_user(
     zone: &ZoneKey,
     id: &UserId,
     expected_version: Option<i64>,
-) -> StoreResult<()> {
+) -> StoreResult<User> {
     let (seq, user) = locate(conn, zone, id)?;
     if expected_version.is_some_and(|v| v != user.version) {
         return Err(StoreError::Rejected(DomainError::PreconditionFailed));
@@ -312,7 +312,7 @@ pub fn delete_user(
     db::execute(conn, "DELETE FROM users WHERE seq = ?1", [seq]).map_err(from_sqlite)?;
     search_index::delete(conn, search_rowid(zone, seq))?;
     bump_count(conn, zone.seq, user.status, -1)?;
-    Ok(())
+    Ok(user)
 }
 
 /// Revokes every live session and grant of a user (it was just disabled).

@@ -10,6 +10,7 @@ mod support;
 use roster_domain::UserId;
 use roster_store::{Store, StoreError};
 use roster_store_sqlite::{Location, SqliteOptions, SqliteStore};
+use roster_store_suite::ctx::stamp;
 use support::World;
 
 #[tokio::test]
@@ -34,13 +35,13 @@ async fn a_failed_import_leaves_no_search_entries_for_the_rows_it_rolled_back() 
         user("b@example.com", "Ghost Delta"),
     ];
     assert_eq!(
-        store.import_users(scope, failed).await,
+        store.import_users(scope, failed, &stamp()).await,
         Err(StoreError::Conflict { field: "email" })
     );
     // These take the rolled-back rows' `seq`s.
     let kept = vec![user("x@example.com", "Kept One"), user("y@example.com", "Kept Two")];
     let kept_ids: Vec<UserId> = kept.iter().map(|u| u.id).collect();
-    store.import_users(scope, kept).await.unwrap();
+    store.import_users(scope, kept, &stamp()).await.unwrap();
 
     let ghosts = store.list_users(scope, &World::query(&["ghost"])).await.unwrap();
     assert!(

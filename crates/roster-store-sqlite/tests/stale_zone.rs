@@ -9,6 +9,7 @@ mod support;
 use roster_domain::ZoneRef;
 use roster_store::{Store, StoreError};
 use roster_store_sqlite::{Location, SqliteOptions, SqliteStore};
+use roster_store_suite::ctx::stamp;
 use support::World;
 
 #[tokio::test]
@@ -21,11 +22,11 @@ async fn a_zone_deleted_elsewhere_takes_no_new_users() {
     let (org, zone, scope) = (&world.org, &world.zone, &world.scope);
     let user = |n: u8| world.user(&format!("u{n}@example.com"));
     // `a` caches the zone's rowid with its first write.
-    a.create_user(scope, &user(1), None).await.unwrap();
+    a.create_user(scope, &user(1), None, &stamp()).await.unwrap();
     let first = a.list_users(scope, &World::query(&[])).await.unwrap().users[0].id;
-    a.delete_user(scope, &first, None).await.unwrap();
+    a.delete_user(scope, &first, None, &stamp()).await.unwrap();
     // `b` deletes the (now empty) zone.
     b.get_zone(&org.id, &ZoneRef::Id(zone.id)).await.unwrap();
-    b.delete_zone(&org.id, &zone.id).await.unwrap();
-    assert_eq!(a.create_user(scope, &user(2), None).await, Err(StoreError::NotFound));
+    b.delete_zone(&org.id, &zone.id, &stamp()).await.unwrap();
+    assert_eq!(a.create_user(scope, &user(2), None, &stamp()).await, Err(StoreError::NotFound));
 }

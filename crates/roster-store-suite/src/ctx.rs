@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use roster_domain::events::{Actor, EventStamp};
 use roster_domain::{
-    ApiKey, ApiKeyId, IdGenerator, Organization, Timestamp, User, UserId, Zone, ZoneId,
+    ApiKey, ApiKeyId, EventId, IdGenerator, Organization, Timestamp, User, UserId, Zone, ZoneId,
 };
 use roster_store::{Store, ZoneScope};
 
@@ -29,7 +30,7 @@ impl Ctx {
         let store = db.open().await;
         let ids = Arc::new(IdGenerator::new());
         let (org, zone, key, key_hash) = fixtures(&ids);
-        assert!(store.bootstrap(&org, &zone, &key, &key_hash).await.expect("bootstrap"));
+        assert!(store.bootstrap(&org, &zone, &key, &key_hash, &stamp()).await.expect("bootstrap"));
         Ctx { store, db, org, zone, key, key_hash, ids }
     }
 
@@ -42,7 +43,8 @@ impl Ctx {
     /// Bootstraps `other` (a store of another database) exactly as this
     /// one, so the same users can go into both.
     pub async fn mirror_into(&self, other: &dyn Store) {
-        let made = other.bootstrap(&self.org, &self.zone, &self.key, &self.key_hash).await;
+        let made =
+            other.bootstrap(&self.org, &self.zone, &self.key, &self.key_hash, &stamp()).await;
         assert!(made.expect("bootstrap the other backend"));
     }
 
@@ -83,7 +85,7 @@ impl Ctx {
             created_at: ts(5),
             updated_at: ts(5),
         };
-        self.store.create_zone(&zone).await.expect("create zone");
+        self.store.create_zone(&zone, &stamp()).await.expect("create zone");
         zone
     }
 
@@ -95,9 +97,21 @@ impl Ctx {
     /// A user of `scope`, made in the store.
     pub async fn new_user(&self, scope: &ZoneScope, email: &str) -> User {
         let u = self.user_in(scope, email);
-        self.store.create_user(scope, &u, None).await.expect("create user");
+        self.store.create_user(scope, &u, None, &stamp()).await.expect("create user");
         u
     }
+}
+
+/// The stamp of a write the suite makes at `at` as its admin key: a
+/// fresh event id each time.
+pub fn stamp_at(at: Timestamp) -> EventStamp {
+    let ulid = roster_domain::ids::Ulid::from_parts(1_700_000_000_000, rand::random::<u128>());
+    EventStamp { id: EventId::from_ulid(ulid), at, actor: Actor::ApiKey("key_a".into()) }
+}
+
+/// The stamp of a write the suite makes.
+pub fn stamp() -> EventStamp {
+    stamp_at(ts(1_000))
 }
 
 /// A timestamp `secs` seconds (plus a fixed odd microsecond part, so

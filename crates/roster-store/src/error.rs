@@ -33,6 +33,9 @@ pub enum StoreError {
     /// them (a sparse filter over a large zone); cursors reach them.
     #[error("the page lies beyond what one request may scan")]
     WindowTooDeep,
+    /// A feed position older than what retention kept.
+    #[error("the cursor points before the oldest event kept")]
+    CursorExpired,
     /// The database cannot be reached or is overloaded; retrying may help.
     #[error("storage unavailable: {0}")]
     Unavailable(String),

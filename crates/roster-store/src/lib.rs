@@ -9,11 +9,13 @@
 //! gathering of expansions.
 
 mod error;
+mod events;
 mod expand;
 mod list;
 mod zones;
 
 pub use error::{StoreError, StoreResult, found};
+pub use events::{EventPage, EventQuery, EventRow, EventText, FEED_SCAN_LIMIT, FeedPosition};
 pub use expand::{Counted, ExpandRequest, Expansions};
 pub use list::{
     ListLimits, Param, WalkFrame, direct_page, few_by_construction, filters, keyset, like_escaped,
@@ -24,6 +26,7 @@ use async_trait::async_trait;
 use std::collections::HashMap;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
+use roster_domain::events::EventStamp;
 use roster_domain::{
     ApiKey, ApiKeyId, DomainError, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
     RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, UserStatus, Zone, ZoneId,
@@ -123,6 +126,7 @@ pub trait Store: Send + Sync + 'static {
         zone: &Zone,
         key: &ApiKey,
         key_hash: &[u8; 32],
+        stamp: &EventStamp,
     ) -> StoreResult<bool>;
 
     async fn default_organization(&self) -> StoreResult<Organization>;
@@ -135,9 +139,9 @@ pub trait Store: Send + Sync + 'static {
         only: Option<&[ZoneId]>,
         window: &IdWindow,
     ) -> StoreResult<Page<Zone>>;
-    async fn create_zone(&self, zone: &Zone) -> StoreResult<()>;
-    async fn update_zone(&self, zone: &Zone) -> StoreResult<()>;
-    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId) -> StoreResult<()>;
+    async fn create_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()>;
+    async fn update_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()>;
+    async fn delete_zone(&self, org: &OrgId, zone: &ZoneId, stamp: &EventStamp) -> StoreResult<()>;
 
     // API keys.
     async fn find_api_key(&self, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>>;
@@ -164,17 +168,24 @@ pub trait Store: Send + Sync + 'static {
         scope: &ZoneScope,
         user: &User,
         idempotency: Option<&IdempotencyRecord>,
+        stamp: &EventStamp,
     ) -> StoreResult<()>;
     /// Inserts `users` into the zone in one transaction, all or none, with
     /// counts and the search index kept exactly as `create_user` keeps them.
     /// The bulk path for seeding and imports: one transaction per user would
     /// cost a commit (an fsync) each. Returns how many were inserted.
-    async fn import_users(&self, scope: &ZoneScope, users: Vec<User>) -> StoreResult<u64>;
+    async fn import_users(
+        &self,
+        scope: &ZoneScope,
+        users: Vec<User>,
+        stamp: &EventStamp,
+    ) -> StoreResult<u64>;
     async fn update_user(
         &self,
         scope: &ZoneScope,
         id: &UserId,
         update: UserUpdate,
+        stamp: &EventStamp,
     ) -> StoreResult<User>;
     /// Deletes the user; with `expected_version`, only if it is still that
     /// version (else `Rejected(PreconditionFailed)`).
@@ -183,6 +194,7 @@ pub trait Store: Send + Sync + 'static {
         scope: &ZoneScope,
         id: &UserId,
         expected_version: Option<i64>,
+        stamp: &EventStamp,
     ) -> StoreResult<()>;
 
     // Idempotency.
@@ -200,10 +212,25 @@ pub trait Store: Send + Sync + 'static {
     async fn list_roles(&self, scope: &ZoneScope, window: &IdWindow) -> StoreResult<Page<Role>>;
     async fn get_role(&self, scope: &ZoneScope, role: &RoleRef) -> StoreResult<Role>;
     /// `Conflict { field: "identifier" }` when the identifier is taken.
-    async fn create_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()>;
-    async fn update_role(&self, scope: &ZoneScope, role: &Role) -> StoreResult<()>;
+    async fn create_role(
+        &self,
+        scope: &ZoneScope,
+        role: &Role,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
+    async fn update_role(
+        &self,
+        scope: &ZoneScope,
+        role: &Role,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
     /// Deletes the role and every assignment of it.
-    async fn delete_role(&self, scope: &ZoneScope, id: &RoleId) -> StoreResult<()>;
+    async fn delete_role(
+        &self,
+        scope: &ZoneScope,
+        id: &RoleId,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
 
     // Role assignments (per user; `NotFound` when the user is not in the zone).
     async fn list_role_assignments(
@@ -219,6 +246,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         scope: &ZoneScope,
         assignment: &RoleAssignment,
+        stamp: &EventStamp,
     ) -> StoreResult<RoleAssignment>;
     async fn get_role_assignment(
         &self,
@@ -231,6 +259,7 @@ pub trait Store: Send + Sync + 'static {
         scope: &ZoneScope,
         user: &UserId,
         id: &RoleAssignmentId,
+        stamp: &EventStamp,
     ) -> StoreResult<()>;
 
     // Sessions.
@@ -251,14 +280,19 @@ pub trait Store: Send + Sync + 'static {
     /// user's version), in one transaction. `UserDisabled` for a
     /// disabled user; `MissingReference { field: "provider_id" }` for an
     /// unknown provider.
-    async fn create_session(&self, scope: &ZoneScope, session: &Session) -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        scope: &ZoneScope,
+        session: &Session,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
     /// Revokes the session (a no-op when it already is).
     async fn revoke_session(
         &self,
         scope: &ZoneScope,
         user: &UserId,
         id: &SessionId,
-        at: Timestamp,
+        stamp: &EventStamp,
     ) -> StoreResult<Session>;
 
     // Delegated grants.
@@ -271,13 +305,18 @@ pub trait Store: Send + Sync + 'static {
     async fn get_grant(&self, scope: &ZoneScope, user: &UserId, id: &GrantId)
     -> StoreResult<Grant>;
     /// `UserDisabled` for a disabled user.
-    async fn create_grant(&self, scope: &ZoneScope, grant: &Grant) -> StoreResult<()>;
+    async fn create_grant(
+        &self,
+        scope: &ZoneScope,
+        grant: &Grant,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
     async fn revoke_grant(
         &self,
         scope: &ZoneScope,
         user: &UserId,
         id: &GrantId,
-        at: Timestamp,
+        stamp: &EventStamp,
     ) -> StoreResult<Grant>;
 
     // Identity providers.
@@ -288,10 +327,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Page<Provider>>;
     /// By id (`idp_…`) or identifier.
     async fn get_provider(&self, scope: &ZoneScope, provider: &str) -> StoreResult<Provider>;
-    async fn create_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()>;
-    async fn update_provider(&self, scope: &ZoneScope, provider: &Provider) -> StoreResult<()>;
+    async fn create_provider(
+        &self,
+        scope: &ZoneScope,
+        provider: &Provider,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
+    async fn update_provider(
+        &self,
+        scope: &ZoneScope,
+        provider: &Provider,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
     /// Deletes the provider; its users keep existing with `provider_id` null.
-    async fn delete_provider(&self, scope: &ZoneScope, id: &ProviderId) -> StoreResult<()>;
+    async fn delete_provider(
+        &self,
+        scope: &ZoneScope,
+        id: &ProviderId,
+        stamp: &EventStamp,
+    ) -> StoreResult<()>;
 
     /// Finds the zone's user with (`issuer`, `subject`), or inserts
     /// `new_user` when there is none (`NotFound` when there is none and
@@ -306,7 +360,17 @@ pub trait Store: Send + Sync + 'static {
         subject: &str,
         new_user: Option<&User>,
         session: &Session,
+        stamp: &EventStamp,
     ) -> StoreResult<SignedIn>;
+
+    // The change feed.
+    /// Events of the organization after a position, in commit order,
+    /// never one a still-open transaction may yet precede.
+    /// `CursorExpired` when `after` lies before what retention kept.
+    async fn events_after(&self, query: &EventQuery) -> StoreResult<EventPage>;
+    /// Deletes events that occurred before `before` and remembers where
+    /// the kept feed starts; returns how many went.
+    async fn purge_events(&self, before: Timestamp) -> StoreResult<u64>;
 
     /// Extras for a page of users, in a bounded number of statements
     /// whatever the page size (one per kind of extra). Counts are of

@@ -20,6 +20,8 @@ mod serve;
 
 pub use serve::ConnectionSettings;
 
+const HOUR: Duration = Duration::from_secs(3600);
+
 /// Everything `roster serve` can be told.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -174,13 +176,23 @@ pub async fn launch(
     }
     let purge_service = service.clone();
     let mut purge_stop = stop_rx.clone();
+    // Events go a quarter of their retention late at most (an hour at
+    // most, a second at least), so a short retention is kept to closely.
+    let events_every =
+        settings.service.event_retention.div_f64(4.0).clamp(Duration::from_secs(1), HOUR);
     let purge = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let mut hourly = tokio::time::interval(HOUR);
+        let mut events = tokio::time::interval(events_every);
         loop {
             tokio::select! {
-                _ = tick.tick() => {
+                _ = hourly.tick() => {
                     if let Err(e) = purge_service.purge_idempotency().await {
                         tracing::warn!(error = %e, "purging idempotency records failed");
+                    }
+                }
+                _ = events.tick() => {
+                    if let Err(e) = purge_service.purge_events().await {
+                        tracing::warn!(error = %e, "purging events past retention failed");
                     }
                 }
                 _ = purge_stop.changed() => break,

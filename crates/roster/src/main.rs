@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use roster_store_sqlite::SqliteOptions;
@@ -119,6 +120,11 @@ enum Command {
         /// PostgreSQL connections this node opens.
         #[arg(long, env = "ROSTER_PG_POOL_SIZE", default_value_t = 16)]
         pg_pool_size: usize,
+        /// How long events stay in the feed: a number with a unit, `s`,
+        /// `m`, `h` or `d` (`30d`, `12h`); a cursor older than that answers
+        /// 410 `cursor_expired`.
+        #[arg(long, env = "ROSTER_EVENT_RETENTION", default_value = "30d", value_parser = parse_retention)]
+        event_retention: Duration,
         #[command(flatten)]
         list: ListArgs,
         #[command(flatten)]
@@ -207,6 +213,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             sqlite_reader_cache_kib,
             sqlite_writer_cache_kib,
             pg_pool_size,
+            event_retention,
             list,
             connections,
         } => {
@@ -225,6 +232,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             settings.sqlite.reader_cache_kib = sqlite_reader_cache_kib.max(64);
             settings.sqlite.writer_cache_kib = sqlite_writer_cache_kib.max(64);
             settings.postgres.pool_size = pg_pool_size.max(1);
+            settings.service.event_retention = event_retention;
             let limits = roster_store::ListLimits {
                 scan_budget: list.list_scan_budget.max(1),
                 candidate_cap: list.list_candidate_cap,
@@ -252,6 +260,29 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
     }
+}
+
+/// A retention period: digits and a unit (`s`, `m`, `h`, `d`), at least a
+/// second.
+fn parse_retention(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number with a unit (30d, 12h, 90m, 3600s)"))?;
+    let unit_secs = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{unit:?} is not a unit: use s, m, h or d")),
+    };
+    let secs = n
+        .checked_mul(unit_secs)
+        .filter(|s| *s >= 1)
+        .ok_or_else(|| format!("{text:?} must be from one second to about 584 billion years"))?;
+    Ok(Duration::from_secs(secs))
 }
 
 async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), StartError> {
@@ -325,6 +356,23 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("roster: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retention_is_digits_and_a_unit_of_at_least_a_second() {
+        assert_eq!(parse_retention("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_retention("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert_eq!(parse_retention("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_retention("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_retention("3600"), Ok(Duration::from_secs(3600)));
+        for bad in ["", "0s", "d", "1w", "-1d", "1.5h", "99999999999999999999d"] {
+            assert!(parse_retention(bad).is_err(), "{bad}");
         }
     }
 }

@@ -18,10 +18,12 @@ use roster_service::tenancy::IdPageRequest;
 
 use crate::problem::{ApiError, ApiResult};
 
+mod events;
 mod expand;
 mod users;
 mod values;
 
+pub use events::{EventParams, EventTypeList};
 pub use expand::{ExpandList, ExpandParams};
 pub use users::{ListUsersParams, ListUsersQuery, attribute_value};
 pub use values::{SearchTerm, SortBy, SortOrder};

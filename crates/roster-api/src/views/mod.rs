@@ -14,10 +14,12 @@ use utoipa::{PartialSchema, ToSchema};
 use roster_service::tenancy::IdPage;
 
 mod access;
+mod events;
 mod tenancy;
 mod users;
 
 pub use access::*;
+pub use events::*;
 pub use tenancy::*;
 pub use users::*;
 

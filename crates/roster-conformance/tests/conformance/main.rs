@@ -20,6 +20,7 @@ mod bounded;
 mod cross_tenant;
 mod deadline;
 mod errors;
+mod events;
 mod fairness;
 mod generated_http;
 mod hardening;
@@ -75,6 +76,13 @@ macro_rules! conformance {
 }
 
 conformance!(
+    events::every_write_records_exactly_its_events_in_the_order_made,
+    events::a_refused_write_records_no_event,
+    events::a_feed_walk_during_writes_on_two_nodes_sees_every_event_once_in_order,
+    events::type_and_zone_filters_select_events_and_a_short_page_still_moves_on,
+    events::the_feed_shows_each_key_only_its_zones_and_its_metadata_rule,
+    events::bad_feed_parameters_answer_400_naming_the_parameter,
+    events::a_cursor_older_than_retention_answers_410_cursor_expired,
     abandon::a_client_that_hangs_up_stops_its_query,
     deadline::a_statement_past_its_deadline_answers_503_with_retry_after,
     bounded::page_mode_serves_the_first_ten_thousand_matches_and_refuses_deeper_pages,

@@ -40,7 +40,7 @@ impl Service {
         principal.require(Scope::ZonesWrite)?;
         let id = ProviderId::from_ulid(self.next_ulid());
         let provider = Provider::create(id, self.now(), fields)?;
-        self.store.create_provider(scope, &provider).await?;
+        self.store.create_provider(scope, &provider, &self.stamp(principal)).await?;
         Ok(provider)
     }
 
@@ -55,7 +55,7 @@ impl Service {
         let mut current = self.store.get_provider(scope, provider).await?;
         if current.patch(fields) {
             current.updated_at = self.now().max(current.created_at);
-            self.store.update_provider(scope, &current).await?;
+            self.store.update_provider(scope, &current, &self.stamp(principal)).await?;
         }
         Ok(current)
     }
@@ -68,6 +68,6 @@ impl Service {
     ) -> ServiceResult<()> {
         principal.require(Scope::ZonesWrite)?;
         let found = self.store.get_provider(scope, provider).await?;
-        Ok(self.store.delete_provider(scope, &found.id).await?)
+        Ok(self.store.delete_provider(scope, &found.id, &self.stamp(principal)).await?)
     }
 }

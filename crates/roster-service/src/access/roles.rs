@@ -43,7 +43,7 @@ impl Service {
     ) -> ServiceResult<Role> {
         principal.require(Scope::RolesWrite)?;
         let role = Role::create(RoleId::from_ulid(self.next_ulid()), self.now(), fields)?;
-        self.store.create_role(scope, &role).await?;
+        self.store.create_role(scope, &role, &self.stamp(principal)).await?;
         Ok(role)
     }
 
@@ -58,7 +58,7 @@ impl Service {
         let mut current = self.store.get_role(scope, &RoleRef::parse(role)).await?;
         if current.patch(fields) {
             current.updated_at = self.now().max(current.created_at);
-            self.store.update_role(scope, &current).await?;
+            self.store.update_role(scope, &current, &self.stamp(principal)).await?;
         }
         Ok(current)
     }
@@ -71,7 +71,7 @@ impl Service {
     ) -> ServiceResult<()> {
         principal.require(Scope::RolesWrite)?;
         let found = self.store.get_role(scope, &RoleRef::parse(role)).await?;
-        Ok(self.store.delete_role(scope, &found.id).await?)
+        Ok(self.store.delete_role(scope, &found.id, &self.stamp(principal)).await?)
     }
 
     // Role assignments.
@@ -135,14 +135,16 @@ impl Service {
             created_at: self.now(),
             created_by: principal.actor(),
         };
-        self.store.create_role_assignment(scope, &assignment).await.map_err(|e| match e {
-            StoreError::MissingReference { .. } => ServiceError::invalid_body(
-                param,
-                format!("{param} does not name a role of this zone"),
-            ),
-            StoreError::Conflict { .. } => ServiceError::Conflict { field: param.to_owned() },
-            other => other.into(),
-        })
+        self.store.create_role_assignment(scope, &assignment, &self.stamp(principal)).await.map_err(
+            |e| match e {
+                StoreError::MissingReference { .. } => ServiceError::invalid_body(
+                    param,
+                    format!("{param} does not name a role of this zone"),
+                ),
+                StoreError::Conflict { .. } => ServiceError::Conflict { field: param.to_owned() },
+                other => other.into(),
+            },
+        )
     }
 
     pub async fn get_role_assignment(
@@ -168,6 +170,6 @@ impl Service {
         principal.require(Scope::RolesWrite)?;
         let user = user_id(user)?;
         let id = RoleAssignmentId::parse(id).ok_or(ServiceError::NotFound)?;
-        Ok(self.store.delete_role_assignment(scope, &user, &id).await?)
+        Ok(self.store.delete_role_assignment(scope, &user, &id, &self.stamp(principal)).await?)
     }
 }

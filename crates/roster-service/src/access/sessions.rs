@@ -47,7 +47,7 @@ impl Service {
             revoked_at: None,
             created_by: principal.actor(),
         };
-        self.store.create_session(scope, &session).await?;
+        self.store.create_session(scope, &session, &self.stamp(principal)).await?;
         Ok(session)
     }
 
@@ -74,7 +74,7 @@ impl Service {
         principal.require(Scope::UsersWrite)?;
         let user = user_id(user)?;
         let id = SessionId::parse(id).ok_or(ServiceError::NotFound)?;
-        Ok(self.store.revoke_session(scope, &user, &id, self.now()).await?)
+        Ok(self.store.revoke_session(scope, &user, &id, &self.stamp(principal)).await?)
     }
 
     // Grants.
@@ -115,7 +115,7 @@ impl Service {
             revoked_at: None,
             created_by: principal.actor(),
         };
-        self.store.create_grant(scope, &grant).await?;
+        self.store.create_grant(scope, &grant, &self.stamp(principal)).await?;
         Ok(grant)
     }
 
@@ -142,6 +142,6 @@ impl Service {
         principal.require(Scope::UsersWrite)?;
         let user = user_id(user)?;
         let id = GrantId::parse(id).ok_or(ServiceError::NotFound)?;
-        Ok(self.store.revoke_grant(scope, &user, &id, self.now()).await?)
+        Ok(self.store.revoke_grant(scope, &user, &id, &self.stamp(principal)).await?)
     }
 }

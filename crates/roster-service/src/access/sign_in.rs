@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use roster_domain::access::{Expansion, Provider, RoleRef, Session, SignInFields, SignInRequest};
+use roster_domain::events::EventStamp;
 use roster_domain::{RoleId, Scope, SessionId, User, UserId, claims};
 use roster_store::{ExpandRequest, SignedIn, StoreError, ZoneScope};
 
@@ -45,7 +46,14 @@ impl Service {
             created_by: principal.actor(),
         };
         self.store
-            .sign_in(scope, &provider.issuer, &request.subject, new_user.as_ref(), &session)
+            .sign_in(
+                scope,
+                &provider.issuer,
+                &request.subject,
+                new_user.as_ref(),
+                &session,
+                &EventStamp { at: now, ..self.stamp(principal) },
+            )
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => ServiceError::invalid_body(

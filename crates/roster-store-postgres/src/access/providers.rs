@@ -7,7 +7,7 @@ use roster_domain::ProviderId;
 use roster_domain::access::Provider;
 use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey, found};
 
-use crate::db::{self, Conn, Exec};
+use crate::db::{self, Exec};
 use crate::error::identifier_conflict;
 use crate::page::page_by_id;
 use crate::row::{get, id16, ts};
@@ -118,33 +118,32 @@ pub async fn update_provider<C: Exec>(c: &C, zone: &ZoneKey, p: &Provider) -> St
 /// is a statement of its own after the `DELETE`: its snapshot is taken once
 /// the provider's lock is held, i.e. after every transaction that linked a
 /// new user to it (under `FOR KEY SHARE`) has committed, so it sees them.
-pub async fn delete_provider(conn: &mut Conn, zone: &ZoneKey, pid: &ProviderId) -> StoreResult<()> {
+///
+/// Run it in a transaction; returns the provider as it was.
+pub async fn delete_provider<C: Exec>(
+    c: &C,
+    zone: &ZoneKey,
+    pid: &ProviderId,
+) -> StoreResult<Provider> {
     // A user's `provider_id` is the text it was given: the ULID may be in
     // either case (ids parse case-insensitively), and every spelling links.
     const LINKED: &str = "zone = $1 AND provider_id IS NOT NULL AND upper(provider_id) = upper($2)";
     let text = pid.to_string();
-    let tx = conn.transaction().await?;
     db::execute(
-        &tx,
+        c,
         &format!("SELECT 1 FROM users WHERE {LINKED} ORDER BY id FOR NO KEY UPDATE"),
         &[&zone.seq, &text],
     )
     .await?;
-    let n = db::execute(
-        &tx,
-        "DELETE FROM providers WHERE zone = $1 AND id = $2",
-        &[&zone.seq, &id(pid.to_bytes())],
-    )
-    .await?;
-    if n == 0 {
-        tx.rollback().await?;
-        return Err(StoreError::NotFound);
-    }
+    let sql =
+        format!("DELETE FROM providers WHERE zone = $1 AND id = $2 RETURNING {PROVIDER_COLUMNS}");
+    let row = db::query_opt(c, &sql, &[&zone.seq, &id(pid.to_bytes())]).await?;
+    let gone = provider_from_row(&row.ok_or(StoreError::NotFound)?)?;
     db::execute(
-        &tx,
+        c,
         &format!("UPDATE users SET provider_id = NULL, version = version + 1 WHERE {LINKED}"),
         &[&zone.seq, &text],
     )
     .await?;
-    tx.commit().await
+    Ok(gone)
 }

@@ -90,14 +90,11 @@ pub async fn update_role<C: Exec>(c: &C, zone: &ZoneKey, role: &Role) -> StoreRe
 }
 
 /// Its assignments go with it (ON DELETE CASCADE).
-pub async fn delete_role<C: Exec>(c: &C, zone: &ZoneKey, rid: &RoleId) -> StoreResult<()> {
-    let n = db::execute(
-        c,
-        "DELETE FROM roles WHERE zone = $1 AND id = $2",
-        &[&zone.seq, &id(rid.to_bytes())],
-    )
-    .await?;
-    found(n)
+/// Returns the role as it was.
+pub async fn delete_role<C: Exec>(c: &C, zone: &ZoneKey, rid: &RoleId) -> StoreResult<Role> {
+    let sql = format!("DELETE FROM roles WHERE zone = $1 AND id = $2 RETURNING {ROLE_COLUMNS}");
+    let row = db::query_opt(c, &sql, &[&zone.seq, &id(rid.to_bytes())]).await?;
+    role_from_row(&row.ok_or(StoreError::NotFound)?)
 }
 
 // ---------------------------------------------------------------------------
@@ -194,13 +191,16 @@ pub async fn delete_role_assignment<C: Exec>(
     zone: &ZoneKey,
     user: &UserId,
     ra: &RoleAssignmentId,
-) -> StoreResult<()> {
-    let n = db::execute(
+) -> StoreResult<RoleAssignment> {
+    let row = db::query_opt(
         c,
-        "DELETE FROM role_assignments ra USING users u \
-         WHERE ra.user_id = $1 AND ra.id = $2 AND u.id = ra.user_id AND u.zone = $3",
+        "DELETE FROM role_assignments ra USING users u, roles r \
+         WHERE ra.user_id = $1 AND ra.id = $2 AND u.id = ra.user_id AND u.zone = $3 \
+         AND r.id = ra.role_id \
+         RETURNING ra.id, ra.user_id, ra.role_id, r.identifier, ra.scope_type, ra.scope_id, \
+         ra.created_at, ra.created_by",
         &[&id(user.to_bytes()), &id(ra.to_bytes()), &zone.seq],
     )
     .await?;
-    found(n)
+    assignment_from_row(&row.ok_or(StoreError::NotFound)?)
 }

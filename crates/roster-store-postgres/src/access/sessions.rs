@@ -8,7 +8,7 @@ use roster_domain::access::{Grant, Session};
 use roster_domain::{GrantId, ProviderId, SessionId, Timestamp, User, UserId, UserStatus};
 use roster_store::{IdWindow, Page, StoreError, StoreResult, ZoneKey};
 
-use crate::db::{self, Conn, Exec};
+use crate::db::{self, Exec};
 use crate::error::{foreign_key_violation, from_pg};
 use crate::page::page_by_id;
 use crate::row::{get, id16, opt_ts, ts};
@@ -65,17 +65,19 @@ impl<T> Held<T> {
         user: &UserId,
         held: [u8; 16],
         at: Timestamp,
-    ) -> StoreResult<T> {
+    ) -> StoreResult<(T, bool)> {
         let Held { table, alias: a, columns, from_row } = self;
+        // `revoked_at` is `at` afterwards exactly when this revoked it.
         let sql = format!(
             "UPDATE {table} {a} SET revoked_at = coalesce({a}.revoked_at, $3) FROM users u \
              WHERE {a}.user_id = $1 AND {a}.id = $2 AND u.id = {a}.user_id AND u.zone = $4 \
-             RETURNING {columns}"
+             RETURNING {columns}, {a}.revoked_at = $3"
         );
         let params: [&(dyn ToSql + Sync); 4] =
             [&id(user.to_bytes()), &id(held), &time(at), &zone.seq];
         let row = db::query_opt(c, &sql, &params).await?.ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        let revoked: bool = get(&row, row.len() - 1)?;
+        Ok((from_row(&row)?, revoked))
     }
 }
 
@@ -162,11 +164,11 @@ pub(super) async fn record_session<C: Exec>(
     }
 }
 
-pub async fn insert_session(conn: &mut Conn, zone: &ZoneKey, s: &Session) -> StoreResult<()> {
-    let tx = conn.transaction().await?;
-    let status = locate_user(&tx, zone, &s.user_id, Lock::NoKeyUpdate).await?;
-    record_session(&tx, zone, status, s).await?;
-    tx.commit().await
+/// Run it in a transaction: the user's row stays locked until the end.
+pub async fn insert_session<C: Exec>(c: &C, zone: &ZoneKey, s: &Session) -> StoreResult<()> {
+    let status = locate_user(c, zone, &s.user_id, Lock::NoKeyUpdate).await?;
+    record_session(c, zone, status, s).await?;
+    Ok(())
 }
 
 pub async fn revoke_session<C: Exec>(
@@ -175,7 +177,7 @@ pub async fn revoke_session<C: Exec>(
     user: &UserId,
     sid: &SessionId,
     at: Timestamp,
-) -> StoreResult<Session> {
+) -> StoreResult<(Session, bool)> {
     SESSIONS.revoke(c, zone, user, sid.to_bytes(), at).await
 }
 
@@ -222,14 +224,13 @@ pub async fn list_grants<C: Exec>(
     GRANTS.list(c, zone, user, window).await
 }
 
-pub async fn insert_grant(conn: &mut Conn, zone: &ZoneKey, g: &Grant) -> StoreResult<()> {
-    let tx = conn.transaction().await?;
-    if locate_user(&tx, zone, &g.user_id, Lock::Share).await? == UserStatus::Disabled {
-        tx.rollback().await?;
+/// Run it in a transaction: the user's row stays locked until the end.
+pub async fn insert_grant<C: Exec>(c: &C, zone: &ZoneKey, g: &Grant) -> StoreResult<()> {
+    if locate_user(c, zone, &g.user_id, Lock::Share).await? == UserStatus::Disabled {
         return Err(StoreError::UserDisabled);
     }
     db::execute(
-        &tx,
+        c,
         "INSERT INTO grants (id, user_id, client_id, resource, scopes, created_at, expires_at, \
          revoked_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
         &[
@@ -244,7 +245,7 @@ pub async fn insert_grant(conn: &mut Conn, zone: &ZoneKey, g: &Grant) -> StoreRe
         ],
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 pub async fn revoke_grant<C: Exec>(
@@ -253,7 +254,7 @@ pub async fn revoke_grant<C: Exec>(
     user: &UserId,
     gid: &GrantId,
     at: Timestamp,
-) -> StoreResult<Grant> {
+) -> StoreResult<(Grant, bool)> {
     GRANTS.revoke(c, zone, user, gid.to_bytes(), at).await
 }
 

@@ -2,10 +2,12 @@
 
 use roster_domain::User;
 use roster_domain::access::Session;
-use roster_store::{SignedIn, StoreError, StoreResult, ZoneKey};
+use roster_domain::events::{EventStamp, sign_in_events};
+use roster_store::{SignedIn, StoreError, StoreResult, ZoneKey, ZoneScope};
 
 use super::sessions::record_session;
 use crate::db::{self, Conn};
+use crate::events;
 use crate::users::{USER_COLUMNS, insert_user_unless_subject_taken, user_from_row};
 
 /// How often a sign-in looks for its user. The first miss takes the
@@ -32,6 +34,8 @@ pub async fn sign_in(
     subject: &str,
     new_user: Option<&User>,
     session: &Session,
+    stamp: &EventStamp,
+    scope: &ZoneScope,
 ) -> StoreResult<SignedIn> {
     let tx = conn.transaction().await?;
     let find = format!(
@@ -69,6 +73,9 @@ pub async fn sign_in(
         };
         let session = Session { user_id: user.id, ..session.clone() };
         let user = record_session(&tx, zone, user.status, &session).await?;
+        for event in sign_in_events(stamp, scope, &user, &session, created) {
+            events::record(&tx, &event).await?;
+        }
         tx.commit().await?;
         return Ok(SignedIn { user, session, created });
     }

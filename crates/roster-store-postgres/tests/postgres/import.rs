@@ -2,6 +2,7 @@
 //! and who may run it. (What imported users answer is the store suite's.)
 
 use roster_store::Store;
+use roster_store_suite::ctx::stamp;
 
 use crate::support::{Rng, random_users, raw, scalar, with_store};
 
@@ -25,15 +26,15 @@ async fn an_import_that_grows_the_table_by_a_fifth_refreshes_the_planners_statis
                 .unwrap();
             row.get::<_, f64>(0)
         };
-        ctx.store.import_users(&scope, users[..100].to_vec()).await.unwrap();
+        ctx.store.import_users(&scope, users[..100].to_vec(), &stamp()).await.unwrap();
         assert_eq!(known().await, 100.0, "the first import into an unanalyzed table");
         // 105 rows: 5 % more than the planner knows of, no analysis.
-        ctx.store.import_users(&scope, users[100..105].to_vec()).await.unwrap();
+        ctx.store.import_users(&scope, users[100..105].to_vec(), &stamp()).await.unwrap();
         assert_eq!(known().await, 100.0, "a small import keeps the statistics");
         // 110 rows is still within a fifth; 30 more is not.
-        ctx.store.import_users(&scope, users[105..110].to_vec()).await.unwrap();
+        ctx.store.import_users(&scope, users[105..110].to_vec(), &stamp()).await.unwrap();
         assert_eq!(known().await, 100.0);
-        ctx.store.import_users(&scope, users[110..].to_vec()).await.unwrap();
+        ctx.store.import_users(&scope, users[110..].to_vec(), &stamp()).await.unwrap();
         assert_eq!(known().await, 140.0, "growth past a fifth analyzes again");
     })
     .await;
@@ -47,7 +48,7 @@ async fn an_import_leaves_no_pending_index_entries_for_the_next_writer() {
         let scope = ctx.scope();
         let mut rng = Rng::new(83);
         let users = random_users(&ctx, &scope, &mut rng, 200);
-        ctx.store.import_users(&scope, users).await.unwrap();
+        ctx.store.import_users(&scope, users, &stamp()).await.unwrap();
         let client = raw(&url).await;
         let left = client
             .query(
@@ -92,7 +93,7 @@ async fn an_import_by_a_role_that_does_not_own_the_indexes_answers_the_users_it_
                 roster_store_postgres::PgStore::connect(&role_url, &Default::default()).await?;
             let scope = ctx.scope();
             let users = random_users(&ctx, &scope, &mut Rng::new(89), 50);
-            store.import_users(&scope, users).await
+            store.import_users(&scope, users, &stamp()).await
         }
         .await;
         let held = scalar(&url, "SELECT count(*) FROM users").await;

@@ -3,6 +3,7 @@ use std::time::{Duration, Instant};
 use roster_domain::{User, UserId};
 use roster_store::{Store, StoreError};
 use roster_store_postgres::{PgOptions, PgStore};
+use roster_store_suite::ctx::stamp;
 
 use crate::support::{Rng, raw, with_database_url, with_store, with_store_options};
 
@@ -23,7 +24,7 @@ async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
         let client = raw(&url).await;
         let rows = client.query("SELECT version FROM schema_migrations", &[]).await.unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
 
         // A later start applies nothing and keeps the secret.
         drop((a, b, c));
@@ -72,7 +73,7 @@ async fn a_statement_past_its_deadline_is_unavailable_and_changes_nothing() {
     let opts = PgOptions { statement_timeout: Duration::from_millis(300), ..PgOptions::default() };
     with_store_options(opts, |ctx, url| async move {
         let u = ctx.user("a@example.com");
-        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
         // Another session holds the row lock longer than the deadline.
         let mut other = raw(&url).await;
         let tx = other.transaction().await.unwrap();
@@ -86,6 +87,7 @@ async fn a_statement_past_its_deadline_is_unavailable_and_changes_nothing() {
                     u.name = "late".into();
                     Ok(true)
                 }),
+                &stamp(),
             )
             .await;
         assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
@@ -122,7 +124,7 @@ async fn the_search_id_column_is_the_lowercased_id_text() {
             assert_eq!(got, id.to_string().to_ascii_lowercase(), "{hex}");
         }
         let u = ctx.user("a@example.com");
-        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
         let row = client.query_one("SELECT search_id FROM users", &[]).await.unwrap();
         assert_eq!(row.get::<_, String>(0), u.id.to_string().to_ascii_lowercase());
     })
@@ -135,18 +137,18 @@ async fn the_search_id_column_is_the_lowercased_id_text() {
 async fn a_version_1_database_with_users_migrates_forward() {
     with_store(|ctx, url| async move {
         let u = ctx.user("kept@example.com");
-        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
         ctx.store.close();
         // Back to version 1, as a database made before roles existed.
         raw(&url)
             .await
             .batch_execute(
-                "DROP TABLE grants, sessions, role_assignments, roles, providers; \
+                "DROP TABLE events, grants, sessions, role_assignments, roles, providers; \
                  DROP INDEX users_zone_search, users_last_first, users_description; \
                  CREATE INDEX users_search ON users USING gin ((search_id || ' ' || \
                  lower(email) || ' ' || lower(name) || ' ' || lower(identifier) || ' ' || \
                  lower(coalesce(description, ''))) gin_trgm_ops); \
-                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5)",
+                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5, 6)",
             )
             .await
             .unwrap();
@@ -157,7 +159,7 @@ async fn a_version_1_database_with_users_migrates_forward() {
             .await
             .unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
         assert_eq!(store.get_user(&ctx.scope(), &u.id).await.unwrap(), u);
         let window = roster_store::IdWindow { after: None, backwards: false, limit: 10 };
         let page = store.list_roles(&ctx.scope(), &window).await.unwrap();

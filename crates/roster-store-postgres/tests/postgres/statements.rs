@@ -4,6 +4,7 @@
 
 use roster_store::StoreError;
 use roster_store_suite::access_fixtures::{disable, grant, session};
+use roster_store_suite::ctx::stamp;
 
 use crate::support::with_store;
 
@@ -19,21 +20,21 @@ async fn statements_executed_counts_every_statement_sent() {
         ctx.store.get_user(&scope, &u.id).await.unwrap();
         assert_eq!(delta(before), 1);
 
-        // BEGIN, the user's row, the session with its user, COMMIT.
+        // BEGIN, the user's row, the session with its user, its event, COMMIT.
         let before = ctx.store.statements_executed();
-        ctx.store.create_session(&scope, &session(&ctx, &u.id, 100, None)).await.unwrap();
-        assert_eq!(delta(before), 4);
+        ctx.store.create_session(&scope, &session(&ctx, &u.id, 100, None), &stamp()).await.unwrap();
+        assert_eq!(delta(before), 5);
 
         // BEGIN, the user's row, then the rollback of the refused grant.
-        ctx.store.update_user(&scope, &u.id, disable()).await.unwrap();
+        ctx.store.update_user(&scope, &u.id, disable(), &stamp()).await.unwrap();
         let before = ctx.store.statements_executed();
-        let r = ctx.store.create_grant(&scope, &grant(&ctx, &u.id, None)).await;
+        let r = ctx.store.create_grant(&scope, &grant(&ctx, &u.id, None), &stamp()).await;
         assert_eq!(r, Err(StoreError::UserDisabled));
         assert_eq!(delta(before), 3);
 
         // A transaction dropped by an error still sends its ROLLBACK.
         let before = ctx.store.statements_executed();
-        let r = ctx.store.create_session(&scope, &session(&ctx, &u.id, 100, None)).await;
+        let r = ctx.store.create_session(&scope, &session(&ctx, &u.id, 100, None), &stamp()).await;
         assert_eq!(r, Err(StoreError::UserDisabled));
         assert_eq!(delta(before), 3);
 

@@ -67,14 +67,15 @@ impl<T> Held<T> {
         user: &UserId,
         id: [u8; 16],
         at: Timestamp,
-    ) -> StoreResult<T> {
+    ) -> StoreResult<(T, bool)> {
         let (user_seq, _) = locate_user(conn, zone, user)?;
         let sql = format!(
             "UPDATE {} SET revoked_at = ?3 WHERE user_seq = ?1 AND id = ?2 AND revoked_at IS NULL",
             self.table
         );
-        db::execute(conn, &sql, (user_seq, id.as_slice(), at.as_micros())).map_err(from_sqlite)?;
-        self.of(conn, user_seq, id)
+        let n = db::execute(conn, &sql, (user_seq, id.as_slice(), at.as_micros()))
+            .map_err(from_sqlite)?;
+        Ok((self.of(conn, user_seq, id)?, n > 0))
     }
 }
 
@@ -160,7 +161,7 @@ pub fn revoke_session(
     user: &UserId,
     id: &SessionId,
     at: Timestamp,
-) -> StoreResult<Session> {
+) -> StoreResult<(Session, bool)> {
     SESSIONS.revoke(conn, zone, user, id.to_bytes(), at)
 }
 
@@ -240,7 +241,7 @@ pub fn revoke_grant(
     user: &UserId,
     id: &GrantId,
     at: Timestamp,
-) -> StoreResult<Grant> {
+) -> StoreResult<(Grant, bool)> {
     GRANTS.revoke(conn, zone, user, id.to_bytes(), at)
 }
 

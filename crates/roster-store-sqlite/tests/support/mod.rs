@@ -7,6 +7,7 @@ use roster_domain::{
 };
 use roster_store::{Store, ZoneScope};
 use roster_store_sqlite::SqliteStore;
+use roster_store_suite::ctx::stamp;
 
 pub struct World {
     pub ids: IdGenerator,
@@ -23,7 +24,7 @@ impl World {
         let ids = IdGenerator::new();
         let now = Timestamp::now();
         let (org, zone, key) = first_tenancy(|| ids.next(now.as_millis()), now, "k");
-        assert!(store.bootstrap(&org, &zone, &key, &[7; 32]).await.unwrap());
+        assert!(store.bootstrap(&org, &zone, &key, &[7; 32], &stamp()).await.unwrap());
         let scope = ZoneScope { org: org.id, zone: zone.id };
         Self { ids, now, org, zone, scope }
     }

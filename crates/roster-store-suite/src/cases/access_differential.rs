@@ -12,7 +12,7 @@ use roster_domain::{
 use roster_store::{ExpandRequest, IdWindow, ZoneScope};
 
 use super::pair::{Pair, same};
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, stamp_at, ts};
 use crate::harness::Peer;
 use crate::random::Rng;
 
@@ -44,7 +44,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
         created_at: ts(5),
         updated_at: ts(5),
     };
-    same!(pair, "zone", |s| s.create_zone(&zone2)).unwrap();
+    same!(pair, "zone", |s| s.create_zone(&zone2, &stamp())).unwrap();
     let scopes = [ctx.scope(), ZoneScope { org: ctx.org.id, zone: zone2.id }];
 
     let mut rng = Rng::new(31337);
@@ -52,7 +52,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
     for i in 0..12 {
         let scope = scopes[usize::from(i >= 10)];
         let u = ctx.user_in(&scope, &format!("user{i}@example.com"));
-        same!(pair, "create user", |s| s.create_user(&scope, &u, None)).unwrap();
+        same!(pair, "create user", |s| s.create_user(&scope, &u, None, &stamp())).unwrap();
         users.push(u.id);
     }
     users.push(ctx.user_id()); // never created
@@ -79,7 +79,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     created_at: ts(clock),
                     updated_at: ts(clock),
                 };
-                if same!(pair, &what, |s| s.create_role(&scope, &r)).is_ok() {
+                if same!(pair, &what, |s| s.create_role(&scope, &r, &stamp())).is_ok() {
                     roles.push(r.id);
                 }
             }
@@ -92,11 +92,11 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     created_at: ts(1),
                     updated_at: ts(clock),
                 };
-                same!(pair, &what, |s| s.update_role(&scope, &r)).ok();
+                same!(pair, &what, |s| s.update_role(&scope, &r, &stamp())).ok();
             }
             2 if rng.chance(30) => {
                 let id = *rng.pick(&roles);
-                same!(pair, &what, |s| s.delete_role(&scope, &id)).ok();
+                same!(pair, &what, |s| s.delete_role(&scope, &id, &stamp())).ok();
             }
             3 => {
                 let by = if rng.chance(50) {
@@ -122,7 +122,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     created_at: ts(clock),
                     created_by: "key_a".into(),
                 };
-                if same!(pair, &what, |s| s.create_role_assignment(&scope, &a)).is_ok() {
+                if same!(pair, &what, |s| s.create_role_assignment(&scope, &a, &stamp())).is_ok() {
                     assignments.push((a.user_id, a.id));
                 }
             }
@@ -131,7 +131,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                 if rng.chance(20) {
                     user = *rng.pick(&users);
                 }
-                same!(pair, &what, |s| s.delete_role_assignment(&scope, &user, &id)).ok();
+                same!(pair, &what, |s| s.delete_role_assignment(&scope, &user, &id, &stamp())).ok();
             }
             7 => {
                 let user = *rng.pick(&users);
@@ -148,7 +148,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     created_at: ts(clock),
                     updated_at: ts(clock),
                 };
-                if same!(pair, &what, |s| s.create_provider(&scope, &p)).is_ok() {
+                if same!(pair, &what, |s| s.create_provider(&scope, &p, &stamp())).is_ok() {
                     providers.push(p.id);
                 }
             }
@@ -161,11 +161,11 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     created_at: ts(1),
                     updated_at: ts(clock),
                 };
-                same!(pair, &what, |s| s.update_provider(&scope, &p)).ok();
+                same!(pair, &what, |s| s.update_provider(&scope, &p, &stamp())).ok();
             }
             10 if rng.chance(25) => {
                 let id = *rng.pick(&providers);
-                same!(pair, &what, |s| s.delete_provider(&scope, &id)).ok();
+                same!(pair, &what, |s| s.delete_provider(&scope, &id, &stamp())).ok();
             }
             11 => {
                 let key = if rng.chance(50) {
@@ -188,14 +188,14 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     revoked_at: None,
                     created_by: "key_a".into(),
                 };
-                if same!(pair, &what, |s| s.create_session(&scope, &session)).is_ok() {
+                if same!(pair, &what, |s| s.create_session(&scope, &session, &stamp())).is_ok() {
                     sessions.push((session.user_id, session.id));
                 }
             }
             14 if !sessions.is_empty() => {
                 let (user, id) = *rng.pick(&sessions);
                 let at = ts(clock);
-                same!(pair, &what, |s| s.revoke_session(&scope, &user, &id, at)).ok();
+                same!(pair, &what, |s| s.revoke_session(&scope, &user, &id, &stamp_at(at))).ok();
             }
             15 => {
                 let g = Grant {
@@ -209,14 +209,14 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     revoked_at: None,
                     created_by: "key_a".into(),
                 };
-                if same!(pair, &what, |s| s.create_grant(&scope, &g)).is_ok() {
+                if same!(pair, &what, |s| s.create_grant(&scope, &g, &stamp())).is_ok() {
                     grants.push((g.user_id, g.id));
                 }
             }
             16 if !grants.is_empty() => {
                 let (user, id) = *rng.pick(&grants);
                 let at = ts(clock);
-                same!(pair, &what, |s| s.revoke_grant(&scope, &user, &id, at)).ok();
+                same!(pair, &what, |s| s.revoke_grant(&scope, &user, &id, &stamp_at(at))).ok();
             }
             17 => {
                 let user = *rng.pick(&users);
@@ -251,11 +251,11 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                         Ok(true)
                     })
                 };
-                same!(pair, &what, |s| s.update_user(&scope, &user, update())).ok();
+                same!(pair, &what, |s| s.update_user(&scope, &user, update(), &stamp())).ok();
             }
             19 if rng.chance(20) => {
                 let user = *rng.pick(&users);
-                same!(pair, &what, |s| s.delete_user(&scope, &user, None)).ok();
+                same!(pair, &what, |s| s.delete_user(&scope, &user, None, &stamp())).ok();
             }
             20 => {
                 let subject = rng.pick(&subjects).to_string();
@@ -282,7 +282,8 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     &issuer,
                     &subject,
                     new_user.as_ref(),
-                    &session
+                    &session,
+                    &stamp()
                 ));
                 if let Ok(signed) = r {
                     if signed.created {
@@ -346,11 +347,11 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
         created_at: ts(1),
         updated_at: ts(1),
     };
-    same!(pair, "lower provider", |s| s.create_provider(&scope, &p)).unwrap();
+    same!(pair, "lower provider", |s| s.create_provider(&scope, &p, &stamp())).unwrap();
     let mut u = ctx.user_in(&scope, "lower@example.com");
     u.provider_id = Some(p.id.to_string().to_ascii_lowercase());
-    same!(pair, "lower link", |s| s.create_user(&scope, &u, None)).unwrap();
-    same!(pair, "lower delete", |s| s.delete_provider(&scope, &p.id)).unwrap();
+    same!(pair, "lower link", |s| s.create_user(&scope, &u, None, &stamp())).unwrap();
+    same!(pair, "lower delete", |s| s.delete_provider(&scope, &p.id, &stamp())).unwrap();
     // Each against the promise first, so a failure names the backend that
     // broke it.
     let unlinked = User { provider_id: None, version: u.version + 1, ..u.clone() };
@@ -362,7 +363,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
     // Deleting a zone that holds roles and providers but no users takes
     // them along (API.md).
     let zone3 = Zone { id: ctx.zone_id(), identifier: "three".into(), ..zone2.clone() };
-    same!(pair, "zone3", |s| s.create_zone(&zone3)).unwrap();
+    same!(pair, "zone3", |s| s.create_zone(&zone3, &stamp())).unwrap();
     let scope3 = ZoneScope { org: ctx.org.id, zone: zone3.id };
     let r = Role {
         id: RoleId::from_ulid(ctx.ids.next(1)),
@@ -372,11 +373,11 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
         created_at: ts(1),
         updated_at: ts(1),
     };
-    same!(pair, "zone3 role", |s| s.create_role(&scope3, &r)).unwrap();
+    same!(pair, "zone3 role", |s| s.create_role(&scope3, &r, &stamp())).unwrap();
     let p3 = Provider { id: ProviderId::from_ulid(ctx.ids.next(1)), ..p.clone() };
-    same!(pair, "zone3 provider", |s| s.create_provider(&scope3, &p3)).unwrap();
+    same!(pair, "zone3 provider", |s| s.create_provider(&scope3, &p3, &stamp())).unwrap();
     for (backend, store) in pair.stores() {
-        let deleted = store.delete_zone(&ctx.org.id, &zone3.id).await;
+        let deleted = store.delete_zone(&ctx.org.id, &zone3.id, &stamp()).await;
         assert_eq!(deleted, Ok(()), "{backend}: a zone without users but with roles");
     }
 }

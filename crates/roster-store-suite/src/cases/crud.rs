@@ -8,7 +8,7 @@ use roster_domain::{
 use roster_store::{StoreError, ZoneScope};
 
 use super::listing::all_query;
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, ts};
 
 fn full_user(ctx: &Ctx) -> User {
     let mut u = ctx.user("Jane.Doe+tag@Example.COM");
@@ -39,7 +39,7 @@ fn full_user(ctx: &Ctx) -> User {
 
 pub async fn created_users_read_back_exactly_to_the_microsecond_and_key_order(ctx: Ctx) {
     let u = full_user(&ctx);
-    ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
     let got = ctx.store.get_user(&ctx.scope(), &u.id).await.unwrap();
     assert_eq!(got, u);
     assert_eq!(
@@ -49,43 +49,46 @@ pub async fn created_users_read_back_exactly_to_the_microsecond_and_key_order(ct
     );
 
     let plain = ctx.user("plain@example.com");
-    ctx.store.create_user(&ctx.scope(), &plain, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &plain, None, &stamp()).await.unwrap();
     assert_eq!(ctx.store.get_user(&ctx.scope(), &plain.id).await.unwrap(), plain);
 }
 
 pub async fn users_of_another_zone_or_organization_are_not_found(ctx: Ctx) {
     let u = ctx.user("a@example.com");
-    ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
     let other_scope = ctx.new_scope("other").await;
     assert_eq!(ctx.store.get_user(&other_scope, &u.id).await, Err(StoreError::NotFound));
     let foreign_org =
         ZoneScope { org: roster_domain::OrgId::from_ulid(ctx.ids.next(1)), zone: ctx.zone.id };
     assert_eq!(ctx.store.get_user(&foreign_org, &u.id).await, Err(StoreError::NotFound));
     assert_eq!(ctx.store.get_user(&ctx.scope(), &ctx.user_id()).await, Err(StoreError::NotFound));
-    assert_eq!(ctx.store.delete_user(&other_scope, &u.id, None).await, Err(StoreError::NotFound));
     assert_eq!(
-        ctx.store.update_user(&other_scope, &u.id, Box::new(|_| Ok(true))).await,
+        ctx.store.delete_user(&other_scope, &u.id, None, &stamp()).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        ctx.store.update_user(&other_scope, &u.id, Box::new(|_| Ok(true)), &stamp()).await,
         Err(StoreError::NotFound)
     );
 }
 
 pub async fn email_conflicts_are_case_insensitive_within_a_zone_only(ctx: Ctx) {
     let a = ctx.user("Jane@Example.com");
-    ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await.unwrap();
     let b = ctx.user("jane@example.COM");
     assert_eq!(
-        ctx.store.create_user(&ctx.scope(), &b, None).await,
+        ctx.store.create_user(&ctx.scope(), &b, None, &stamp()).await,
         Err(StoreError::Conflict { field: "email" })
     );
     // Only ASCII folds: these differ.
     let c = ctx.user("JÄNE@example.com");
     let d = ctx.user("jäne@example.com");
-    ctx.store.create_user(&ctx.scope(), &c, None).await.unwrap();
-    ctx.store.create_user(&ctx.scope(), &d, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &c, None, &stamp()).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &d, None, &stamp()).await.unwrap();
 
     let scope = ctx.new_scope("other").await;
     let e = ctx.user_in(&scope, "JANE@EXAMPLE.COM");
-    ctx.store.create_user(&scope, &e, None).await.unwrap();
+    ctx.store.create_user(&scope, &e, None, &stamp()).await.unwrap();
 
     // The failed create left nothing behind: no user, no count.
     assert_eq!(ctx.store.get_user(&ctx.scope(), &b.id).await, Err(StoreError::NotFound));
@@ -98,12 +101,12 @@ pub async fn identifier_subject_and_id_conflicts_name_their_field(ctx: Ctx) {
     a.identifier = "Alice".into();
     a.issuer = Some("https://idp".into());
     a.subject = Some("s1".into());
-    ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await.unwrap();
 
     let mut b = ctx.user("b@example.com");
     b.identifier = "aLICE".into();
     assert_eq!(
-        ctx.store.create_user(&ctx.scope(), &b, None).await,
+        ctx.store.create_user(&ctx.scope(), &b, None, &stamp()).await,
         Err(StoreError::Conflict { field: "identifier" })
     );
 
@@ -111,24 +114,24 @@ pub async fn identifier_subject_and_id_conflicts_name_their_field(ctx: Ctx) {
     c.issuer = Some("https://idp".into());
     c.subject = Some("s1".into());
     assert_eq!(
-        ctx.store.create_user(&ctx.scope(), &c, None).await,
+        ctx.store.create_user(&ctx.scope(), &c, None, &stamp()).await,
         Err(StoreError::Conflict { field: "subject" })
     );
     // Another issuer, a different-case subject, or no issuer: no clash.
     c.issuer = Some("https://other".into());
-    ctx.store.create_user(&ctx.scope(), &c, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &c, None, &stamp()).await.unwrap();
     let mut d = ctx.user("d@example.com");
     d.issuer = Some("https://idp".into());
     d.subject = Some("S1".into());
-    ctx.store.create_user(&ctx.scope(), &d, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &d, None, &stamp()).await.unwrap();
     let mut e = ctx.user("e@example.com");
     e.subject = Some("s1".into());
-    ctx.store.create_user(&ctx.scope(), &e, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &e, None, &stamp()).await.unwrap();
 
     let mut again = ctx.user("f@example.com");
     again.id = a.id;
     assert_eq!(
-        ctx.store.create_user(&ctx.scope(), &again, None).await,
+        ctx.store.create_user(&ctx.scope(), &again, None, &stamp()).await,
         Err(StoreError::Conflict { field: "id" })
     );
 }
@@ -136,8 +139,8 @@ pub async fn identifier_subject_and_id_conflicts_name_their_field(ctx: Ctx) {
 pub async fn updates_write_the_closures_changes_and_conflicts_change_nothing(ctx: Ctx) {
     let a = ctx.user("a@example.com");
     let b = ctx.user("b@example.com");
-    ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
-    ctx.store.create_user(&ctx.scope(), &b, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &b, None, &stamp()).await.unwrap();
 
     let updated = ctx
         .store
@@ -157,6 +160,7 @@ pub async fn updates_write_the_closures_changes_and_conflicts_change_nothing(ctx
                 u.touch(ts(2_000), "key_b");
                 Ok(true)
             }),
+            &stamp(),
         )
         .await
         .unwrap();
@@ -176,6 +180,7 @@ pub async fn updates_write_the_closures_changes_and_conflicts_change_nothing(ctx
                 u.touch(ts(3_000), "key_c");
                 Ok(true)
             }),
+            &stamp(),
         )
         .await;
     assert_eq!(r, Err(StoreError::Conflict { field: "email" }));
@@ -192,6 +197,7 @@ pub async fn updates_write_the_closures_changes_and_conflicts_change_nothing(ctx
                     Ok(true)
                 }
             }),
+            &stamp(),
         )
         .await;
     assert_eq!(r, Err(StoreError::Conflict { field: "identifier" }));
@@ -206,7 +212,7 @@ pub async fn updates_write_the_closures_changes_and_conflicts_change_nothing(ctx
 
 pub async fn an_update_that_changes_nothing_or_fails_writes_nothing(ctx: Ctx) {
     let a = ctx.user("a@example.com");
-    ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await.unwrap();
     // Even a closure that mutated its copy but says "unchanged" is not
     // written: the stored row is returned.
     let same = ctx
@@ -218,6 +224,7 @@ pub async fn an_update_that_changes_nothing_or_fails_writes_nothing(ctx: Ctx) {
                 u.name = "scratch".into();
                 Ok(false)
             }),
+            &stamp(),
         )
         .await
         .unwrap();
@@ -233,6 +240,7 @@ pub async fn an_update_that_changes_nothing_or_fails_writes_nothing(ctx: Ctx) {
                 u.name = "scratch".into();
                 Err(DomainError::Invalid(ValidationError::new("name", "no")))
             }),
+            &stamp(),
         )
         .await;
     assert_eq!(
@@ -241,7 +249,12 @@ pub async fn an_update_that_changes_nothing_or_fails_writes_nothing(ctx: Ctx) {
     );
     let stale = ctx
         .store
-        .update_user(&ctx.scope(), &a.id, Box::new(|_| Err(DomainError::PreconditionFailed)))
+        .update_user(
+            &ctx.scope(),
+            &a.id,
+            Box::new(|_| Err(DomainError::PreconditionFailed)),
+            &stamp(),
+        )
         .await;
     assert_eq!(stale, Err(StoreError::Rejected(DomainError::PreconditionFailed)));
     assert_eq!(ctx.store.get_user(&ctx.scope(), &a.id).await.unwrap(), a);
@@ -249,33 +262,36 @@ pub async fn an_update_that_changes_nothing_or_fails_writes_nothing(ctx: Ctx) {
 
 pub async fn deletes_check_the_expected_version_and_update_totals(ctx: Ctx) {
     let a = ctx.user("a@example.com");
-    ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await.unwrap();
     assert_eq!(
-        ctx.store.delete_user(&ctx.scope(), &a.id, Some(a.version + 1)).await,
+        ctx.store.delete_user(&ctx.scope(), &a.id, Some(a.version + 1), &stamp()).await,
         Err(StoreError::Rejected(DomainError::PreconditionFailed))
     );
     assert!(ctx.store.get_user(&ctx.scope(), &a.id).await.is_ok());
-    ctx.store.delete_user(&ctx.scope(), &a.id, Some(a.version)).await.unwrap();
+    ctx.store.delete_user(&ctx.scope(), &a.id, Some(a.version), &stamp()).await.unwrap();
     assert_eq!(ctx.store.get_user(&ctx.scope(), &a.id).await, Err(StoreError::NotFound));
-    assert_eq!(ctx.store.delete_user(&ctx.scope(), &a.id, None).await, Err(StoreError::NotFound));
+    assert_eq!(
+        ctx.store.delete_user(&ctx.scope(), &a.id, None, &stamp()).await,
+        Err(StoreError::NotFound)
+    );
     let b = ctx.user("b@example.com");
-    ctx.store.create_user(&ctx.scope(), &b, None).await.unwrap();
-    ctx.store.delete_user(&ctx.scope(), &b.id, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &b, None, &stamp()).await.unwrap();
+    ctx.store.delete_user(&ctx.scope(), &b.id, None, &stamp()).await.unwrap();
     assert_eq!(ctx.store.list_users(&ctx.scope(), &all_query(5)).await.unwrap().total, 0);
     // The email is free again.
     let c = ctx.user("A@example.com");
-    ctx.store.create_user(&ctx.scope(), &c, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &c, None, &stamp()).await.unwrap();
 }
 
 pub async fn an_unknown_provider_id_is_a_missing_reference(ctx: Ctx) {
     let mut a = ctx.user("a@example.com");
     a.provider_id = Some("idp_01ARZ3NDEKTSV4RRFFQ69G5FAV".into());
     assert_eq!(
-        ctx.store.create_user(&ctx.scope(), &a, None).await,
+        ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await,
         Err(StoreError::MissingReference { field: "provider_id" })
     );
     a.provider_id = None;
-    ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await.unwrap();
     let r = ctx
         .store
         .update_user(
@@ -285,6 +301,7 @@ pub async fn an_unknown_provider_id_is_a_missing_reference(ctx: Ctx) {
                 u.provider_id = Some("idp_x".into());
                 Ok(true)
             }),
+            &stamp(),
         )
         .await;
     assert_eq!(r, Err(StoreError::MissingReference { field: "provider_id" }));
@@ -300,11 +317,11 @@ pub async fn a_zone_deleted_by_another_node_takes_no_new_users(ctx: Ctx) {
     // Warm the other node's cache.
     let probe = ctx.user_in(&scope, "probe@example.com");
     assert_eq!(other.get_user(&scope, &probe.id).await, Err(StoreError::NotFound));
-    ctx.store.delete_zone(&ctx.org.id, &zone.id).await.unwrap();
-    assert_eq!(other.create_user(&scope, &probe, None).await, Err(StoreError::NotFound));
+    ctx.store.delete_zone(&ctx.org.id, &zone.id, &stamp()).await.unwrap();
+    assert_eq!(other.create_user(&scope, &probe, None, &stamp()).await, Err(StoreError::NotFound));
     let mut linked = probe.clone();
     linked.provider_id = Some("idp_x".into());
-    assert_eq!(other.create_user(&scope, &linked, None).await, Err(StoreError::NotFound));
+    assert_eq!(other.create_user(&scope, &linked, None, &stamp()).await, Err(StoreError::NotFound));
     assert_eq!(
         ctx.store.get_zone(&ctx.org.id, &ZoneRef::Id(zone.id)).await,
         Err(StoreError::NotFound)
@@ -316,7 +333,7 @@ pub async fn a_zone_deleted_by_another_node_takes_no_new_users(ctx: Ctx) {
 /// is lost.
 pub async fn concurrent_updates_of_one_user_never_lose_a_change(ctx: Ctx) {
     let a = ctx.user("a@example.com");
-    ctx.store.create_user(&ctx.scope(), &a, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &a, None, &stamp()).await.unwrap();
     let mut tasks = Vec::new();
     for i in 0..24 {
         let store = ctx.store.clone();
@@ -338,6 +355,7 @@ pub async fn concurrent_updates_of_one_user_never_lose_a_change(ctx: Ctx) {
                         u.touch(ts(10_000 + i), "key_a");
                         Ok(true)
                     }),
+                    &stamp(),
                 )
                 .await
         }));

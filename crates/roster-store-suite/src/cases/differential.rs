@@ -7,7 +7,7 @@ use roster_domain::{User, UserQuery, Window};
 use roster_store::StoreError;
 
 use super::pair::{Pair, same};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, stamp};
 use crate::harness::Peer;
 use crate::random::{Rng, random_query, random_users};
 use crate::reference::{domain_page, expected, ids_of};
@@ -96,20 +96,20 @@ pub async fn every_query_answers_as_the_domain_and_the_other_backend_do(
             dup.subject = linked.subject.clone();
         }
         let what = format!("create clash {email} {identifier} {subject}");
-        let a = same!(pair, &what, |s| s.create_user(&scope, &dup, None));
+        let a = same!(pair, &what, |s| s.create_user(&scope, &dup, None, &stamp()));
         assert!(matches!(a, Err(StoreError::Conflict { .. })), "{what}: {a:?}");
         // The same clash from a user whose id is taken too.
         let mut twin = dup.clone();
         twin.id = users[4].id;
         let what = format!("id clash {email} {identifier} {subject}");
-        same!(pair, &what, |s| s.create_user(&scope, &twin, None)).ok();
+        same!(pair, &what, |s| s.create_user(&scope, &twin, None, &stamp())).ok();
         let target = users[3].id;
         let what = format!("update clash {email} {identifier} {subject}");
-        same!(pair, &what, |s| s.update_user(&scope, &target, clash_update(&dup))).ok();
+        same!(pair, &what, |s| s.update_user(&scope, &target, clash_update(&dup), &stamp())).ok();
     }
     let mut linked_user = ctx.user("linked@example.com");
     linked_user.provider_id = Some("idp_x".into());
-    same!(pair, "unknown provider", |s| s.create_user(&scope, &linked_user, None)).ok();
+    same!(pair, "unknown provider", |s| s.create_user(&scope, &linked_user, None, &stamp())).ok();
 }
 
 fn clash_update(from: &User) -> roster_store::UserUpdate {

@@ -5,7 +5,7 @@ use roster_domain::access::Expansion;
 use roster_store::ExpandRequest;
 
 use crate::access_fixtures::{NOW, all_extras, assignment, grant, role, session};
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, stamp_at, ts};
 
 pub async fn expansions_count_only_live_sessions_and_grants(ctx: Ctx) {
     let scope = ctx.scope();
@@ -13,15 +13,15 @@ pub async fn expansions_count_only_live_sessions_and_grants(ctx: Ctx) {
     let v = ctx.new_user(&scope, "v@example.com").await;
     let lonely = ctx.new_user(&scope, "w@example.com").await;
     let (r1, r2) = (role(&ctx, "r1"), role(&ctx, "r2"));
-    ctx.store.create_role(&scope, &r1).await.unwrap();
-    ctx.store.create_role(&scope, &r2).await.unwrap();
+    ctx.store.create_role(&scope, &r1, &stamp()).await.unwrap();
+    ctx.store.create_role(&scope, &r2, &stamp()).await.unwrap();
     let mut held = Vec::new();
     for (r, sc) in [(&r2, None), (&r1, Some(("team", "t"))), (&r1, None)] {
         let a = assignment(&ctx, &u.id, &r.id, sc);
-        held.push(ctx.store.create_role_assignment(&scope, &a).await.unwrap());
+        held.push(ctx.store.create_role_assignment(&scope, &a, &stamp()).await.unwrap());
     }
     let va = assignment(&ctx, &v.id, &r2.id, None);
-    let va = ctx.store.create_role_assignment(&scope, &va).await.unwrap();
+    let va = ctx.store.create_role_assignment(&scope, &va, &stamp()).await.unwrap();
 
     // u: live (no expiry), live (expires later), expired at exactly now,
     // expired before, revoked.
@@ -34,21 +34,24 @@ pub async fn expansions_count_only_live_sessions_and_grants(ctx: Ctx) {
     ];
     for (expires, revoke) in kinds {
         let s = session(&ctx, &u.id, 100, expires);
-        ctx.store.create_session(&scope, &s).await.unwrap();
+        ctx.store.create_session(&scope, &s, &stamp()).await.unwrap();
         let g = grant(&ctx, &u.id, expires);
-        ctx.store.create_grant(&scope, &g).await.unwrap();
+        ctx.store.create_grant(&scope, &g, &stamp()).await.unwrap();
         if revoke {
-            ctx.store.revoke_session(&scope, &u.id, &s.id, ts(150)).await.unwrap();
-            ctx.store.revoke_grant(&scope, &u.id, &g.id, ts(150)).await.unwrap();
+            ctx.store.revoke_session(&scope, &u.id, &s.id, &stamp_at(ts(150))).await.unwrap();
+            ctx.store.revoke_grant(&scope, &u.id, &g.id, &stamp_at(ts(150))).await.unwrap();
         }
     }
     let vs = session(&ctx, &v.id, 100, None);
-    ctx.store.create_session(&scope, &vs).await.unwrap();
+    ctx.store.create_session(&scope, &vs, &stamp()).await.unwrap();
 
     // A user of another zone, and one that does not exist, get nothing.
     let scope2 = ctx.new_scope("two").await;
     let foreign = ctx.new_user(&scope2, "f@example.com").await;
-    ctx.store.create_session(&scope2, &session(&ctx, &foreign.id, 100, None)).await.unwrap();
+    ctx.store
+        .create_session(&scope2, &session(&ctx, &foreign.id, 100, None), &stamp())
+        .await
+        .unwrap();
     let ghost = ctx.user_id();
 
     let ids = [u.id, v.id, lonely.id, foreign.id, ghost];
@@ -78,17 +81,20 @@ pub async fn expansions_count_only_live_sessions_and_grants(ctx: Ctx) {
 pub async fn expanding_a_page_costs_the_same_statements_for_10_or_500_users(ctx: Ctx) {
     let scope = ctx.scope();
     let r = role(&ctx, "member");
-    ctx.store.create_role(&scope, &r).await.unwrap();
+    ctx.store.create_role(&scope, &r, &stamp()).await.unwrap();
     let mut ids = Vec::new();
     for i in 0..500 {
         let u = ctx.new_user(&scope, &format!("u{i}@example.com")).await;
         if i % 2 == 0 {
             let a = assignment(&ctx, &u.id, &r.id, None);
-            ctx.store.create_role_assignment(&scope, &a).await.unwrap();
+            ctx.store.create_role_assignment(&scope, &a, &stamp()).await.unwrap();
         }
         if i % 5 == 0 {
-            ctx.store.create_session(&scope, &session(&ctx, &u.id, 100, None)).await.unwrap();
-            ctx.store.create_grant(&scope, &grant(&ctx, &u.id, None)).await.unwrap();
+            ctx.store
+                .create_session(&scope, &session(&ctx, &u.id, 100, None), &stamp())
+                .await
+                .unwrap();
+            ctx.store.create_grant(&scope, &grant(&ctx, &u.id, None), &stamp()).await.unwrap();
         }
         ids.push(u.id);
     }

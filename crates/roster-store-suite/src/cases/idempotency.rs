@@ -4,7 +4,7 @@
 use roster_domain::ApiKeyId;
 use roster_store::{IdempotencyRecord, StoreError};
 
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, ts};
 
 fn record(ctx: &Ctx, api_key: ApiKeyId, key: &str, at: i64, body: &[u8]) -> IdempotencyRecord {
     let _ = ctx;
@@ -49,14 +49,14 @@ pub async fn records_are_kept_per_api_key_first_one_wins_and_old_ones_purge(ctx:
 pub async fn a_create_stores_its_record_in_the_same_transaction(ctx: Ctx) {
     let u = ctx.user("a@example.com");
     let r = record(&ctx, ctx.key.id, "create-1", 30, b"{\"id\":1}");
-    ctx.store.create_user(&ctx.scope(), &u, Some(&r)).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &u, Some(&r), &stamp()).await.unwrap();
     assert_eq!(ctx.store.get_idempotency(&ctx.key.id, "create-1", ts(0)).await.unwrap(), Some(r));
 
     // A create that fails stores no record.
     let dup = ctx.user("A@EXAMPLE.com");
     let r2 = record(&ctx, ctx.key.id, "create-2", 31, b"x");
     assert_eq!(
-        ctx.store.create_user(&ctx.scope(), &dup, Some(&r2)).await,
+        ctx.store.create_user(&ctx.scope(), &dup, Some(&r2), &stamp()).await,
         Err(StoreError::Conflict { field: "email" })
     );
     assert_eq!(ctx.store.get_idempotency(&ctx.key.id, "create-2", ts(0)).await.unwrap(), None);
@@ -66,7 +66,7 @@ pub async fn a_create_stores_its_record_in_the_same_transaction(ctx: Ctx) {
     let first = record(&ctx, ctx.key.id, "create-3", 32, b"first");
     ctx.store.put_idempotency(&first).await.unwrap();
     let twin = record(&ctx, ctx.key.id, "create-3", 33, b"second");
-    ctx.store.create_user(&ctx.scope(), &v, Some(&twin)).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &v, Some(&twin), &stamp()).await.unwrap();
     assert_eq!(
         ctx.store.get_idempotency(&ctx.key.id, "create-3", ts(0)).await.unwrap(),
         Some(first)

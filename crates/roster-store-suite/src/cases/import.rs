@@ -7,7 +7,7 @@ use roster_domain::UserQuery;
 use roster_store::StoreError;
 
 use super::pair::Pair;
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, stamp};
 use crate::harness::Peer;
 use crate::random::{Rng, random_query, random_users};
 use crate::reference::{domain_page, expected, ids_of};
@@ -22,7 +22,7 @@ pub async fn imported_users_answer_every_query_as_created_ones_do_on_both_backen
     let users = random_users(&ctx, &scope, &mut rng, 120);
     for chunk in users.chunks(50) {
         for (backend, store) in pair.stores() {
-            let imported = store.import_users(&scope, chunk.to_vec()).await.unwrap();
+            let imported = store.import_users(&scope, chunk.to_vec(), &stamp()).await.unwrap();
             assert_eq!(imported, chunk.len() as u64, "{backend}");
         }
     }
@@ -50,12 +50,16 @@ pub async fn an_imported_chunk_that_breaks_a_rule_inserts_nothing(ctx: Ctx, peer
     clash.push(twin);
     let count = UserQuery::first_page(100);
     for (backend, store) in pair.stores() {
-        let err = store.import_users(&scope, clash.clone()).await.unwrap_err();
+        let err = store.import_users(&scope, clash.clone(), &stamp()).await.unwrap_err();
         assert_eq!(err, StoreError::Conflict { field: "email" }, "{backend}");
         let page = store.list_users(&scope, &count).await.unwrap();
         assert_eq!(page.total, 0, "{backend}: nothing of the chunk stayed");
         assert!(page.users.is_empty(), "{backend}");
-        assert_eq!(store.import_users(&scope, users.clone()).await.unwrap(), 10, "{backend}");
+        assert_eq!(
+            store.import_users(&scope, users.clone(), &stamp()).await.unwrap(),
+            10,
+            "{backend}"
+        );
         assert_eq!(store.list_users(&scope, &count).await.unwrap().total, 10, "{backend}");
     }
 }

@@ -7,7 +7,7 @@ use roster_domain::{
     UserType, Window,
 };
 
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, ts};
 use crate::random::{Rng, random_users};
 use crate::reference::{check_walks, expected, ids_of};
 
@@ -31,12 +31,12 @@ async fn seed(ctx: &Ctx, seed: u64, n: usize) -> Vec<User> {
     let mut rng = Rng::new(seed);
     let users = random_users(ctx, &ctx.scope(), &mut rng, n);
     for u in &users {
-        ctx.store.create_user(&ctx.scope(), u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), u, None, &stamp()).await.unwrap();
     }
     // Users of another zone must never show up.
     let scope = ctx.new_scope("elsewhere").await;
     for u in random_users(ctx, &scope, &mut rng, 10) {
-        ctx.store.create_user(&scope, &u, None).await.unwrap();
+        ctx.store.create_user(&scope, &u, None, &stamp()).await.unwrap();
     }
     users
 }
@@ -77,7 +77,7 @@ pub async fn string_order_is_folded_value_then_bytes_then_id(ctx: Ctx) {
     for (i, n) in names.iter().enumerate() {
         let mut u = ctx.user(&format!("u{i}@example.com"));
         u.name = (*n).to_owned();
-        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
         users.push(u);
     }
     let page = ctx
@@ -241,13 +241,14 @@ pub async fn totals_follow_creates_status_changes_and_deletes(ctx: Ctx) {
                     u.status = status;
                     Ok(true)
                 }),
+                &stamp(),
             )
             .await
             .unwrap();
     }
     check(users.clone()).await;
     for u in users.drain(..10) {
-        ctx.store.delete_user(&ctx.scope(), &u.id, None).await.unwrap();
+        ctx.store.delete_user(&ctx.scope(), &u.id, None, &stamp()).await.unwrap();
     }
     check(users.clone()).await;
     // Counts survive many concurrent writers (PostgreSQL: counter shards on
@@ -258,7 +259,7 @@ pub async fn totals_follow_creates_status_changes_and_deletes(ctx: Ctx) {
         tasks.push(tokio::spawn(async move {
             let mut u = ctx2.user(&format!("bulk{i}@example.com"));
             u.status = if i % 3 == 0 { UserStatus::Suspended } else { UserStatus::Active };
-            ctx2.store.create_user(&ctx2.scope(), &u, None).await.unwrap();
+            ctx2.store.create_user(&ctx2.scope(), &u, None, &stamp()).await.unwrap();
             u
         }));
     }

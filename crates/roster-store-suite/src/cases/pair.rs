@@ -4,7 +4,7 @@
 use roster_domain::User;
 use roster_store::{Store, ZoneScope};
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, stamp};
 use crate::harness::Peer;
 
 pub struct Pair<'a> {
@@ -40,7 +40,10 @@ impl<'a> Pair<'a> {
     pub async fn create_users(&self, scope: &ZoneScope, users: &[User]) {
         for u in users {
             for (name, store) in self.stores() {
-                store.create_user(scope, u, None).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+                store
+                    .create_user(scope, u, None, &stamp())
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
             }
         }
     }

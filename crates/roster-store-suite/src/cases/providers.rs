@@ -5,7 +5,7 @@ use roster_domain::{SessionId, User, UserFilter};
 use roster_store::{StoreError, ZoneScope};
 
 use crate::access_fixtures::{assignment, first, linked_user, provider, query, role, session};
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, ts};
 use crate::reference::check_id_pages;
 
 pub async fn providers_are_per_zone_found_by_id_or_identifier(ctx: Ctx) {
@@ -13,11 +13,11 @@ pub async fn providers_are_per_zone_found_by_id_or_identifier(ctx: Ctx) {
     let mut all = Vec::new();
     for ident in ["corp", "Corp", "google", "idp_not_an_id"] {
         let p = provider(&ctx, ident);
-        ctx.store.create_provider(&scope, &p).await.unwrap();
+        ctx.store.create_provider(&scope, &p, &stamp()).await.unwrap();
         all.push(p);
     }
     assert_eq!(
-        ctx.store.create_provider(&scope, &provider(&ctx, "corp")).await,
+        ctx.store.create_provider(&scope, &provider(&ctx, "corp"), &stamp()).await,
         Err(StoreError::Conflict { field: "identifier" })
     );
     for p in &all {
@@ -39,13 +39,13 @@ pub async fn providers_are_per_zone_found_by_id_or_identifier(ctx: Ctx) {
     let mut google = all[2].clone();
     google.identifier = "Corp".into();
     assert_eq!(
-        ctx.store.update_provider(&scope, &google).await,
+        ctx.store.update_provider(&scope, &google, &stamp()).await,
         Err(StoreError::Conflict { field: "identifier" })
     );
     google.identifier = "gmail".into();
     google.user_identifier_claim = Some("preferred_username".into());
     google.updated_at = ts(12);
-    ctx.store.update_provider(&scope, &google).await.unwrap();
+    ctx.store.update_provider(&scope, &google, &stamp()).await.unwrap();
     assert_eq!(ctx.store.get_provider(&scope, "gmail").await.unwrap(), google);
 
     let scope2 = ctx.new_scope("two").await;
@@ -53,42 +53,48 @@ pub async fn providers_are_per_zone_found_by_id_or_identifier(ctx: Ctx) {
         ctx.store.get_provider(&scope2, &google.id.to_string()).await,
         Err(StoreError::NotFound)
     );
-    assert_eq!(ctx.store.update_provider(&scope2, &google).await, Err(StoreError::NotFound));
-    assert_eq!(ctx.store.delete_provider(&scope2, &google.id).await, Err(StoreError::NotFound));
-    ctx.store.create_provider(&scope2, &provider(&ctx, "corp")).await.unwrap();
+    assert_eq!(
+        ctx.store.update_provider(&scope2, &google, &stamp()).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        ctx.store.delete_provider(&scope2, &google.id, &stamp()).await,
+        Err(StoreError::NotFound)
+    );
+    ctx.store.create_provider(&scope2, &provider(&ctx, "corp"), &stamp()).await.unwrap();
 }
 
 pub async fn users_provider_id_names_a_provider_of_the_zone_and_outlives_it(ctx: Ctx) {
     let scope = ctx.scope();
     let idp = provider(&ctx, "corp");
-    ctx.store.create_provider(&scope, &idp).await.unwrap();
+    ctx.store.create_provider(&scope, &idp, &stamp()).await.unwrap();
     let keep = provider(&ctx, "keep");
-    ctx.store.create_provider(&scope, &keep).await.unwrap();
+    ctx.store.create_provider(&scope, &keep, &stamp()).await.unwrap();
     let scope2 = ctx.new_scope("two").await;
     let foreign = provider(&ctx, "corp");
-    ctx.store.create_provider(&scope2, &foreign).await.unwrap();
+    ctx.store.create_provider(&scope2, &foreign, &stamp()).await.unwrap();
 
     let mut a = ctx.user("a@example.com");
     a.provider_id = Some(foreign.id.to_string());
     assert_eq!(
-        ctx.store.create_user(&scope, &a, None).await,
+        ctx.store.create_user(&scope, &a, None, &stamp()).await,
         Err(StoreError::MissingReference { field: "provider_id" })
     );
     a.provider_id = Some("corp".into()); // an identifier is not an id
     assert_eq!(
-        ctx.store.create_user(&scope, &a, None).await,
+        ctx.store.create_user(&scope, &a, None, &stamp()).await,
         Err(StoreError::MissingReference { field: "provider_id" })
     );
     a.provider_id = Some(idp.id.to_string());
-    ctx.store.create_user(&scope, &a, None).await.unwrap();
+    ctx.store.create_user(&scope, &a, None, &stamp()).await.unwrap();
     // The id as the client spelled it, lower-case ULID included.
     let mut b = ctx.user("b@example.com");
     b.provider_id = Some(format!("idp_{}", &idp.id.to_string()[4..].to_ascii_lowercase()));
-    ctx.store.create_user(&scope, &b, None).await.unwrap();
+    ctx.store.create_user(&scope, &b, None, &stamp()).await.unwrap();
     assert_eq!(ctx.store.get_user(&scope, &b.id).await.unwrap(), b);
     let mut c = ctx.user("c@example.com");
     c.provider_id = Some(keep.id.to_string());
-    ctx.store.create_user(&scope, &c, None).await.unwrap();
+    ctx.store.create_user(&scope, &c, None, &stamp()).await.unwrap();
     // Linking by update is checked the same way.
     let d = ctx.new_user(&scope, "d@example.com").await;
     let link = |p: String| -> roster_store::UserUpdate {
@@ -99,10 +105,10 @@ pub async fn users_provider_id_names_a_provider_of_the_zone_and_outlives_it(ctx:
         })
     };
     assert_eq!(
-        ctx.store.update_user(&scope, &d.id, link(foreign.id.to_string())).await,
+        ctx.store.update_user(&scope, &d.id, link(foreign.id.to_string()), &stamp()).await,
         Err(StoreError::MissingReference { field: "provider_id" })
     );
-    let d = ctx.store.update_user(&scope, &d.id, link(idp.id.to_string())).await.unwrap();
+    let d = ctx.store.update_user(&scope, &d.id, link(idp.id.to_string()), &stamp()).await.unwrap();
     let filtered =
         |p: &str| query(UserFilter { provider_id: Some(p.to_owned()), ..Default::default() });
     let page = ctx.store.list_users(&scope, &filtered(&idp.id.to_string())).await.unwrap();
@@ -110,15 +116,18 @@ pub async fn users_provider_id_names_a_provider_of_the_zone_and_outlives_it(ctx:
 
     let mut s = session(&ctx, &a.id, 100, None);
     s.provider_id = Some(idp.id);
-    ctx.store.create_session(&scope, &s).await.unwrap();
+    ctx.store.create_session(&scope, &s, &stamp()).await.unwrap();
     let a = ctx.store.get_user(&scope, &a.id).await.unwrap();
     let mut ks = session(&ctx, &c.id, 100, None);
     ks.provider_id = Some(keep.id);
-    ctx.store.create_session(&scope, &ks).await.unwrap();
+    ctx.store.create_session(&scope, &ks, &stamp()).await.unwrap();
     let c = ctx.store.get_user(&scope, &c.id).await.unwrap();
 
-    ctx.store.delete_provider(&scope, &idp.id).await.unwrap();
-    assert_eq!(ctx.store.delete_provider(&scope, &idp.id).await, Err(StoreError::NotFound));
+    ctx.store.delete_provider(&scope, &idp.id, &stamp()).await.unwrap();
+    assert_eq!(
+        ctx.store.delete_provider(&scope, &idp.id, &stamp()).await,
+        Err(StoreError::NotFound)
+    );
     // The users stay, unlinked, each one version on.
     for (before, id) in [(&a, a.id), (&b, b.id), (&d, d.id)] {
         let after = ctx.store.get_user(&scope, &id).await.unwrap();
@@ -156,12 +165,12 @@ pub async fn no_user_stays_linked_to_a_provider_deleted_concurrently(ctx: Ctx) {
     };
     for round in 0..25 {
         let idp = provider(&ctx, &format!("p{round}"));
-        ctx.store.create_provider(&scope, &idp).await.unwrap();
+        ctx.store.create_provider(&scope, &idp, &stamp()).await.unwrap();
         let mut made = Vec::new();
         let mut linked = Vec::new();
         for k in 0..3 {
             let u = linked_user(&ctx, &idp, &format!("r{round}-{k}"), &format!("l{round}-{k}@x"));
-            ctx.store.create_user(&scope, &u, None).await.unwrap();
+            ctx.store.create_user(&scope, &u, None, &stamp()).await.unwrap();
             linked.push(u);
         }
         let mut tasks = Vec::new();
@@ -171,7 +180,7 @@ pub async fn no_user_stays_linked_to_a_provider_deleted_concurrently(ctx: Ctx) {
             made.push(u.id);
             let store = if k % 2 == 0 { ctx.store.clone() } else { other.clone() };
             tasks.push(tokio::spawn(async move {
-                let r = store.create_user(&scope, &u, None).await;
+                let r = store.create_user(&scope, &u, None, &stamp()).await;
                 assert!(refused(&r), "{r:?}");
             }));
         }
@@ -187,18 +196,19 @@ pub async fn no_user_stays_linked_to_a_provider_deleted_concurrently(ctx: Ctx) {
                     u.version += 1;
                     Ok(true)
                 });
-                let r = store.update_user(&scope, &uid, touch).await.map(|_| ());
+                let r = store.update_user(&scope, &uid, touch, &stamp()).await.map(|_| ());
                 assert!(refused(&r), "{r:?}");
-                let r = store.create_session(&scope, &s).await;
+                let r = store.create_session(&scope, &s, &stamp()).await;
                 assert!(refused(&r), "{r:?}");
-                let r = store.sign_in(&scope, &issuer, &subject, None, &s2).await.map(|_| ());
+                let r =
+                    store.sign_in(&scope, &issuer, &subject, None, &s2, &stamp()).await.map(|_| ());
                 assert!(refused(&r), "{r:?}");
             }));
         }
         let store = other.clone();
         let pid = idp.id;
         tasks.push(tokio::spawn(async move {
-            store.delete_provider(&scope, &pid).await.unwrap();
+            store.delete_provider(&scope, &pid, &stamp()).await.unwrap();
         }));
         for t in tasks {
             t.await.unwrap();
@@ -217,28 +227,37 @@ pub async fn deleting_a_zone_without_users_takes_its_roles_and_providers(ctx: Ct
     let zone = ctx.new_zone("doomed").await;
     let scope = ZoneScope { org: ctx.org.id, zone: zone.id };
     let r = role(&ctx, "admin");
-    ctx.store.create_role(&scope, &r).await.unwrap();
+    ctx.store.create_role(&scope, &r, &stamp()).await.unwrap();
     let p = provider(&ctx, "corp");
-    ctx.store.create_provider(&scope, &p).await.unwrap();
+    ctx.store.create_provider(&scope, &p, &stamp()).await.unwrap();
     // Not while it holds a user.
     let u = ctx.new_user(&scope, "a@example.com").await;
     let a = assignment(&ctx, &u.id, &r.id, None);
-    ctx.store.create_role_assignment(&scope, &a).await.unwrap();
-    assert_eq!(ctx.store.delete_zone(&ctx.org.id, &zone.id).await, Err(StoreError::ZoneNotEmpty));
-    ctx.store.delete_user(&scope, &u.id, None).await.unwrap();
-    ctx.store.delete_zone(&ctx.org.id, &zone.id).await.unwrap();
+    ctx.store.create_role_assignment(&scope, &a, &stamp()).await.unwrap();
+    assert_eq!(
+        ctx.store.delete_zone(&ctx.org.id, &zone.id, &stamp()).await,
+        Err(StoreError::ZoneNotEmpty)
+    );
+    ctx.store.delete_user(&scope, &u.id, None, &stamp()).await.unwrap();
+    ctx.store.delete_zone(&ctx.org.id, &zone.id, &stamp()).await.unwrap();
     assert_eq!(ctx.db.count_rows("roles").await, 0);
     assert_eq!(ctx.db.count_rows("providers").await, 0);
-    assert_eq!(ctx.store.create_role(&scope, &role(&ctx, "x")).await, Err(StoreError::NotFound));
+    assert_eq!(
+        ctx.store.create_role(&scope, &role(&ctx, "x"), &stamp()).await,
+        Err(StoreError::NotFound)
+    );
     // Another node that cached the zone cannot add to it either.
     let other = ctx.another_node().await;
     let zone2 = ctx.new_zone("doomed2").await;
     let scope2 = ZoneScope { org: ctx.org.id, zone: zone2.id };
     other.list_roles(&scope2, &first(1)).await.unwrap();
-    ctx.store.delete_zone(&ctx.org.id, &zone2.id).await.unwrap();
-    assert_eq!(other.create_role(&scope2, &role(&ctx, "x")).await, Err(StoreError::NotFound));
+    ctx.store.delete_zone(&ctx.org.id, &zone2.id, &stamp()).await.unwrap();
     assert_eq!(
-        other.create_provider(&scope2, &provider(&ctx, "x")).await,
+        other.create_role(&scope2, &role(&ctx, "x"), &stamp()).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        other.create_provider(&scope2, &provider(&ctx, "x"), &stamp()).await,
         Err(StoreError::NotFound)
     );
     other.close();

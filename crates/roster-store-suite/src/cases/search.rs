@@ -5,7 +5,7 @@ use roster_domain::text::fold;
 use roster_domain::{Direction, Sort, SortField, SortKey, User, UserQuery, Window};
 
 use super::listing::all_query;
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, ts};
 use crate::random::{Rng, random_users};
 use crate::reference::{check_walks, expected, ids_of};
 
@@ -26,7 +26,7 @@ pub async fn search_returns_exactly_the_substring_matches_in_rank_order(ctx: Ctx
     let mut rng = Rng::new(11);
     let users = random_users(&ctx, &ctx.scope(), &mut rng, 60);
     for u in &users {
-        ctx.store.create_user(&ctx.scope(), u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), u, None, &stamp()).await.unwrap();
     }
     let id0 = fold(&users[0].id.to_string());
     let id1 = fold(&users[1].id.to_string());
@@ -105,7 +105,7 @@ pub async fn whole_field_matches_rank_before_prefixes_before_substrings(ctx: Ctx
     exact_early.created_at = ts(4);
     let miss = ctx.user("jo@x.com");
     for u in [&sub, &prefix, &exact, &exact_early, &miss] {
-        ctx.store.create_user(&ctx.scope(), u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), u, None, &stamp()).await.unwrap();
     }
     let q = UserQuery {
         window: Window::After { position: None, limit: 10 },
@@ -127,7 +127,7 @@ pub async fn a_users_whole_id_ranks_it_first_and_id_fragments_find_it(ctx: Ctx) 
     let mut users: Vec<User> = Vec::new();
     for i in 0..20 {
         let u = ctx.user(&format!("p{i}@example.com"));
-        ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
         users.push(u);
     }
     let target = &users[13];
@@ -157,7 +157,7 @@ pub async fn a_term_never_matches_across_two_fields(ctx: Ctx) {
     u.identifier = "ident".into();
     u.name = "bar".into();
     u.description = Some("tail".into());
-    ctx.store.create_user(&ctx.scope(), &u, None).await.unwrap();
+    ctx.store.create_user(&ctx.scope(), &u, None, &stamp()).await.unwrap();
     for term in ["io bar", "x.io bar", "bar ident", "ident tail", "iobar", "o b"] {
         let q = search(&[term], true, Sort::default());
         let page = ctx.store.list_users(&ctx.scope(), &q).await.unwrap();
@@ -177,7 +177,7 @@ pub async fn percent_underscore_and_backslash_in_terms_are_literal(ctx: Ctx) {
     let mut special = ctx.user("special@example.com");
     special.name = "a%c_e\\f".into();
     for u in [&plain, &special] {
-        ctx.store.create_user(&ctx.scope(), u, None).await.unwrap();
+        ctx.store.create_user(&ctx.scope(), u, None, &stamp()).await.unwrap();
     }
     let hits = |term: &'static str| {
         let ctx = ctx.clone();

@@ -7,21 +7,21 @@ use roster_domain::{User, UserFilter, UserId};
 use roster_store::StoreError;
 
 use crate::access_fixtures::{disable, first, linked_user, provider, query, sign_in_session};
-use crate::ctx::{Ctx, ts};
+use crate::ctx::{Ctx, stamp, ts};
 
 pub async fn sign_in_finds_or_creates_the_subject_and_records_a_session(ctx: Ctx) {
     let scope = ctx.scope();
     let idp = provider(&ctx, "corp");
-    ctx.store.create_provider(&scope, &idp).await.unwrap();
+    ctx.store.create_provider(&scope, &idp, &stamp()).await.unwrap();
     let s0 = sign_in_session(&ctx, &idp, 100);
     // Nobody to find and nothing to create.
     assert_eq!(
-        ctx.store.sign_in(&scope, &idp.issuer, "sub-1", None, &s0).await,
+        ctx.store.sign_in(&scope, &idp.issuer, "sub-1", None, &s0, &stamp()).await,
         Err(StoreError::NotFound)
     );
     let fresh = linked_user(&ctx, &idp, "sub-1", "one@example.com");
     let first_in =
-        ctx.store.sign_in(&scope, &idp.issuer, "sub-1", Some(&fresh), &s0).await.unwrap();
+        ctx.store.sign_in(&scope, &idp.issuer, "sub-1", Some(&fresh), &s0, &stamp()).await.unwrap();
     assert!(first_in.created);
     assert_eq!(
         first_in.user,
@@ -33,7 +33,11 @@ pub async fn sign_in_finds_or_creates_the_subject_and_records_a_session(ctx: Ctx
     // Found the second time, whatever new user is offered.
     let s1 = sign_in_session(&ctx, &idp, 200);
     let offered = linked_user(&ctx, &idp, "sub-1", "other@example.com");
-    let again = ctx.store.sign_in(&scope, &idp.issuer, "sub-1", Some(&offered), &s1).await.unwrap();
+    let again = ctx
+        .store
+        .sign_in(&scope, &idp.issuer, "sub-1", Some(&offered), &s1, &stamp())
+        .await
+        .unwrap();
     assert!(!again.created);
     assert_eq!(again.user.id, fresh.id);
     assert_eq!(again.user.authenticated_at, Some(ts(200)));
@@ -41,7 +45,8 @@ pub async fn sign_in_finds_or_creates_the_subject_and_records_a_session(ctx: Ctx
     assert_eq!(again.session.user_id, fresh.id);
     // Finding needs no new user.
     let s1b = sign_in_session(&ctx, &idp, 150);
-    let found = ctx.store.sign_in(&scope, &idp.issuer, "sub-1", None, &s1b).await.unwrap();
+    let found =
+        ctx.store.sign_in(&scope, &idp.issuer, "sub-1", None, &s1b, &stamp()).await.unwrap();
     assert!(!found.created);
     assert_eq!(found.user.id, fresh.id);
     assert_eq!(found.user.authenticated_at, Some(ts(200)));
@@ -52,7 +57,8 @@ pub async fn sign_in_finds_or_creates_the_subject_and_records_a_session(ctx: Ctx
     // The subject is matched exactly, and per issuer.
     let s2 = sign_in_session(&ctx, &idp, 300);
     let other = linked_user(&ctx, &idp, "SUB-1", "two@example.com");
-    let second = ctx.store.sign_in(&scope, &idp.issuer, "SUB-1", Some(&other), &s2).await.unwrap();
+    let second =
+        ctx.store.sign_in(&scope, &idp.issuer, "SUB-1", Some(&other), &s2, &stamp()).await.unwrap();
     assert!(second.created);
     assert_ne!(second.user.id, fresh.id);
 
@@ -60,17 +66,17 @@ pub async fn sign_in_finds_or_creates_the_subject_and_records_a_session(ctx: Ctx
     let s3 = sign_in_session(&ctx, &idp, 400);
     let clash = linked_user(&ctx, &idp, "sub-3", "ONE@example.com");
     assert_eq!(
-        ctx.store.sign_in(&scope, &idp.issuer, "sub-3", Some(&clash), &s3).await,
+        ctx.store.sign_in(&scope, &idp.issuer, "sub-3", Some(&clash), &s3, &stamp()).await,
         Err(StoreError::Conflict { field: "email" })
     );
     assert_eq!(ctx.store.get_user(&scope, &clash.id).await, Err(StoreError::NotFound));
 
     // A disabled user cannot sign in.
-    ctx.store.update_user(&scope, &fresh.id, disable()).await.unwrap();
+    ctx.store.update_user(&scope, &fresh.id, disable(), &stamp()).await.unwrap();
     let before = ctx.store.get_user(&scope, &fresh.id).await.unwrap();
     let s4 = sign_in_session(&ctx, &idp, 500);
     assert_eq!(
-        ctx.store.sign_in(&scope, &idp.issuer, "sub-1", Some(&offered), &s4).await,
+        ctx.store.sign_in(&scope, &idp.issuer, "sub-1", Some(&offered), &s4, &stamp()).await,
         Err(StoreError::UserDisabled)
     );
     assert_eq!(ctx.store.get_user(&scope, &fresh.id).await.unwrap(), before);
@@ -84,7 +90,7 @@ pub async fn sign_in_finds_or_creates_the_subject_and_records_a_session(ctx: Ctx
 pub async fn concurrent_first_sign_ins_of_one_subject_make_one_user(ctx: Ctx) {
     let scope = ctx.scope();
     let idp = provider(&ctx, "corp");
-    ctx.store.create_provider(&scope, &idp).await.unwrap();
+    ctx.store.create_provider(&scope, &idp, &stamp()).await.unwrap();
     let other = ctx.another_node().await;
     for round in 0..20 {
         let subject = format!("subject-{round}");
@@ -95,7 +101,7 @@ pub async fn concurrent_first_sign_ins_of_one_subject_make_one_user(ctx: Ctx) {
             let s = sign_in_session(&ctx, &idp, 100 + k);
             let (issuer, subject) = (idp.issuer.clone(), subject.clone());
             tasks.push(tokio::spawn(async move {
-                store.sign_in(&scope, &issuer, &subject, Some(&u), &s).await
+                store.sign_in(&scope, &issuer, &subject, Some(&u), &s, &stamp()).await
             }));
         }
         let mut results = Vec::new();

@@ -7,13 +7,13 @@ use roster_store::{IdWindow, StoreError, ZoneScope};
 
 use super::listing::all_query;
 use crate::backend::Database;
-use crate::ctx::{Ctx, fixtures, ts};
+use crate::ctx::{Ctx, fixtures, stamp, ts};
 
 pub async fn bootstrap_happens_once_and_names_the_default_organization(ctx: Ctx) {
     assert_eq!(ctx.store.default_organization().await.unwrap(), ctx.org);
     let ids = roster_domain::IdGenerator::new();
     let (org, zone, key, hash) = fixtures(&ids);
-    assert!(!ctx.store.bootstrap(&org, &zone, &key, &hash).await.unwrap());
+    assert!(!ctx.store.bootstrap(&org, &zone, &key, &hash, &stamp()).await.unwrap());
     assert_eq!(ctx.store.default_organization().await.unwrap(), ctx.org);
     assert_eq!(ctx.store.find_api_key(&ctx.key_hash).await.unwrap(), Some(ctx.key.clone()));
     assert_eq!(
@@ -30,9 +30,10 @@ pub async fn nodes_bootstrapping_together_make_one_organization(db: Arc<dyn Data
     let ids = roster_domain::IdGenerator::new();
     let (org_a, zone_a, key_a, hash_a) = fixtures(&ids);
     let (org_b, zone_b, key_b, _) = fixtures(&ids);
+    let (stamp_a, stamp_b) = (stamp(), stamp());
     let (ra, rb) = tokio::join!(
-        a.bootstrap(&org_a, &zone_a, &key_a, &hash_a),
-        b.bootstrap(&org_b, &zone_b, &key_b, &[9; 32]),
+        a.bootstrap(&org_a, &zone_a, &key_a, &hash_a, &stamp_a),
+        b.bootstrap(&org_b, &zone_b, &key_b, &[9; 32], &stamp_b),
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert!(ra ^ rb, "exactly one bootstrap runs: {ra} {rb}");
@@ -67,23 +68,23 @@ pub async fn zone_identifiers_are_unique_per_organization_and_zones_update(ctx: 
     let zone = ctx.new_zone("one").await;
     let clash = Zone { id: ctx.zone_id(), ..zone.clone() };
     assert_eq!(
-        ctx.store.create_zone(&clash).await,
+        ctx.store.create_zone(&clash, &stamp()).await,
         Err(StoreError::Conflict { field: "identifier" })
     );
     let mut renamed = zone.clone();
     renamed.identifier = "uno".into();
     renamed.name = "Uno".into();
     renamed.updated_at = ts(99);
-    ctx.store.update_zone(&renamed).await.unwrap();
+    ctx.store.update_zone(&renamed, &stamp()).await.unwrap();
     assert_eq!(ctx.store.get_zone(&ctx.org.id, &ZoneRef::Id(zone.id)).await.unwrap(), renamed);
     let mut taken = renamed.clone();
     taken.identifier = "default".into();
     assert_eq!(
-        ctx.store.update_zone(&taken).await,
+        ctx.store.update_zone(&taken, &stamp()).await,
         Err(StoreError::Conflict { field: "identifier" })
     );
     let ghost = Zone { id: ctx.zone_id(), identifier: "ghost".into(), ..zone.clone() };
-    assert_eq!(ctx.store.update_zone(&ghost).await, Err(StoreError::NotFound));
+    assert_eq!(ctx.store.update_zone(&ghost, &stamp()).await, Err(StoreError::NotFound));
 }
 
 pub async fn zones_list_in_id_order_in_windows_both_ways(ctx: Ctx) {
@@ -132,19 +133,28 @@ pub async fn only_empty_zones_can_be_deleted(ctx: Ctx) {
     let zone = ctx.new_zone("temp").await;
     let scope = ZoneScope { org: ctx.org.id, zone: zone.id };
     let u = ctx.user_in(&scope, "a@example.com");
-    ctx.store.create_user(&scope, &u, None).await.unwrap();
-    assert_eq!(ctx.store.delete_zone(&ctx.org.id, &zone.id).await, Err(StoreError::ZoneNotEmpty));
-    ctx.store.delete_user(&scope, &u.id, None).await.unwrap();
+    ctx.store.create_user(&scope, &u, None, &stamp()).await.unwrap();
+    assert_eq!(
+        ctx.store.delete_zone(&ctx.org.id, &zone.id, &stamp()).await,
+        Err(StoreError::ZoneNotEmpty)
+    );
+    ctx.store.delete_user(&scope, &u.id, None, &stamp()).await.unwrap();
     let stranger = OrgId::from_ulid(ctx.ids.next(1));
-    assert_eq!(ctx.store.delete_zone(&stranger, &zone.id).await, Err(StoreError::NotFound));
-    ctx.store.delete_zone(&ctx.org.id, &zone.id).await.unwrap();
+    assert_eq!(
+        ctx.store.delete_zone(&stranger, &zone.id, &stamp()).await,
+        Err(StoreError::NotFound)
+    );
+    ctx.store.delete_zone(&ctx.org.id, &zone.id, &stamp()).await.unwrap();
     assert_eq!(
         ctx.store.get_zone(&ctx.org.id, &ZoneRef::Id(zone.id)).await,
         Err(StoreError::NotFound)
     );
     assert_eq!(ctx.store.get_user(&scope, &u.id).await, Err(StoreError::NotFound));
-    assert_eq!(ctx.store.create_user(&scope, &u, None).await, Err(StoreError::NotFound));
-    assert_eq!(ctx.store.delete_zone(&ctx.org.id, &zone.id).await, Err(StoreError::NotFound));
+    assert_eq!(ctx.store.create_user(&scope, &u, None, &stamp()).await, Err(StoreError::NotFound));
+    assert_eq!(
+        ctx.store.delete_zone(&ctx.org.id, &zone.id, &stamp()).await,
+        Err(StoreError::NotFound)
+    );
     // The identifier is free again, and the new zone starts at zero.
     let scope = ctx.new_scope("temp").await;
     let page = ctx.store.list_users(&scope, &all_query(5)).await.unwrap();

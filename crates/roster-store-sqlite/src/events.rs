@@ -1,0 +1,189 @@
+//! The change feed in SQLite: events written in the writer's transaction,
+//! read in `pos` order (the single writer makes it commit order).
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
+
+use roster_domain::Timestamp;
+use roster_domain::events::NewEvent;
+use roster_store::{
+    EventPage, EventQuery, EventRow, EventText, FEED_SCAN_LIMIT, FeedPosition, StoreError,
+    StoreResult,
+};
+
+use crate::db;
+use crate::error::from_sqlite;
+
+/// The `meta` key of the position of the newest event retention deleted.
+const HORIZON: &str = "events_horizon";
+
+/// The most events one purge deletes; the caller repeats while it is full.
+pub const PURGE_CHUNK: i64 = 10_000;
+
+pub fn record(conn: &Connection, event: &NewEvent) -> StoreResult<()> {
+    let text = EventText::of(event)?;
+    db::execute(
+        conn,
+        "INSERT INTO events (id, org_id, zone_id, type, occurred_at, actor_type, actor_id, \
+         object, changed_fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        rusqlite::params![
+            event.id.to_bytes().as_slice(),
+            event.organization_id.to_bytes().as_slice(),
+            event.zone.to_bytes().as_slice(),
+            event.kind.as_str(),
+            event.occurred_at.as_micros(),
+            event.actor.kind(),
+            event.actor.id(),
+            text.object,
+            text.changed_fields,
+        ],
+    )
+    .map_err(from_sqlite)?;
+    Ok(())
+}
+
+fn horizon(conn: &Connection) -> StoreResult<u64> {
+    let value: Option<i64> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+        .and_then(|mut s| s.query_row([HORIZON], |r| r.get(0)).optional())
+        .map_err(from_sqlite)?;
+    Ok(value.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+}
+
+fn blob16(bytes: Vec<u8>) -> rusqlite::Result<[u8; 16]> {
+    bytes.try_into().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Blob,
+            "expected 16 bytes".into(),
+        )
+    })
+}
+
+/// A page of the feed: matches among at most `FEED_SCAN_LIMIT` events
+/// after the position (see `FEED_SCAN_LIMIT`).
+pub fn events_after(conn: &Connection, q: &EventQuery) -> StoreResult<EventPage> {
+    // No cursor: from the oldest event kept, wherever that is now.
+    let after = q.after.map_or(0, |p| p.seq);
+    if q.after.is_some() && after < horizon(conn)? {
+        return Err(StoreError::CursorExpired);
+    }
+    let after = i64::try_from(after).map_err(|_| StoreError::CursorExpired)?;
+    let org = SqlValue::Blob(q.org.to_bytes().to_vec());
+    let scan = i64::try_from(FEED_SCAN_LIMIT).unwrap_or(i64::MAX);
+    // First the window this page looks through, fixed by its last
+    // position: rows committed meanwhile lie beyond it, so the filtered
+    // read below and the cursor agree on what was looked at.
+    let (looked_at, end): (i64, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT count(*), max(pos) FROM (SELECT pos FROM events WHERE org_id = ?1 \
+             AND pos > ?2 ORDER BY pos LIMIT ?3)",
+        )
+        .and_then(|mut s| s.query_row((&org, after, scan), |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(from_sqlite)?;
+    let Some(end) = end else {
+        return Ok(EventPage { events: Vec::new(), next: q.after, has_more: false });
+    };
+    let mut params = vec![org, SqlValue::Integer(after), SqlValue::Integer(end)];
+    let mut sql = String::from(
+        "SELECT pos, id, org_id, zone_id, type, occurred_at, actor_type, actor_id, object, \
+         changed_fields FROM events WHERE org_id = ?1 AND pos > ?2 AND pos <= ?3",
+    );
+    if let Some(zones) = &q.zones {
+        let list =
+            placeholders(&mut params, zones.iter().map(|z| SqlValue::Blob(z.to_bytes().to_vec())));
+        sql.push_str(&format!(" AND zone_id IN ({list})"));
+    }
+    if let Some(types) = &q.types {
+        let list =
+            placeholders(&mut params, types.iter().map(|t| SqlValue::Text(t.as_str().into())));
+        sql.push_str(&format!(" AND type IN ({list})"));
+    }
+    params.push(SqlValue::Integer(i64::try_from(q.limit + 1).unwrap_or(i64::MAX)));
+    sql.push_str(&format!(" ORDER BY pos LIMIT ?{}", params.len()));
+    let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
+    let rows = stmt
+        .query_map(params_from_iter(params.iter()), |r| {
+            let micros: i64 = r.get(5)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                EventRow {
+                    id: blob16(r.get(1)?)?,
+                    org: blob16(r.get(2)?)?,
+                    zone: blob16(r.get(3)?)?,
+                    kind: r.get(4)?,
+                    occurred_at: Timestamp::from_micros(micros).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            5,
+                            rusqlite::types::Type::Integer,
+                            "timestamp out of range".into(),
+                        )
+                    })?,
+                    actor_type: r.get(6)?,
+                    actor_id: r.get(7)?,
+                    object: r.get(8)?,
+                    changed_fields: r.get(9)?,
+                },
+            ))
+        })
+        .map_err(from_sqlite)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(from_sqlite)?;
+    let position = |pos: i64| FeedPosition { tx: 0, seq: u64::try_from(pos).unwrap_or(0) };
+    let full = rows.len() > q.limit;
+    let mut events = Vec::with_capacity(rows.len().min(q.limit));
+    let mut last = None;
+    for (pos, row) in rows.into_iter().take(q.limit) {
+        events.push(row.decode()?);
+        last = Some(pos);
+    }
+    Ok(if full {
+        EventPage { events, next: last.map(position), has_more: true }
+    } else {
+        // The whole window was looked at: the next page starts after it,
+        // whether or not its last event matched.
+        let has_more = usize::try_from(looked_at).unwrap_or(0) >= FEED_SCAN_LIMIT;
+        EventPage { events, next: Some(position(end)), has_more }
+    })
+}
+
+fn placeholders(params: &mut Vec<SqlValue>, values: impl Iterator<Item = SqlValue>) -> String {
+    let mut list = Vec::new();
+    for v in values {
+        params.push(v);
+        list.push(format!("?{}", params.len()));
+    }
+    list.join(", ")
+}
+
+/// Deletes the oldest events that occurred before `before`, as a prefix
+/// of the feed (up to the first event kept) and at most `PURGE_CHUNK` at a
+/// time so the writer is never held long, and remembers the last position
+/// deleted: a cursor before it has missed events and is refused.
+pub fn purge(conn: &Connection, before: Timestamp) -> StoreResult<u64> {
+    let mut stmt = conn
+        .prepare_cached("SELECT pos, occurred_at FROM events ORDER BY pos LIMIT ?1")
+        .map_err(from_sqlite)?;
+    let mut rows = stmt.query([PURGE_CHUNK]).map_err(from_sqlite)?;
+    let mut last_gone = None;
+    while let Some(row) = rows.next().map_err(from_sqlite)? {
+        let (pos, at): (i64, i64) =
+            (row.get(0).map_err(from_sqlite)?, row.get(1).map_err(from_sqlite)?);
+        if at >= before.as_micros() {
+            break;
+        }
+        last_gone = Some(pos);
+    }
+    drop(rows);
+    let Some(last_gone) = last_gone else { return Ok(0) };
+    let n = db::execute(conn, "DELETE FROM events WHERE pos <= ?1", [last_gone])
+        .map_err(from_sqlite)?;
+    db::execute(
+        conn,
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![HORIZON, last_gone],
+    )
+    .map_err(from_sqlite)?;
+    Ok(n)
+}
