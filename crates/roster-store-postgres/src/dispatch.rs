@@ -495,7 +495,7 @@ impl Store for PgStore {
         stamp: &EventStamp,
     ) -> StoreResult<SignedIn> {
         let (zone, mut client) = self.zoned(scope).await?;
-        access::sign_in(&mut client, &zone, issuer, subject, new_user, session, stamp, scope).await
+        access::sign_in(&mut client, &zone, issuer, subject, new_user, session, stamp).await
     }
 
     async fn expand_users(

@@ -5,93 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use roster_testkit::{ADMIN_KEY, PgDatabase, postgres_url};
+use roster_testkit::{PgDatabase, postgres_url};
 
-/// A `roster serve` child process.
-struct Node {
-    child: Child,
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Node {
-    async fn start(database_url: &str) -> Node {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let child = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database-url",
-                database_url,
-            ])
-            .env("ROSTER_BOOTSTRAP_API_KEY", ADMIN_KEY)
-            .env("ROSTER_RATE_LIMIT_PER_SECOND", "0")
-            .env("ROSTER_LOG", "warn")
-            .env("ROSTER_PG_POOL_SIZE", "4")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn roster serve");
-        let node = Node {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
-        };
-        for _ in 0..200 {
-            if let Ok(r) = node.client.get(format!("{}/readyz", node.base)).send().await
-                && r.status().is_success()
-            {
-                return node;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("node on port {port} did not become ready");
-    }
-
-    async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> (u16, Value, reqwest::header::HeaderMap) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req =
-            self.client.request(method, format!("{}{path}", self.base)).bearer_auth(ADMIN_KEY);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some(body) = body {
-            req = req.header("content-type", "application/json").body(body.to_string());
-        }
-        let r = req.send().await.expect("request");
-        let status = r.status().as_u16();
-        let headers = r.headers().clone();
-        let bytes = r.bytes().await.unwrap();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        (status, value, headers)
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::Node;
 
 /// Two nodes on a fresh database, or `None` when PostgreSQL is not configured.
 async fn two_nodes() -> Option<(PgDatabase, Node, Node)> {

@@ -24,6 +24,8 @@ export type Scope = OpenUnion<
   | 'zones:read'
   | 'zones:write'
   | 'keys:write'
+  | 'events:read'
+  | 'webhooks:write'
   | 'admin'
 >;
 /** Status of a session or grant. */

@@ -35,8 +35,8 @@ pub async fn sign_in(
     new_user: Option<&User>,
     session: &Session,
     stamp: &EventStamp,
-    scope: &ZoneScope,
 ) -> StoreResult<SignedIn> {
+    let scope = ZoneScope { org: zone.org, zone: zone.zone };
     let tx = conn.transaction().await?;
     let find = format!(
         "SELECT {USER_COLUMNS} FROM users u \
@@ -73,7 +73,7 @@ pub async fn sign_in(
         };
         let session = Session { user_id: user.id, ..session.clone() };
         let user = record_session(&tx, zone, user.status, &session).await?;
-        for event in sign_in_events(stamp, scope, &user, &session, created) {
+        for event in sign_in_events(stamp, &scope, &user, &session, created) {
             events::record(&tx, &event).await?;
         }
         tx.commit().await?;

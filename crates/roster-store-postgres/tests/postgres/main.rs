@@ -6,6 +6,7 @@
 //! except in CI (`CI=true`), where they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod events;
 mod import;
 mod migrations;
 mod statements;
