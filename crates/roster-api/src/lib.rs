@@ -35,10 +35,11 @@ use utoipa_axum::routes;
 use roster_service::Service;
 
 use crate::fairness::FairShare;
-use crate::handlers::{access, events, keys, ops, users, zones};
+use crate::handlers::{access, events, keys, ops, users, webhooks, zones};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::ratelimit::RateLimiter;
+use roster_service::webhooks::{Dispatcher, RenderEvent};
 
 /// What the operator decides about the HTTP layer.
 #[derive(Debug, Clone)]
@@ -88,6 +89,9 @@ pub struct Inner {
     pub config: ApiConfig,
     pub openapi_json: Bytes,
     pub docs_html: Bytes,
+    /// Delivers webhooks; the binary runs its loop, the retry endpoint
+    /// uses it directly. `None` when its HTTP client could not be built.
+    pub dispatcher: Option<Arc<Dispatcher>>,
 }
 
 #[derive(Clone)]
@@ -133,6 +137,7 @@ impl Modify for BearerAuth {
         (name = "grants", description = "Delegated grants users gave to clients"),
         (name = "providers", description = "Identity providers and sign-ins through them"),
         (name = "events", description = "The change feed: every change, in commit order"),
+        (name = "webhooks", description = "Webhook endpoints: events POSTed as they happen, signed"),
         (name = "operations", description = "Health, readiness, metrics and documentation"),
     )
 )]
@@ -149,6 +154,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::list_api_keys, keys::create_api_key))
         .routes(routes!(keys::get_api_key, keys::delete_api_key))
         .routes(routes!(events::list_events))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::retry_delivery))
         .routes(routes!(access::list_roles, access::create_role))
         .routes(routes!(access::get_role, access::update_role, access::delete_role))
         .routes(routes!(access::list_zone_roles, access::create_zone_role))
@@ -213,6 +223,23 @@ async fn method_not_allowed() -> impl IntoResponse {
 
 /// Builds the application: the router with every layer, and the shared
 /// state (for a separate metrics listener).
+/// The webhook dispatcher, rendering each delivery as the feed renders the
+/// event.
+fn webhook_dispatcher(service: &Arc<Service>) -> Option<Arc<Dispatcher>> {
+    let render: RenderEvent = Arc::new(|event, metadata| {
+        // The API's own encoder: a user's attributes are written as the
+        // JSON text they are stored as, exactly as `GET /v1/events` does.
+        encode::json_bytes_sized(&views::EventView::new(event, metadata), 2048).unwrap_or_default()
+    });
+    match Dispatcher::new(service.clone(), render) {
+        Ok(d) => Some(Arc::new(d)),
+        Err(e) => {
+            tracing::error!(error = %e, "webhook delivery is off");
+            None
+        }
+    }
+}
+
 pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
     let spec = openapi();
     let mut served = spec.clone();
@@ -221,13 +248,14 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
     let auth_counters = service.auth_counters();
     let state = AppState {
         inner: Arc::new(Inner {
-            service,
             limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
             auth_failures: guard::AuthFailureLimiter::new(config.auth_failures_per_minute),
             fair: FairShare::new(config.max_inflight_per_key, config.max_queued_per_key),
             metrics: Metrics::with_auth(auth_counters),
             openapi_json: Bytes::from(served.to_pretty_json().unwrap_or_default()),
             docs_html: Bytes::from(docs_html),
+            dispatcher: webhook_dispatcher(&service),
+            service,
             config,
         }),
     };

@@ -145,6 +145,7 @@ impl ClientBuilder {
             .api_key
             .or_else(|| std::env::var("ROSTER_API_KEY").ok())
             .ok_or_else(|| Error::Config("API key (or ROSTER_API_KEY)".into()))?;
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .build()
@@ -208,9 +209,16 @@ pub(crate) fn seg(s: &str) -> String {
     out
 }
 
+/// https through rustls on ring (no OpenSSL, no cmake): the process-wide
+/// crypto provider reqwest's TLS needs, installed once.
+fn install_tls_provider() {
+    // ring is deprecated for lacking post-quantum key exchange; it is    // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).    #[allow(deprecated)]    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Client {
     pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Client {
         let base: String = base_url.into();
+        install_tls_provider();
         Client {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))

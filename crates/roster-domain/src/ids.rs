@@ -179,6 +179,18 @@ prefixed_id!(
     "evt_"
 );
 
+prefixed_id!(
+    /// A webhook endpoint, `we_…`.
+    WebhookEndpointId,
+    "we_"
+);
+
+prefixed_id!(
+    /// One attempt to deliver an event to a webhook endpoint, `whd_…`.
+    DeliveryId,
+    "whd_"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,14 +16,15 @@ pub mod tenancy;
 pub mod text;
 pub mod timestamp;
 pub mod user;
+pub mod webhooks;
 
 pub use attributes::Attributes;
 pub use cursor::{CursorCodec, InvalidCursor};
 pub use error::{DomainError, ValidationError};
 pub use fields::{Email, Ident, Text};
 pub use ids::{
-    ApiKeyId, EventId, GrantId, IdGenerator, OrgId, ProviderId, RoleAssignmentId, RoleId,
-    SessionId, UserId, ZoneId,
+    ApiKeyId, DeliveryId, EventId, GrantId, IdGenerator, OrgId, ProviderId, RoleAssignmentId,
+    RoleId, SessionId, UserId, WebhookEndpointId, ZoneId,
 };
 pub use query::{
     AttributeFilter, Direction, Position, Rank, Sort, SortField, SortKey, SortValue, UserFilter,

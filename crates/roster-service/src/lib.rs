@@ -9,6 +9,7 @@ pub mod events;
 pub mod idempotency;
 pub mod tenancy;
 pub mod users;
+pub mod webhooks;
 
 use roster_domain::EventId;
 use roster_domain::events::{Actor, EventStamp};
@@ -38,6 +39,7 @@ pub struct ServiceConfig {
     pub idempotency_ttl: Duration,
     /// How long events stay in the feed (`ROSTER_EVENT_RETENTION`).
     pub event_retention: Duration,
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 impl Default for ServiceConfig {
@@ -47,6 +49,7 @@ impl Default for ServiceConfig {
             unknown_key_cache_ttl: Duration::from_secs(30),
             idempotency_ttl: Duration::from_secs(86_400),
             event_retention: Duration::from_secs(30 * 86_400),
+            webhooks: webhooks::WebhookConfig::default(),
         }
     }
 }

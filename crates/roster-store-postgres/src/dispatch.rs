@@ -7,19 +7,22 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
-use roster_domain::events::{EventStamp, EventType, Snapshot};
+use roster_domain::events::{Event, EventStamp, EventType, Snapshot};
+use roster_domain::webhooks::{Delivery, WebhookEndpoint};
 use roster_domain::{
-    ApiKey, ApiKeyId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId, RoleId,
-    SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
+    ApiKey, ApiKeyId, DeliveryId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
+    RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, WebhookEndpointId, Zone,
+    ZoneId, ZoneRef,
 };
 use roster_store::{
-    EventPage, EventQuery, ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store,
-    StoreError, StoreResult, UserUpdate, ZoneScope,
+    ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition, IdWindow,
+    IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult, UserUpdate, WebhookProgress,
+    ZoneScope,
 };
 
 use crate::cancel::CancelOnDrop;
 use crate::store::PgStore;
-use crate::{access, events, idempotency, import, list, tenancy, users};
+use crate::{access, events, idempotency, import, list, tenancy, users, webhooks};
 
 #[async_trait]
 impl Store for PgStore {
@@ -517,6 +520,90 @@ impl Store for PgStore {
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
         let mut client = self.client().await?;
         events::purge(&mut client, before).await
+    }
+
+    async fn event_at(&self, org: &OrgId, at: FeedPosition) -> StoreResult<Event> {
+        let client = self.client().await?;
+        events::event_at(&client, org, at).await
+    }
+
+    async fn create_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()> {
+        let client = self.client().await?;
+        webhooks::insert(&client, endpoint).await
+    }
+
+    async fn get_webhook(
+        &self,
+        org: &OrgId,
+        id: &WebhookEndpointId,
+    ) -> StoreResult<WebhookEndpoint> {
+        let client = self.client().await?;
+        webhooks::get_one(&client, org, id).await
+    }
+
+    async fn list_webhooks(
+        &self,
+        org: &OrgId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<WebhookEndpoint>> {
+        let client = self.client().await?;
+        webhooks::list(&client, org, window).await
+    }
+
+    async fn update_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()> {
+        let client = self.client().await?;
+        webhooks::update(&client, endpoint).await
+    }
+
+    async fn delete_webhook(&self, org: &OrgId, id: &WebhookEndpointId) -> StoreResult<()> {
+        let client = self.client().await?;
+        webhooks::delete(&client, org, id).await
+    }
+
+    async fn claim_webhooks(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        token: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>> {
+        let client = self.client().await?;
+        webhooks::claim(&client, now, until, token, limit).await
+    }
+
+    async fn save_webhook_progress(
+        &self,
+        id: &WebhookEndpointId,
+        token: i64,
+        progress: &WebhookProgress,
+    ) -> StoreResult<bool> {
+        let client = self.client().await?;
+        webhooks::save_progress(&client, id, token, progress).await
+    }
+
+    async fn record_delivery(&self, delivery: &Delivery, at: FeedPosition) -> StoreResult<()> {
+        let client = self.client().await?;
+        webhooks::record_delivery(&client, delivery, at).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        org: &OrgId,
+        endpoint: &WebhookEndpointId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Delivery>> {
+        let client = self.client().await?;
+        webhooks::list_deliveries(&client, org, endpoint, window).await
+    }
+
+    async fn get_delivery(
+        &self,
+        org: &OrgId,
+        endpoint: &WebhookEndpointId,
+        id: &DeliveryId,
+    ) -> StoreResult<(Delivery, FeedPosition)> {
+        let client = self.client().await?;
+        webhooks::get_delivery(&client, org, endpoint, id).await
     }
 
     fn close(&self) {

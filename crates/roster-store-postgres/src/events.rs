@@ -4,8 +4,8 @@
 
 use tokio_postgres::types::ToSql;
 
-use roster_domain::Timestamp;
-use roster_domain::events::NewEvent;
+use roster_domain::events::{Event, NewEvent};
+use roster_domain::{OrgId, Timestamp};
 use roster_store::{
     EventPage, EventQuery, EventRow, EventText, FEED_SCAN_LIMIT, FeedPosition, StoreError,
     StoreResult,
@@ -80,7 +80,37 @@ pub async fn record<C: Exec>(c: &C, event: &NewEvent) -> StoreResult<()> {
     Ok(())
 }
 
-fn position(tx: i64, seq: i64) -> FeedPosition {
+/// Columns 2.. of a feed row (after tx and seq) as an event.
+fn event_row(row: &tokio_postgres::Row) -> StoreResult<Event> {
+    EventRow {
+        id: id16(row, 2)?,
+        org: id16(row, 3)?,
+        zone: id16(row, 4)?,
+        kind: get(row, 5)?,
+        occurred_at: ts(row, 6)?,
+        actor_type: get(row, 7)?,
+        actor_id: get(row, 8)?,
+        object: get(row, 9)?,
+        changed_fields: get(row, 10)?,
+    }
+    .decode()
+}
+
+/// The event at a position of the organization's feed.
+pub async fn event_at<C: Exec>(c: &C, org: &OrgId, at: FeedPosition) -> StoreResult<Event> {
+    let seq = i64::try_from(at.seq).map_err(|_| StoreError::NotFound)?;
+    let row = db::query_opt(
+        c,
+        "SELECT tx::text::bigint, seq, id, org_id, zone_id, type, occurred_at, actor_type, \
+         actor_id, object, changed_fields FROM events \
+         WHERE tx = $1::text::xid8 AND seq = $2 AND org_id = $3",
+        &[&at.tx.to_string(), &seq, &id(org.to_bytes())],
+    )
+    .await?;
+    event_row(&row.ok_or(StoreError::NotFound)?)
+}
+
+pub fn position(tx: i64, seq: i64) -> FeedPosition {
     FeedPosition { tx: u64::try_from(tx).unwrap_or(0), seq: u64::try_from(seq).unwrap_or(0) }
 }
 
@@ -119,7 +149,14 @@ pub async fn events_after<C: Exec>(c: &C, q: &EventQuery) -> StoreResult<EventPa
     let looked_at: i64 = get(&row, 0)?;
     let (end_tx, end_seq) = match (get::<Option<String>>(&row, 1)?, get::<Option<i64>>(&row, 2)?) {
         (Some(tx), Some(seq)) => (tx, seq),
-        _ => return Ok(EventPage { events: Vec::new(), next: q.after, has_more: false }),
+        _ => {
+            return Ok(EventPage {
+                events: Vec::new(),
+                positions: Vec::new(),
+                next: q.after,
+                has_more: false,
+            });
+        }
     };
     let end = position(end_tx.parse().unwrap_or(0), end_seq);
     let zones: Option<Vec<PgId>> =
@@ -140,31 +177,19 @@ pub async fn events_after<C: Exec>(c: &C, q: &EventQuery) -> StoreResult<EventPa
     .await?;
     let full = rows.len() > q.limit;
     let mut events = Vec::with_capacity(rows.len().min(q.limit));
-    let mut last = None;
+    let mut positions = Vec::with_capacity(events.capacity());
     for row in rows.iter().take(q.limit) {
-        last = Some(position(get(row, 0)?, get(row, 1)?));
-        events.push(
-            EventRow {
-                id: id16(row, 2)?,
-                org: id16(row, 3)?,
-                zone: id16(row, 4)?,
-                kind: get(row, 5)?,
-                occurred_at: ts(row, 6)?,
-                actor_type: get(row, 7)?,
-                actor_id: get(row, 8)?,
-                object: get(row, 9)?,
-                changed_fields: get(row, 10)?,
-            }
-            .decode()?,
-        );
+        positions.push(position(get(row, 0)?, get(row, 1)?));
+        events.push(event_row(row)?);
     }
     Ok(if full {
-        EventPage { events, next: last, has_more: true }
+        let next = positions.last().copied();
+        EventPage { events, positions, next, has_more: true }
     } else {
         // The whole window was looked at: the next page starts after it,
         // whether or not its last row matched.
         let has_more = usize::try_from(looked_at).unwrap_or(0) >= FEED_SCAN_LIMIT;
-        EventPage { events, next: Some(end), has_more }
+        EventPage { events, positions, next: Some(end), has_more }
     })
 }
 

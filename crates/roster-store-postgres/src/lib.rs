@@ -36,6 +36,7 @@ mod tenancy;
 mod tls;
 mod types;
 mod users;
+mod webhooks;
 
 pub use crate::migrate::MIGRATION_LOCK;
 pub use crate::open::PgOptions;

@@ -9,19 +9,21 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
-use roster_domain::events::{EventStamp, EventType, NewEvent, Snapshot, sign_in_events};
+use roster_domain::events::{Event, EventStamp, EventType, NewEvent, Snapshot, sign_in_events};
+use roster_domain::webhooks::{Delivery, WebhookEndpoint};
 use roster_domain::{
-    ApiKey, ApiKeyId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId, RoleId,
-    SessionId, Timestamp, User, UserId, UserPage, UserQuery, Zone, ZoneId, ZoneRef,
+    ApiKey, ApiKeyId, DeliveryId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
+    RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, WebhookEndpointId, Zone,
+    ZoneId, ZoneRef,
 };
 use roster_store::{
-    EventPage, EventQuery, ExpandRequest, IdWindow, IdempotencyRecord, Page, SignedIn, Store,
-    StoreResult, UserUpdate, ZoneScope,
+    ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition, IdWindow,
+    IdempotencyRecord, Page, SignedIn, Store, StoreResult, UserUpdate, WebhookProgress, ZoneScope,
 };
 
 use crate::error::from_sqlite;
 use crate::store::SqliteStore;
-use crate::{access, events, idempotency, list, tenancy, users};
+use crate::{access, events, idempotency, list, tenancy, users, webhooks};
 
 /// Records the event of a write that succeeded, passing its value on.
 fn recorded<T>(conn: &Connection, event: &NewEvent, value: T) -> StoreResult<T> {
@@ -590,6 +592,91 @@ impl Store for SqliteStore {
 
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64> {
         self.writer.call(move |conn| events::purge(conn, before)).await
+    }
+
+    async fn event_at(&self, org: &OrgId, at: FeedPosition) -> StoreResult<Event> {
+        let org = *org;
+        self.readers.call(move |conn| events::event_at(conn, &org, at)).await
+    }
+
+    async fn create_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()> {
+        let endpoint = endpoint.clone();
+        self.writer.call(move |conn| webhooks::insert(conn, &endpoint)).await
+    }
+
+    async fn get_webhook(
+        &self,
+        org: &OrgId,
+        id: &WebhookEndpointId,
+    ) -> StoreResult<WebhookEndpoint> {
+        let (org, id) = (*org, *id);
+        self.readers.call(move |conn| webhooks::get(conn, &org, &id)).await
+    }
+
+    async fn list_webhooks(
+        &self,
+        org: &OrgId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<WebhookEndpoint>> {
+        let (org, window) = (*org, window.clone());
+        self.readers.call(move |conn| webhooks::list(conn, &org, &window)).await
+    }
+
+    async fn update_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()> {
+        let endpoint = endpoint.clone();
+        self.writer.call(move |conn| webhooks::update(conn, &endpoint)).await
+    }
+
+    async fn delete_webhook(&self, org: &OrgId, id: &WebhookEndpointId) -> StoreResult<()> {
+        let (org, id) = (*org, *id);
+        self.writer.call(move |conn| webhooks::delete(conn, &org, &id)).await
+    }
+
+    async fn claim_webhooks(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        token: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>> {
+        self.writer.call(move |conn| webhooks::claim(conn, now, until, token, limit)).await
+    }
+
+    async fn save_webhook_progress(
+        &self,
+        id: &WebhookEndpointId,
+        token: i64,
+        progress: &WebhookProgress,
+    ) -> StoreResult<bool> {
+        let (id, progress) = (*id, progress.clone());
+        self.writer.call(move |conn| webhooks::save_progress(conn, &id, token, &progress)).await
+    }
+
+    async fn record_delivery(&self, delivery: &Delivery, at: FeedPosition) -> StoreResult<()> {
+        let delivery = delivery.clone();
+        self.writer.call(move |conn| webhooks::record_delivery(conn, &delivery, at)).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        org: &OrgId,
+        endpoint: &WebhookEndpointId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Delivery>> {
+        let (org, endpoint, window) = (*org, *endpoint, window.clone());
+        self.readers
+            .call(move |conn| webhooks::list_deliveries(conn, &org, &endpoint, &window))
+            .await
+    }
+
+    async fn get_delivery(
+        &self,
+        org: &OrgId,
+        endpoint: &WebhookEndpointId,
+        id: &DeliveryId,
+    ) -> StoreResult<(Delivery, FeedPosition)> {
+        let (org, endpoint, id) = (*org, *endpoint, *id);
+        self.readers.call(move |conn| webhooks::get_delivery(conn, &org, &endpoint, &id)).await
     }
 
     fn close(&self) {

@@ -4,8 +4,8 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
-use roster_domain::Timestamp;
-use roster_domain::events::NewEvent;
+use roster_domain::events::{Event, NewEvent};
+use roster_domain::{OrgId, Timestamp};
 use roster_store::{
     EventPage, EventQuery, EventRow, EventText, FEED_SCAN_LIMIT, FeedPosition, StoreError,
     StoreResult,
@@ -82,7 +82,12 @@ pub fn events_after(conn: &Connection, q: &EventQuery) -> StoreResult<EventPage>
         .and_then(|mut s| s.query_row((&org, after, scan), |r| Ok((r.get(0)?, r.get(1)?))))
         .map_err(from_sqlite)?;
     let Some(end) = end else {
-        return Ok(EventPage { events: Vec::new(), next: q.after, has_more: false });
+        return Ok(EventPage {
+            events: Vec::new(),
+            positions: Vec::new(),
+            next: q.after,
+            has_more: false,
+        });
     };
     let mut params = vec![org, SqlValue::Integer(after), SqlValue::Integer(end)];
     let mut sql = String::from(
@@ -103,48 +108,69 @@ pub fn events_after(conn: &Connection, q: &EventQuery) -> StoreResult<EventPage>
     sql.push_str(&format!(" ORDER BY pos LIMIT ?{}", params.len()));
     let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
     let rows = stmt
-        .query_map(params_from_iter(params.iter()), |r| {
-            let micros: i64 = r.get(5)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                EventRow {
-                    id: blob16(r.get(1)?)?,
-                    org: blob16(r.get(2)?)?,
-                    zone: blob16(r.get(3)?)?,
-                    kind: r.get(4)?,
-                    occurred_at: Timestamp::from_micros(micros).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            5,
-                            rusqlite::types::Type::Integer,
-                            "timestamp out of range".into(),
-                        )
-                    })?,
-                    actor_type: r.get(6)?,
-                    actor_id: r.get(7)?,
-                    object: r.get(8)?,
-                    changed_fields: r.get(9)?,
-                },
-            ))
-        })
+        .query_map(params_from_iter(params.iter()), event_row)
         .map_err(from_sqlite)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(from_sqlite)?;
-    let position = |pos: i64| FeedPosition { tx: 0, seq: u64::try_from(pos).unwrap_or(0) };
     let full = rows.len() > q.limit;
     let mut events = Vec::with_capacity(rows.len().min(q.limit));
-    let mut last = None;
+    let mut positions = Vec::with_capacity(events.capacity());
     for (pos, row) in rows.into_iter().take(q.limit) {
         events.push(row.decode()?);
-        last = Some(pos);
+        positions.push(position(pos));
     }
     Ok(if full {
-        EventPage { events, next: last.map(position), has_more: true }
+        let next = positions.last().copied();
+        EventPage { events, positions, next, has_more: true }
     } else {
         // The whole window was looked at: the next page starts after it,
         // whether or not its last event matched.
         let has_more = usize::try_from(looked_at).unwrap_or(0) >= FEED_SCAN_LIMIT;
-        EventPage { events, next: Some(position(end)), has_more }
+        EventPage { events, positions, next: Some(position(end)), has_more }
     })
+}
+
+/// SQLite's positions: one sequence, `tx` always 0.
+pub fn position(pos: i64) -> FeedPosition {
+    FeedPosition { tx: 0, seq: u64::try_from(pos).unwrap_or(0) }
+}
+
+const EVENT_COLUMNS: &str =
+    "pos, id, org_id, zone_id, type, occurred_at, actor_type, actor_id, object, changed_fields";
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, EventRow)> {
+    let micros: i64 = r.get(5)?;
+    Ok((
+        r.get::<_, i64>(0)?,
+        EventRow {
+            id: blob16(r.get(1)?)?,
+            org: blob16(r.get(2)?)?,
+            zone: blob16(r.get(3)?)?,
+            kind: r.get(4)?,
+            occurred_at: Timestamp::from_micros(micros).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    5,
+                    rusqlite::types::Type::Integer,
+                    "timestamp out of range".into(),
+                )
+            })?,
+            actor_type: r.get(6)?,
+            actor_id: r.get(7)?,
+            object: r.get(8)?,
+            changed_fields: r.get(9)?,
+        },
+    ))
+}
+
+/// The event at a position of the organization's feed.
+pub fn event_at(conn: &Connection, org: &OrgId, at: FeedPosition) -> StoreResult<Event> {
+    let pos = i64::try_from(at.seq).map_err(|_| StoreError::NotFound)?;
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE pos = ?1 AND org_id = ?2");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row((pos, org.to_bytes().as_slice()), event_row).optional())
+        .map_err(from_sqlite)?;
+    row.ok_or(StoreError::NotFound)?.1.decode()
 }
 
 fn placeholders(params: &mut Vec<SqlValue>, values: impl Iterator<Item = SqlValue>) -> String {

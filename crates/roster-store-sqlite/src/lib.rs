@@ -26,6 +26,7 @@ mod search_index;
 mod store;
 mod tenancy;
 mod users;
+mod webhooks;
 
 pub use open::{Location, SqliteOptions};
 pub use store::SqliteStore;

@@ -54,6 +54,8 @@ pub const FEED_SCAN_LIMIT: usize = 5_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventPage {
     pub events: Vec<Event>,
+    /// Each event's position, in the same order.
+    pub positions: Vec<FeedPosition>,
     /// Where the next page starts: the last event returned, or the last
     /// one looked at when a filter skipped the rest; `None` when nothing
     /// was looked at and no `after` was given.

@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod expand;
 mod list;
+mod webhooks;
 mod zones;
 
 pub use error::{StoreError, StoreResult, found};
@@ -20,17 +21,19 @@ pub use expand::{Counted, ExpandRequest, Expansions};
 pub use list::{
     ListLimits, Param, WalkFrame, direct_page, few_by_construction, filters, keyset, like_escaped,
 };
+pub use webhooks::{ClaimedWebhook, WebhookLists, WebhookProgress};
 pub use zones::{ZoneKey, ZoneKeys};
 
 use async_trait::async_trait;
 use std::collections::HashMap;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
-use roster_domain::events::EventStamp;
+use roster_domain::events::{Event, EventStamp};
+use roster_domain::webhooks::{Delivery, WebhookEndpoint};
 use roster_domain::{
-    ApiKey, ApiKeyId, DomainError, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
-    RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, UserStatus, Zone, ZoneId,
-    ZoneRef,
+    ApiKey, ApiKeyId, DeliveryId, DomainError, GrantId, OrgId, Organization, ProviderId,
+    RoleAssignmentId, RoleId, SessionId, Timestamp, User, UserId, UserPage, UserQuery, UserStatus,
+    WebhookEndpointId, Zone, ZoneId, ZoneRef,
 };
 
 /// How many of `users` have each status, in first-seen order: the deltas a
@@ -371,6 +374,64 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes events that occurred before `before` and remembers where
     /// the kept feed starts; returns how many went.
     async fn purge_events(&self, before: Timestamp) -> StoreResult<u64>;
+
+    /// The event at a position, while retention keeps it.
+    async fn event_at(&self, org: &OrgId, at: FeedPosition) -> StoreResult<Event>;
+
+    // Webhook endpoints (per organization) and their deliveries.
+    /// Stores the endpoint with its cursor at the end of the feed: it
+    /// receives the events recorded after it was made.
+    async fn create_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()>;
+    async fn get_webhook(
+        &self,
+        org: &OrgId,
+        id: &WebhookEndpointId,
+    ) -> StoreResult<WebhookEndpoint>;
+    async fn list_webhooks(
+        &self,
+        org: &OrgId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<WebhookEndpoint>>;
+    /// Writes the endpoint's settings. Enabling a disabled endpoint clears
+    /// its failures and makes it due at once; its cursor stays, so it goes
+    /// on from the event it stopped at.
+    async fn update_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()>;
+    /// Deletes the endpoint and its delivery log.
+    async fn delete_webhook(&self, org: &OrgId, id: &WebhookEndpointId) -> StoreResult<()>;
+    /// Leases up to `limit` enabled endpoints due at `now` whose lease has
+    /// run out, until `until`, under `token`; each is leased by one node at
+    /// a time.
+    async fn claim_webhooks(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        token: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedWebhook>>;
+    /// Saves what a lease did and releases it; `false` (and nothing
+    /// written) when the lease was lost to another node meanwhile.
+    async fn save_webhook_progress(
+        &self,
+        id: &WebhookEndpointId,
+        token: i64,
+        progress: &WebhookProgress,
+    ) -> StoreResult<bool>;
+    /// Appends an attempt to the endpoint's delivery log, with the
+    /// position of its event (for a retry).
+    async fn record_delivery(&self, delivery: &Delivery, at: FeedPosition) -> StoreResult<()>;
+    async fn list_deliveries(
+        &self,
+        org: &OrgId,
+        endpoint: &WebhookEndpointId,
+        window: &IdWindow,
+    ) -> StoreResult<Page<Delivery>>;
+    /// A logged attempt and its event's position.
+    async fn get_delivery(
+        &self,
+        org: &OrgId,
+        endpoint: &WebhookEndpointId,
+        id: &DeliveryId,
+    ) -> StoreResult<(Delivery, FeedPosition)>;
 
     /// Extras for a page of users, in a bounded number of statements
     /// whatever the page size (one per kind of extra). Counts are of

@@ -174,6 +174,8 @@ impl Builder {
         let task = tokio::spawn(roster::launch(settings, listener, async move {
             let _ = rx.await;
         }));
+        // reqwest's TLS (rustls) needs a process-wide crypto provider.
+        // ring is deprecated for lacking post-quantum key exchange; it is        // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).        #[allow(deprecated)]        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -202,12 +204,22 @@ impl Builder {
 
 impl TestServer {
     pub fn builder(backend: Backend) -> Builder {
-        let settings = Settings {
+        let mut settings = Settings {
             bootstrap_api_key: Some(ADMIN_KEY.to_owned()),
             // Most tests fire many requests; rate-limit tests turn it on.
             rate_limit_per_second: 0,
             ..Settings::default()
         };
+        // Webhook receivers of tests listen on loopback, and a test cannot
+        // wait out the real retry schedule: deliveries are looked for every
+        // 50 ms and retried five times, 200 ms apart. (The SSRF test turns
+        // the loopback allowance off.)
+        let webhooks = &mut settings.service.webhooks;
+        webhooks.allow_private_urls = true;
+        webhooks.poll = Duration::from_millis(50);
+        webhooks.timeout = Duration::from_secs(2);
+        webhooks.retry =
+            roster_domain::webhooks::RetrySchedule::new(vec![Duration::from_millis(200); 5]);
         Builder { backend, settings, database_url: None }
     }
 

@@ -200,10 +200,19 @@ pub async fn launch(
         }
     });
 
+    // Webhook delivery runs on every node; leases keep each endpoint to
+    // one node at a time.
+    let deliveries = state.inner.dispatcher.clone().map(|dispatcher| {
+        let stop = stop_rx.clone();
+        tokio::spawn(async move { dispatcher.run(stop).await })
+    });
     tracing::info!(address = %local, database = %redact(&settings.database_url), "roster listening");
     serve::serve(listener, app, settings.connections.clone(), shutdown).await;
     let _ = stop_tx.send(true);
     let _ = purge.await;
+    if let Some(deliveries) = deliveries {
+        let _ = deliveries.await;
+    }
     // Every request is answered: commit what is queued and release the
     // database now, not whenever the last reference happens to go.
     let closing = tokio::task::spawn_blocking(move || store.close()).await;

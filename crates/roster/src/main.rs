@@ -125,6 +125,18 @@ enum Command {
         /// 410 `cursor_expired`.
         #[arg(long, env = "ROSTER_EVENT_RETENTION", default_value = "30d", value_parser = parse_retention)]
         event_retention: Duration,
+        /// Let webhook endpoints point at loopback, private and link-local
+        /// addresses (refused by default: SSRF).
+        #[arg(long, env = "ROSTER_WEBHOOK_ALLOW_PRIVATE_URLS")]
+        webhook_allow_private_urls: bool,
+        /// Seconds one webhook delivery attempt may take.
+        #[arg(long, env = "ROSTER_WEBHOOK_TIMEOUT", default_value_t = 10.0)]
+        webhook_timeout: f64,
+        /// Waits between attempts at one event, comma-separated
+        /// (`5s,5m,30m,2h,5h,10h,10h`); when used up, the endpoint is
+        /// disabled.
+        #[arg(long, env = "ROSTER_WEBHOOK_RETRY_SCHEDULE", value_parser = parse_schedule)]
+        webhook_retry_schedule: Option<Vec<Duration>>,
         #[command(flatten)]
         list: ListArgs,
         #[command(flatten)]
@@ -214,6 +226,9 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             sqlite_writer_cache_kib,
             pg_pool_size,
             event_retention,
+            webhook_allow_private_urls,
+            webhook_timeout,
+            webhook_retry_schedule,
             list,
             connections,
         } => {
@@ -233,6 +248,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             settings.sqlite.writer_cache_kib = sqlite_writer_cache_kib.max(64);
             settings.postgres.pool_size = pg_pool_size.max(1);
             settings.service.event_retention = event_retention;
+            let webhooks = &mut settings.service.webhooks;
+            webhooks.allow_private_urls = webhook_allow_private_urls;
+            webhooks.timeout = Duration::from_secs_f64(webhook_timeout.clamp(0.1, 300.0));
+            if let Some(schedule) = webhook_retry_schedule {
+                webhooks.retry = roster_domain::webhooks::RetrySchedule::new(schedule);
+            }
             let limits = roster_store::ListLimits {
                 scan_budget: list.list_scan_budget.max(1),
                 candidate_cap: list.list_candidate_cap,
@@ -283,6 +304,12 @@ fn parse_retention(text: &str) -> Result<Duration, String> {
         .filter(|s| *s >= 1)
         .ok_or_else(|| format!("{text:?} must be from one second to about 584 billion years"))?;
     Ok(Duration::from_secs(secs))
+}
+
+/// A retry schedule: durations as `parse_retention` reads them, commas
+/// between.
+fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
+    text.split(',').map(|d| parse_retention(d.trim())).collect()
 }
 
 async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), StartError> {
@@ -374,5 +401,8 @@ mod tests {
         for bad in ["", "0s", "d", "1w", "-1d", "1.5h", "99999999999999999999d"] {
             assert!(parse_retention(bad).is_err(), "{bad}");
         }
+        let secs = |s: &[u64]| s.iter().map(|n| Duration::from_secs(*n)).collect::<Vec<_>>();
+        assert_eq!(parse_schedule("5s, 5m,2h"), Ok(secs(&[5, 300, 7200])));
+        assert!(parse_schedule("5s,,2h").is_err());
     }
 }

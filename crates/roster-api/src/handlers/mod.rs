@@ -11,6 +11,7 @@ pub mod keys;
 pub mod ops;
 pub mod tenant;
 pub mod users;
+pub mod webhooks;
 pub mod zones;
 
 use axum::extract::FromRequestParts;

@@ -8,6 +8,7 @@ pub mod field;
 pub mod keys;
 pub mod users;
 mod values;
+pub mod webhooks;
 pub mod zones;
 
 use http::HeaderMap;

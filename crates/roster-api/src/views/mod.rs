@@ -17,11 +17,13 @@ mod access;
 mod events;
 mod tenancy;
 mod users;
+mod webhooks;
 
 pub use access::*;
 pub use events::*;
 pub use tenancy::*;
 pub use users::*;
+pub use webhooks::*;
 
 #[derive(Serialize, ToSchema)]
 pub struct PageInfo {
@@ -122,4 +124,6 @@ listed! {
     SessionList = SessionView, "A page of sessions.";
     GrantList = GrantView, "A page of grants.";
     ProviderList = ProviderView, "A page of identity providers.";
+    WebhookEndpointList = WebhookEndpointView, "A page of webhook endpoints (without secrets).";
+    WebhookDeliveryList = DeliveryView, "A page of delivery attempts, oldest first.";
 }

@@ -39,6 +39,7 @@ mod tenancy;
 mod tenant_world;
 mod transport;
 mod users_crud;
+mod webhooks;
 mod zones_in_depth;
 
 /// Declares the listed test functions (paths relative to this crate's test
@@ -76,6 +77,15 @@ macro_rules! conformance {
 }
 
 conformance!(
+    webhooks::a_receiver_gets_every_event_once_in_order_signed_by_the_standard_scheme,
+    webhooks::a_receiver_that_was_down_gets_the_events_later_in_order,
+    webhooks::an_endpoint_whose_retries_run_out_is_disabled_and_resumes_where_it_stopped,
+    webhooks::a_rotated_secret_signs_beside_the_previous_one,
+    webhooks::a_manual_retry_sends_the_event_again_and_logs_it,
+    webhooks::no_delivery_is_made_for_a_refused_write,
+    webhooks::two_nodes_deliver_each_event_once,
+    webhooks::endpoint_urls_that_reach_private_addresses_are_refused_unless_allowed,
+    webhooks::only_an_unrestricted_key_with_webhooks_write_manages_endpoints,
     events::every_write_records_exactly_its_events_in_the_order_made,
     events::a_refused_write_records_no_event,
     events::a_feed_walk_during_writes_on_two_nodes_sees_every_event_once_in_order,

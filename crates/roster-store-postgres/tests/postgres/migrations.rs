@@ -24,7 +24,7 @@ async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
         let client = raw(&url).await;
         let rows = client.query("SELECT version FROM schema_migrations", &[]).await.unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
 
         // A later start applies nothing and keeps the secret.
         drop((a, b, c));
@@ -143,12 +143,12 @@ async fn a_version_1_database_with_users_migrates_forward() {
         raw(&url)
             .await
             .batch_execute(
-                "DROP TABLE events, grants, sessions, role_assignments, roles, providers; \
+                "DROP TABLE webhook_deliveries, webhook_endpoints, events, grants, sessions, role_assignments, roles, providers; \
                  DROP INDEX users_zone_search, users_last_first, users_description; \
                  CREATE INDEX users_search ON users USING gin ((search_id || ' ' || \
                  lower(email) || ' ' || lower(name) || ' ' || lower(identifier) || ' ' || \
                  lower(coalesce(description, ''))) gin_trgm_ops); \
-                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5, 6)",
+                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5, 6, 7)",
             )
             .await
             .unwrap();
@@ -159,7 +159,7 @@ async fn a_version_1_database_with_users_migrates_forward() {
             .await
             .unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(store.get_user(&ctx.scope(), &u.id).await.unwrap(), u);
         let window = roster_store::IdWindow { after: None, backwards: false, limit: 10 };
         let page = store.list_roles(&ctx.scope(), &window).await.unwrap();
