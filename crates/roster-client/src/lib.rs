@@ -212,7 +212,10 @@ pub(crate) fn seg(s: &str) -> String {
 /// https through rustls on ring (no OpenSSL, no cmake): the process-wide
 /// crypto provider reqwest's TLS needs, installed once.
 fn install_tls_provider() {
-    // ring is deprecated for lacking post-quantum key exchange; it is    // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).    #[allow(deprecated)]    let _ = rustls::crypto::ring::default_provider().install_default();
+    // ring is deprecated for lacking post-quantum key exchange; it is
+    // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 impl Client {

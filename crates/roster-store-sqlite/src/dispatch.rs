@@ -17,13 +17,14 @@ use roster_domain::{
     ZoneId, ZoneRef,
 };
 use roster_store::{
-    ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition, IdWindow,
-    IdempotencyRecord, Page, SignedIn, Store, StoreResult, UserUpdate, WebhookProgress, ZoneScope,
+    BatchDone, BatchOp, ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition,
+    IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreResult, UserUpdate, WebhookProgress,
+    ZoneScope,
 };
 
 use crate::error::from_sqlite;
 use crate::store::SqliteStore;
-use crate::{access, events, idempotency, list, tenancy, users, webhooks};
+use crate::{access, events, idempotency, list, tenancy, user_writes, users, webhooks};
 
 /// Records the event of a write that succeeded, passing its value on.
 fn recorded<T>(conn: &Connection, event: &NewEvent, value: T) -> StoreResult<T> {
@@ -180,11 +181,10 @@ impl Store for SqliteStore {
         idempotency: Option<&IdempotencyRecord>,
         stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let event = stamp.event(EventType::UserCreated, scope, Snapshot::User(user.clone()));
         let (user, idempotency) = (user.clone(), idempotency.cloned());
-        self.write_in(scope, move |conn, zone| {
-            users::insert_user(conn, zone, &user, idempotency.as_ref())?;
-            events::record(conn, &event)
+        let (scope, stamp) = (*scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            user_writes::create(conn, zone, &scope, &user, idempotency.as_ref(), &stamp)
         })
         .await
     }
@@ -217,11 +217,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<User> {
         let (id, scope, stamp) = (*id, *scope, stamp.clone());
         self.write_in(&scope, move |conn, zone| {
-            let (before, after) = users::update_user(conn, zone, &id, update)?;
-            if let Some(event) = stamp.user_updated(&scope, &before, &after) {
-                events::record(conn, &event)?;
-            }
-            Ok(after)
+            user_writes::update(conn, zone, &scope, &id, update, &stamp)
         })
         .await
     }
@@ -235,8 +231,21 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let (id, scope, stamp) = (*id, *scope, stamp.clone());
         self.write_in(&scope, move |conn, zone| {
-            let gone = users::delete_user(conn, zone, &id, expected_version)?;
-            events::record(conn, &stamp.event(EventType::UserDeleted, &scope, Snapshot::User(gone)))
+            user_writes::delete(conn, zone, &scope, &id, expected_version, &stamp)
+        })
+        .await
+    }
+
+    async fn batch_users(
+        &self,
+        scope: &ZoneScope,
+        ops: Vec<BatchOp>,
+        atomic: bool,
+        stamp: &EventStamp,
+    ) -> StoreResult<Vec<StoreResult<BatchDone>>> {
+        let (scope, stamp) = (*scope, stamp.clone());
+        self.write_in(&scope, move |conn, zone| {
+            user_writes::batch(conn, zone, &scope, ops, atomic, &stamp)
         })
         .await
     }

@@ -25,6 +25,7 @@ mod row;
 mod search_index;
 mod store;
 mod tenancy;
+mod user_writes;
 mod users;
 mod webhooks;
 

@@ -36,6 +36,10 @@ pub enum StoreError {
     /// A feed position older than what retention kept.
     #[error("the cursor points before the oldest event kept")]
     CursorExpired,
+    /// An atomic batch stopped at its operation `index`, and nothing of it
+    /// was applied.
+    #[error("operation {index} failed: {cause}")]
+    BatchFailed { index: usize, cause: Box<StoreError> },
     /// The database cannot be reached or is overloaded; retrying may help.
     #[error("storage unavailable: {0}")]
     Unavailable(String),

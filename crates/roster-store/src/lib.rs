@@ -107,6 +107,22 @@ pub struct SignedIn {
     pub created: bool,
 }
 
+/// One operation of a batch of user writes.
+pub enum BatchOp {
+    Create(User),
+    Update(UserId, UserUpdate),
+    /// With the version the user must still be at, if any.
+    Delete(UserId, Option<i64>),
+}
+
+/// What an operation of a batch did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchDone {
+    Created(User),
+    Updated(User),
+    Deleted,
+}
+
 /// The read-modify-write step of an update, run inside the backend's
 /// transaction with the current row. Returns whether anything changed; when
 /// nothing did, the backend writes nothing.
@@ -190,6 +206,18 @@ pub trait Store: Send + Sync + 'static {
         update: UserUpdate,
         stamp: &EventStamp,
     ) -> StoreResult<User>;
+    /// Runs the operations in order in one transaction, each with its
+    /// event. Without `atomic`, each stands alone (a failed one changes
+    /// nothing and the others go on) and the answer holds every outcome;
+    /// with it, the first failure undoes them all and answers
+    /// `BatchFailed` naming it.
+    async fn batch_users(
+        &self,
+        scope: &ZoneScope,
+        ops: Vec<BatchOp>,
+        atomic: bool,
+        stamp: &EventStamp,
+    ) -> StoreResult<Vec<StoreResult<BatchDone>>>;
     /// Deletes the user; with `expected_version`, only if it is still that
     /// version (else `Rejected(PreconditionFailed)`).
     async fn delete_user(

@@ -175,7 +175,10 @@ impl Builder {
             let _ = rx.await;
         }));
         // reqwest's TLS (rustls) needs a process-wide crypto provider.
-        // ring is deprecated for lacking post-quantum key exchange; it is        // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).        #[allow(deprecated)]        let _ = rustls::crypto::ring::default_provider().install_default();
+        // ring is deprecated for lacking post-quantum key exchange; it is
+        // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

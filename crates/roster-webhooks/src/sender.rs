@@ -97,7 +97,10 @@ impl Sender {
     pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, String> {
         // Webhook URLs may be https: rustls on ring, as the PostgreSQL
         // connection uses (no OpenSSL, no cmake).
-        // ring is deprecated for lacking post-quantum key exchange; it is        // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).        #[allow(deprecated)]        let _ = rustls::crypto::ring::default_provider().install_default();
+        // ring is deprecated for lacking post-quantum key exchange; it is
+        // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))

@@ -45,7 +45,10 @@ impl Node {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn roster serve");
-        // ring is deprecated for lacking post-quantum key exchange; it is        // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).        #[allow(deprecated)]        let _ = rustls::crypto::ring::default_provider().install_default();
+        // ring is deprecated for lacking post-quantum key exchange; it is
+        // what the PostgreSQL link uses too (see roster-store-postgres tls.rs).
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let node = Node {
             child,
             base: format!("http://127.0.0.1:{port}"),
