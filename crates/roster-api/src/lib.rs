@@ -35,7 +35,7 @@ use utoipa_axum::routes;
 use roster_service::Service;
 
 use crate::fairness::FairShare;
-use crate::handlers::{access, events, keys, ops, users, webhooks, zones};
+use crate::handlers::{access, batch, events, keys, ops, users, webhooks, zones};
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::ratelimit::RateLimiter;
@@ -149,6 +149,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get_user, users::update_user, users::delete_user))
         .routes(routes!(users::list_zone_users, users::create_zone_user))
         .routes(routes!(users::get_zone_user, users::update_zone_user, users::delete_zone_user))
+        .routes(routes!(batch::batch_users))
+        .routes(routes!(batch::batch_zone_users))
         .routes(routes!(zones::list_zones, zones::create_zone))
         .routes(routes!(zones::get_zone, zones::update_zone, zones::delete_zone))
         .routes(routes!(keys::list_api_keys, keys::create_api_key))

@@ -58,6 +58,23 @@ codes! {
     Unavailable = ("unavailable", 503, "Service unavailable"),
 }
 
+/// Where in a batch an operation's failure lies: `operations[3].id` for a
+/// user not found, `operations[3].if_match` for a stale ETag,
+/// `operations[3].body.email` for a field.
+fn operation_param(index: usize, cause: &ServiceError, param: Option<String>) -> String {
+    let at = format!("operations[{index}]");
+    match (cause, param) {
+        (_, Some(p)) if p.starts_with("operations[") => p,
+        (ServiceError::NotFound, _) => format!("{at}.id"),
+        (ServiceError::PreconditionFailed, _) => format!("{at}.if_match"),
+        (ServiceError::Conflict { .. } | ServiceError::InvalidBody { .. }, Some(p)) => {
+            format!("{at}.body.{p}")
+        }
+        (_, Some(p)) => format!("{at}.{p}"),
+        (_, None) => at,
+    }
+}
+
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
@@ -164,6 +181,10 @@ impl ApiError {
                     Some("Idempotency-Key".into()),
                     "A request with this Idempotency-Key is still in progress.".into(),
                 ),
+                S::BatchFailed { index, cause } => {
+                    let (code, param, detail) = ApiError::Service((**cause).clone()).parts();
+                    (code, Some(operation_param(*index, cause, param)), detail)
+                }
                 S::CursorExpired => (
                     Code::CursorExpired,
                     Some("after".into()),

@@ -32,6 +32,9 @@ pub enum ServiceError {
     IdempotencyKeyInUse,
     #[error("the cursor points before the oldest event kept")]
     CursorExpired,
+    /// An atomic batch stopped at operation `index`; nothing was applied.
+    #[error("operation {index}: {cause}")]
+    BatchFailed { index: usize, cause: Box<ServiceError> },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -105,6 +108,9 @@ impl From<StoreError> for ServiceError {
                  bounded number of users; page with the after cursor instead",
             ),
             StoreError::CursorExpired => ServiceError::CursorExpired,
+            StoreError::BatchFailed { index, cause } => {
+                ServiceError::BatchFailed { index, cause: Box::new((*cause).into()) }
+            }
             StoreError::Unavailable(why) => ServiceError::Unavailable(why),
             StoreError::Internal(why) => ServiceError::Internal(why),
         }

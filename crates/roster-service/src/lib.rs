@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod batch;
 pub mod error;
 pub mod events;
 pub mod idempotency;

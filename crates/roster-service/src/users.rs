@@ -70,7 +70,28 @@ pub struct UserListPage {
 
 /// Parses an `If-Match` header: `None` when any version will do (`*`),
 /// else the version it names for this user (or an impossible one).
-fn expected_version(if_match: &str, user: &UserId) -> Option<i64> {
+/// The read-modify-write of a patch: refused when the user is not at the
+/// expected version; `false` (nothing written) when it changes nothing.
+pub(crate) fn user_update(
+    expected: Option<i64>,
+    patch: UserFields,
+    now: roster_domain::Timestamp,
+    actor: String,
+) -> UserUpdate {
+    Box::new(move |user: &mut User| {
+        if expected.is_some_and(|v| v != user.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let changes = user.patch(patch)?;
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        user.touch(now, &actor);
+        Ok(true)
+    })
+}
+
+pub(crate) fn expected_version(if_match: &str, user: &UserId) -> Option<i64> {
     if if_match.trim() == "*" {
         return None;
     }
@@ -271,18 +292,7 @@ impl Service {
         principal.require(Scope::UsersWrite)?;
         let expected = if_match.and_then(|h| expected_version(h, &id));
         let stamp = self.stamp(principal);
-        let (now, actor) = (stamp.at, principal.actor());
-        let update: UserUpdate = Box::new(move |user: &mut User| {
-            if expected.is_some_and(|v| v != user.version) {
-                return Err(DomainError::PreconditionFailed);
-            }
-            let changes = user.patch(patch)?;
-            if changes.is_empty() {
-                return Ok(false);
-            }
-            user.touch(now, &actor);
-            Ok(true)
-        });
+        let update = user_update(expected, patch, stamp.at, principal.actor());
         Ok(self.store.update_user(scope, &id, update, &stamp).await?)
     }
 

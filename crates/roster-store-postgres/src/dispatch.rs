@@ -15,14 +15,14 @@ use roster_domain::{
     ZoneId, ZoneRef,
 };
 use roster_store::{
-    ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition, IdWindow,
-    IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult, UserUpdate, WebhookProgress,
-    ZoneScope,
+    BatchDone, BatchOp, ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition,
+    IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult, UserUpdate,
+    WebhookProgress, ZoneScope,
 };
 
 use crate::cancel::CancelOnDrop;
 use crate::store::PgStore;
-use crate::{access, events, idempotency, import, list, tenancy, users, webhooks};
+use crate::{access, batch, events, idempotency, import, list, tenancy, users, webhooks};
 
 #[async_trait]
 impl Store for PgStore {
@@ -196,6 +196,17 @@ impl Store for PgStore {
     ) -> StoreResult<()> {
         let (zone, mut client) = self.zoned(scope).await?;
         users::delete_user(&mut client, &zone, id, expected_version, stamp, scope).await
+    }
+
+    async fn batch_users(
+        &self,
+        scope: &ZoneScope,
+        ops: Vec<BatchOp>,
+        atomic: bool,
+        stamp: &EventStamp,
+    ) -> StoreResult<Vec<StoreResult<BatchDone>>> {
+        let (zone, mut client) = self.zoned(scope).await?;
+        batch::batch(&mut client, &zone, scope, ops, atomic, stamp).await
     }
 
     async fn get_idempotency(

@@ -18,6 +18,7 @@
 //! `conninfo` and `cancel` (a dropped list request cancels its statement).
 
 mod access;
+mod batch;
 mod cancel;
 mod conninfo;
 mod db;

@@ -9,7 +9,7 @@ use roster_domain::{DomainError, Timestamp, User, UserId, UserStatus, UserType};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey, ZoneScope};
 
 use crate::access::providers::lock_provider;
-use crate::db::{self, Conn, Exec};
+use crate::db::{self, Conn, Exec, Tx};
 use crate::error::{decode, foreign_key_violation, from_pg, unique_violation};
 use crate::events::{self, EVENT_COLUMNS, EventParams};
 use crate::row::get;
@@ -380,24 +380,37 @@ pub async fn update_user(
     scope: &ZoneScope,
 ) -> StoreResult<User> {
     let tx = client.transaction().await?;
+    let user = update_user_in(&tx, zone, uid, update, stamp, scope).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// `update_user` inside the caller's transaction.
+pub async fn update_user_in(
+    tx: &Tx<'_>,
+    zone: &ZoneKey,
+    uid: &UserId,
+    update: UserUpdate,
+    stamp: &EventStamp,
+    scope: &ZoneScope,
+) -> StoreResult<User> {
     let sql =
         format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.zone = $2 FOR UPDATE");
-    let row = db::query_opt(&tx, &sql, &[&id(uid.to_bytes()), &zone.seq])
+    let row = db::query_opt(tx, &sql, &[&id(uid.to_bytes()), &zone.seq])
         .await?
         .ok_or(StoreError::NotFound)?;
     let before = user_from_row(&row, zone)?;
     let mut after = before.clone();
     if !update(&mut after)? {
-        tx.rollback().await?;
         return Ok(before);
     }
-    check_provider(&tx, zone, &after).await?;
+    check_provider(tx, zone, &after).await?;
     let attributes = PgAttributes(&after.attributes);
     let authenticated_at = opt_time(after.authenticated_at);
     let updated_at = time(after.updated_at);
     let (user_type, status) = (after.user_type.as_str(), after.status.as_str());
     db::execute_raw(
-        &tx,
+        tx,
         "UPDATE users SET identifier = $2, email = $3, email_verified = $4, first_name = $5, \
          last_name = $6, name = $7, description = $8, user_type = $9, status = $10, \
          attributes = $11, issuer = $12, provider_id = $13, subject = $14, \
@@ -427,18 +440,17 @@ pub async fn update_user(
     .await
     .map_err(map_write_error)?;
     if before.status != after.status {
-        bump_counts(&tx, zone.seq, vec![(before.status, -1), (after.status, 1)]).await?;
+        bump_counts(tx, zone.seq, vec![(before.status, -1), (after.status, 1)]).await?;
         if after.status == UserStatus::Disabled {
             // A disabled user cannot authenticate: what it holds goes too.
             // Sessions and grants being made for it wait on the row lock
             // taken above, so none slips past this.
-            revoke_everything(&tx, uid, after.updated_at).await?;
+            revoke_everything(tx, uid, after.updated_at).await?;
         }
     }
     if let Some(event) = stamp.user_updated(scope, &before, &after) {
-        events::record(&tx, &event).await?;
+        events::record(tx, &event).await?;
     }
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -451,13 +463,25 @@ pub async fn delete_user(
     scope: &ZoneScope,
 ) -> StoreResult<()> {
     let tx = client.transaction().await?;
+    delete_user_in(&tx, zone, uid, expected_version, stamp, scope).await?;
+    tx.commit().await
+}
+
+/// `delete_user` inside the caller's transaction.
+pub async fn delete_user_in(
+    tx: &Tx<'_>,
+    zone: &ZoneKey,
+    uid: &UserId,
+    expected_version: Option<i64>,
+    stamp: &EventStamp,
+    scope: &ZoneScope,
+) -> StoreResult<()> {
     let uid = id(uid.to_bytes());
     let sql =
         format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.zone = $2 FOR UPDATE");
-    let row = db::query_opt(&tx, &sql, &[&uid, &zone.seq]).await?.ok_or(StoreError::NotFound)?;
+    let row = db::query_opt(tx, &sql, &[&uid, &zone.seq]).await?.ok_or(StoreError::NotFound)?;
     let gone = user_from_row(&row, zone)?;
     if expected_version.is_some_and(|v| v != gone.version) {
-        tx.rollback().await?;
         return Err(StoreError::Rejected(DomainError::PreconditionFailed));
     }
     let sql = format!(
@@ -466,9 +490,9 @@ pub async fn delete_user(
          SELECT zone, status, {SHARD}, -1 FROM del \
          ON CONFLICT (zone, status, shard) DO UPDATE SET n = user_counts.n + excluded.n"
     );
-    db::execute(&tx, &sql, &[&uid]).await?;
-    events::record(&tx, &stamp.event(EventType::UserDeleted, scope, Snapshot::User(gone))).await?;
-    tx.commit().await
+    db::execute(tx, &sql, &[&uid]).await?;
+    events::record(tx, &stamp.event(EventType::UserDeleted, scope, Snapshot::User(gone))).await?;
+    Ok(())
 }
 
 /// Revokes every live session and grant of a user (it was just disabled),

@@ -107,7 +107,10 @@ pub struct SignedIn {
     pub created: bool,
 }
 
-/// One operation of a batch of user writes.
+/// One operation of a batch of user writes. (Created users are built
+/// before the batch and moved in once; boxing them would only add an
+/// allocation each.)
+#[allow(clippy::large_enum_variant)]
 pub enum BatchOp {
     Create(User),
     Update(UserId, UserUpdate),

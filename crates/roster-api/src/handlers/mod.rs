@@ -5,6 +5,7 @@
 mod zoned;
 
 pub mod access;
+pub mod batch;
 pub mod events;
 pub mod idempotency;
 pub mod keys;

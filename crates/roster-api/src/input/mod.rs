@@ -3,6 +3,7 @@
 //! service is a domain value that has passed its rules.
 
 pub mod access;
+pub mod batch;
 mod compound;
 pub mod field;
 pub mod keys;

@@ -16,6 +16,7 @@ mod support;
 mod abandon;
 mod auth;
 mod auth_failures;
+mod batch;
 mod bounded;
 mod cross_tenant;
 mod deadline;
@@ -77,6 +78,11 @@ macro_rules! conformance {
 }
 
 conformance!(
+    batch::a_batch_answers_each_operations_own_result_in_order,
+    batch::an_atomic_batch_applies_every_operation_or_none,
+    batch::a_batch_retried_with_its_idempotency_key_runs_once,
+    batch::a_malformed_batch_is_refused_whole_and_changes_nothing,
+    batch::a_batch_in_a_zone_writes_that_zones_users,
     webhooks::a_receiver_gets_every_event_once_in_order_signed_by_the_standard_scheme,
     webhooks::a_receiver_that_was_down_gets_the_events_later_in_order,
     webhooks::an_endpoint_whose_retries_run_out_is_disabled_and_resumes_where_it_stopped,

@@ -1,0 +1,200 @@
+//! `POST /v1/users/batch`: each operation's own result, or all or nothing.
+
+use serde_json::{Value, json};
+
+use roster_testkit::{ADMIN_KEY, TestServer, send};
+
+use crate::support::{id_of, problem};
+
+async fn batch(server: &TestServer, body: Value) -> roster_testkit::Resp {
+    server.post("/v1/users/batch", body).await
+}
+
+async fn total(server: &TestServer) -> Value {
+    server.get("/v1/users").await.json()["total_count"].clone()
+}
+
+/// How many user events the feed holds before a marker write made now:
+/// once the marker's event is served, every event before it is too
+/// (PostgreSQL serves events once older transactions ended).
+async fn user_events(server: &TestServer) -> usize {
+    let marker =
+        server.create_user(json!({ "email": format!("marker-{}@example.com", rand_tag()) })).await;
+    for _ in 0..400 {
+        let page = server.get("/v1/events?type=user.*&limit=1000").await.json();
+        let data = page["data"].as_array().unwrap();
+        if let Some(at) = data.iter().position(|e| e["data"]["object"]["id"] == marker["id"]) {
+            server.delete(&format!("/v1/users/{}", id_of(&marker))).await;
+            // Before the marker: the events counted; the marker's own and
+            // its deletion's are not.
+            return at - markers_before(data, at);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the marker's event never came");
+}
+
+/// Earlier markers' events (created and deleted) among the first `at`.
+fn markers_before(data: &[Value], at: usize) -> usize {
+    data[..at]
+        .iter()
+        .filter(|e| e["data"]["object"]["email"].as_str().is_some_and(|m| m.starts_with("marker-")))
+        .count()
+}
+
+fn rand_tag() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+}
+
+pub async fn a_batch_answers_each_operations_own_result_in_order(server: &TestServer) {
+    let ada = server.create_user(json!({ "email": "ada@example.com" })).await;
+    let old = server.create_user(json!({ "email": "old@example.com" })).await;
+    let events_before = user_events(server).await;
+    let r = batch(
+        server,
+        json!({ "operations": [
+            { "op": "create", "body": { "email": "new@example.com", "first_name": "New" } },
+            { "op": "create", "body": { "email": "ADA@example.com" } },
+            { "op": "update", "id": id_of(&ada), "body": { "last_name": "Lovelace" } },
+            { "op": "update", "id": "user_01ARZ3NDEKTSV4RRFFQ69G5FAV", "body": { "name": "x" } },
+            { "op": "delete", "id": id_of(&old), "if_match": "\"01ARZ3NDEKTSV4RRFFQ69G5FAV-9\"" },
+            { "op": "delete", "id": id_of(&old) },
+            { "op": "create", "body": { "email": "not an email" } },
+        ] }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let results = r.json()["results"].as_array().unwrap().clone();
+    let statuses: Vec<u64> = results.iter().map(|x| x["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [201, 409, 200, 404, 412, 204, 400]);
+    assert_eq!(results[0]["body"]["email"], "new@example.com");
+    assert_eq!(results[2]["body"]["last_name"], "Lovelace");
+    let params: Vec<Value> = results.iter().map(|x| x["problem"]["param"].clone()).collect();
+    assert_eq!(params[1], "operations[1].body.email");
+    assert_eq!(results[1]["problem"]["code"], "conflict");
+    assert_eq!(params[3], "operations[3].id");
+    assert_eq!(params[4], "operations[4].if_match");
+    assert_eq!(params[6], "operations[6].body.email");
+    assert!(results[5].get("body").is_none() && results[5].get("problem").is_none());
+    // What failed changed nothing; what succeeded is there, with its events.
+    let users = server.get("/v1/users?limit=100").await.json();
+    let emails: Vec<&str> =
+        users["data"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails.len(), 2, "{emails:?}");
+    assert!(emails.contains(&"new@example.com") && emails.contains(&"ada@example.com"));
+    let created = server.get(&format!("/v1/users/{}", id_of(&results[0]["body"]))).await.json();
+    assert_eq!(created, results[0]["body"]);
+    assert_eq!(user_events(server).await, events_before + 3, "created, updated, deleted");
+}
+
+pub async fn an_atomic_batch_applies_every_operation_or_none(server: &TestServer) {
+    server.create_user(json!({ "email": "ada@example.com" })).await;
+    let (users_before, events_before) = (total(server).await, user_events(server).await);
+    let r = batch(
+        server,
+        json!({ "atomic": true, "operations": [
+            { "op": "create", "body": { "email": "one@example.com" } },
+            { "op": "create", "body": { "email": "two@example.com" } },
+            { "op": "create", "body": { "email": "ada@example.com" } },
+            { "op": "create", "body": { "email": "four@example.com" } },
+        ] }),
+    )
+    .await;
+    let p = problem(&r, 409, "conflict");
+    assert_eq!(p["param"], "operations[2].body.email");
+    assert_eq!(total(server).await, users_before, "nothing applied");
+    assert_eq!(user_events(server).await, events_before, "no event of an undone operation");
+    // A body that does not read fails the batch before anything runs.
+    let r = batch(
+        server,
+        json!({ "atomic": true, "operations": [
+            { "op": "create", "body": { "email": "one@example.com" } },
+            { "op": "create", "body": { "email": "one@example.com", "nickname": "x" } },
+        ] }),
+    )
+    .await;
+    let p = problem(&r, 400, "invalid_body");
+    assert_eq!(p["param"], "operations[1].body.nickname");
+    assert_eq!(total(server).await, users_before);
+    let r = batch(
+        server,
+        json!({ "atomic": true, "operations": [
+            { "op": "create", "body": { "email": "one@example.com" } },
+            { "op": "create", "body": { "email": "two@example.com" } },
+        ] }),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let statuses: Vec<Value> =
+        r.json()["results"].as_array().unwrap().iter().map(|x| x["status"].clone()).collect();
+    assert_eq!(statuses, [json!(201), json!(201)]);
+    assert_eq!(total(server).await, json!(users_before.as_u64().unwrap() + 2));
+}
+
+pub async fn a_batch_retried_with_its_idempotency_key_runs_once(server: &TestServer) {
+    let body =
+        json!({ "operations": [{ "op": "create", "body": { "email": "once@example.com" } }] });
+    let post = || {
+        server
+            .request("POST", "/v1/users/batch")
+            .bearer_auth(ADMIN_KEY)
+            .header("content-type", "application/json")
+            .header("idempotency-key", "batch-1")
+            .body(body.to_string())
+    };
+    let first = send(post()).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let again = send(post()).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json(), first.json(), "the first answer, replayed");
+    assert_eq!(total(server).await, 1);
+}
+
+pub async fn a_malformed_batch_is_refused_whole_and_changes_nothing(server: &TestServer) {
+    let many: Vec<Value> = (0..1001)
+        .map(|i| json!({ "op": "create", "body": { "email": format!("u{i}@example.com") } }))
+        .collect();
+    for (body, param) in [
+        (json!({ "operations": [] }), "operations"),
+        (json!({ "operations": many }), "operations"),
+        (json!({}), "operations"),
+        (json!({ "operations": [], "dry_run": true }), "dry_run"),
+        (json!({ "atomic": "yes", "operations": [] }), "atomic"),
+        (
+            json!({ "operations": [{ "op": "create", "body": { "email": "a@example.com" } }, { "op": "upsert" }] }),
+            "operations[1].op",
+        ),
+        (json!({ "operations": [{ "op": "update", "body": {} }] }), "operations[0].id"),
+        (json!({ "operations": [{ "op": "create" }] }), "operations[0].body"),
+        (
+            json!({ "operations": [{ "op": "delete", "id": "x", "body": {} }] }),
+            "operations[0].body",
+        ),
+        (json!({ "operations": [7] }), "operations[0]"),
+    ] {
+        let r = batch(server, body.clone()).await;
+        let p = problem(&r, 400, "invalid_body");
+        assert_eq!(p["param"], param, "{body}");
+    }
+    assert_eq!(total(server).await, 0);
+    let reader = server.create_key(&["users:read"], None).await;
+    let r =
+        server.call_as(&reader, "POST", "/v1/users/batch", Some(json!({ "operations": [] }))).await;
+    problem(&r, 403, "insufficient_scope");
+}
+
+pub async fn a_batch_in_a_zone_writes_that_zones_users(server: &TestServer) {
+    server.post("/v1/zones", json!({ "identifier": "eu" })).await;
+    let r = server
+        .post(
+            "/v1/zones/eu/users/batch",
+            json!({ "operations": [{ "op": "create", "body": { "email": "eu@example.com" } }] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let eu = server.get("/v1/zones/eu").await.json();
+    assert_eq!(r.json()["results"][0]["body"]["zone_id"], eu["id"]);
+    assert_eq!(server.get("/v1/zones/eu/users").await.json()["total_count"], 1);
+    assert_eq!(total(server).await, 0, "not in the default zone");
+}
