@@ -15,6 +15,7 @@
 //! that stays the same across its retries, so a retried create never makes
 //! two users.
 
+mod events;
 pub mod models;
 mod resources;
 
@@ -25,6 +26,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use crate::events::*;
 pub use crate::models::*;
 pub use crate::resources::*;
 
@@ -51,6 +53,9 @@ pub enum Error {
     Decode(String),
     #[error("missing configuration: {0}")]
     Config(String),
+    /// A webhook delivery failed `verify_webhook`.
+    #[error("webhook refused: {0}")]
+    Webhook(String),
 }
 
 impl Error {
@@ -351,6 +356,16 @@ impl Client {
         ApiKeys { client: self }
     }
 
+    /// The change feed (scope `events:read`).
+    pub fn events(&self) -> Events<'_> {
+        Events { client: self }
+    }
+
+    /// Webhook endpoints (scope `webhooks:write`, a key valid for every zone).
+    pub fn webhook_endpoints(&self) -> WebhookEndpoints<'_> {
+        WebhookEndpoints { client: self }
+    }
+
     pub fn health(&self) -> HealthChecks<'_> {
         HealthChecks { client: self }
     }
@@ -448,6 +463,17 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("zones.providers.update", "client.zones().providers(zone).update"),
     ("zones.providers.delete", "client.zones().providers(zone).delete"),
     ("zones.providers.sign_ins.create", "client.zones().providers(zone).sign_in"),
+    ("users.batch", "client.users().batch"),
+    ("zones.users.batch", "client.zones().users(zone).batch"),
+    ("events.list", "client.events().list / stream"),
+    ("webhook_endpoints.list", "client.webhook_endpoints().list"),
+    ("webhook_endpoints.create", "client.webhook_endpoints().create"),
+    ("webhook_endpoints.retrieve", "client.webhook_endpoints().retrieve"),
+    ("webhook_endpoints.update", "client.webhook_endpoints().update"),
+    ("webhook_endpoints.delete", "client.webhook_endpoints().delete"),
+    ("webhook_endpoints.rotate_secret", "client.webhook_endpoints().rotate_secret"),
+    ("webhook_endpoints.deliveries.list", "client.webhook_endpoints().deliveries"),
+    ("webhook_endpoints.deliveries.retry", "client.webhook_endpoints().retry"),
     ("health.check", "client.health().check"),
     ("health.ready", "client.health().ready"),
     ("metrics.get", "client.metrics"),

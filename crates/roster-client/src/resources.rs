@@ -42,7 +42,7 @@ pub struct ListUsers {
 }
 
 impl ListUsers {
-    fn to_query(&self) -> Vec<(String, String)> {
+    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
         let mut q: Vec<(String, String)> = Vec::new();
         let mut one = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
@@ -102,7 +102,7 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    fn to_query(&self) -> Vec<(String, String)> {
+    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
         let mut q = Vec::new();
         if let Some(a) = &self.after {
             q.push(("after".into(), a.clone()));
@@ -205,6 +205,13 @@ impl<'a> Users<'a> {
         let call = Call::new(Method::DELETE, format!("{}/{}", self.base(), seg(id)))
             .header("if-match", if_match);
         self.client.empty(call).await
+    }
+
+    /// Up to 1 000 creates, updates and deletes in one transaction:
+    /// `{"atomic"?, "operations": [{"op": "create", "body"}, …]}`.
+    pub async fn batch(&self, body: &impl Serialize) -> Result<crate::BatchResponse> {
+        let path = format!("{}/batch", self.base());
+        self.client.json(Call::new(Method::POST, path).json(body)?).await
     }
 
     pub fn role_assignments(&self, user: &'a str) -> UserChildren<'a> {

@@ -5,12 +5,15 @@
 //! a few dedicated reader threads and never wait for the writer.
 //!
 //! One module per resource: `tenancy` (organizations, zones, API keys),
-//! `users`, `list` (user listing), `access/` (roles, providers, sessions and
-//! grants, sign-in, expansions), `idempotency`. `store` is the handle and
+//! `users` (and `user_writes`: a write with its event, alone or batched),
+//! `list` (user listing), `access/` (roles, providers, sessions and grants,
+//! sign-in, expansions), `idempotency`, `events` (the change feed),
+//! `webhooks` (endpoints, leases, delivery logs), `backup`. `store` is the handle and
 //! `dispatch` its `Store` methods, each handed to its resource's module;
 //! `open` and `pool` are the connections, migrations and threads.
 
 mod access;
+mod backup;
 mod db;
 mod dispatch;
 mod error;
@@ -29,5 +32,6 @@ mod user_writes;
 mod users;
 mod webhooks;
 
+pub use backup::backup;
 pub use open::{Location, SqliteOptions};
 pub use store::SqliteStore;

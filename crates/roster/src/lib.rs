@@ -16,6 +16,7 @@ use roster_store::Store;
 use roster_store_postgres::{PgOptions, PgStore};
 use roster_store_sqlite::{SqliteOptions, SqliteStore};
 
+pub mod export;
 mod serve;
 
 pub use serve::ConnectionSettings;

@@ -154,6 +154,36 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Write every user (of a zone, or of all zones) as NDJSON lines shaped
+    /// as GET returns them, or as CSV; streamed, page by page.
+    Export {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// Only this zone (id or identifier); default: every zone.
+        #[arg(long)]
+        zone: Option<String>,
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: roster::export::Format,
+        /// Only users changed (updated_at) at or after this RFC 3339 time.
+        #[arg(long, value_parser = parse_time)]
+        since: Option<roster_domain::Timestamp>,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Copy a SQLite database to a new file, consistently, while the server
+    /// runs. (PostgreSQL: use pg_dump; see the README.)
+    Backup {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The new file (must not exist).
+        path: std::path::PathBuf,
+    },
+}
+
+fn parse_time(text: &str) -> Result<roster_domain::Timestamp, String> {
+    roster_domain::Timestamp::parse_rfc3339(text)
+        .ok_or_else(|| format!("{text:?} is not an RFC 3339 date-time (2026-12-07T10:00:00Z)"))
 }
 
 /// How much database work one user-list request may do (README, "Limits
@@ -276,6 +306,40 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::Keys { command } => keys(command, bootstrap).await,
+        Command::Export { db, zone, format, since, output } => {
+            let settings = Settings { database_url: db.database_url, ..Settings::default() };
+            let store = open_store(&settings.database_url, &settings).await?;
+            let mut out: Box<dyn std::io::Write> = match output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(&path)
+                        .map_err(|e| StartError(format!("creating {}: {e}", path.display())))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let n = roster::export::export(store.clone(), zone.as_deref(), format, since, &mut out)
+                .await?;
+            drop(out);
+            store.close();
+            eprintln!("roster: exported {n} users");
+            Ok(())
+        }
+        Command::Backup { db, path } => {
+            if !db.database_url.starts_with("sqlite:") {
+                return Err(StartError(
+                    "roster backup copies SQLite databases; for PostgreSQL use pg_dump \
+                     (README, \"Backup\")"
+                        .into(),
+                ));
+            }
+            let url = db.database_url.clone();
+            let dest = path.clone();
+            tokio::task::spawn_blocking(move || roster_store_sqlite::backup(&url, &dest))
+                .await
+                .map_err(|e| StartError(format!("backing up: {e}")))?
+                .map_err(|e| StartError(format!("backing up: {e}")))?;
+            eprintln!("roster: backed up {} to {}", db.database_url, path.display());
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", roster_api::openapi_json());
             Ok(())

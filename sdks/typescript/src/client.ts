@@ -5,6 +5,8 @@ import { DocsResource, HealthResource, MetricsResource, OpenAPIResource } from '
 import { Providers } from './resources/providers.js';
 import { Roles } from './resources/roles.js';
 import { Users } from './resources/users.js';
+import { Events } from './resources/events.js';
+import { WebhookEndpoints } from './resources/webhooks.js';
 import { Zones } from './resources/zones.js';
 
 export interface ClientOptions {
@@ -67,6 +69,10 @@ export class Roster {
   readonly providers: Providers;
   /** API keys of the organization. */
   readonly apiKeys: ApiKeys;
+  /** `/v1/events`: the change feed. */
+  readonly events: Events;
+  /** `/v1/webhook-endpoints`. */
+  readonly webhookEndpoints: WebhookEndpoints;
   /** `/healthz` and `/readyz`. */
   readonly health: HealthResource;
   /** `/metrics`. */
@@ -112,6 +118,8 @@ export class Roster {
     this.roles = new Roles(this.#core);
     this.providers = new Providers(this.#core);
     this.apiKeys = new ApiKeys(this.#core);
+    this.events = new Events(this.#core);
+    this.webhookEndpoints = new WebhookEndpoints(this.#core);
     this.health = new HealthResource(this.#core);
     this.metrics = new MetricsResource(this.#core);
     this.openapi = new OpenAPIResource(this.#core);

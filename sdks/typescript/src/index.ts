@@ -35,5 +35,8 @@ export {
   userListQuery,
 } from './resources/users.js';
 export { Zones } from './resources/zones.js';
+export { Events } from './resources/events.js';
+export { WebhookDeliveries, WebhookEndpoints } from './resources/webhooks.js';
+export { verifyWebhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from './webhooks.js';
 export type * from './types.js';
 export { Roster as default } from './client.js';

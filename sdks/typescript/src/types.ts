@@ -414,3 +414,109 @@ export interface UserRetrieveParams {
   /** An ETag: when it still matches, the call resolves to `null` (304). */
   ifNoneMatch?: string;
 }
+
+// ---------------------------------------------------------------------------
+// The change feed, webhooks and batches.
+
+/** Who made a change. */
+export interface EventActor {
+  /** `api_key`, `user` (a sign-in) or `system`. */
+  type: string;
+  id: string | null;
+}
+
+export interface EventData {
+  /** The object as GET returned it at the change (before it, for a deletion). */
+  object: Record<string, JsonValue>;
+  /** The fields a `*.updated` event changed. */
+  changed_fields?: string[];
+}
+
+/** A change, from `client.events.list` or a webhook delivery (`verifyWebhook`). */
+export interface Event {
+  id: string;
+  type: string;
+  occurred_at: string;
+  organization_id: string;
+  zone_id: string;
+  actor: EventActor;
+  data: EventData;
+}
+
+/** Query parameters of `events.list` (`after` is a page's `page_info.end_cursor`). */
+export interface EventListParams extends CursorListParams {
+  /** Types, `user.*` for a whole resource. */
+  type?: string | string[];
+  /** A zone id or identifier. */
+  zone?: string;
+}
+
+/** A webhook endpoint; `secret` only from create and rotateSecret. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  event_types: string[];
+  zones: string[] | null;
+  enabled: boolean;
+  description: string | null;
+  disabled_reason: string | null;
+  secret?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Body of `webhook_endpoints.create`. */
+export interface WebhookEndpointCreateParams {
+  url: string;
+  event_types?: string[];
+  zones?: string[] | null;
+  enabled?: boolean;
+  description?: string | null;
+}
+
+/** Body of `webhook_endpoints.update` (a merge patch). */
+export interface WebhookEndpointUpdateParams {
+  url?: string;
+  event_types?: string[];
+  zones?: string[] | null;
+  enabled?: boolean;
+  description?: string | null;
+}
+
+/** One delivery attempt. */
+export interface WebhookDelivery {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  succeeded: boolean;
+  manual: boolean;
+  created_at: string;
+}
+
+/** One operation of a batch. */
+export type BatchOperation =
+  | { op: 'create'; body: UserCreateParams }
+  | { op: 'update'; id: string; body: UserUpdateParams; if_match?: string }
+  | { op: 'delete'; id: string; if_match?: string };
+
+/** Body of `users.batch`. */
+export interface BatchParams {
+  atomic?: boolean;
+  operations: BatchOperation[];
+}
+
+/** One operation's result. */
+export interface BatchResult {
+  status: number;
+  body?: User;
+  problem?: Record<string, JsonValue>;
+}
+
+export interface BatchResponse {
+  results: BatchResult[];
+}

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, schema::SchemaFormat};
 
+use roster_domain::events::EventType;
 use roster_domain::webhooks::{check_event_types, check_webhook_description, check_webhook_url};
 use roster_service::webhooks::WebhookFields;
 
@@ -46,6 +47,8 @@ impl FieldValue for WebhookUrl {
             .schema_type(Type::String)
             .format(Some(SchemaFormat::Custom("uri".into())))
             .max_length(Some(2048))
+            // http or https, a host, no credentials, no spaces or controls.
+            .pattern(Some(r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\s\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$"))
             .into()
     }
 }
@@ -62,7 +65,14 @@ impl FieldValue for EventTypes {
         Ok(Self(types))
     }
     fn schema() -> RefOr<Schema> {
-        let item = ObjectBuilder::new().schema_type(Type::String);
+        let mut one: Vec<String> =
+            EventType::ALL.iter().map(|t| t.as_str().replace('.', r"\.")).collect();
+        let mut resources: Vec<&str> = EventType::ALL.iter().map(|t| t.resource()).collect();
+        resources.dedup();
+        one.extend(resources.iter().map(|r| format!(r"{r}\.\*")));
+        let item = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^(?:{})$", one.join("|"))));
         RefOr::T(Schema::Array(ArrayBuilder::new().items(item).max_items(Some(64)).build()))
     }
 }
@@ -93,7 +103,12 @@ impl FieldValue for Description {
         Ok(Self(d))
     }
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new().schema_type(Type::String).max_length(Some(1024)).into()
+        // check_text's rule: anything but NUL.
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(1024))
+            .pattern(Some("^[^\\u0000]*$"))
+            .into()
     }
 }
 

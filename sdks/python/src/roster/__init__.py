@@ -30,6 +30,13 @@ from ._errors import (
 from ._models import (
     ApiKey,
     BaseModel,
+    BatchResponse,
+    BatchResult,
+    Event,
+    EventActor,
+    EventData,
+    WebhookDelivery,
+    WebhookEndpoint,
     FieldError,
     Grant,
     Health,
@@ -46,6 +53,7 @@ from ._models import (
 from ._pagination import AsyncPage, AsyncPaginator, Page
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+from ._webhooks import WEBHOOK_TOLERANCE_SECONDS, WebhookVerificationError, verify_webhook
 
 __all__ = [
     "Roster",
@@ -69,6 +77,17 @@ __all__ = [
     "PageInfo",
     "Health",
     "FieldError",
+    "Event",
+    "EventActor",
+    "EventData",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "BatchResult",
+    "BatchResponse",
+    # webhooks
+    "verify_webhook",
+    "WebhookVerificationError",
+    "WEBHOOK_TOLERANCE_SECONDS",
     # errors
     "RosterError",
     "APIStatusError",

@@ -52,6 +52,8 @@ class Roster(BaseClient):
     roles: _sr.Roles
     providers: _sr.Providers
     api_keys: _sr.ApiKeys
+    events: _sr.Events
+    webhook_endpoints: _sr.WebhookEndpoints
     health: _sr.Health
     metrics: _sr.Metrics
     openapi: _sr.OpenAPI
@@ -84,6 +86,8 @@ class Roster(BaseClient):
         self.roles = _sr.Roles(self)
         self.providers = _sr.Providers(self)
         self.api_keys = _sr.ApiKeys(self)
+        self.events = _sr.Events(self)
+        self.webhook_endpoints = _sr.WebhookEndpoints(self)
         self.health = _sr.Health(self)
         self.metrics = _sr.Metrics(self)
         self.openapi = _sr.OpenAPI(self)
@@ -180,6 +184,8 @@ class AsyncRoster(BaseClient):
     roles: _ar.AsyncRoles
     providers: _ar.AsyncProviders
     api_keys: _ar.AsyncApiKeys
+    events: _ar.AsyncEvents
+    webhook_endpoints: _ar.AsyncWebhookEndpoints
     health: _ar.AsyncHealth
     metrics: _ar.AsyncMetrics
     openapi: _ar.AsyncOpenAPI
@@ -212,6 +218,8 @@ class AsyncRoster(BaseClient):
         self.roles = _ar.AsyncRoles(self)
         self.providers = _ar.AsyncProviders(self)
         self.api_keys = _ar.AsyncApiKeys(self)
+        self.events = _ar.AsyncEvents(self)
+        self.webhook_endpoints = _ar.AsyncWebhookEndpoints(self)
         self.health = _ar.AsyncHealth(self)
         self.metrics = _ar.AsyncMetrics(self)
         self.openapi = _ar.AsyncOpenAPI(self)

@@ -33,6 +33,13 @@ __all__ = [
     "PageInfo",
     "Health",
     "FieldError",
+    "Event",
+    "EventActor",
+    "EventData",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "BatchResult",
+    "BatchResponse",
 ]
 
 M = TypeVar("M", bound="BaseModel")
@@ -337,3 +344,79 @@ class Health(BaseModel):
 class FieldError(BaseModel):
     param: str
     detail: str
+
+
+@dataclass(kw_only=True)
+class EventActor(BaseModel):
+    """Who made a change: ``api_key``, ``user`` (a sign-in) or ``system``."""
+
+    type: str
+    id: str | None = None
+
+
+@dataclass(kw_only=True)
+class EventData(BaseModel):
+    object: dict[str, Any]
+    """The object as ``GET`` returned it at the change (before it, for a deletion)."""
+    changed_fields: list[str] | None = None
+    """The fields a ``*.updated`` event changed."""
+
+
+@dataclass(kw_only=True)
+class Event(BaseModel):
+    """A change, from ``events.list`` or a webhook delivery (``verify_webhook``)."""
+
+    id: str
+    type: str
+    occurred_at: datetime
+    organization_id: str
+    zone_id: str
+    actor: EventActor
+    data: EventData
+
+
+@dataclass(kw_only=True)
+class WebhookEndpoint(BaseModel):
+    """``secret`` is set only by ``create`` and ``rotate_secret``."""
+
+    id: str
+    url: str
+    event_types: list[str]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    zones: list[str] | None = None
+    description: str | None = None
+    disabled_reason: str | None = None
+    secret: str | None = dataclasses.field(default=None, repr=False)
+
+
+@dataclass(kw_only=True)
+class WebhookDelivery(BaseModel):
+    """One attempt to deliver an event."""
+
+    id: str
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    duration_ms: int
+    succeeded: bool
+    manual: bool
+    created_at: datetime
+    status_code: int | None = None
+    error: str | None = None
+
+
+@dataclass(kw_only=True)
+class BatchResult(BaseModel):
+    """One operation's result: ``status``, and ``body`` (the user) or ``problem``."""
+
+    status: int
+    body: User | None = None
+    problem: dict[str, Any] | None = None
+
+
+@dataclass(kw_only=True)
+class BatchResponse(BaseModel):
+    results: list[BatchResult]

@@ -21,6 +21,10 @@ from ._encoding import (
 )
 from ._models import (
     ApiKey,
+    BatchResponse,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
     Grant,
     Health as HealthModel,
     Provider,
@@ -55,6 +59,9 @@ __all__ = [
     "AsyncZoneProviders",
     "AsyncZoneSignIns",
     "AsyncApiKeys",
+    "AsyncEvents",
+    "AsyncWebhookEndpoints",
+    "AsyncWebhookDeliveries",
     "AsyncHealth",
     "AsyncMetrics",
     "AsyncOpenAPI",
@@ -170,6 +177,25 @@ class AsyncUsers(_AsyncResource):
             extra_query=extra_query,
         )
         return self._client._paginate(_path(None, "users"), params, User)
+
+    async def batch(
+        self,
+        *,
+        operations: Sequence[Mapping[str, Any]],
+        atomic: bool = False,
+        idempotency_key: str | None = None,
+    ) -> BatchResponse:
+        """Runs up to 1 000 ``{"op": "create"|"update"|"delete", ...}`` operations in
+        one transaction; each has its result, or (``atomic=True``) all or none apply."""
+        return await self._client._request(
+            RequestOptions(
+                "POST",
+                _path(None, "users", "batch"),
+                body={"atomic": atomic, "operations": [dict(o) for o in operations]},
+                cast=BatchResponse,
+                idempotency_key=idempotency_key,
+            )
+        )
 
     @overload
     async def retrieve(self, id: str, *, expand: StrOrList | None = None, if_none_match: None = None) -> User: ...
@@ -594,6 +620,26 @@ class AsyncZoneUsers(_AsyncResource):
             extra_query=extra_query,
         )
         return self._client._paginate(_path(zone, "users"), params, User)
+
+    async def batch(
+        self,
+        zone: str,
+        *,
+        operations: Sequence[Mapping[str, Any]],
+        atomic: bool = False,
+        idempotency_key: str | None = None,
+    ) -> BatchResponse:
+        """Runs up to 1 000 ``{"op": "create"|"update"|"delete", ...}`` operations in
+        one transaction; each has its result, or (``atomic=True``) all or none apply."""
+        return await self._client._request(
+            RequestOptions(
+                "POST",
+                _path(zone, "users", "batch"),
+                body={"atomic": atomic, "operations": [dict(o) for o in operations]},
+                cast=BatchResponse,
+                idempotency_key=idempotency_key,
+            )
+        )
 
     @overload
     async def retrieve(
@@ -1178,6 +1224,132 @@ class AsyncApiKeys(_AsyncResource):
     async def delete(self, id: str) -> None:
         """Revokes a key."""
         await self._client._request(RequestOptions("DELETE", _path(None, "api-keys", id), expect="none"))
+
+
+class AsyncEvents(_AsyncResource):
+    """``events.*``: the change feed, in commit order (scope ``events:read``)."""
+
+    def list(
+        self,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+        type: str | Sequence[str] | None = None,
+        zone: str | None = None,
+    ) -> AsyncPaginator[Event]:
+        """Iterating goes through every event from ``after`` to the end of the feed as
+        it stands; keep the last page's ``page_info.end_cursor`` to poll on from there."""
+        types = type if isinstance(type, str) or type is None else ",".join(type)
+        params = strip_none({"after": after, "limit": limit, "type": types, "zone": zone})
+        return self._client._paginate(_path(None, "events"), [(k, str(v)) for k, v in params.items()], Event)
+
+
+class AsyncWebhookDeliveries(_AsyncResource):
+    """``webhook_endpoints.deliveries.*``: an endpoint's delivery attempts."""
+
+    def list(
+        self, id: str, *, after: str | None = None, before: str | None = None, limit: int | None = None
+    ) -> AsyncPaginator[WebhookDelivery]:
+        return self._client._paginate(
+            _path(None, "webhook-endpoints", id, "deliveries"), cursor_params(after, before, limit), WebhookDelivery
+        )
+
+    async def retry(self, id: str, delivery: str, *, idempotency_key: str | None = None) -> WebhookDelivery:
+        """Sends the delivery's event again now; returns the new attempt."""
+        return await self._client._request(
+            RequestOptions(
+                "POST",
+                _path(None, "webhook-endpoints", id, "deliveries", delivery, "retry"),
+                body={},
+                cast=WebhookDelivery,
+                idempotency_key=idempotency_key,
+            )
+        )
+
+
+class AsyncWebhookEndpoints(_AsyncResource):
+    """``webhook_endpoints.*`` (scope ``webhooks:write``, a key valid for every zone)."""
+
+    deliveries: AsyncWebhookDeliveries
+
+    def __init__(self, client: AsyncRoster) -> None:
+        super().__init__(client)
+        self.deliveries = AsyncWebhookDeliveries(client)
+
+    def list(
+        self, *, after: str | None = None, before: str | None = None, limit: int | None = None
+    ) -> AsyncPaginator[WebhookEndpoint]:
+        return self._client._paginate(_path(None, "webhook-endpoints"), cursor_params(after, before, limit), WebhookEndpoint)
+
+    async def create(
+        self,
+        *,
+        url: str,
+        event_types: Sequence[str] | None = None,
+        zones: Sequence[str] | None = None,
+        enabled: bool | None = None,
+        description: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> WebhookEndpoint:
+        """Creates an endpoint; its ``secret`` is in the result, and only there."""
+        return await self._client._request(
+            RequestOptions(
+                "POST",
+                _path(None, "webhook-endpoints"),
+                body=strip_none(
+                    {
+                        "url": url,
+                        "event_types": list(event_types) if event_types is not None else None,
+                        "zones": list(zones) if zones is not None else None,
+                        "enabled": enabled,
+                        "description": description,
+                    }
+                ),
+                cast=WebhookEndpoint,
+                idempotency_key=idempotency_key,
+            )
+        )
+
+    async def retrieve(self, id: str) -> WebhookEndpoint:
+        return await self._client._request(
+            RequestOptions("GET", _path(None, "webhook-endpoints", id), cast=WebhookEndpoint)
+        )
+
+    async def update(
+        self,
+        id: str,
+        *,
+        url: str = NOT_GIVEN,
+        event_types: Sequence[str] = NOT_GIVEN,
+        zones: Sequence[str] | None = NOT_GIVEN,
+        enabled: bool = NOT_GIVEN,
+        description: str | None = NOT_GIVEN,
+    ) -> WebhookEndpoint:
+        """Changes the endpoint; ``enabled=True`` resumes a disabled one where it stopped."""
+        body = strip_not_given(
+            {"url": url, "event_types": event_types, "zones": zones, "enabled": enabled, "description": description}
+        )
+        for key in ("event_types", "zones"):
+            if isinstance(body.get(key), (list, tuple)):
+                body[key] = list(body[key])
+        return await self._client._request(
+            RequestOptions("PATCH", _path(None, "webhook-endpoints", id), body=body, cast=WebhookEndpoint)
+        )
+
+    async def delete(self, id: str) -> None:
+        await self._client._request(RequestOptions("DELETE", _path(None, "webhook-endpoints", id), expect="none"))
+
+    async def rotate_secret(self, id: str, *, idempotency_key: str | None = None) -> WebhookEndpoint:
+        """A new ``secret``; the previous one keeps signing beside it for 24 hours."""
+        return await self._client._request(
+            RequestOptions(
+                "POST",
+                _path(None, "webhook-endpoints", id, "rotate-secret"),
+                body={},
+                cast=WebhookEndpoint,
+                idempotency_key=idempotency_key,
+            )
+        )
 
 
 class AsyncHealth(_AsyncResource):

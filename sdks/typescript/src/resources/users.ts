@@ -10,6 +10,8 @@ import {
 } from '../core.js';
 import { PagePromise } from '../pagination.js';
 import type {
+  BatchParams,
+  BatchResponse,
   CursorListParams,
   Grant,
   GrantCreateParams,
@@ -254,6 +256,11 @@ export class UserGrants extends APIResource {
 }
 
 /** `client.users`: users of the API key's default zone (`/v1/users`). */
+/** `POST …/users/batch`. */
+function batchUsers(core: ClientCore, zone: string | undefined, body: BatchParams, options?: RequestOptions): APIPromise<BatchResponse> {
+  return core.request<BatchResponse>({ method: 'POST', path: `${scopePath(zone)}/users/batch`, body, auth: true, parse: 'json', options });
+}
+
 export class Users extends APIResource {
   readonly roleAssignments: UserRoleAssignments;
   readonly sessions: UserSessions;
@@ -304,6 +311,14 @@ export class Users extends APIResource {
   /** Deletes a user (operation `users.delete`). */
   delete(id: string, options?: RequestOptions): APIPromise<void> {
     return deleteUser(this._core, undefined, id, options);
+  }
+
+  /**
+   * Up to 1 000 creates, updates and deletes in one transaction (operation
+   * `users.batch`): each has its result, or with `atomic: true` all or none apply.
+   */
+  batch(body: BatchParams, options?: RequestOptions): APIPromise<BatchResponse> {
+    return batchUsers(this._core, undefined, body, options);
   }
 }
 
@@ -390,6 +405,11 @@ export class ZoneUsers extends APIResource {
     this.roleAssignments = new ZoneUserRoleAssignments(core);
     this.sessions = new ZoneUserSessions(core);
     this.grants = new ZoneUserGrants(core);
+  }
+
+  /** A batch of writes in the zone (operation `zones.users.batch`). */
+  batch(zoneId: string, body: BatchParams, options?: RequestOptions): APIPromise<BatchResponse> {
+    return batchUsers(this._core, zoneId, body, options);
   }
 
   /** Lists the zone's users (operation `zones.users.list`); `for await` walks every page. */
