@@ -45,6 +45,16 @@ const pairs = {
   ApiKeyCreateParams: 'CreateApiKey',
   RoleCreateParams: 'CreateRole',
   RoleUpdateParams: 'UpdateRole',
+  Event: 'Event',
+  EventActor: 'EventActor',
+  EventData: 'EventData',
+  WebhookEndpoint: 'WebhookEndpoint',
+  WebhookDelivery: 'WebhookDelivery',
+  WebhookEndpointCreateParams: 'CreateWebhookEndpoint',
+  WebhookEndpointUpdateParams: 'UpdateWebhookEndpoint',
+  BatchParams: 'BatchRequest',
+  BatchResult: 'BatchResult',
+  BatchResponse: 'BatchResponse',
 };
 
 for (const [iface, schema] of Object.entries(pairs)) {
