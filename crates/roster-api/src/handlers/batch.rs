@@ -89,4 +89,6 @@ zoned!(post batch,
             body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 412, description = "An atomic batch failed on a stale if_match",
             body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with another body",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
         CommonErrors, BodyErrors]);

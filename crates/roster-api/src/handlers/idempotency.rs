@@ -90,7 +90,8 @@ async fn idempotent(
     let Some(key) = header_str(req.headers(), "Idempotency-Key")? else {
         return Ok(next.run(req).await);
     };
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    // Visible ASCII, as documented (`^[!-~]{1,255}$`): no spaces.
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::invalid_parameter(
             "Idempotency-Key",
             "must be 1-255 visible ASCII characters",

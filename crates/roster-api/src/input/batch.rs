@@ -27,6 +27,7 @@ pub struct BatchBody {
 
 /// Its schema (the reading is `read_batch`'s).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct BatchRequest {
     /// All or nothing: the first failure undoes every operation and
@@ -40,6 +41,7 @@ pub struct BatchRequest {
 
 /// One operation of a batch.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct BatchOperation {
     /// `create`, `update` or `delete`.

@@ -7,7 +7,9 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, schema::SchemaFormat};
 
 use roster_domain::events::EventType;
-use roster_domain::webhooks::{check_event_types, check_webhook_description, check_webhook_url};
+use roster_domain::webhooks::{
+    MAX_EVENT_TYPES, check_event_types, check_webhook_description, check_webhook_url,
+};
 use roster_service::webhooks::WebhookFields;
 
 use super::RequestBody;
@@ -60,7 +62,7 @@ pub struct EventTypes(pub Vec<String>);
 impl FieldValue for EventTypes {
     const EXPECTS: &'static str = "an array of event types";
     fn from_json(value: Value) -> Result<Self, Refused> {
-        let types = strings(value, 64)?;
+        let types = strings(value, MAX_EVENT_TYPES)?;
         check_event_types("event_types", &types).map_err(rule)?;
         Ok(Self(types))
     }
@@ -73,7 +75,9 @@ impl FieldValue for EventTypes {
         let item = ObjectBuilder::new()
             .schema_type(Type::String)
             .pattern(Some(format!("^(?:{})$", one.join("|"))));
-        RefOr::T(Schema::Array(ArrayBuilder::new().items(item).max_items(Some(64)).build()))
+        RefOr::T(Schema::Array(
+            ArrayBuilder::new().items(item).max_items(Some(MAX_EVENT_TYPES)).build(),
+        ))
     }
 }
 
@@ -119,6 +123,7 @@ const NOT_AN_OBJECT: (Option<&str>, &str) = (None, "the body must be a JSON obje
 
 /// Body of `POST /v1/webhook-endpoints`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateWebhookEndpoint {
     #[serde(default)]
     #[schema(schema_with = url_described, required = true)]
@@ -139,6 +144,7 @@ pub struct CreateWebhookEndpoint {
 
 /// Body of `PATCH /v1/webhook-endpoints/{id}`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateWebhookEndpoint {
     #[serde(default)]
     #[schema(schema_with = schema::<Field<WebhookUrl>>)]

@@ -2,8 +2,12 @@
 //! and the object rendered with the same view as `GET` under the reader's
 //! metadata rule, as of the moment of the change.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use roster_domain::Timestamp;
 use roster_domain::events::{Event, Snapshot};
@@ -28,9 +32,8 @@ pub struct ActorView<'a> {
 
 /// The changed object, as `GET` returns it (after the change; before it,
 /// for a deletion).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize)]
 #[serde(untagged)]
-#[schema(as = EventObject)]
 pub enum ObjectView<'a> {
     User(UserView<'a>),
     Role(RoleView),
@@ -39,6 +42,27 @@ pub enum ObjectView<'a> {
     Grant(GrantView),
     Provider(ProviderView),
     Zone(ZoneView<'a>),
+}
+
+/// `anyOf` the object schemas, not `oneOf`: the schemas do not forbid
+/// other properties, so a zone is also a valid role, and "exactly one"
+/// would refuse it. The event's `type` says which it is.
+impl PartialSchema for ObjectView<'_> {
+    fn schema() -> RefOr<Schema> {
+        let mut any = AnyOfBuilder::new().description(Some(
+            "The object of the event's resource (`user.*`: a User, `zone.*`: a Zone, …).",
+        ));
+        for name in ["User", "Role", "RoleAssignment", "Session", "Grant", "Provider", "Zone"] {
+            any = any.item(Ref::from_schema_name(name));
+        }
+        any.into()
+    }
+}
+
+impl ToSchema for ObjectView<'_> {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("EventObject")
+    }
 }
 
 impl<'a> ObjectView<'a> {

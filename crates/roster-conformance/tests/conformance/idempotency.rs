@@ -189,7 +189,7 @@ pub async fn a_concurrent_request_with_the_same_key_answers_409_idempotency_key_
 
 pub async fn a_malformed_idempotency_key_answers_400_naming_the_header(server: &TestServer) {
     let body = json!({"email": "k@example.com"});
-    for bad in ["".to_owned(), "k".repeat(256), "tab\there".to_owned()] {
+    for bad in ["".to_owned(), "k".repeat(256), "tab\there".to_owned(), "a space".to_owned()] {
         let r = post_with_key(server, ADMIN_KEY, "/v1/users", &bad, &body).await;
         invalid_parameter(&r, "Idempotency-Key");
     }
