@@ -17,6 +17,7 @@ use roster_store_postgres::{PgOptions, PgStore};
 use roster_store_sqlite::{SqliteOptions, SqliteStore};
 
 pub mod export;
+pub mod import;
 mod serve;
 
 pub use serve::ConnectionSettings;

@@ -171,6 +171,25 @@ enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Import users from NDJSON (as `roster export` writes them) or CSV into
+    /// a zone: ids, timestamps and attributes kept when given.
+    Import {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The file; `-` reads stdin.
+        file: std::path::PathBuf,
+        /// The zone (id or identifier).
+        #[arg(long, default_value = "default")]
+        zone: String,
+        /// Default: csv for a `.csv` file, else ndjson.
+        #[arg(long, value_enum)]
+        format: Option<roster::export::Format>,
+        /// A user that is there already (same id, email or identifier):
+        /// skip it (resuming an interrupted import), update it (by id), or
+        /// stop.
+        #[arg(long, value_enum, default_value = "fail")]
+        on_conflict: roster::import::OnConflict,
+    },
     /// Copy a SQLite database to a new file, consistently, while the server
     /// runs. (PostgreSQL: use pg_dump; see the README.)
     Backup {
@@ -321,6 +340,63 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             drop(out);
             store.close();
             eprintln!("roster: exported {n} users");
+            Ok(())
+        }
+        Command::Import { db, file, zone, format, on_conflict } => {
+            let format = format.unwrap_or(
+                if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+                    roster::export::Format::Csv
+                } else {
+                    roster::export::Format::Ndjson
+                },
+            );
+            let total = std::fs::metadata(&file).ok().map(|m| m.len());
+            let mut input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
+                Box::new(std::io::BufReader::new(std::io::stdin()))
+            } else {
+                Box::new(std::io::BufReader::with_capacity(
+                    1 << 20,
+                    std::fs::File::open(&file)
+                        .map_err(|e| StartError(format!("opening {}: {e}", file.display())))?,
+                ))
+            };
+            let settings = Settings { database_url: db.database_url, ..Settings::default() };
+            let store = open_store(&settings.database_url, &settings).await?;
+            let started = std::time::Instant::now();
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let mut progress = |s: &roster::import::Summary, bytes: u64| {
+                let line = roster::import::progress_line(s, bytes, total, started);
+                if tty { eprint!("\r{line}   ") } else { eprintln!("{line}") }
+            };
+            let summary = roster::import::import(
+                store.clone(),
+                &zone,
+                format,
+                on_conflict,
+                &mut input,
+                &mut progress,
+            )
+            .await;
+            store.close();
+            if tty {
+                eprintln!();
+            }
+            let summary = summary?;
+            eprintln!(
+                "roster: {} lines in {:.1} s: {} created, {} updated, {} skipped, {} failed",
+                summary.lines,
+                started.elapsed().as_secs_f64(),
+                summary.created,
+                summary.updated,
+                summary.skipped,
+                summary.failed
+            );
+            for (line, why) in &summary.errors {
+                eprintln!("  line {line}: {why}");
+            }
+            if summary.failed > 0 {
+                return Err(StartError(format!("{} lines were not imported", summary.failed)));
+            }
             Ok(())
         }
         Command::Backup { db, path } => {

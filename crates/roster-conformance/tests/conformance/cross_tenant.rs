@@ -83,7 +83,23 @@ pub const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("PATCH", "/v1/zones/{zone}/providers/{idp}", Some(r#"{"issuer": "https://evil.example"}"#)),
     ("DELETE", "/v1/zones/{zone}/providers/{idp}", None),
     ("POST", "/v1/zones/{zone}/providers/{idp}/sign-ins", Some(SIGN_IN)),
+    ("POST", "/v1/zones/{zone}/users/batch", Some(BATCH)),
+    ("GET", "/v1/webhook-endpoints/{id}", None),
+    ("PATCH", "/v1/webhook-endpoints/{id}", Some(r#"{"enabled": false}"#)),
+    ("DELETE", "/v1/webhook-endpoints/{id}", None),
+    ("POST", "/v1/webhook-endpoints/{id}/rotate-secret", Some("{}")),
+    ("GET", "/v1/webhook-endpoints/{id}/deliveries", None),
+    ("POST", "/v1/webhook-endpoints/{id}/deliveries/{delivery}/retry", Some("{}")),
 ];
+
+const BATCH: &str =
+    r#"{"operations": [{"op": "create", "body": {"email": "intruder@example.com"}}]}"#;
+
+/// Routes of organization-wide resources (webhook endpoints): a key limited
+/// to a zone may not use them at all, so every call, whatever ids it names,
+/// answers the same 403 `insufficient_scope`; nothing tells an id that
+/// exists from one that never did.
+const ORG_WIDE: &str = "/v1/webhook-endpoints";
 
 const GRANT: &str = r#"{"client_id": "intruder", "resource": "all", "scopes": ["read"]}"#;
 const SIGN_IN: &str = r#"{"subject": "intruder", "claims": {"email": "intruder@example.com"}}"#;
@@ -121,8 +137,16 @@ struct Fill<'a> {
 fn fill(template: &str, f: Fill<'_>) -> String {
     let pick =
         |id: &str, ident: &str| if f.by_identifier { ident.to_owned() } else { id.to_owned() };
-    // `{id}` is the user, except under /v1/api-keys where it is the key.
-    let id = if template.starts_with("/v1/api-keys") { &f.user.resident_key } else { &f.user.user };
+    // `{id}` is the user, except under /v1/api-keys where it is the key and
+    // under the organization-wide routes, whose ids no zone holds.
+    let endpoint = "we_01ARZ3NDEKTSV4RRFFQ69G5FAV".to_owned();
+    let id = if template.starts_with("/v1/api-keys") {
+        &f.user.resident_key
+    } else if template.starts_with(ORG_WIDE) {
+        &endpoint
+    } else {
+        &f.user.user
+    };
     template
         .replace("{zone}", &pick(&f.zone.zone_id, &f.zone.zone_identifier))
         .replace("{id}", id)
@@ -131,6 +155,7 @@ fn fill(template: &str, f: Fill<'_>) -> String {
         .replace("{ra}", &f.child.assignment)
         .replace("{sess}", &f.child.session)
         .replace("{grant}", &f.child.grant)
+        .replace("{delivery}", "whd_01ARZ3NDEKTSV4RRFFQ69G5FAV")
 }
 
 /// The ways a caller of zone `own` can point a row at zone `theirs`.
@@ -180,7 +205,12 @@ async fn matrix(server: &TestServer, own: &Tenant, theirs: &Tenant) -> usize {
             let path = fill(template, f);
             let context = format!("{method} {template} ({variant}): {path}");
             let r = call(server, &own.caller, method, &path, body, own).await;
-            let p = problem(&r, 404, "not_found");
+            let (status, code) = if template.starts_with(ORG_WIDE) {
+                (403, "insufficient_scope")
+            } else {
+                (404, "not_found")
+            };
+            let p = problem(&r, status, code);
             let text = r.text();
             for secret in theirs.secrets() {
                 assert!(!text.contains(secret), "{context} leaks {secret:?}: {text}");
@@ -193,7 +223,7 @@ async fn matrix(server: &TestServer, own: &Tenant, theirs: &Tenant) -> usize {
                 by_identifier: f.by_identifier,
             };
             let never = call(server, &own.caller, method, &fill(template, gone), body, own).await;
-            problem(&never, 404, "not_found");
+            problem(&never, status, code);
             assert_eq!(
                 p,
                 never.json(),
@@ -206,9 +236,11 @@ async fn matrix(server: &TestServer, own: &Tenant, theirs: &Tenant) -> usize {
 }
 
 /// The caller's own ids do work on every read: the 404s above are about
-/// whose ids they are, not a key that can do nothing.
+/// whose ids they are, not a key that can do nothing. (Organization-wide
+/// routes are no zone's: a zone's key reads none of them.)
 async fn reads_of_own_ids_succeed(server: &TestServer, own: &Tenant) {
-    for &(method, template, _) in ROUTES.iter().filter(|(m, _, _)| *m == "GET") {
+    let zone_reads = ROUTES.iter().filter(|(m, t, _)| *m == "GET" && !t.starts_with(ORG_WIDE));
+    for &(method, template, _) in zone_reads {
         for by_identifier in [false, true] {
             let path = fill(template, Fill { zone: own, user: own, child: own, by_identifier });
             let r = server.call_as(&own.caller, method, &path, None).await;

@@ -166,7 +166,8 @@ pub async fn a_receiver_gets_every_event_once_in_order_signed_by_the_standard_sc
 pub async fn a_receiver_that_was_down_gets_the_events_later_in_order(server: &TestServer) {
     let receiver = Receiver::start().await;
     receiver.inbox.refuse.store(3, Ordering::SeqCst);
-    let endpoint = create_endpoint(server, json!({ "url": receiver.url })).await;
+    let endpoint =
+        create_endpoint(server, json!({ "url": receiver.url, "event_types": ["user.*"] })).await;
     for i in 0..3 {
         server.create_user(json!({ "email": format!("u{i}@example.com") })).await;
     }
@@ -195,7 +196,8 @@ pub async fn an_endpoint_whose_retries_run_out_is_disabled_and_resumes_where_it_
 ) {
     let receiver = Receiver::start().await;
     receiver.inbox.broken.store(true, Ordering::SeqCst);
-    let endpoint = create_endpoint(server, json!({ "url": receiver.url })).await;
+    let endpoint =
+        create_endpoint(server, json!({ "url": receiver.url, "event_types": ["user.*"] })).await;
     let id = id_of(&endpoint);
     server.create_user(json!({ "email": "a@example.com" })).await;
     let mut disabled = Value::Null;
@@ -224,7 +226,8 @@ pub async fn an_endpoint_whose_retries_run_out_is_disabled_and_resumes_where_it_
 
 pub async fn a_rotated_secret_signs_beside_the_previous_one(server: &TestServer) {
     let receiver = Receiver::start().await;
-    let endpoint = create_endpoint(server, json!({ "url": receiver.url })).await;
+    let endpoint =
+        create_endpoint(server, json!({ "url": receiver.url, "event_types": ["user.*"] })).await;
     let old = endpoint["secret"].as_str().unwrap().to_owned();
     let id = id_of(&endpoint);
     let r = server.post(&format!("/v1/webhook-endpoints/{id}/rotate-secret"), json!({})).await;
@@ -243,7 +246,8 @@ pub async fn a_rotated_secret_signs_beside_the_previous_one(server: &TestServer)
 
 pub async fn a_manual_retry_sends_the_event_again_and_logs_it(server: &TestServer) {
     let receiver = Receiver::start().await;
-    let endpoint = create_endpoint(server, json!({ "url": receiver.url })).await;
+    let endpoint =
+        create_endpoint(server, json!({ "url": receiver.url, "event_types": ["user.*"] })).await;
     let id = id_of(&endpoint);
     server.create_user(json!({ "email": "a@example.com" })).await;
     let first = receiver.wait_for(1).await;
@@ -272,7 +276,7 @@ pub async fn a_manual_retry_sends_the_event_again_and_logs_it(server: &TestServe
 
 pub async fn no_delivery_is_made_for_a_refused_write(server: &TestServer) {
     let receiver = Receiver::start().await;
-    create_endpoint(server, json!({ "url": receiver.url })).await;
+    create_endpoint(server, json!({ "url": receiver.url, "event_types": ["user.*"] })).await;
     let a = server.create_user(json!({ "email": "a@example.com" })).await;
     receiver.wait_for(1).await;
     assert_eq!(server.post("/v1/users", json!({ "email": "A@example.com" })).await.status, 409);

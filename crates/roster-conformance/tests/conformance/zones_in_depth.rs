@@ -544,13 +544,20 @@ pub async fn a_fully_expanded_page_costs_the_same_bounded_statements_whatever_it
     server.get("/v1/users?limit=1").await;
     let mut costs = Vec::new();
     for limit in [5, 120] {
-        let before = statements(server).await;
-        let page = server.get(&format!("/v1/users?limit={limit}&{expand}")).await.json();
-        let after = statements(server).await;
-        assert_eq!(page["data"].as_array().unwrap().len(), limit);
-        assert_eq!(page["data"][limit - 1]["session_count"], 1);
-        assert_eq!(page["data"][limit - 1]["role_assignments"][0]["role_identifier"], "admin");
-        costs.push(after - before);
+        // The store's count includes what background work (webhook
+        // delivery looks for due endpoints) sends meanwhile, which only
+        // adds: the least of three readings is the request's own cost.
+        let mut cost = u64::MAX;
+        for _ in 0..3 {
+            let before = statements(server).await;
+            let page = server.get(&format!("/v1/users?limit={limit}&{expand}")).await.json();
+            let after = statements(server).await;
+            assert_eq!(page["data"].as_array().unwrap().len(), limit);
+            assert_eq!(page["data"][limit - 1]["session_count"], 1);
+            assert_eq!(page["data"][limit - 1]["role_assignments"][0]["role_identifier"], "admin");
+            cost = cost.min(after - before);
+        }
+        costs.push(cost);
     }
     assert_eq!(costs[0], costs[1], "a bigger page must not cost more statements: {costs:?}");
     assert!(costs[1] <= 12, "an expanded page costs {} statements", costs[1]);

@@ -1,0 +1,180 @@
+//! `roster import`: an export imported into another database exports the
+//! same bytes; an interrupted import resumed imports nothing twice; bad
+//! lines are named by their line numbers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::process::Command;
+
+use serde_json::json;
+
+use support::Node;
+
+fn roster(args: &[&str], db: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(args)
+        .env("ROSTER_DATABASE_URL", db)
+        .env("ROSTER_LOG", "warn")
+        .env_remove("ROSTER_BOOTSTRAP_API_KEY")
+        .output()
+        .expect("run roster")
+}
+
+/// An NDJSON export without each line's tenant ids (the organization and
+/// zone a database made for itself): the user fields, byte for byte.
+fn user_fields(ndjson: &str) -> Vec<String> {
+    ndjson
+        .lines()
+        .map(|line| {
+            let mut out = line.to_owned();
+            for key in ["\"organization_id\":\"", "\"zone_id\":\""] {
+                let start = out.find(key).unwrap();
+                let end = start + key.len() + out[start + key.len()..].find("\",").unwrap() + 2;
+                out.replace_range(start..end, "");
+            }
+            out
+        })
+        .collect()
+}
+
+/// Equal, or the first line that differs.
+fn same(got: &[String], want: &[String]) {
+    assert_eq!(got.len(), want.len(), "line counts");
+    if let Some((g, w)) = got.iter().zip(want).find(|(g, w)| g != w) {
+        panic!("lines differ:\n got {g}\nwant {w}");
+    }
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// A database with a running server (bootstrapped) and `n` varied users.
+async fn seeded(dir: &std::path::Path, name: &str, n: usize) -> (String, Node) {
+    let db = format!("sqlite://{}", dir.join(name).display());
+    let node = Node::start(&db).await;
+    for i in 0..n {
+        let body = json!({
+            "email": format!("u{i:03}@example.com"),
+            "first_name": format!("Zoë {i}"),
+            "description": if i % 3 == 0 { json!(format!("line one\nline \"two\", {i}")) } else { json!(null) },
+            "status": if i % 4 == 0 { "disabled" } else { "active" },
+            "attributes": { "plan": "pro", "seats": i, "tags": ["a", "b"] },
+        });
+        let (status, _, _) = node.send("POST", "/v1/users", Some(body), &[]).await;
+        assert_eq!(status, 201);
+    }
+    (db, node)
+}
+
+#[tokio::test]
+async fn an_export_imported_elsewhere_exports_the_same_bytes_in_ndjson_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, _a) = seeded(dir.path(), "a.db", 40).await;
+    let ndjson = ok(&roster(&["export", "--zone", "default"], &source));
+    let csv = ok(&roster(&["export", "--zone", "default", "--format", "csv"], &source));
+    let (ndjson_file, csv_file) = (dir.path().join("users.ndjson"), dir.path().join("users.csv"));
+    std::fs::write(&ndjson_file, &ndjson).unwrap();
+    std::fs::write(&csv_file, &csv).unwrap();
+
+    let target = format!("sqlite://{}", dir.path().join("b.db").display());
+    let _b = Node::start(&target).await;
+    let out = roster(&["import", ndjson_file.to_str().unwrap()], &target);
+    ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("40 created"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    same(
+        &user_fields(&ok(&roster(&["export", "--zone", "default"], &target))),
+        &user_fields(&ndjson),
+    );
+
+    let csv_target = format!("sqlite://{}", dir.path().join("c.db").display());
+    let _c = Node::start(&csv_target).await;
+    ok(&roster(&["import", csv_file.to_str().unwrap()], &csv_target));
+    let csv_again = ok(&roster(&["export", "--zone", "default", "--format", "csv"], &csv_target));
+    same(
+        &csv_again.lines().map(str::to_owned).collect::<Vec<_>>(),
+        &csv.lines().map(str::to_owned).collect::<Vec<_>>(),
+    );
+    same(
+        &user_fields(&ok(&roster(&["export", "--zone", "default"], &csv_target))),
+        &user_fields(&ndjson),
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_import_resumed_with_skip_imports_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, _a) = seeded(dir.path(), "a.db", 30).await;
+    let ndjson = ok(&roster(&["export", "--zone", "default"], &source));
+    let lines: Vec<&str> = ndjson.lines().collect();
+    let (part, whole) = (dir.path().join("part.ndjson"), dir.path().join("whole.ndjson"));
+    std::fs::write(&part, lines[..12].join("\n")).unwrap();
+    std::fs::write(&whole, &ndjson).unwrap();
+
+    let target = format!("sqlite://{}", dir.path().join("b.db").display());
+    let b = Node::start(&target).await;
+    ok(&roster(&["import", part.to_str().unwrap()], &target));
+    // Again without skip: the first line conflicts, and that stops it.
+    let refused = roster(&["import", whole.to_str().unwrap()], &target);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("line 1"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let resumed = roster(&["import", whole.to_str().unwrap(), "--on-conflict", "skip"], &target);
+    ok(&resumed);
+    let said = String::from_utf8_lossy(&resumed.stderr).to_string();
+    assert!(said.contains("18 created") && said.contains("12 skipped"), "{said}");
+    same(
+        &user_fields(&ok(&roster(&["export", "--zone", "default"], &target))),
+        &user_fields(&ndjson),
+    );
+    let (_, page, _) = b.send("GET", "/v1/events?type=user.created&limit=1000", None, &[]).await;
+    assert_eq!(page["data"].as_array().unwrap().len(), 30, "one user.created per user, none twice");
+
+    // --on-conflict update: the line's values win.
+    let changed = ndjson.replacen("Zoë 0", "Zoë zero", 1);
+    std::fs::write(&whole, &changed).unwrap();
+    let updated = roster(&["import", whole.to_str().unwrap(), "--on-conflict", "update"], &target);
+    ok(&updated);
+    assert!(String::from_utf8_lossy(&updated.stderr).contains("30 updated"));
+    assert!(ok(&roster(&["export", "--zone", "default"], &target)).contains("Zoë zero"));
+}
+
+#[tokio::test]
+async fn lines_that_do_not_hold_a_valid_user_are_named_by_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("a.db").display());
+    let _a = Node::start(&db).await;
+    let file = dir.path().join("bad.ndjson");
+    std::fs::write(
+        &file,
+        [
+            r#"{"email": "good@example.com"}"#,
+            r#"{"email": "not an email"}"#,
+            "",
+            r#"not json"#,
+            r#"{"email": "x@example.com", "nickname": "x"}"#,
+            r#"{"email": "also-good@example.com", "created_at": "2020-01-01T00:00:00Z"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = roster(&["import", file.to_str().unwrap()], &db);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(said.contains("2 created") && said.contains("3 failed"), "{said}");
+    for line in ["line 2: email", "line 4: not JSON", "line 5: nickname"] {
+        assert!(said.contains(line), "{line} in {said}");
+    }
+    let export = ok(&roster(&["export"], &db));
+    assert!(export.contains(r#""created_at":"2020-01-01T00:00:00Z""#), "timestamps kept");
+}
