@@ -224,7 +224,7 @@ pub async fn purge(client: &mut db::Conn, before: Timestamp) -> StoreResult<u64>
     db::execute(
         &tx,
         "INSERT INTO meta (key, value) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+         ON CONFLICT (key) DO UPDATE SET value = greatest(meta.value, excluded.value)",
         &[&HORIZON, &last_gone.to_bytes().as_slice()],
     )
     .await?;

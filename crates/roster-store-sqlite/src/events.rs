@@ -207,7 +207,7 @@ pub fn purge(conn: &Connection, before: Timestamp) -> StoreResult<u64> {
     db::execute(
         conn,
         "INSERT INTO meta (key, value) VALUES (?1, ?2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+         ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
         rusqlite::params![HORIZON, last_gone],
     )
     .map_err(from_sqlite)?;

@@ -105,6 +105,9 @@ impl Sender {
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would resolve and connect past
+            // the address policy.
+            .no_proxy()
             .dns_resolver(Arc::new(CheckedResolver { allow_private }))
             .user_agent(concat!("Roster-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()

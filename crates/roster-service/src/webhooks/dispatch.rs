@@ -93,7 +93,19 @@ impl Dispatcher {
             zones: endpoint.zones.clone(),
             types: endpoint.type_filter().types().map(<[_]>::to_vec),
         };
-        let page = self.service.store.events_after(&query).await?;
+        let page = match self.service.store.events_after(&query).await {
+            Ok(page) => page,
+            // The endpoint fell behind the retention (disabled for longer):
+            // what it missed is gone. It goes on from the oldest event kept
+            // rather than stay stuck.
+            Err(roster_store::StoreError::CursorExpired) => {
+                tracing::warn!(endpoint = %endpoint.id, "webhook endpoint's place is past retention; going on from the oldest event kept");
+                let query = EventQuery { after: None, ..query };
+                cursor = None;
+                self.service.store.events_after(&query).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut progress = None;
         for (event, at) in page.events.iter().zip(&page.positions) {
             let delivery = self.attempt(&endpoint, event, *at, failures + 1, false).await;
