@@ -18,7 +18,16 @@ fn everything(ctx: &roster_store_suite::ctx::Ctx) -> EventQuery {
 async fn an_event_committed_out_of_order_is_never_skipped() {
     with_store(|ctx, url| async move {
         let scope = ctx.scope();
-        let start = ctx.store.events_after(&everything(&ctx)).await.unwrap();
+        // The feed serves an event once every older transaction of the
+        // server has ended (other tests' databases included): wait for it.
+        let mut start = ctx.store.events_after(&everything(&ctx)).await.unwrap();
+        for _ in 0..400 {
+            if !start.events.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            start = ctx.store.events_after(&everything(&ctx)).await.unwrap();
+        }
         assert_eq!(start.events.len(), 1, "the bootstrap's zone.created");
         let from = EventQuery { after: start.next, ..everything(&ctx) };
 
@@ -44,7 +53,14 @@ async fn an_event_committed_out_of_order_is_never_skipped() {
         assert_eq!(held.next, from.after, "the cursor waits too");
 
         tx.commit().await.unwrap();
-        let page = ctx.store.events_after(&from).await.unwrap();
+        let mut page = ctx.store.events_after(&from).await.unwrap();
+        for _ in 0..400 {
+            if page.events.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            page = ctx.store.events_after(&from).await.unwrap();
+        }
         let kinds: Vec<&str> = page.events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["zone.created", "user.created"], "the slow one first, then the fast");
         let again = ctx.store.events_after(&EventQuery { after: page.next, ..from }).await.unwrap();
