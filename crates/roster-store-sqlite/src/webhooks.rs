@@ -184,6 +184,16 @@ pub fn delete(conn: &Connection, org: &OrgId, id: &WebhookEndpointId) -> StoreRe
     found(n)
 }
 
+/// Whether some enabled endpoint is due at `now` and not leased.
+pub fn any_due(conn: &Connection, now: Timestamp) -> StoreResult<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled = 1 \
+         AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until < ?1))",
+    )
+    .and_then(|mut s| s.query_row([now.as_micros()], |r| r.get(0)))
+    .map_err(from_sqlite)
+}
+
 pub fn claim(
     conn: &Connection,
     now: Timestamp,
