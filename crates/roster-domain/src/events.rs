@@ -172,6 +172,18 @@ pub enum Snapshot {
     Zone(Zone),
 }
 
+macro_rules! snapshot_of {
+    ($($variant:ident),*) => {
+        $(impl From<$variant> for Snapshot {
+            fn from(object: $variant) -> Self {
+                Snapshot::$variant(object)
+            }
+        })*
+    };
+}
+
+snapshot_of!(User, Role, RoleAssignment, Session, Grant, Provider, Zone);
+
 /// What the service decides about a write's event before the store runs
 /// it: its id, its time and who is acting. The store builds the event
 /// from it and the value the change produced, in the same transaction.
@@ -184,7 +196,12 @@ pub struct EventStamp {
 
 impl EventStamp {
     /// The event of a change in `scope`'s zone.
-    pub fn event(&self, kind: EventType, scope: &ZoneScope, object: Snapshot) -> NewEvent {
+    pub fn event(
+        &self,
+        kind: EventType,
+        scope: &ZoneScope,
+        object: impl Into<Snapshot>,
+    ) -> NewEvent {
         NewEvent {
             id: self.id,
             kind,
@@ -192,7 +209,7 @@ impl EventStamp {
             organization_id: scope.org,
             zone: scope.zone,
             actor: self.actor.clone(),
-            object,
+            object: object.into(),
             changed_fields: None,
         }
     }

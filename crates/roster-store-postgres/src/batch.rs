@@ -1,6 +1,6 @@
 //! A batch of user writes: one transaction, a savepoint per operation.
 
-use roster_domain::events::{EventStamp, EventType, Snapshot};
+use roster_domain::events::{EventStamp, EventType};
 use roster_store::{BatchDone, BatchOp, StoreError, StoreResult, ZoneKey, ZoneScope};
 
 use crate::db::Conn;
@@ -24,7 +24,7 @@ pub async fn batch(
         tx.batch_execute("SAVEPOINT batch_op").await.map_err(from_pg)?;
         let outcome = match op {
             BatchOp::Create(user) => {
-                let event = next.event(EventType::UserCreated, scope, Snapshot::User(user.clone()));
+                let event = next.event(EventType::UserCreated, scope, user.clone());
                 // A provider stays locked until the batch commits, as in
                 // `create_user`.
                 insert_user(&tx, zone, &user, None, &event).await.map(|()| BatchDone::Created(user))

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
-use roster_domain::events::{Event, EventStamp, EventType, Snapshot};
+use roster_domain::events::{Event, EventStamp, EventType};
 use roster_domain::webhooks::{Delivery, WebhookEndpoint};
 use roster_domain::{
     ApiKey, ApiKeyId, DeliveryId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
@@ -44,8 +44,7 @@ impl Store for PgStore {
         stamp: &EventStamp,
     ) -> StoreResult<bool> {
         let mut client = self.client().await?;
-        let event =
-            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
+        let event = stamp.event(EventType::ZoneCreated, &zone.scope(), zone.clone());
         tenancy::bootstrap(&mut client, org, zone, key, key_hash, &event).await
     }
 
@@ -75,29 +74,24 @@ impl Store for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         tenancy::insert_zone(&tx, zone).await?;
-        let event =
-            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
-        events::record(&tx, &event).await?;
-        tx.commit().await
+        let event = stamp.event(EventType::ZoneCreated, &zone.scope(), zone.clone());
+        events::commit_with(tx, &event).await
     }
 
     async fn update_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         tenancy::update_zone(&tx, zone).await?;
-        let event =
-            stamp.event(EventType::ZoneUpdated, &zone.scope(), Snapshot::Zone(zone.clone()));
-        events::record(&tx, &event).await?;
-        tx.commit().await
+        let event = stamp.event(EventType::ZoneUpdated, &zone.scope(), zone.clone());
+        events::commit_with(tx, &event).await
     }
 
     async fn delete_zone(&self, org: &OrgId, zone: &ZoneId, stamp: &EventStamp) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let gone = tenancy::delete_zone(&tx, org, zone).await?;
-        let event = stamp.event(EventType::ZoneDeleted, &gone.scope(), Snapshot::Zone(gone));
-        events::record(&tx, &event).await?;
-        tx.commit().await?;
+        let event = stamp.event(EventType::ZoneDeleted, &gone.scope(), gone);
+        events::commit_with(tx, &event).await?;
         self.zones.forget(zone);
         Ok(())
     }
@@ -162,7 +156,7 @@ impl Store for PgStore {
         stamp: &EventStamp,
     ) -> StoreResult<()> {
         let (zone, mut client) = self.zoned(scope).await?;
-        let event = stamp.event(EventType::UserCreated, scope, Snapshot::User(user.clone()));
+        let event = stamp.event(EventType::UserCreated, scope, user.clone());
         users::create_user(&mut client, &zone, user, idempotency, &event).await
     }
 
@@ -248,12 +242,7 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         access::insert_role(&tx, &zone, role).await?;
-        events::record(
-            &tx,
-            &stamp.event(EventType::RoleCreated, scope, Snapshot::Role(role.clone())),
-        )
-        .await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::RoleCreated, scope, role.clone())).await
     }
 
     async fn update_role(
@@ -265,12 +254,7 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         access::update_role(&tx, &zone, role).await?;
-        events::record(
-            &tx,
-            &stamp.event(EventType::RoleUpdated, scope, Snapshot::Role(role.clone())),
-        )
-        .await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::RoleUpdated, scope, role.clone())).await
     }
 
     async fn delete_role(
@@ -282,9 +266,7 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         let gone = access::delete_role(&tx, &zone, id).await?;
-        events::record(&tx, &stamp.event(EventType::RoleDeleted, scope, Snapshot::Role(gone)))
-            .await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::RoleDeleted, scope, gone)).await
     }
 
     async fn list_role_assignments(
@@ -306,10 +288,11 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         let made = access::insert_role_assignment(&tx, &zone, assignment).await?;
-        let snapshot = Snapshot::RoleAssignment(made.clone());
-        events::record(&tx, &stamp.event(EventType::RoleAssignmentCreated, scope, snapshot))
-            .await?;
-        tx.commit().await?;
+        events::commit_with(
+            tx,
+            &stamp.event(EventType::RoleAssignmentCreated, scope, made.clone()),
+        )
+        .await?;
         Ok(made)
     }
 
@@ -333,10 +316,7 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         let gone = access::delete_role_assignment(&tx, &zone, user, id).await?;
-        let snapshot = Snapshot::RoleAssignment(gone);
-        events::record(&tx, &stamp.event(EventType::RoleAssignmentDeleted, scope, snapshot))
-            .await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::RoleAssignmentDeleted, scope, gone)).await
     }
 
     async fn list_sessions(
@@ -368,9 +348,8 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         access::insert_session(&tx, &zone, session).await?;
-        let snapshot = Snapshot::Session(session.clone());
-        events::record(&tx, &stamp.event(EventType::SessionCreated, scope, snapshot)).await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::SessionCreated, scope, session.clone()))
+            .await
     }
 
     async fn revoke_session(
@@ -384,8 +363,8 @@ impl Store for PgStore {
         let tx = client.transaction().await?;
         let (session, revoked) = access::revoke_session(&tx, &zone, user, id, stamp.at).await?;
         if revoked {
-            let snapshot = Snapshot::Session(session.clone());
-            events::record(&tx, &stamp.event(EventType::SessionRevoked, scope, snapshot)).await?;
+            events::record(&tx, &stamp.event(EventType::SessionRevoked, scope, session.clone()))
+                .await?;
         }
         tx.commit().await?;
         Ok(session)
@@ -420,9 +399,7 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         access::insert_grant(&tx, &zone, grant).await?;
-        let snapshot = Snapshot::Grant(grant.clone());
-        events::record(&tx, &stamp.event(EventType::GrantCreated, scope, snapshot)).await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::GrantCreated, scope, grant.clone())).await
     }
 
     async fn revoke_grant(
@@ -436,8 +413,8 @@ impl Store for PgStore {
         let tx = client.transaction().await?;
         let (grant, revoked) = access::revoke_grant(&tx, &zone, user, id, stamp.at).await?;
         if revoked {
-            let snapshot = Snapshot::Grant(grant.clone());
-            events::record(&tx, &stamp.event(EventType::GrantRevoked, scope, snapshot)).await?;
+            events::record(&tx, &stamp.event(EventType::GrantRevoked, scope, grant.clone()))
+                .await?;
         }
         tx.commit().await?;
         Ok(grant)
@@ -466,9 +443,8 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         access::insert_provider(&tx, &zone, provider).await?;
-        let snapshot = Snapshot::Provider(provider.clone());
-        events::record(&tx, &stamp.event(EventType::ProviderCreated, scope, snapshot)).await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::ProviderCreated, scope, provider.clone()))
+            .await
     }
 
     async fn update_provider(
@@ -480,9 +456,8 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         access::update_provider(&tx, &zone, provider).await?;
-        let snapshot = Snapshot::Provider(provider.clone());
-        events::record(&tx, &stamp.event(EventType::ProviderUpdated, scope, snapshot)).await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::ProviderUpdated, scope, provider.clone()))
+            .await
     }
 
     async fn delete_provider(
@@ -494,9 +469,7 @@ impl Store for PgStore {
         let (zone, mut client) = self.zoned(scope).await?;
         let tx = client.transaction().await?;
         let gone = access::delete_provider(&tx, &zone, id).await?;
-        let snapshot = Snapshot::Provider(gone);
-        events::record(&tx, &stamp.event(EventType::ProviderDeleted, scope, snapshot)).await?;
-        tx.commit().await
+        events::commit_with(tx, &stamp.event(EventType::ProviderDeleted, scope, gone)).await
     }
 
     async fn sign_in(

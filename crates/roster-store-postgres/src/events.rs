@@ -11,7 +11,7 @@ use roster_store::{
     StoreResult,
 };
 
-use crate::db::{self, Exec};
+use crate::db::{self, Exec, Tx};
 use crate::row::{get, id16, ts};
 use crate::types::{PgId, PgTime, id, time};
 
@@ -78,6 +78,12 @@ pub async fn record<C: Exec>(c: &C, event: &NewEvent) -> StoreResult<()> {
         format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ({})", EventParams::placeholders(1));
     db::execute(c, &sql, &p.params()).await?;
     Ok(())
+}
+
+/// Records the change's event and commits: how every write ends.
+pub async fn commit_with(tx: Tx<'_>, event: &NewEvent) -> StoreResult<()> {
+    record(&tx, event).await?;
+    tx.commit().await
 }
 
 /// Columns 2.. of a feed row (after tx and seq) as an event.

@@ -8,7 +8,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
 use roster_domain::User;
-use roster_domain::events::{EventStamp, EventType, Snapshot};
+use roster_domain::events::{EventStamp, EventType};
 use roster_store::{StoreError, StoreResult, ZoneKey, ZoneScope};
 
 use crate::access::providers::lock_provider;
@@ -89,8 +89,7 @@ pub async fn import_users(
         tx.copy_in(&format!("COPY events ({EVENT_COLUMNS}) FROM STDIN (FORMAT binary)")).await?;
     let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &EVENT_TYPES));
     for user in users {
-        let event =
-            stamp.follow_up().event(EventType::UserCreated, scope, Snapshot::User(user.clone()));
+        let event = stamp.follow_up().event(EventType::UserCreated, scope, user.clone());
         let params = EventParams::new(&event)?;
         writer.as_mut().write(&params.params()).await.map_err(from_pg)?;
     }

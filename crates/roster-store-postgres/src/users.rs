@@ -4,7 +4,7 @@
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use roster_domain::events::{EventStamp, EventType, NewEvent, Snapshot};
+use roster_domain::events::{EventStamp, EventType, NewEvent};
 use roster_domain::{DomainError, Timestamp, User, UserId, UserStatus, UserType};
 use roster_store::{IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey, ZoneScope};
 
@@ -491,7 +491,7 @@ pub async fn delete_user_in(
          ON CONFLICT (zone, status, shard) DO UPDATE SET n = user_counts.n + excluded.n"
     );
     db::execute(tx, &sql, &[&uid]).await?;
-    events::record(tx, &stamp.event(EventType::UserDeleted, scope, Snapshot::User(gone))).await?;
+    events::record(tx, &stamp.event(EventType::UserDeleted, scope, gone)).await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use roster_domain::access::{Expansion, Grant, Provider, Role, RoleAssignment, RoleRef, Session};
-use roster_domain::events::{Event, EventStamp, EventType, NewEvent, Snapshot, sign_in_events};
+use roster_domain::events::{Event, EventStamp, EventType, NewEvent, sign_in_events};
 use roster_domain::webhooks::{Delivery, WebhookEndpoint};
 use roster_domain::{
     ApiKey, ApiKeyId, DeliveryId, GrantId, OrgId, Organization, ProviderId, RoleAssignmentId,
@@ -52,8 +52,7 @@ impl Store for SqliteStore {
         key_hash: &[u8; 32],
         stamp: &EventStamp,
     ) -> StoreResult<bool> {
-        let event =
-            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
+        let event = stamp.event(EventType::ZoneCreated, &zone.scope(), zone.clone());
         let (org, zone, key, hash) = (org.clone(), zone.clone(), key.clone(), *key_hash);
         self.writer
             .call(move |conn| {
@@ -91,8 +90,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()> {
-        let event =
-            stamp.event(EventType::ZoneCreated, &zone.scope(), Snapshot::Zone(zone.clone()));
+        let event = stamp.event(EventType::ZoneCreated, &zone.scope(), zone.clone());
         let zone = zone.clone();
         self.writer
             .call(move |conn| recorded(conn, &event, tenancy::insert_zone(conn, &zone)?))
@@ -100,8 +98,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_zone(&self, zone: &Zone, stamp: &EventStamp) -> StoreResult<()> {
-        let event =
-            stamp.event(EventType::ZoneUpdated, &zone.scope(), Snapshot::Zone(zone.clone()));
+        let event = stamp.event(EventType::ZoneUpdated, &zone.scope(), zone.clone());
         let zone = zone.clone();
         self.writer
             .call(move |conn| recorded(conn, &event, tenancy::update_zone(conn, &zone)?))
@@ -114,8 +111,7 @@ impl Store for SqliteStore {
             .call(move |conn| {
                 let (_, gone) = tenancy::find_zone(conn, &org, &ZoneRef::Id(zone_id))?;
                 tenancy::delete_zone(conn, &org, &zone_id)?;
-                let event =
-                    stamp.event(EventType::ZoneDeleted, &gone.scope(), Snapshot::Zone(gone));
+                let event = stamp.event(EventType::ZoneDeleted, &gone.scope(), gone);
                 events::record(conn, &event)
             })
             .await?;
@@ -199,8 +195,7 @@ impl Store for SqliteStore {
         self.write_in(&scope, move |conn, zone| {
             let n = users::import_users(conn, zone, &users)?;
             for user in users {
-                let event =
-                    stamp.follow_up().event(EventType::UserCreated, &scope, Snapshot::User(user));
+                let event = stamp.follow_up().event(EventType::UserCreated, &scope, user);
                 events::record(conn, &event)?;
             }
             Ok(n)
@@ -285,7 +280,7 @@ impl Store for SqliteStore {
         role: &Role,
         stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let event = stamp.event(EventType::RoleCreated, scope, Snapshot::Role(role.clone()));
+        let event = stamp.event(EventType::RoleCreated, scope, role.clone());
         let role = role.clone();
         self.write_in(scope, move |conn, zone| {
             recorded(conn, &event, access::insert_role(conn, zone, &role)?)
@@ -299,7 +294,7 @@ impl Store for SqliteStore {
         role: &Role,
         stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let event = stamp.event(EventType::RoleUpdated, scope, Snapshot::Role(role.clone()));
+        let event = stamp.event(EventType::RoleUpdated, scope, role.clone());
         let role = role.clone();
         self.write_in(scope, move |conn, zone| {
             recorded(conn, &event, access::update_role(conn, zone, &role)?)
@@ -317,7 +312,7 @@ impl Store for SqliteStore {
         self.write_in(&scope, move |conn, zone| {
             let gone = access::get_role(conn, zone, &RoleRef::Id(id))?;
             access::delete_role(conn, zone, &id)?;
-            events::record(conn, &stamp.event(EventType::RoleDeleted, &scope, Snapshot::Role(gone)))
+            events::record(conn, &stamp.event(EventType::RoleDeleted, &scope, gone))
         })
         .await
     }
@@ -344,11 +339,7 @@ impl Store for SqliteStore {
         let (assignment, scope, stamp) = (assignment.clone(), *scope, stamp.clone());
         self.write_in(&scope, move |conn, zone| {
             let made = access::insert_role_assignment(conn, zone, &assignment)?;
-            let event = stamp.event(
-                EventType::RoleAssignmentCreated,
-                &scope,
-                Snapshot::RoleAssignment(made.clone()),
-            );
+            let event = stamp.event(EventType::RoleAssignmentCreated, &scope, made.clone());
             recorded(conn, &event, made)
         })
         .await
@@ -376,11 +367,7 @@ impl Store for SqliteStore {
         self.write_in(&scope, move |conn, zone| {
             let gone = access::get_role_assignment(conn, zone, &user, &id)?;
             access::delete_role_assignment(conn, zone, &user, &id)?;
-            let event = stamp.event(
-                EventType::RoleAssignmentDeleted,
-                &scope,
-                Snapshot::RoleAssignment(gone),
-            );
+            let event = stamp.event(EventType::RoleAssignmentDeleted, &scope, gone);
             events::record(conn, &event)
         })
         .await
@@ -413,8 +400,7 @@ impl Store for SqliteStore {
         session: &Session,
         stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let event =
-            stamp.event(EventType::SessionCreated, scope, Snapshot::Session(session.clone()));
+        let event = stamp.event(EventType::SessionCreated, scope, session.clone());
         let session = session.clone();
         self.write_in(scope, move |conn, zone| {
             recorded(conn, &event, access::insert_session(conn, zone, &session)?)
@@ -435,8 +421,7 @@ impl Store for SqliteStore {
             if !revoked {
                 return Ok(session);
             }
-            let event =
-                stamp.event(EventType::SessionRevoked, &scope, Snapshot::Session(session.clone()));
+            let event = stamp.event(EventType::SessionRevoked, &scope, session.clone());
             recorded(conn, &event, session)
         })
         .await
@@ -468,7 +453,7 @@ impl Store for SqliteStore {
         grant: &Grant,
         stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let event = stamp.event(EventType::GrantCreated, scope, Snapshot::Grant(grant.clone()));
+        let event = stamp.event(EventType::GrantCreated, scope, grant.clone());
         let grant = grant.clone();
         self.write_in(scope, move |conn, zone| {
             recorded(conn, &event, access::insert_grant(conn, zone, &grant)?)
@@ -489,8 +474,7 @@ impl Store for SqliteStore {
             if !revoked {
                 return Ok(grant);
             }
-            let event =
-                stamp.event(EventType::GrantRevoked, &scope, Snapshot::Grant(grant.clone()));
+            let event = stamp.event(EventType::GrantRevoked, &scope, grant.clone());
             recorded(conn, &event, grant)
         })
         .await
@@ -516,8 +500,7 @@ impl Store for SqliteStore {
         provider: &Provider,
         stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let event =
-            stamp.event(EventType::ProviderCreated, scope, Snapshot::Provider(provider.clone()));
+        let event = stamp.event(EventType::ProviderCreated, scope, provider.clone());
         let provider = provider.clone();
         self.write_in(scope, move |conn, zone| {
             recorded(conn, &event, access::insert_provider(conn, zone, &provider)?)
@@ -531,8 +514,7 @@ impl Store for SqliteStore {
         provider: &Provider,
         stamp: &EventStamp,
     ) -> StoreResult<()> {
-        let event =
-            stamp.event(EventType::ProviderUpdated, scope, Snapshot::Provider(provider.clone()));
+        let event = stamp.event(EventType::ProviderUpdated, scope, provider.clone());
         let provider = provider.clone();
         self.write_in(scope, move |conn, zone| {
             recorded(conn, &event, access::update_provider(conn, zone, &provider)?)
@@ -550,10 +532,7 @@ impl Store for SqliteStore {
         self.write_in(&scope, move |conn, zone| {
             let gone = access::get_provider(conn, zone, &id.to_string())?;
             access::delete_provider(conn, zone, &id)?;
-            events::record(
-                conn,
-                &stamp.event(EventType::ProviderDeleted, &scope, Snapshot::Provider(gone)),
-            )
+            events::record(conn, &stamp.event(EventType::ProviderDeleted, &scope, gone))
         })
         .await
     }

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use roster_domain::events::{EventStamp, EventType, Snapshot};
+use roster_domain::events::{EventStamp, EventType};
 use roster_domain::{User, UserId};
 use roster_store::{
     BatchDone, BatchOp, IdempotencyRecord, StoreError, StoreResult, UserUpdate, ZoneKey, ZoneScope,
@@ -21,7 +21,7 @@ pub fn create(
     stamp: &EventStamp,
 ) -> StoreResult<()> {
     users::insert_user(conn, zone, user, idempotency)?;
-    events::record(conn, &stamp.event(EventType::UserCreated, scope, Snapshot::User(user.clone())))
+    events::record(conn, &stamp.event(EventType::UserCreated, scope, user.clone()))
 }
 
 pub fn update(
@@ -48,7 +48,7 @@ pub fn delete(
     stamp: &EventStamp,
 ) -> StoreResult<()> {
     let gone = users::delete_user(conn, zone, id, expected_version)?;
-    events::record(conn, &stamp.event(EventType::UserDeleted, scope, Snapshot::User(gone)))
+    events::record(conn, &stamp.event(EventType::UserDeleted, scope, gone))
 }
 
 fn run(
