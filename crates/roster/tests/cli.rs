@@ -3,17 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::process::Command;
 
-fn roster(args: &[&str], db: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .env("ROSTER_DATABASE_URL", db)
-        .env("ROSTER_LOG", "warn")
-        .env_remove("ROSTER_BOOTSTRAP_API_KEY")
-        .output()
-        .expect("run roster")
-}
+use support::roster;
 
 #[test]
 fn keys_are_created_listed_and_revoked_from_the_command_line() {

@@ -5,21 +5,9 @@
 
 mod support;
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
-use support::Node;
-
-fn roster(args: &[&str], db: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .env("ROSTER_DATABASE_URL", db)
-        .env("ROSTER_LOG", "warn")
-        .env_remove("ROSTER_BOOTSTRAP_API_KEY")
-        .output()
-        .expect("run roster")
-}
+use support::{Node, roster};
 
 /// Every user of the default zone as GET lists them, in id order.
 async fn listed(node: &Node) -> Vec<Value> {

@@ -6,21 +6,9 @@
 
 mod support;
 
-use std::process::Command;
-
 use serde_json::json;
 
-use support::Node;
-
-fn roster(args: &[&str], db: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .env("ROSTER_DATABASE_URL", db)
-        .env("ROSTER_LOG", "warn")
-        .env_remove("ROSTER_BOOTSTRAP_API_KEY")
-        .output()
-        .expect("run roster")
-}
+use support::{Node, roster};
 
 /// An NDJSON export without each line's tenant ids (the organization and
 /// zone a database made for itself): the user fields, byte for byte.

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -107,4 +107,15 @@ impl Drop for Node {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `roster ARGS` on the database `db`, as a user would from a shell.
+pub fn roster(args: &[&str], db: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(args)
+        .env("ROSTER_DATABASE_URL", db)
+        .env("ROSTER_LOG", "warn")
+        .env_remove("ROSTER_BOOTSTRAP_API_KEY")
+        .output()
+        .expect("run roster")
 }
