@@ -1,6 +1,8 @@
 //! `roster import`: an export imported into another database exports the
 //! same bytes; an interrupted import resumed imports nothing twice; bad
-//! lines are named by their line numbers.
+//! lines are named by their line numbers. On SQLite and on PostgreSQL
+//! (with `ROSTER_TEST_POSTGRES_URL`; skipped loudly without it, a failure
+//! in CI).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -8,7 +10,54 @@ mod support;
 
 use serde_json::json;
 
+use roster_testkit::{PgDatabase, postgres_url};
+
 use support::{Node, roster};
+
+/// Where a test's databases live.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The databases a test made: SQLite files under a temporary folder, or
+/// PostgreSQL databases dropped when the test is done.
+struct Databases {
+    backend: Backend,
+    dir: tempfile::TempDir,
+    made: Vec<PgDatabase>,
+}
+
+impl Databases {
+    fn new(backend: Backend) -> Self {
+        Self { backend, dir: tempfile::tempdir().unwrap(), made: Vec::new() }
+    }
+
+    /// A fresh database's URL; `None` when PostgreSQL is not configured
+    /// outside CI.
+    async fn fresh(&mut self, name: &str) -> Option<String> {
+        match self.backend {
+            Backend::Sqlite => Some(format!("sqlite://{}", self.dir.path().join(name).display())),
+            Backend::Postgres => {
+                let db = PgDatabase::create(&postgres_url()?).await;
+                let url = db.url.clone();
+                self.made.push(db);
+                Some(url)
+            }
+        }
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    async fn drop_all(self) {
+        for db in self.made {
+            db.drop_database().await;
+        }
+    }
+}
 
 /// An NDJSON export without each line's tenant ids (the organization and
 /// zone a database made for itself): the user fields, byte for byte.
@@ -41,9 +90,8 @@ fn ok(out: &std::process::Output) -> String {
 }
 
 /// A database with a running server (bootstrapped) and `n` varied users.
-async fn seeded(dir: &std::path::Path, name: &str, n: usize) -> (String, Node) {
-    let db = format!("sqlite://{}", dir.join(name).display());
-    let node = Node::start(&db).await;
+async fn seeded(db: &str, n: usize) -> Node {
+    let node = Node::start(db).await;
     for i in 0..n {
         let body = json!({
             "email": format!("u{i:03}@example.com"),
@@ -55,21 +103,21 @@ async fn seeded(dir: &std::path::Path, name: &str, n: usize) -> (String, Node) {
         let (status, _, _) = node.send("POST", "/v1/users", Some(body), &[]).await;
         assert_eq!(status, 201);
     }
-    (db, node)
+    node
 }
 
-#[tokio::test]
-async fn an_export_imported_elsewhere_exports_the_same_bytes_in_ndjson_and_csv() {
-    let dir = tempfile::tempdir().unwrap();
-    let (source, _a) = seeded(dir.path(), "a.db", 40).await;
+async fn round_trip(backend: Backend) {
+    let mut dbs = Databases::new(backend);
+    let Some(source) = dbs.fresh("a.db").await else { return };
+    let a = seeded(&source, 40).await;
     let ndjson = ok(&roster(&["export", "--zone", "default"], &source));
     let csv = ok(&roster(&["export", "--zone", "default", "--format", "csv"], &source));
-    let (ndjson_file, csv_file) = (dir.path().join("users.ndjson"), dir.path().join("users.csv"));
+    let (ndjson_file, csv_file) = (dbs.path("users.ndjson"), dbs.path("users.csv"));
     std::fs::write(&ndjson_file, &ndjson).unwrap();
     std::fs::write(&csv_file, &csv).unwrap();
 
-    let target = format!("sqlite://{}", dir.path().join("b.db").display());
-    let _b = Node::start(&target).await;
+    let Some(target) = dbs.fresh("b.db").await else { return };
+    let b = Node::start(&target).await;
     let out = roster(&["import", ndjson_file.to_str().unwrap()], &target);
     ok(&out);
     assert!(
@@ -82,8 +130,8 @@ async fn an_export_imported_elsewhere_exports_the_same_bytes_in_ndjson_and_csv()
         &user_fields(&ndjson),
     );
 
-    let csv_target = format!("sqlite://{}", dir.path().join("c.db").display());
-    let _c = Node::start(&csv_target).await;
+    let Some(csv_target) = dbs.fresh("c.db").await else { return };
+    let c = Node::start(&csv_target).await;
     ok(&roster(&["import", csv_file.to_str().unwrap()], &csv_target));
     let csv_again = ok(&roster(&["export", "--zone", "default", "--format", "csv"], &csv_target));
     same(
@@ -94,19 +142,21 @@ async fn an_export_imported_elsewhere_exports_the_same_bytes_in_ndjson_and_csv()
         &user_fields(&ok(&roster(&["export", "--zone", "default"], &csv_target))),
         &user_fields(&ndjson),
     );
+    drop((a, b, c));
+    dbs.drop_all().await;
 }
 
-#[tokio::test]
-async fn an_interrupted_import_resumed_with_skip_imports_nothing_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let (source, _a) = seeded(dir.path(), "a.db", 30).await;
+async fn resumed(backend: Backend) {
+    let mut dbs = Databases::new(backend);
+    let Some(source) = dbs.fresh("a.db").await else { return };
+    let a = seeded(&source, 30).await;
     let ndjson = ok(&roster(&["export", "--zone", "default"], &source));
     let lines: Vec<&str> = ndjson.lines().collect();
-    let (part, whole) = (dir.path().join("part.ndjson"), dir.path().join("whole.ndjson"));
+    let (part, whole) = (dbs.path("part.ndjson"), dbs.path("whole.ndjson"));
     std::fs::write(&part, lines[..12].join("\n")).unwrap();
     std::fs::write(&whole, &ndjson).unwrap();
 
-    let target = format!("sqlite://{}", dir.path().join("b.db").display());
+    let Some(target) = dbs.fresh("b.db").await else { return };
     let b = Node::start(&target).await;
     ok(&roster(&["import", part.to_str().unwrap()], &target));
     // Again without skip: the first line conflicts, and that stops it.
@@ -135,14 +185,15 @@ async fn an_interrupted_import_resumed_with_skip_imports_nothing_twice() {
     ok(&updated);
     assert!(String::from_utf8_lossy(&updated.stderr).contains("30 updated"));
     assert!(ok(&roster(&["export", "--zone", "default"], &target)).contains("Zoë zero"));
+    drop((a, b));
+    dbs.drop_all().await;
 }
 
-#[tokio::test]
-async fn lines_that_do_not_hold_a_valid_user_are_named_by_number() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("a.db").display());
-    let _a = Node::start(&db).await;
-    let file = dir.path().join("bad.ndjson");
+async fn bad_lines(backend: Backend) {
+    let mut dbs = Databases::new(backend);
+    let Some(db) = dbs.fresh("a.db").await else { return };
+    let a = Node::start(&db).await;
+    let file = dbs.path("bad.ndjson");
     std::fs::write(
         &file,
         [
@@ -165,4 +216,36 @@ async fn lines_that_do_not_hold_a_valid_user_are_named_by_number() {
     }
     let export = ok(&roster(&["export"], &db));
     assert!(export.contains(r#""created_at":"2020-01-01T00:00:00Z""#), "timestamps kept");
+    drop(a);
+    dbs.drop_all().await;
+}
+
+#[tokio::test]
+async fn an_export_imported_elsewhere_exports_the_same_bytes_on_sqlite() {
+    round_trip(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_export_imported_elsewhere_exports_the_same_bytes_on_postgres() {
+    round_trip(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn an_interrupted_import_resumed_with_skip_imports_nothing_twice_on_sqlite() {
+    resumed(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_interrupted_import_resumed_with_skip_imports_nothing_twice_on_postgres() {
+    resumed(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn lines_that_do_not_hold_a_valid_user_are_named_by_number_on_sqlite() {
+    bad_lines(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn lines_that_do_not_hold_a_valid_user_are_named_by_number_on_postgres() {
+    bad_lines(Backend::Postgres).await;
 }
