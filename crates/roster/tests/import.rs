@@ -175,8 +175,19 @@ async fn resumed(backend: Backend) {
         &user_fields(&ok(&roster(&["export", "--zone", "default"], &target))),
         &user_fields(&ndjson),
     );
-    let (_, page, _) = b.send("GET", "/v1/events?type=user.created&limit=1000", None, &[]).await;
-    assert_eq!(page["data"].as_array().unwrap().len(), 30, "one user.created per user, none twice");
+    // PostgreSQL serves an event once every older transaction of the server
+    // has ended (other tests' included): wait for the 30th, then count.
+    let mut created = 0;
+    for _ in 0..400 {
+        let (_, page, _) =
+            b.send("GET", "/v1/events?type=user.created&limit=1000", None, &[]).await;
+        created = page["data"].as_array().unwrap().len();
+        if created >= 30 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(created, 30, "one user.created per user, none twice");
 
     // --on-conflict update: the line's values win.
     let changed = ndjson.replacen("Zoë 0", "Zoë zero", 1);
