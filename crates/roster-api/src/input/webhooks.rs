@@ -121,48 +121,6 @@ const READ_ONLY: &[&str] =
     &["id", "secret", "created_at", "updated_at", "disabled_reason", "organization_id"];
 const NOT_AN_OBJECT: (Option<&str>, &str) = (None, "the body must be a JSON object");
 
-/// Body of `POST /v1/webhook-endpoints`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateWebhookEndpoint {
-    #[serde(default)]
-    #[schema(schema_with = url_described, required = true)]
-    pub url: Field<WebhookUrl>,
-    #[serde(default)]
-    #[schema(schema_with = types_described)]
-    pub event_types: Field<EventTypes>,
-    #[serde(default)]
-    #[schema(schema_with = zones_described)]
-    pub zones: Nullable<ZoneNames>,
-    #[serde(default)]
-    #[schema(schema_with = schema::<Field<bool>>)]
-    pub enabled: Field<bool>,
-    #[serde(default)]
-    #[schema(schema_with = schema::<Nullable<Description>>)]
-    pub description: Nullable<Description>,
-}
-
-/// Body of `PATCH /v1/webhook-endpoints/{id}`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateWebhookEndpoint {
-    #[serde(default)]
-    #[schema(schema_with = schema::<Field<WebhookUrl>>)]
-    pub url: Field<WebhookUrl>,
-    #[serde(default)]
-    #[schema(schema_with = types_described)]
-    pub event_types: Field<EventTypes>,
-    #[serde(default)]
-    #[schema(schema_with = zones_described)]
-    pub zones: Nullable<ZoneNames>,
-    #[serde(default)]
-    #[schema(schema_with = schema::<Field<bool>>)]
-    pub enabled: Field<bool>,
-    #[serde(default)]
-    #[schema(schema_with = schema::<Nullable<Description>>)]
-    pub description: Nullable<Description>,
-}
-
 fn url_described() -> RefOr<Schema> {
     described::<Field<WebhookUrl>>(
         "Where events are POSTed: http or https, resolving to public addresses unless the \
@@ -182,8 +140,31 @@ fn zones_described() -> RefOr<Schema> {
     )
 }
 
+/// The fields of an endpoint body, declared once for create and update:
+/// the two differ only in whether `url` is required.
 macro_rules! webhook_body {
-    ($name:ident) => {
+    ($(#[$meta:meta])* $name:ident { url: $url:path, required: $required:literal }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            #[serde(default)]
+            #[schema(schema_with = $url, required = $required)]
+            pub url: Field<WebhookUrl>,
+            #[serde(default)]
+            #[schema(schema_with = types_described)]
+            pub event_types: Field<EventTypes>,
+            #[serde(default)]
+            #[schema(schema_with = zones_described)]
+            pub zones: Nullable<ZoneNames>,
+            #[serde(default)]
+            #[schema(schema_with = schema::<Field<bool>>)]
+            pub enabled: Field<bool>,
+            #[serde(default)]
+            #[schema(schema_with = schema::<Nullable<Description>>)]
+            pub description: Nullable<Description>,
+        }
+
         impl RequestBody for $name {
             const FIELDS: &'static [&'static str] = FIELDS;
             const READ_ONLY: &'static [&'static str] = READ_ONLY;
@@ -204,5 +185,11 @@ macro_rules! webhook_body {
     };
 }
 
-webhook_body!(CreateWebhookEndpoint);
-webhook_body!(UpdateWebhookEndpoint);
+webhook_body!(
+    /// Body of `POST /v1/webhook-endpoints`.
+    CreateWebhookEndpoint { url: url_described, required: true }
+);
+webhook_body!(
+    /// Body of `PATCH /v1/webhook-endpoints/{id}`.
+    UpdateWebhookEndpoint { url: schema::<Field<WebhookUrl>>, required: false }
+);
