@@ -28,7 +28,7 @@ pub struct WebhookEndpoint {
     /// `previous_secret_expires_at`.
     pub previous_secret: Option<String>,
     pub previous_secret_expires_at: Option<Timestamp>,
-    /// Whether the key that created the endpoint had `users:metadata`: the
+    /// Whether the key that last set the URL had `users:metadata`: the
     /// rule its deliveries are rendered under.
     pub metadata: bool,
     /// Why delivery stopped by itself (`failing`); cleared when re-enabled.

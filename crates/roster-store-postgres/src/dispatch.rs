@@ -17,7 +17,7 @@ use roster_domain::{
 use roster_store::{
     BatchDone, BatchOp, ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition,
     IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult, UserUpdate,
-    WebhookProgress, ZoneScope,
+    WebhookProgress, WebhookUpdate, ZoneScope,
 };
 
 use crate::cancel::CancelOnDrop;
@@ -534,9 +534,19 @@ impl Store for PgStore {
         webhooks::list(&client, org, window).await
     }
 
-    async fn update_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()> {
-        let client = self.client().await?;
-        webhooks::update(&client, endpoint).await
+    async fn update_webhook(
+        &self,
+        org: &OrgId,
+        id: &WebhookEndpointId,
+        update: WebhookUpdate,
+    ) -> StoreResult<WebhookEndpoint> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut endpoint = webhooks::get_for_update(&tx, org, id).await?;
+        update(&mut endpoint);
+        webhooks::update(&tx, &endpoint).await?;
+        tx.commit().await?;
+        Ok(endpoint)
     }
 
     async fn delete_webhook(&self, org: &OrgId, id: &WebhookEndpointId) -> StoreResult<()> {

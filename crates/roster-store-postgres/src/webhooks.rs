@@ -95,6 +95,18 @@ pub async fn get_one<C: Exec>(
     Ok(endpoint_row(&row.ok_or(StoreError::NotFound)?)?.endpoint)
 }
 
+/// The endpoint, its row locked until the transaction ends.
+pub async fn get_for_update<C: Exec>(
+    c: &C,
+    org: &OrgId,
+    wid: &WebhookEndpointId,
+) -> StoreResult<WebhookEndpoint> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE org_id = $1 AND id = $2 FOR UPDATE");
+    let row = db::query_opt(c, &sql, &[&id(org.to_bytes()), &id(wid.to_bytes())]).await?;
+    Ok(endpoint_row(&row.ok_or(StoreError::NotFound)?)?.endpoint)
+}
+
 pub async fn list<C: Exec>(
     c: &C,
     org: &OrgId,
@@ -114,8 +126,8 @@ pub async fn update<C: Exec>(c: &C, e: &WebhookEndpoint) -> StoreResult<()> {
          failures = CASE WHEN NOT enabled AND $6 THEN 0 ELSE failures END, \
          next_attempt_at = CASE WHEN NOT enabled AND $6 THEN $12 ELSE next_attempt_at END, \
          enabled = $6, description = $7, secret = $8, previous_secret = $9, \
-         previous_secret_expires_at = $10, disabled_reason = $11, updated_at = $12 \
-         WHERE org_id = $1 AND id = $2",
+         previous_secret_expires_at = $10, disabled_reason = $11, updated_at = $12, \
+         metadata = $13 WHERE org_id = $1 AND id = $2",
         &[
             &id(e.organization_id.to_bytes()),
             &id(e.id.to_bytes()),
@@ -129,6 +141,7 @@ pub async fn update<C: Exec>(c: &C, e: &WebhookEndpoint) -> StoreResult<()> {
             &opt_time(e.previous_secret_expires_at),
             &e.disabled_reason,
             &time(e.updated_at),
+            &e.metadata,
         ],
     )
     .await?;

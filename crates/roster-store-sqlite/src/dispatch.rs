@@ -19,7 +19,7 @@ use roster_domain::{
 use roster_store::{
     BatchDone, BatchOp, ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition,
     IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreResult, UserUpdate, WebhookProgress,
-    ZoneScope,
+    WebhookUpdate, ZoneScope,
 };
 
 use crate::error::from_sqlite;
@@ -610,9 +610,22 @@ impl Store for SqliteStore {
         self.readers.call(move |conn| webhooks::list(conn, &org, &window)).await
     }
 
-    async fn update_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()> {
-        let endpoint = endpoint.clone();
-        self.writer.call(move |conn| webhooks::update(conn, &endpoint)).await
+    async fn update_webhook(
+        &self,
+        org: &OrgId,
+        id: &WebhookEndpointId,
+        update: WebhookUpdate,
+    ) -> StoreResult<WebhookEndpoint> {
+        let (org, id) = (*org, *id);
+        // The single writer reads and writes with nothing in between.
+        self.writer
+            .call(move |conn| {
+                let mut endpoint = webhooks::get(conn, &org, &id)?;
+                update(&mut endpoint);
+                webhooks::update(conn, &endpoint)?;
+                Ok(endpoint)
+            })
+            .await
     }
 
     async fn delete_webhook(&self, org: &OrgId, id: &WebhookEndpointId) -> StoreResult<()> {

@@ -153,8 +153,8 @@ pub fn update(conn: &Connection, e: &WebhookEndpoint) -> StoreResult<()> {
          failures = CASE WHEN enabled = 0 AND ?6 = 1 THEN 0 ELSE failures END, \
          next_attempt_at = CASE WHEN enabled = 0 AND ?6 = 1 THEN ?12 ELSE next_attempt_at END, \
          enabled = ?6, description = ?7, secret = ?8, previous_secret = ?9, \
-         previous_secret_expires_at = ?10, disabled_reason = ?11, updated_at = ?12 \
-         WHERE org_id = ?1 AND id = ?2",
+         previous_secret_expires_at = ?10, disabled_reason = ?11, updated_at = ?12, \
+         metadata = ?13 WHERE org_id = ?1 AND id = ?2",
         rusqlite::params![
             e.organization_id.to_bytes().as_slice(),
             e.id.to_bytes().as_slice(),
@@ -168,6 +168,7 @@ pub fn update(conn: &Connection, e: &WebhookEndpoint) -> StoreResult<()> {
             e.previous_secret_expires_at.map(Timestamp::as_micros),
             e.disabled_reason,
             e.updated_at.as_micros(),
+            e.metadata,
         ],
     )
     .map_err(from_sqlite)?;

@@ -111,6 +111,9 @@ macro_rules! store_suite {
                 store expansions_count_only_live_sessions_and_grants,
                 store expanding_a_page_costs_the_same_statements_for_10_or_500_users,
             }
+            webhooks {
+                store an_endpoint_update_keeps_what_was_written_since_it_was_read,
+            }
             import {
                 paired imported_users_answer_every_query_as_created_ones_do_on_both_backends,
                 paired an_imported_chunk_that_breaks_a_rule_inserts_nothing,

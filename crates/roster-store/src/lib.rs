@@ -131,6 +131,11 @@ pub enum BatchDone {
 /// nothing did, the backend writes nothing.
 pub type UserUpdate = Box<dyn FnOnce(&mut User) -> Result<bool, DomainError> + Send>;
 
+/// A change to a webhook endpoint, run inside the backend's transaction on
+/// the current row: fields it leaves alone keep what a concurrent write (a
+/// rotation, the dispatcher disabling the endpoint) put there.
+pub type WebhookUpdate = Box<dyn FnOnce(&mut WebhookEndpoint) + Send>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The database answers.
@@ -423,10 +428,15 @@ pub trait Store: Send + Sync + 'static {
         org: &OrgId,
         window: &IdWindow,
     ) -> StoreResult<Page<WebhookEndpoint>>;
-    /// Writes the endpoint's settings. Enabling a disabled endpoint clears
-    /// its failures and makes it due at once; its cursor stays, so it goes
-    /// on from the event it stopped at.
-    async fn update_webhook(&self, endpoint: &WebhookEndpoint) -> StoreResult<()>;
+    /// Changes the endpoint's settings and returns it as written. Enabling
+    /// a disabled endpoint clears its failures and makes it due at once;
+    /// its cursor stays, so it goes on from the event it stopped at.
+    async fn update_webhook(
+        &self,
+        org: &OrgId,
+        id: &WebhookEndpointId,
+        update: WebhookUpdate,
+    ) -> StoreResult<WebhookEndpoint>;
     /// Deletes the endpoint and its delivery log.
     async fn delete_webhook(&self, org: &OrgId, id: &WebhookEndpointId) -> StoreResult<()>;
     /// Leases up to `limit` enabled endpoints due at `now` whose lease has

@@ -372,3 +372,34 @@ pub async fn only_an_unrestricted_key_with_webhooks_write_manages_endpoints(serv
     let r = server.get(&format!("/v1/webhook-endpoints/{}", id_of(&endpoint))).await;
     problem(&r, 404, "not_found");
 }
+
+pub async fn pointing_an_endpoint_takes_events_read_and_its_deliveries_show_what_that_key_may_see(
+    server: &TestServer,
+) {
+    let (first, second) = (Receiver::start().await, Receiver::start().await);
+    let body = json!({ "url": first.url, "event_types": ["user.created"] });
+    // Without events:read a key could read the feed through a receiver.
+    let blind = server.create_key(&["webhooks:write"], None).await;
+    let r = server.call_as(&blind, "POST", "/v1/webhook-endpoints", Some(body.clone())).await;
+    problem(&r, 403, "insufficient_scope");
+    let endpoint = create_endpoint(server, body).await;
+    let path = format!("/v1/webhook-endpoints/{}", id_of(&endpoint));
+    let r = server.call_as(&blind, "PATCH", &path, Some(json!({ "url": second.url }))).await;
+    problem(&r, 403, "insufficient_scope");
+    let r = server.call_as(&blind, "PATCH", &path, Some(json!({ "description": "x" }))).await;
+    assert_eq!(r.status, 200, "other settings need webhooks:write only: {}", r.text());
+
+    server.create_user(json!({ "email": "seen@example.com" })).await;
+    let got = first.wait_for(1).await;
+    assert!(got[0].json()["data"]["object"]["created_by"].is_string(), "the admin sees metadata");
+
+    // Pointed elsewhere by a key without users:metadata: its rule holds.
+    let plain = server.create_key(&["webhooks:write", "events:read"], None).await;
+    let r = server.call_as(&plain, "PATCH", &path, Some(json!({ "url": second.url }))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    server.create_user(json!({ "email": "unseen@example.com" })).await;
+    let got = second.wait_for(1).await;
+    let object = &got[0].json()["data"]["object"];
+    assert_eq!(object["email"], "unseen@example.com");
+    assert!(object.get("created_by").is_none(), "no users:metadata: {object}");
+}

@@ -59,6 +59,43 @@ pub struct WebhookFields {
     pub description: Option<Option<String>>,
 }
 
+/// The checked fields of a create or update. An update applies them to
+/// the endpoint as stored when it writes, so the fields it does not set
+/// keep whatever a concurrent write left there.
+#[derive(Debug, Default)]
+struct Settled {
+    /// The URL, and whether the key that set it sees `users:metadata`.
+    url: Option<(String, bool)>,
+    event_types: Option<Vec<String>>,
+    zones: Option<Option<Vec<ZoneId>>>,
+    enabled: Option<bool>,
+    description: Option<Option<String>>,
+}
+
+impl Settled {
+    fn apply(self, endpoint: &mut WebhookEndpoint) {
+        if let Some((url, metadata)) = self.url {
+            endpoint.url = url;
+            endpoint.metadata = metadata;
+        }
+        if let Some(types) = self.event_types {
+            endpoint.event_types = types;
+        }
+        if let Some(zones) = self.zones {
+            endpoint.zones = zones;
+        }
+        if let Some(enabled) = self.enabled {
+            if enabled && !endpoint.enabled {
+                endpoint.disabled_reason = None;
+            }
+            endpoint.enabled = enabled;
+        }
+        if let Some(description) = self.description {
+            endpoint.description = description;
+        }
+    }
+}
+
 impl Service {
     /// Webhook endpoints belong to the whole organization: only a key
     /// valid for every zone manages them.
@@ -74,26 +111,29 @@ impl Service {
         Ok(())
     }
 
-    /// Checks the fields a create or update sets, resolving zones.
+    /// Checks the fields a create or update sets, resolving zones. Setting
+    /// the URL decides who receives the feed: it takes `events:read`, and
+    /// the deliveries carry metadata as the key that set it may see it.
     async fn settle_fields(
         &self,
         principal: &Principal,
         fields: &WebhookFields,
-        endpoint: &mut WebhookEndpoint,
-    ) -> ServiceResult<()> {
+    ) -> ServiceResult<Settled> {
+        let mut settled = Settled::default();
         if let Some(url) = &fields.url {
+            principal.require(Scope::EventsRead)?;
             check_webhook_url("url", url)?;
             check_destination(url, self.config.webhooks.allow_private_urls)
                 .await
                 .map_err(|why| ServiceError::invalid_body("url", format!("url {why}")))?;
-            endpoint.url = url.clone();
+            settled.url = Some((url.clone(), principal.sees_metadata()));
         }
         if let Some(types) = &fields.event_types {
             check_event_types("event_types", types)?;
-            endpoint.event_types = types.clone();
+            settled.event_types = Some(types.clone());
         }
         if let Some(zones) = &fields.zones {
-            endpoint.zones = match zones {
+            settled.zones = Some(match zones {
                 None => None,
                 Some(names) => {
                     let mut ids: Vec<ZoneId> = Vec::with_capacity(names.len());
@@ -110,21 +150,16 @@ impl Service {
                     }
                     Some(ids)
                 }
-            };
-        }
-        if let Some(enabled) = fields.enabled {
-            if enabled && !endpoint.enabled {
-                endpoint.disabled_reason = None;
-            }
-            endpoint.enabled = enabled;
+            });
         }
         if let Some(description) = &fields.description {
             if let Some(d) = description {
                 check_webhook_description("description", d)?;
             }
-            endpoint.description = description.clone();
+            settled.description = Some(description.clone());
         }
-        Ok(())
+        settled.enabled = fields.enabled;
+        Ok(settled)
     }
 
     /// Creates an endpoint; its secret is returned here and by rotation
@@ -150,13 +185,13 @@ impl Service {
             secret: Secret::generate().to_string(),
             previous_secret: None,
             previous_secret_expires_at: None,
-            metadata: principal.sees_metadata(),
+            metadata: false,
             disabled_reason: None,
             created_by: principal.actor(),
             created_at: now,
             updated_at: now,
         };
-        self.settle_fields(principal, &fields, &mut endpoint).await?;
+        self.settle_fields(principal, &fields).await?.apply(&mut endpoint);
         self.store.create_webhook(&endpoint).await?;
         Ok(endpoint)
     }
@@ -188,11 +223,14 @@ impl Service {
         id: &str,
         fields: WebhookFields,
     ) -> ServiceResult<WebhookEndpoint> {
-        let mut endpoint = self.get_webhook(principal, id).await?;
-        self.settle_fields(principal, &fields, &mut endpoint).await?;
-        endpoint.updated_at = self.now();
-        self.store.update_webhook(&endpoint).await?;
-        Ok(endpoint)
+        let endpoint = self.get_webhook(principal, id).await?;
+        let settled = self.settle_fields(principal, &fields).await?;
+        let now = self.now();
+        let update = Box::new(move |e: &mut WebhookEndpoint| {
+            settled.apply(e);
+            e.updated_at = now;
+        });
+        Ok(self.store.update_webhook(&principal.org, &endpoint.id, update).await?)
     }
 
     pub async fn delete_webhook(&self, principal: &Principal, id: &str) -> ServiceResult<()> {
@@ -207,15 +245,16 @@ impl Service {
         principal: &Principal,
         id: &str,
     ) -> ServiceResult<WebhookEndpoint> {
-        let mut endpoint = self.get_webhook(principal, id).await?;
+        let endpoint = self.get_webhook(principal, id).await?;
         let now = self.now();
         let grace = i64::try_from(self.config.webhooks.secret_grace.as_secs()).unwrap_or(i64::MAX);
-        endpoint.previous_secret =
-            Some(std::mem::replace(&mut endpoint.secret, Secret::generate().to_string()));
-        endpoint.previous_secret_expires_at = Some(now.plus_seconds(grace));
-        endpoint.updated_at = now;
-        self.store.update_webhook(&endpoint).await?;
-        Ok(endpoint)
+        let secret = Secret::generate().to_string();
+        let update = Box::new(move |e: &mut WebhookEndpoint| {
+            e.previous_secret = Some(std::mem::replace(&mut e.secret, secret));
+            e.previous_secret_expires_at = Some(now.plus_seconds(grace));
+            e.updated_at = now;
+        });
+        Ok(self.store.update_webhook(&principal.org, &endpoint.id, update).await?)
     }
 
     pub async fn list_deliveries(

@@ -14,5 +14,6 @@ pub mod search;
 pub mod sessions;
 pub mod sign_in;
 pub mod tenancy;
+pub mod webhooks;
 
 mod pair;
