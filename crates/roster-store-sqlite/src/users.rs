@@ -106,11 +106,18 @@ pub fn search_rowid(zone: &ZoneKey, seq: i64) -> i64 {
 pub const SEARCH_ZONE_SHIFT: u32 = 40;
 
 /// The text the search index holds for a user: every searchable field,
-/// ASCII-folded, each framed by `FIELD_MARK` on both sides.
+/// ASCII-folded, each framed by `FIELD_MARK` on both sides. A field equal
+/// to an earlier one (the identifier is the email unless given) is left
+/// out: the index only narrows candidates, and one copy matches every
+/// phrase two would, for a quarter fewer trigrams to write per user.
 fn search_document(user: &User) -> String {
     let mut doc = String::from(FIELD_MARK);
-    for f in searchable_fields(user) {
-        doc.push_str(&f);
+    let fields = searchable_fields(user);
+    for (i, f) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|earlier| earlier.eq_ignore_ascii_case(f)) {
+            continue;
+        }
+        doc.push_str(f);
         doc.push(FIELD_MARK);
     }
     doc.make_ascii_lowercase();

@@ -41,7 +41,7 @@ pub enum OnConflict {
 }
 
 /// Users per transaction.
-pub const CHUNK: usize = 10_000;
+pub const CHUNK: usize = 50_000;
 /// Errors the summary lists (all are counted).
 const SHOWN_ERRORS: usize = 10;
 
@@ -66,62 +66,56 @@ impl Summary {
     }
 }
 
-/// Imports records as they are read, a chunk at a time.
-struct Importer {
-    store: Arc<dyn Store>,
+/// The writer's page cache for an import, in KiB (1 GiB; see `main.rs`).
+pub const WRITER_CACHE_KIB: i64 = 1024 * 1024;
+
+/// Parsed records, a chunk at a time: each with its line number (from
+/// 1), and the bytes read so far.
+struct Parsed {
+    records: Vec<(u64, Result<User, String>)>,
+    bytes: u64,
+}
+
+/// Reads and checks records on a thread of its own, a chunk ahead of the
+/// writer: parsing and writing then run side by side (on two cores, the
+/// writer is the bound). The channel holds one chunk, so memory stays at
+/// about three chunks.
+fn spawn_reader(
     scope: ZoneScope,
-    on_conflict: OnConflict,
-    chunk: Vec<(u64, User)>,
-    summary: Summary,
-}
-
-impl Importer {
-    /// One record (`line` from 1): a user's JSON, or why it has none.
-    async fn push(&mut self, line: u64, json: Result<String, String>) -> Result<bool, StartError> {
-        self.summary.lines += 1;
-        match json.and_then(|json| user_from_json(&json, &self.scope)) {
-            Ok(user) => self.chunk.push((line, user)),
-            Err(why) => self.summary.error(line, why),
-        }
-        if self.chunk.len() < CHUNK {
-            return Ok(false);
-        }
-        self.flush().await?;
-        Ok(true)
-    }
-
-    async fn flush(&mut self) -> Result<(), StartError> {
-        let chunk = std::mem::take(&mut self.chunk);
-        write_chunk(&self.store, &self.scope, chunk, self.on_conflict, &mut self.summary).await
-    }
-}
-
-/// Reads every record, imports it, and calls `progress(summary, bytes
-/// read)` after each chunk.
-pub async fn import(
-    store: Arc<dyn Store>,
-    zone: &str,
     format: Format,
-    on_conflict: OnConflict,
-    input: &mut dyn BufRead,
-    progress: &mut dyn FnMut(&Summary, u64),
-) -> Result<Summary, StartError> {
-    let org = store
-        .default_organization()
-        .await
-        .map_err(|e| StartError(format!("reading the organization: {e}")))?;
-    let zone = store
-        .get_zone(&org.id, &ZoneRef::parse(zone))
-        .await
-        .map_err(|_| StartError(format!("no zone {zone:?}")))?;
-    let scope = ZoneScope { org: org.id, zone: zone.id };
-    let mut importer = Importer {
-        store,
-        scope,
-        on_conflict,
-        chunk: Vec::with_capacity(CHUNK),
-        summary: Summary::default(),
-    };
+    input: Box<dyn BufRead + Send>,
+) -> tokio::sync::mpsc::Receiver<Result<Parsed, StartError>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    std::thread::spawn(move || {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let send = |records: &mut Vec<_>, bytes: u64| {
+            let records = std::mem::replace(records, Vec::with_capacity(CHUNK));
+            tx.blocking_send(Ok(Parsed { records, bytes })).is_ok()
+        };
+        let done = read_records(format, input, &mut |line, json, bytes| {
+            chunk.push((line, json.and_then(|json| user_from_json(&json, &scope))));
+            // `false` (the writer stopped): stop reading.
+            chunk.len() < CHUNK || send(&mut chunk, bytes)
+        });
+        match done {
+            Ok(bytes) => {
+                send(&mut chunk, bytes);
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+            }
+        }
+    });
+    rx
+}
+
+/// Calls `each(line, record, bytes read)` for every record until it
+/// answers `false`; returns the bytes read.
+fn read_records(
+    format: Format,
+    mut input: Box<dyn BufRead + Send>,
+    each: &mut dyn FnMut(u64, Result<String, String>, u64) -> bool,
+) -> Result<u64, StartError> {
     let read_err = |e: &dyn std::fmt::Display| StartError(format!("reading the file: {e}"));
     match format {
         Format::Ndjson => {
@@ -130,19 +124,14 @@ pub async fn import(
                 text.clear();
                 let n = input.read_line(&mut text).map_err(|e| read_err(&e))?;
                 if n == 0 {
-                    break;
+                    return Ok(bytes);
                 }
                 (line, bytes) = (line + 1, bytes + n as u64);
                 let record = text.trim_end_matches(['\n', '\r']);
-                if record.trim().is_empty() {
-                    continue;
-                }
-                if importer.push(line, Ok(record.to_owned())).await? {
-                    progress(&importer.summary, bytes);
+                if !record.trim().is_empty() && !each(line, Ok(record.to_owned()), bytes) {
+                    return Ok(bytes);
                 }
             }
-            importer.flush().await?;
-            progress(&importer.summary, bytes);
         }
         Format::Csv => {
             // A real CSV reader: a quoted cell may hold a newline.
@@ -155,21 +144,52 @@ pub async fn import(
                 )));
             }
             let mut record = csv::StringRecord::new();
-            loop {
-                let more = reader.read_record(&mut record).map_err(|e| read_err(&e))?;
-                if !more {
+            while reader.read_record(&mut record).map_err(|e| read_err(&e))? {
+                let position = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                if !each(position.0, json_from_csv(&header, &record), position.1) {
                     break;
                 }
-                let position = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-                if importer.push(position.0, json_from_csv(&header, &record)).await? {
-                    progress(&importer.summary, position.1);
-                }
             }
-            importer.flush().await?;
-            progress(&importer.summary, reader.position().byte());
+            Ok(reader.position().byte())
         }
     }
-    Ok(importer.summary)
+}
+
+/// Reads every record, imports it, and calls `progress(summary, bytes
+/// read)` after each chunk.
+pub async fn import(
+    store: Arc<dyn Store>,
+    zone: &str,
+    format: Format,
+    on_conflict: OnConflict,
+    input: Box<dyn BufRead + Send>,
+    progress: &mut dyn FnMut(&Summary, u64),
+) -> Result<Summary, StartError> {
+    let org = store
+        .default_organization()
+        .await
+        .map_err(|e| StartError(format!("reading the organization: {e}")))?;
+    let zone = store
+        .get_zone(&org.id, &ZoneRef::parse(zone))
+        .await
+        .map_err(|_| StartError(format!("no zone {zone:?}")))?;
+    let scope = ZoneScope { org: org.id, zone: zone.id };
+    let mut parsed = spawn_reader(scope, format, input);
+    let mut summary = Summary::default();
+    while let Some(next) = parsed.recv().await {
+        let Parsed { records, bytes } = next?;
+        let mut chunk = Vec::with_capacity(records.len());
+        for (line, user) in records {
+            summary.lines += 1;
+            match user {
+                Ok(user) => chunk.push((line, user)),
+                Err(why) => summary.error(line, why),
+            }
+        }
+        write_chunk(&store, &scope, chunk, on_conflict, &mut summary).await?;
+        progress(&summary, bytes);
+    }
+    Ok(summary)
 }
 
 /// A fresh ULID of this millisecond.
