@@ -136,7 +136,7 @@ enum Command {
         /// (`5s,5m,30m,2h,5h,10h,10h`); when used up, the endpoint is
         /// disabled.
         #[arg(long, env = "ROSTER_WEBHOOK_RETRY_SCHEDULE", value_parser = parse_schedule)]
-        webhook_retry_schedule: Option<Vec<Duration>>,
+        webhook_retry_schedule: Option<roster_domain::webhooks::RetrySchedule>,
         #[command(flatten)]
         list: ListArgs,
         #[command(flatten)]
@@ -301,7 +301,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             webhooks.allow_private_urls = webhook_allow_private_urls;
             webhooks.timeout = Duration::from_secs_f64(webhook_timeout.clamp(0.1, 300.0));
             if let Some(schedule) = webhook_retry_schedule {
-                webhooks.retry = roster_domain::webhooks::RetrySchedule::new(schedule);
+                webhooks.retry = schedule;
             }
             let limits = roster_store::ListLimits {
                 scan_budget: list.list_scan_budget.max(1),
@@ -453,8 +453,11 @@ fn parse_retention(text: &str) -> Result<Duration, String> {
 
 /// A retry schedule: durations as `parse_retention` reads them, commas
 /// between.
-fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
-    text.split(',').map(|d| parse_retention(d.trim())).collect()
+// A type of its own, not `Vec<Duration>`: clap would take a `Vec` for a
+// flag given several times, and panicked on the first use of this one.
+fn parse_schedule(text: &str) -> Result<roster_domain::webhooks::RetrySchedule, String> {
+    let delays = text.split(',').map(|d| parse_retention(d.trim())).collect::<Result<_, _>>()?;
+    Ok(roster_domain::webhooks::RetrySchedule::new(delays))
 }
 
 async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), StartError> {
