@@ -550,7 +550,37 @@ mod tests {
             assert!(parse_retention(bad).is_err(), "{bad}");
         }
         let secs = |s: &[u64]| s.iter().map(|n| Duration::from_secs(*n)).collect::<Vec<_>>();
-        assert_eq!(parse_schedule("5s, 5m,2h"), Ok(secs(&[5, 300, 7200])));
+        let schedule = |s: &[u64]| roster_domain::webhooks::RetrySchedule::new(secs(s));
+        assert_eq!(parse_schedule("5s, 5m,2h"), Ok(schedule(&[5, 300, 7200])));
         assert!(parse_schedule("5s,,2h").is_err());
+    }
+
+    #[test]
+    fn every_serve_flag_given_at_once_parses() {
+        // clap checks a flag's type where it is read: a mismatch panics at
+        // the first run that gives it, never at build time.
+        let cli = Cli::try_parse_from([
+            "roster",
+            "serve",
+            "--webhook-retry-schedule",
+            "5s,5m",
+            "--webhook-timeout",
+            "2.5",
+            "--webhook-allow-private-urls",
+            "--event-retention",
+            "7d",
+        ]);
+        let webhook_retry_schedule = match cli {
+            Ok(Cli { command: Command::Serve { webhook_retry_schedule, .. } }) => {
+                webhook_retry_schedule
+            }
+            Ok(_) => panic!("not serve"),
+            Err(e) => panic!("{e}"),
+        };
+        let schedule = roster_domain::webhooks::RetrySchedule::new(vec![
+            Duration::from_secs(5),
+            Duration::from_secs(300),
+        ]);
+        assert_eq!(webhook_retry_schedule, Some(schedule));
     }
 }
