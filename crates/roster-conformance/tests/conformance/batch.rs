@@ -198,3 +198,76 @@ pub async fn a_batch_in_a_zone_writes_that_zones_users(server: &TestServer) {
     assert_eq!(server.get("/v1/zones/eu/users").await.json()["total_count"], 1);
     assert_eq!(total(server).await, 0, "not in the default zone");
 }
+
+/// Batches that update users while single updates race them: a user's
+/// events come in the feed in the order its changes were made, so its last
+/// event is the user as stored. (On PostgreSQL the feed orders by
+/// transaction id; a batch takes its id at its first write and could lock a
+/// user a younger transaction changed before it.)
+pub async fn a_users_events_stay_in_order_when_batches_race_single_updates(server: &TestServer) {
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(id_of(
+            &server.create_user(json!({ "email": format!("race{i}@example.com") })).await,
+        ));
+    }
+    let ids = &ids;
+    let batches = (0..3).map(|w| async move {
+        for n in 0..12 {
+            let (a, b) = (&ids[(w + n) % 4], &ids[(w + n + 1) % 4]);
+            // Creates first: the batch's transaction starts well before
+            // it reaches the users the single updates change.
+            let mut operations: Vec<Value> = (0..30)
+                .map(|k| json!({ "op": "create", "body": { "email": format!("b{w}-{n}-{k}@example.com") } }))
+                .collect();
+            for id in [a, b] {
+                operations.push(json!({ "op": "update", "id": id, "body": { "last_name": format!("b{w}-{n}") } }));
+            }
+            let r = batch(server, json!({ "operations": operations })).await;
+            assert_eq!(r.status, 200, "{}", r.text());
+        }
+    });
+    let singles = (0..3).map(|w| async move {
+        for n in 0..24 {
+            let id = &ids[(w * 3 + n) % 4];
+            let r = server
+                .patch(&format!("/v1/users/{id}"), json!({ "last_name": format!("s{w}-{n}") }))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+        }
+    });
+    futures::future::join(futures::future::join_all(batches), futures::future::join_all(singles))
+        .await;
+    // Every change is served once a marker made after them all is.
+    let marker = id_of(&server.create_user(json!({ "email": "race-marker@example.com" })).await);
+    let mut last: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
+    let mut after: Option<String> = None;
+    let mut seen_marker = false;
+    for _ in 0..400 {
+        let mut path = "/v1/events?type=user.*&limit=1000".to_owned();
+        if let Some(c) = &after {
+            path.push_str(&format!("&after={c}"));
+        }
+        let page = server.get(&path).await.json();
+        for e in page["data"].as_array().unwrap() {
+            let object = &e["data"]["object"];
+            let id = object["id"].as_str().unwrap().to_owned();
+            seen_marker |= id == marker;
+            if e["type"] == "user.updated" {
+                last.insert(id, object["last_name"].clone());
+            }
+        }
+        after = page["page_info"]["end_cursor"].as_str().map(str::to_owned).or(after);
+        if seen_marker {
+            break;
+        }
+        if page["page_info"]["has_next_page"] != json!(true) {
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+    assert!(seen_marker, "the marker's event never came");
+    for id in ids {
+        let stored = server.get(&format!("/v1/users/{id}")).await.json();
+        assert_eq!(last[id], stored["last_name"], "{id}: the feed's last change is the stored one");
+    }
+}
