@@ -165,10 +165,14 @@ pub async fn import(
     input: Box<dyn BufRead + Send>,
     progress: &mut dyn FnMut(&Summary, u64),
 ) -> Result<Summary, StartError> {
-    let org = store
-        .default_organization()
-        .await
-        .map_err(|e| StartError(format!("reading the organization: {e}")))?;
+    let org = store.default_organization().await.map_err(|e| match e {
+        StoreError::NotFound => StartError(
+            "the database holds no organization yet: start `roster serve` on it once (it \
+             creates the organization, its default zone and the admin key), then import"
+                .into(),
+        ),
+        e => StartError(format!("reading the organization: {e}")),
+    })?;
     let zone = store
         .get_zone(&org.id, &ZoneRef::parse(zone))
         .await

@@ -260,3 +260,15 @@ async fn lines_that_do_not_hold_a_valid_user_are_named_by_number_on_sqlite() {
 async fn lines_that_do_not_hold_a_valid_user_are_named_by_number_on_postgres() {
     bad_lines(Backend::Postgres).await;
 }
+
+#[test]
+fn importing_into_a_database_never_started_says_to_start_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.ndjson");
+    std::fs::write(&file, "{\"email\":\"a@example.com\"}\n").unwrap();
+    let db = format!("sqlite://{}", dir.path().join("new.db").display());
+    let out = support::roster(&["import", file.to_str().unwrap()], &db);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("start `roster serve` on it once"), "{err}");
+}
