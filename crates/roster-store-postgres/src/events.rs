@@ -181,6 +181,12 @@ pub async fn events_after<C: Exec>(c: &C, q: &EventQuery) -> StoreResult<EventPa
         &[&org, &tx, &seq, &end_tx, &end_seq, &zones, &types, &limit],
     )
     .await?;
+    // A purge may have committed between the check above and these reads
+    // (each statement has a snapshot of its own): if it reached past the
+    // cursor, the rows just read miss events, and the answer is the 410.
+    if q.after.is_some() && after < horizon(c).await? {
+        return Err(StoreError::CursorExpired);
+    }
     let full = rows.len() > q.limit;
     let mut events = Vec::with_capacity(rows.len().min(q.limit));
     let mut positions = Vec::with_capacity(events.capacity());

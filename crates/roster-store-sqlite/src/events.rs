@@ -64,11 +64,11 @@ fn blob16(bytes: Vec<u8>) -> rusqlite::Result<[u8; 16]> {
 /// after the position (see `FEED_SCAN_LIMIT`).
 pub fn events_after(conn: &Connection, q: &EventQuery) -> StoreResult<EventPage> {
     // No cursor: from the oldest event kept, wherever that is now.
-    let after = q.after.map_or(0, |p| p.seq);
-    if q.after.is_some() && after < horizon(conn)? {
+    let cursor = q.after.map_or(0, |p| p.seq);
+    if q.after.is_some() && cursor < horizon(conn)? {
         return Err(StoreError::CursorExpired);
     }
-    let after = i64::try_from(after).map_err(|_| StoreError::CursorExpired)?;
+    let after = i64::try_from(cursor).map_err(|_| StoreError::CursorExpired)?;
     let org = SqlValue::Blob(q.org.to_bytes().to_vec());
     let scan = i64::try_from(FEED_SCAN_LIMIT).unwrap_or(i64::MAX);
     // First the window this page looks through, fixed by its last
@@ -112,6 +112,12 @@ pub fn events_after(conn: &Connection, q: &EventQuery) -> StoreResult<EventPage>
         .map_err(from_sqlite)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(from_sqlite)?;
+    // A purge may have committed since the check above (each read here
+    // has a snapshot of its own): if it reached past the cursor, the rows
+    // just read miss events, and the answer is the same 410.
+    if q.after.is_some() && cursor < horizon(conn)? {
+        return Err(StoreError::CursorExpired);
+    }
     let full = rows.len() > q.limit;
     let mut events = Vec::with_capacity(rows.len().min(q.limit));
     let mut positions = Vec::with_capacity(events.capacity());
