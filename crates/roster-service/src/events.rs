@@ -90,11 +90,28 @@ impl Service {
     /// Drops the events older than the retention period, a chunk at a
     /// time; returns how many went.
     pub async fn purge_events(&self) -> ServiceResult<u64> {
+        self.drain(|before| self.store.purge_events(before)).await
+    }
+
+    /// Drops webhook delivery attempts older than the event retention (an
+    /// attempt is only worth keeping while its event is), a chunk at a
+    /// time; returns how many went.
+    pub async fn purge_deliveries(&self) -> ServiceResult<u64> {
+        self.drain(|before| self.store.purge_deliveries(before)).await
+    }
+
+    /// Runs `purge` with the start of the retention period until it
+    /// deletes nothing more.
+    async fn drain<F, Fut>(&self, purge: F) -> ServiceResult<u64>
+    where
+        F: Fn(Timestamp) -> Fut,
+        Fut: std::future::Future<Output = roster_store::StoreResult<u64>>,
+    {
         let keep = i64::try_from(self.config.event_retention.as_secs()).unwrap_or(i64::MAX);
         let before: Timestamp = self.now().plus_seconds(-keep);
         let mut total = 0;
         loop {
-            let n = self.store.purge_events(before).await?;
+            let n = purge(before).await?;
             total += n;
             if n == 0 {
                 return Ok(total);

@@ -506,6 +506,11 @@ impl Store for PgStore {
         events::purge(&mut client, before).await
     }
 
+    async fn purge_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+        let client = self.client().await?;
+        webhooks::purge_deliveries(&client, before).await
+    }
+
     async fn event_at(&self, org: &OrgId, at: FeedPosition) -> StoreResult<Event> {
         let client = self.client().await?;
         events::event_at(&client, org, at).await

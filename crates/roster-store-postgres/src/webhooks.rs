@@ -179,6 +179,18 @@ pub async fn claim<C: Exec>(
     rows.iter().map(endpoint_row).collect()
 }
 
+/// Deletes the attempts made before `before` among the oldest 10 000 (ids
+/// are time-ordered): each call's work is bounded however long the log is.
+pub async fn purge_deliveries<C: Exec>(c: &C, before: Timestamp) -> StoreResult<u64> {
+    db::execute(
+        c,
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
+         ORDER BY id LIMIT 10000) AND created_at < $1",
+        &[&time(before)],
+    )
+    .await
+}
+
 pub async fn save_progress<C: Exec>(
     c: &C,
     wid: &WebhookEndpointId,

@@ -582,6 +582,10 @@ impl Store for SqliteStore {
         self.writer.call(move |conn| events::purge(conn, before)).await
     }
 
+    async fn purge_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+        self.writer.call(move |conn| webhooks::purge_deliveries(conn, before)).await
+    }
+
     async fn event_at(&self, org: &OrgId, at: FeedPosition) -> StoreResult<Event> {
         let org = *org;
         self.readers.call(move |conn| events::event_at(conn, &org, at)).await

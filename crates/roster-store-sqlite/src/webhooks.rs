@@ -244,6 +244,20 @@ pub fn save_progress(
     Ok(n > 0)
 }
 
+/// Deletes the attempts made before `before` among the oldest
+/// `PURGE_CHUNK` (in log order, which is time order): each call's work is
+/// bounded however long the log is.
+pub fn purge_deliveries(conn: &Connection, before: Timestamp) -> StoreResult<u64> {
+    let n = db::execute(
+        conn,
+        "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries \
+         ORDER BY seq LIMIT ?2) AND created_at < ?1",
+        (before.as_micros(), crate::events::PURGE_CHUNK),
+    )
+    .map_err(from_sqlite)?;
+    Ok(n as u64)
+}
+
 pub fn record_delivery(conn: &Connection, d: &Delivery, at: FeedPosition) -> StoreResult<()> {
     let n = db::execute(
         conn,

@@ -457,6 +457,9 @@ pub trait Store: Send + Sync + 'static {
         token: i64,
         progress: &WebhookProgress,
     ) -> StoreResult<bool>;
+    /// Deletes logged attempts made before `before`, looking at the oldest
+    /// 10 000 attempts at most; returns how many went.
+    async fn purge_deliveries(&self, before: Timestamp) -> StoreResult<u64>;
     /// Appends an attempt to the endpoint's delivery log, with the
     /// position of its event (for a retry).
     async fn record_delivery(&self, delivery: &Delivery, at: FeedPosition) -> StoreResult<()>;

@@ -196,6 +196,9 @@ pub async fn launch(
                     if let Err(e) = purge_service.purge_events().await {
                         tracing::warn!(error = %e, "purging events past retention failed");
                     }
+                    if let Err(e) = purge_service.purge_deliveries().await {
+                        tracing::warn!(error = %e, "purging webhook deliveries past retention failed");
+                    }
                 }
                 _ = purge_stop.changed() => break,
             }

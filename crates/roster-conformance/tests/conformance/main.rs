@@ -94,6 +94,7 @@ conformance!(
     webhooks::endpoint_urls_that_reach_private_addresses_are_refused_unless_allowed,
     webhooks::only_an_unrestricted_key_with_webhooks_write_manages_endpoints,
     webhooks::pointing_an_endpoint_takes_events_read_and_its_deliveries_show_what_that_key_may_see,
+    webhooks::delivery_logs_are_kept_as_long_as_events_are,
     events::every_write_records_exactly_its_events_in_the_order_made,
     events::a_refused_write_records_no_event,
     events::a_feed_walk_during_writes_on_two_nodes_sees_every_event_once_in_order,

@@ -403,3 +403,32 @@ pub async fn pointing_an_endpoint_takes_events_read_and_its_deliveries_show_what
     assert_eq!(object["email"], "unseen@example.com");
     assert!(object.get("created_by").is_none(), "no users:metadata: {object}");
 }
+
+pub async fn delivery_logs_are_kept_as_long_as_events_are(server: &TestServer) {
+    let receiver = Receiver::start().await;
+    let endpoint =
+        create_endpoint(server, json!({ "url": receiver.url, "event_types": ["user.*"] })).await;
+    let log = format!("/v1/webhook-endpoints/{}/deliveries", id_of(&endpoint));
+    server.create_user(json!({ "email": "a@example.com" })).await;
+    receiver.wait_for(1).await;
+    assert_eq!(server.get(&log).await.json()["data"].as_array().unwrap().len(), 1);
+    // A second node on the same database, keeping events for one second:
+    // the attempt goes with them.
+    let short = TestServer::builder(server.backend)
+        .database_url(server.database_url.clone())
+        .settings(|s| s.service.event_retention = Duration::from_secs(1))
+        .start()
+        .await;
+    let mut left = usize::MAX;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = server.get(&log).await.json()["data"].as_array().unwrap().len();
+        if left == 0 {
+            break;
+        }
+    }
+    assert_eq!(left, 0, "the attempt outlived the retention");
+    let r = server.get(&format!("/v1/webhook-endpoints/{}", id_of(&endpoint))).await;
+    assert_eq!(r.status, 200, "the endpoint stays");
+    short.stop().await;
+}
