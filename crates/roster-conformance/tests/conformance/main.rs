@@ -84,6 +84,7 @@ conformance!(
     batch::a_malformed_batch_is_refused_whole_and_changes_nothing,
     batch::a_batch_in_a_zone_writes_that_zones_users,
     batch::a_users_events_stay_in_order_when_batches_race_single_updates,
+    batch::a_batch_that_waits_for_a_user_keeps_each_users_events_in_order,
     webhooks::a_receiver_gets_every_event_once_in_order_signed_by_the_standard_scheme,
     webhooks::a_receiver_that_was_down_gets_the_events_later_in_order,
     webhooks::an_endpoint_whose_retries_run_out_is_disabled_and_resumes_where_it_stopped,
