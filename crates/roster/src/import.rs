@@ -70,10 +70,11 @@ impl Summary {
 pub const WRITER_CACHE_KIB: i64 = 1024 * 1024;
 
 /// Parsed records, a chunk at a time: each with its line number (from
-/// 1), and the bytes read so far.
+/// 1), the bytes read so far, and whether the input ended with them.
 struct Parsed {
     records: Vec<(u64, Result<User, String>)>,
     bytes: u64,
+    last: bool,
 }
 
 /// Reads and checks records on a thread of its own, a chunk ahead of the
@@ -88,18 +89,18 @@ fn spawn_reader(
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     std::thread::spawn(move || {
         let mut chunk = Vec::with_capacity(CHUNK);
-        let send = |records: &mut Vec<_>, bytes: u64| {
+        let send = |records: &mut Vec<_>, bytes: u64, last: bool| {
             let records = std::mem::replace(records, Vec::with_capacity(CHUNK));
-            tx.blocking_send(Ok(Parsed { records, bytes })).is_ok()
+            tx.blocking_send(Ok(Parsed { records, bytes, last })).is_ok()
         };
         let done = read_records(format, input, &mut |line, json, bytes| {
             chunk.push((line, json.and_then(|json| user_from_json(&json, &scope))));
             // `false` (the writer stopped): stop reading.
-            chunk.len() < CHUNK || send(&mut chunk, bytes)
+            chunk.len() < CHUNK || send(&mut chunk, bytes, false)
         });
         match done {
             Ok(bytes) => {
-                send(&mut chunk, bytes);
+                send(&mut chunk, bytes, true);
             }
             Err(e) => {
                 let _ = tx.blocking_send(Err(e));
@@ -180,8 +181,10 @@ pub async fn import(
     let scope = ZoneScope { org: org.id, zone: zone.id };
     let mut parsed = spawn_reader(scope, format, input);
     let mut summary = Summary::default();
+    let mut ended = false;
     while let Some(next) = parsed.recv().await {
-        let Parsed { records, bytes } = next?;
+        let Parsed { records, bytes, last } = next?;
+        ended = last;
         let mut chunk = Vec::with_capacity(records.len());
         for (line, user) in records {
             summary.lines += 1;
@@ -192,6 +195,9 @@ pub async fn import(
         }
         write_chunk(&store, &scope, chunk, on_conflict, &mut summary).await?;
         progress(&summary, bytes);
+    }
+    if !ended {
+        return Err(StartError("reading the file stopped before its end".into()));
     }
     Ok(summary)
 }
