@@ -66,7 +66,8 @@ impl Summary {
     }
 }
 
-/// The writer's page cache for an import, in KiB (1 GiB; see `main.rs`).
+/// The writer's page cache for an import by default, in KiB (1 GiB; see
+/// `main.rs`).
 pub const WRITER_CACHE_KIB: i64 = 1024 * 1024;
 
 /// Parsed records, a chunk at a time: each with its line number (from

@@ -189,6 +189,11 @@ enum Command {
         /// stop.
         #[arg(long, value_enum, default_value = "fail")]
         on_conflict: roster::import::OnConflict,
+        /// SQLite: the writer's page cache for the import, in KiB (1 GiB
+        /// by default: a bulk load keeps touching every index; lower it on
+        /// a small machine).
+        #[arg(long, env = "ROSTER_SQLITE_WRITER_CACHE_KIB", default_value_t = roster::import::WRITER_CACHE_KIB)]
+        sqlite_writer_cache_kib: i64,
     },
     /// Copy a SQLite database to a new file, consistently, while the server
     /// runs. (PostgreSQL: use pg_dump; see the README.)
@@ -342,7 +347,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             eprintln!("roster: exported {n} users");
             Ok(())
         }
-        Command::Import { db, file, zone, format, on_conflict } => {
+        Command::Import { db, file, zone, format, on_conflict, sqlite_writer_cache_kib } => {
             let format = format.unwrap_or(
                 if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
                     roster::export::Format::Csv
@@ -365,7 +370,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             // touching at random (the email, name and id b-trees): with the
             // server's 16 MiB they fall out and the rate falls as the table
             // grows. SQLite allocates the pages only as it uses them.
-            settings.sqlite.writer_cache_kib = roster::import::WRITER_CACHE_KIB;
+            settings.sqlite.writer_cache_kib = sqlite_writer_cache_kib.max(64);
             let store = open_store(&settings.database_url, &settings).await?;
             let started = std::time::Instant::now();
             let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
