@@ -91,7 +91,6 @@ fn targets(ops: &[BatchOp]) -> Vec<PgId> {
 /// would put this batch's event for that user before the change it follows.
 /// The caller then starts again in a new (younger) transaction.
 async fn lock_targets<C: Exec>(tx: &C, zone: &ZoneKey, targets: &[PgId]) -> StoreResult<bool> {
-    let targets = targets.to_vec();
     db::query(
         tx,
         "SELECT 1 FROM users WHERE zone = $1 AND id = ANY($2) ORDER BY id FOR NO KEY UPDATE",

@@ -201,9 +201,15 @@ impl Service {
         principal: &Principal,
         id: &str,
     ) -> ServiceResult<WebhookEndpoint> {
-        self.may_manage_webhooks(principal)?;
-        let id = WebhookEndpointId::parse(id).ok_or(ServiceError::NotFound)?;
+        let id = self.endpoint_id(principal, id)?;
         Ok(self.store.get_webhook(&principal.org, &id).await?)
+    }
+
+    /// The endpoint id of a path, for a key that may manage endpoints; an
+    /// id that cannot be one is not found.
+    fn endpoint_id(&self, principal: &Principal, id: &str) -> ServiceResult<WebhookEndpointId> {
+        self.may_manage_webhooks(principal)?;
+        WebhookEndpointId::parse(id).ok_or(ServiceError::NotFound)
     }
 
     pub async fn list_webhooks(
@@ -223,6 +229,8 @@ impl Service {
         id: &str,
         fields: WebhookFields,
     ) -> ServiceResult<WebhookEndpoint> {
+        // Read first: a missing endpoint answers 404 before its body's
+        // checks (which may resolve the url's host) run.
         let endpoint = self.get_webhook(principal, id).await?;
         let settled = self.settle_fields(principal, &fields).await?;
         let now = self.now();
@@ -234,8 +242,8 @@ impl Service {
     }
 
     pub async fn delete_webhook(&self, principal: &Principal, id: &str) -> ServiceResult<()> {
-        let endpoint = self.get_webhook(principal, id).await?;
-        Ok(self.store.delete_webhook(&principal.org, &endpoint.id).await?)
+        let id = self.endpoint_id(principal, id)?;
+        Ok(self.store.delete_webhook(&principal.org, &id).await?)
     }
 
     /// A new secret; the current one keeps signing (beside it) for the
@@ -245,7 +253,7 @@ impl Service {
         principal: &Principal,
         id: &str,
     ) -> ServiceResult<WebhookEndpoint> {
-        let endpoint = self.get_webhook(principal, id).await?;
+        let id = self.endpoint_id(principal, id)?;
         let now = self.now();
         let grace = i64::try_from(self.config.webhooks.secret_grace.as_secs()).unwrap_or(i64::MAX);
         let secret = Secret::generate().to_string();
@@ -254,7 +262,7 @@ impl Service {
             e.previous_secret_expires_at = Some(now.plus_seconds(grace));
             e.updated_at = now;
         });
-        Ok(self.store.update_webhook(&principal.org, &endpoint.id, update).await?)
+        Ok(self.store.update_webhook(&principal.org, &id, update).await?)
     }
 
     pub async fn list_deliveries(
