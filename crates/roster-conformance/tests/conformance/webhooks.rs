@@ -122,6 +122,22 @@ async fn create_endpoint(server: &TestServer, body: Value) -> Value {
     r.json()
 }
 
+/// The endpoint's delivery log once it holds `n` attempts (ten seconds at
+/// most): an attempt is logged when its answer came back, a moment after
+/// the receiver saw it.
+async fn logged(server: &TestServer, endpoint: &str, n: usize) -> Vec<Value> {
+    let path = format!("/v1/webhook-endpoints/{endpoint}/deliveries");
+    let mut log = Vec::new();
+    for _ in 0..400 {
+        log = server.get(&path).await.json()["data"].as_array().unwrap().clone();
+        if log.len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    log
+}
+
 /// The events of the feed of `types`, as `GET /v1/events` serves them.
 async fn feed(server: &TestServer, types: &str) -> Vec<Value> {
     let page = server.get(&format!("/v1/events?limit=1000&type={types}")).await.json();
@@ -176,8 +192,7 @@ pub async fn a_receiver_that_was_down_gets_the_events_later_in_order(server: &Te
         got.iter().map(|r| r.json()["data"]["object"]["email"].clone()).collect();
     assert_eq!(emails, [json!("u0@example.com"), json!("u1@example.com"), json!("u2@example.com")]);
     let id = id_of(&endpoint);
-    let log = server.get(&format!("/v1/webhook-endpoints/{id}/deliveries")).await.json();
-    let log = log["data"].as_array().unwrap().clone();
+    let log = logged(server, &id, 4).await;
     let failed: Vec<&Value> = log.iter().filter(|d| d["succeeded"] == false).collect();
     assert_eq!(failed.len(), 3, "{log:?}");
     assert!(failed.iter().all(|d| d["status_code"] == 503 && d["manual"] == false));
@@ -251,8 +266,8 @@ pub async fn a_manual_retry_sends_the_event_again_and_logs_it(server: &TestServe
     let id = id_of(&endpoint);
     server.create_user(json!({ "email": "a@example.com" })).await;
     let first = receiver.wait_for(1).await;
-    let log = server.get(&format!("/v1/webhook-endpoints/{id}/deliveries")).await.json();
-    let delivery = id_of(&log["data"][0]);
+    let log = logged(server, &id, 1).await;
+    let delivery = id_of(&log[0]);
     let r = server
         .post(&format!("/v1/webhook-endpoints/{id}/deliveries/{delivery}/retry"), json!({}))
         .await;
@@ -411,7 +426,7 @@ pub async fn delivery_logs_are_kept_as_long_as_events_are(server: &TestServer) {
     let log = format!("/v1/webhook-endpoints/{}/deliveries", id_of(&endpoint));
     server.create_user(json!({ "email": "a@example.com" })).await;
     receiver.wait_for(1).await;
-    assert_eq!(server.get(&log).await.json()["data"].as_array().unwrap().len(), 1);
+    assert_eq!(logged(server, &id_of(&endpoint), 1).await.len(), 1);
     // A second node on the same database, keeping events for one second:
     // the attempt goes with them.
     let short = TestServer::builder(server.backend)
