@@ -53,6 +53,7 @@ pub async fn seed_access(store: &Arc<dyn Store>, scope: &ZoneScope) -> Result<u6
             description: None,
             created_at: now,
             updated_at: now,
+            external_id: None,
         };
         store
             .create_role(scope, &role, &stamp())

@@ -24,6 +24,9 @@ pub struct User {
     pub issuer: Option<String>,
     pub provider_id: Option<String>,
     pub subject: Option<String>,
+    /// A provisioning system's identifier (SCIM `externalId`).
+    #[serde(default)]
+    pub external_id: Option<String>,
     pub authenticated_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,

@@ -17,6 +17,10 @@ pub struct Role {
     pub description: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// A provisioning system's identifier for the role (SCIM's Group
+    /// `externalId`). Left out of a snapshot when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// How a path or body names a role: by id (`role_…`) or identifier.
@@ -158,6 +162,7 @@ pub struct RoleFields {
     pub identifier: Option<RoleIdentifier>,
     pub name: Option<RoleName>,
     pub description: Option<Option<RoleDescription>>,
+    pub external_id: Option<Option<crate::user::ExternalId>>,
 }
 
 impl Role {
@@ -171,6 +176,7 @@ impl Role {
             description: None,
             created_at: now,
             updated_at: now,
+            external_id: None,
         };
         role.patch(fields);
         Ok(role)
@@ -178,10 +184,11 @@ impl Role {
 
     /// Applies a merge patch; whether anything changed.
     pub fn patch(&mut self, fields: RoleFields) -> bool {
-        let RoleFields { identifier, name, description } = fields;
+        let RoleFields { identifier, name, description, external_id } = fields;
         set_given(&mut self.identifier, identifier.map(Ident::into_string))
             | set_given(&mut self.name, name.map(Text::into_string))
             | set_given(&mut self.description, description.map(|d| d.map(Text::into_string)))
+            | set_given(&mut self.external_id, external_id.map(|e| e.map(Ident::into_string)))
     }
 }
 

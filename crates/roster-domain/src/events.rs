@@ -326,6 +326,7 @@ mod tests {
             created_by: "key_a".into(),
             updated_by: "key_b".into(),
             version: 3,
+            external_id: None,
         }
     }
 
@@ -356,6 +357,11 @@ mod tests {
         // Byte for byte: the attributes' text is not re-encoded.
         let Snapshot::User(u) = back else { panic!("a user snapshot reads back as a user") };
         assert_eq!(u.attributes.as_json(), r#"{"tier": 1.50, "b": [true]}"#);
+        // A field added later is written only when set.
+        let with = Snapshot::User(User { external_id: Some("00u1".into()), ..user() });
+        let json = serde_json::to_string(&with).unwrap();
+        assert!(json.ends_with(r#""version":3,"external_id":"00u1"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Snapshot>(&json).unwrap(), with);
     }
 
     #[test]

@@ -274,6 +274,8 @@ pub struct UserFilter {
     pub updated_to: Option<Timestamp>,
     pub attributes: Vec<AttributeFilter>,
     pub provider_id: Option<String>,
+    /// Matches exactly (a provisioning system's identifier is case-exact).
+    pub external_id: Option<String>,
     /// Users holding this role (in any scope). Membership is not visible
     /// on a `User`, so `matches` leaves this filter to the backends.
     pub role: Option<crate::ids::RoleId>,
@@ -303,6 +305,7 @@ impl UserFilter {
             && self.updated_to.is_none_or(|t| u.updated_at < t)
             && self.attributes.iter().all(|a| a.matches(u))
             && self.provider_id.as_ref().is_none_or(|p| u.provider_id.as_ref() == Some(p))
+            && self.external_id.as_ref().is_none_or(|e| u.external_id.as_ref() == Some(e))
     }
 }
 

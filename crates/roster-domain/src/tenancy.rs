@@ -119,6 +119,9 @@ pub enum Scope {
     KeysWrite,
     EventsRead,
     WebhooksWrite,
+    /// Provisioning over SCIM 2.0 (`/scim/v2`): users and roles as SCIM
+    /// Users and Groups.
+    Scim,
     Admin,
 }
 
@@ -134,6 +137,7 @@ impl Scope {
         Scope::KeysWrite,
         Scope::EventsRead,
         Scope::WebhooksWrite,
+        Scope::Scim,
         Scope::Admin,
     ];
 
@@ -149,6 +153,7 @@ impl Scope {
             Scope::KeysWrite => "keys:write",
             Scope::EventsRead => "events:read",
             Scope::WebhooksWrite => "webhooks:write",
+            Scope::Scim => "scim",
             Scope::Admin => "admin",
         }
     }
@@ -167,6 +172,11 @@ impl Scope {
             Scope::UsersWrite => &[Scope::UsersRead],
             Scope::RolesWrite => &[Scope::RolesRead],
             Scope::ZonesWrite => &[Scope::ZonesRead],
+            // What SCIM's operations are made of: a `scim` key may do
+            // through `/v1` exactly what it may do through `/scim/v2`.
+            Scope::Scim => {
+                &[Scope::UsersRead, Scope::UsersWrite, Scope::RolesRead, Scope::RolesWrite]
+            }
             Scope::Admin => Scope::ALL,
             _ => &[],
         }

@@ -110,6 +110,12 @@ pub struct User {
     pub updated_by: Actor,
     /// Bumped on every change; the ETag is derived from it.
     pub version: i64,
+    /// The identifier a provisioning system (a SCIM client: Okta, Entra ID)
+    /// keeps for this user. Not unique: the client owns its meaning. Left
+    /// out of a snapshot when absent, so snapshots stored before the field
+    /// existed read and write the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// Limits of the user model, in one place so docs and checks agree.
@@ -139,6 +145,7 @@ pub const WRITABLE_FIELDS: &[&str] = &[
     "provider_id",
     "subject",
     "authenticated_at",
+    "external_id",
 ];
 
 /// Fields the server owns; sending them is an error, not a silent no-op.
@@ -181,6 +188,8 @@ pub type Name = Text<{ limits::NAME_MAX }>;
 pub type Description = Text<{ limits::DESCRIPTION_MAX }>;
 /// `issuer` and `subject`: identifiers of another system, so longer.
 pub type Link = Ident<{ limits::LINK_MAX }>;
+/// A provisioning system's identifier for the user.
+pub type ExternalId = Ident<{ limits::IDENTIFIER_MAX }>;
 
 /// What a create or a merge patch says about each field, already held to
 /// the field's rule: `None` leaves the field (or its default) as it is; for
@@ -203,6 +212,7 @@ pub struct UserFields {
     pub provider_id: Option<Option<ProviderId>>,
     pub subject: Option<Option<Link>>,
     pub authenticated_at: Option<Option<Timestamp>>,
+    pub external_id: Option<Option<ExternalId>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +241,7 @@ impl User {
         changes.note("provider_id", self.provider_id != before.provider_id);
         changes.note("subject", self.subject != before.subject);
         changes.note("authenticated_at", self.authenticated_at != before.authenticated_at);
+        changes.note("external_id", self.external_id != before.external_id);
         changes.fields
     }
 
@@ -265,6 +276,7 @@ impl User {
             created_by: actor.clone(),
             updated_by: actor,
             version: 1,
+            external_id: None,
         }
     }
 
@@ -373,6 +385,9 @@ fn apply_fields(
     }
     if let Some(v) = fields.authenticated_at {
         changes.note("authenticated_at", set(&mut user.authenticated_at, v));
+    }
+    if let Some(v) = fields.external_id {
+        changes.note("external_id", set(&mut user.external_id, v.map(Ident::into_string)));
     }
     Ok(changes)
 }

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod scim;
 pub mod tenancy;
 pub mod users;
 pub mod webhooks;

@@ -21,7 +21,7 @@ use crate::users::{UserRow, map_write_error, user_row_columns};
 const COPY_USERS: &str =
     concat!("COPY users (", user_row_columns!(), ") FROM STDIN (FORMAT binary)");
 
-const COLUMN_TYPES: [Type; 21] = [
+const COLUMN_TYPES: [Type; 22] = [
     Type::UUID,
     Type::INT8,
     Type::TEXT,
@@ -43,6 +43,7 @@ const COLUMN_TYPES: [Type; 21] = [
     Type::TEXT,
     Type::TEXT,
     Type::INT8,
+    Type::TEXT,
 ];
 
 const EVENT_TYPES: [Type; 9] = [

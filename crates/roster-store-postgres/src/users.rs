@@ -18,7 +18,10 @@ use crate::types::{PgAttributes, PgId, PgTime, StoredAttributes, id, opt_time, t
 pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u.first_name, \
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
-     u.updated_by, u.version";
+     u.updated_by, u.version, u.external_id";
+
+/// Where a statement that reads `USER_COLUMNS` puts the next column.
+pub const AFTER_USER_COLUMNS: usize = 21;
 
 pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
     let user_type: String = get(row, 8)?;
@@ -46,6 +49,7 @@ pub fn user_from_row(row: &Row, zone: &ZoneKey) -> StoreResult<User> {
         created_by: get(row, 17)?,
         updated_by: get(row, 18)?,
         version: get(row, 19)?,
+        external_id: get(row, 20)?,
     })
 }
 
@@ -137,7 +141,7 @@ macro_rules! user_row_columns {
     () => {
         "id, zone, identifier, email, email_verified, first_name, last_name, name, description, \
          user_type, status, attributes, issuer, provider_id, subject, authenticated_at, \
-         created_at, updated_at, created_by, updated_by, version"
+         created_at, updated_at, created_by, updated_by, version, external_id"
     };
 }
 pub(crate) use user_row_columns;
@@ -146,7 +150,7 @@ const INSERT_USER: &str = concat!(
     "INSERT INTO users (",
     user_row_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-     $18, $19, $20, $21)"
+     $18, $19, $20, $21, $22)"
 );
 
 /// A user's row in its wire forms, borrowed from the user.
@@ -178,7 +182,7 @@ impl<'a> UserRow<'a> {
     }
 
     /// The values of `user_row_columns!`, in order.
-    pub fn params(&self) -> [&(dyn ToSql + Sync); 21] {
+    pub fn params(&self) -> [&(dyn ToSql + Sync); 22] {
         let u = self.user;
         [
             &self.id,
@@ -202,6 +206,7 @@ impl<'a> UserRow<'a> {
             &u.created_by,
             &u.updated_by,
             &u.version,
+            &u.external_id,
         ]
     }
 }
@@ -414,8 +419,8 @@ pub async fn update_user_in(
         "UPDATE users SET identifier = $2, email = $3, email_verified = $4, first_name = $5, \
          last_name = $6, name = $7, description = $8, user_type = $9, status = $10, \
          attributes = $11, issuer = $12, provider_id = $13, subject = $14, \
-         authenticated_at = $15, updated_at = $16, updated_by = $17, version = $18 \
-         WHERE id = $1",
+         authenticated_at = $15, updated_at = $16, updated_by = $17, version = $18, \
+         external_id = $19 WHERE id = $1",
         &[
             &id(uid.to_bytes()),
             &after.identifier,
@@ -435,6 +440,7 @@ pub async fn update_user_in(
             &updated_at,
             &after.updated_by,
             &after.version,
+            &after.external_id,
         ],
     )
     .await

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_search_merge.sql"),
     include_str!("../migrations/0007_events.sql"),
     include_str!("../migrations/0008_webhooks.sql"),
+    include_str!("../migrations/0009_external_id.sql"),
 ];
 
 /// Tuning knobs; the defaults are what measured best on a 2-core machine.

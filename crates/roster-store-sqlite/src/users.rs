@@ -14,7 +14,10 @@ use crate::search_index;
 pub const USER_COLUMNS: &str = "u.id, u.identifier, u.email, u.email_verified, u.first_name, \
      u.last_name, u.name, u.description, u.user_type, u.status, u.attributes, u.issuer, \
      u.provider_id, u.subject, u.authenticated_at, u.created_at, u.updated_at, u.created_by, \
-     u.updated_by, u.version";
+     u.updated_by, u.version, u.external_id";
+
+/// Where a statement that reads `USER_COLUMNS` puts the next column.
+pub const AFTER_USER_COLUMNS: usize = 21;
 
 fn bytes16(row: &Row<'_>, i: usize) -> rusqlite::Result<[u8; 16]> {
     let v: Vec<u8> = row.get(i)?;
@@ -63,6 +66,7 @@ pub fn user_from_row(row: &Row<'_>, zone: &ZoneKey) -> rusqlite::Result<User> {
         created_by: row.get(17)?,
         updated_by: row.get(18)?,
         version: row.get(19)?,
+        external_id: row.get(20)?,
     })
 }
 
@@ -203,9 +207,10 @@ fn insert_row(conn: &Connection, zone: &ZoneKey, user: &User) -> StoreResult<i64
         .prepare_cached(
             "INSERT INTO users (id, zone, identifier, email, email_verified, first_name, \
              last_name, name, description, user_type, status, attributes, issuer, provider_id, \
-             subject, authenticated_at, created_at, updated_at, created_by, updated_by, version) \
+             subject, authenticated_at, created_at, updated_at, created_by, updated_by, version, \
+             external_id) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-             ?18, ?19, ?20, ?21)",
+             ?18, ?19, ?20, ?21, ?22)",
         )
         .map_err(from_sqlite)?;
     let attributes = user.attributes.as_json();
@@ -231,6 +236,7 @@ fn insert_row(conn: &Connection, zone: &ZoneKey, user: &User) -> StoreResult<i64
         user.created_by,
         user.updated_by,
         user.version,
+        user.external_id,
     ])
     .map_err(map_unique)?;
     let seq = conn.last_insert_rowid();
@@ -242,7 +248,7 @@ fn locate(conn: &Connection, zone: &ZoneKey, id: &UserId) -> StoreResult<(i64, U
     let sql = format!("SELECT {USER_COLUMNS}, u.seq FROM users u WHERE u.id = ?1 AND u.zone = ?2");
     let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
     stmt.query_row((id.to_bytes().as_slice(), zone.seq), |r| {
-        Ok((r.get::<_, i64>(20)?, user_from_row(r, zone)?))
+        Ok((r.get::<_, i64>(AFTER_USER_COLUMNS)?, user_from_row(r, zone)?))
     })
     .optional()
     .map_err(from_sqlite)?
@@ -267,8 +273,8 @@ pub fn update_user(
         "UPDATE users SET identifier = ?2, email = ?3, email_verified = ?4, first_name = ?5, \
          last_name = ?6, name = ?7, description = ?8, user_type = ?9, status = ?10, \
          attributes = ?11, issuer = ?12, provider_id = ?13, subject = ?14, \
-         authenticated_at = ?15, updated_at = ?16, updated_by = ?17, version = ?18 \
-         WHERE seq = ?1",
+         authenticated_at = ?15, updated_at = ?16, updated_by = ?17, version = ?18, \
+         external_id = ?19 WHERE seq = ?1",
         rusqlite::params![
             seq,
             after.identifier,
@@ -288,6 +294,7 @@ pub fn update_user(
             after.updated_at.as_micros(),
             after.updated_by,
             after.version,
+            after.external_id,
         ],
     )
     .map_err(map_unique)?;

@@ -20,6 +20,8 @@ pub fn role(ctx: &Ctx, identifier: &str) -> Role {
         description: None,
         created_at: ts(10),
         updated_at: ts(10),
+        // Read back by every case that stores a role, on both backends.
+        external_id: Some(format!("grp-{identifier}")),
     }
 }
 

@@ -26,6 +26,7 @@ export type Scope = OpenUnion<
   | 'keys:write'
   | 'events:read'
   | 'webhooks:write'
+  | 'scim'
   | 'admin'
 >;
 /** Status of a session or grant. */
@@ -106,6 +107,7 @@ export interface User {
   issuer?: string | null;
   provider_id?: string | null;
   subject?: string | null;
+  external_id?: string | null;
   authenticated_at?: string | null;
   created_at: string;
   updated_at: string;
@@ -228,6 +230,7 @@ export interface UserCreateParams {
   issuer?: string | null;
   provider_id?: string | null;
   subject?: string | null;
+  external_id?: string | null;
   authenticated_at?: string | Date | null;
 }
 
@@ -249,6 +252,7 @@ export interface UserUpdateParams {
   issuer?: string | null;
   provider_id?: string | null;
   subject?: string | null;
+  external_id?: string | null;
   authenticated_at?: string | Date | null;
 }
 

@@ -10,6 +10,7 @@ pub mod events;
 pub mod idempotency;
 pub mod keys;
 pub mod ops;
+pub mod scim;
 pub mod tenant;
 pub mod users;
 pub mod webhooks;

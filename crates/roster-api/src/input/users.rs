@@ -3,7 +3,9 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use roster_domain::user::{Description, Identifier, Link, Name, READ_ONLY_FIELDS, WRITABLE_FIELDS};
+use roster_domain::user::{
+    Description, ExternalId, Identifier, Link, Name, READ_ONLY_FIELDS, WRITABLE_FIELDS,
+};
 use roster_domain::{Email, ProviderId, Timestamp, UserFields, UserStatus, UserType};
 
 use super::RequestBody;
@@ -65,6 +67,9 @@ macro_rules! user_body {
             #[serde(default)]
             #[schema(schema_with = schema::<Nullable<Timestamp>>)]
             pub authenticated_at: Nullable<Timestamp>,
+            #[serde(default)]
+            #[schema(schema_with = schema::<Nullable<ExternalId>>)]
+            pub external_id: Nullable<ExternalId>,
         }
 
         impl RequestBody for $name {
@@ -90,6 +95,7 @@ macro_rules! user_body {
                     provider_id: b.provider_id.into_option(),
                     subject: b.subject.into_option(),
                     authenticated_at: b.authenticated_at.into_option(),
+                    external_id: b.external_id.into_option(),
                 }
             }
         }

@@ -323,7 +323,7 @@ mod tests {
             }
             names.len()
         }
-        assert_eq!(check::<ListUsersParams>(), 26);
+        assert_eq!(check::<ListUsersParams>(), 27);
         assert_eq!(check::<IdPageParams>(), 3);
         assert_eq!(check::<ExpandParams>(), 1);
     }

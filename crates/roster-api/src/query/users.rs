@@ -118,6 +118,8 @@ pub struct ListUsersParams {
     updated_at_to: Option<roster_domain::Timestamp>,
     /// Identity provider id.
     provider_id: Option<String>,
+    /// A provisioning system's identifier (SCIM `externalId`), exactly.
+    external_id: Option<String>,
     /// Users holding this role (id or identifier), in any scope.
     role: Option<String>,
     /// Case-insensitive substring of id, email, name, identifier or
@@ -318,6 +320,10 @@ impl QueryParams for ListUsersParams {
                 self.once(param)?;
                 self.provider_id = Some(value);
             }
+            ("external_id", _) => {
+                self.once(param)?;
+                self.external_id = Some(value);
+            }
             ("role", _) => {
                 self.once(param)?;
                 self.role = Some(value);
@@ -419,6 +425,7 @@ impl QueryParams for ListUsersParams {
         filter.updated_from = self.updated_at_from;
         filter.updated_to = self.updated_at_to;
         filter.provider_id = self.provider_id;
+        filter.external_id = self.external_id;
         filter.attributes = self.attributes;
         let terms = self.search.into_iter().chain(self.q).chain(self.query);
         request.search = terms.map(SearchTerm::into_inner).collect();

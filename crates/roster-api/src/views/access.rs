@@ -79,6 +79,8 @@ pub struct RoleView {
     pub identifier: String,
     pub name: String,
     pub description: Option<String>,
+    /// A provisioning system's identifier (SCIM's Group `externalId`).
+    pub external_id: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -92,6 +94,7 @@ impl RoleView {
             identifier: r.identifier.clone(),
             name: r.name.clone(),
             description: r.description.clone(),
+            external_id: r.external_id.clone(),
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

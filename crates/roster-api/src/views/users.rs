@@ -50,6 +50,9 @@ pub struct UserView<'a> {
     pub provider_id: Option<&'a str>,
     #[schema(value_type = Option<String>)]
     pub subject: Option<&'a str>,
+    /// A provisioning system's identifier for the user (SCIM `externalId`).
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<&'a str>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub authenticated_at: Option<Timestamp>,
     #[schema(value_type = String, format = DateTime, example = "2024-01-15T09:30:00Z")]
@@ -97,6 +100,7 @@ impl<'a> UserView<'a> {
             issuer: user.issuer.as_deref(),
             provider_id: user.provider_id.as_deref(),
             subject: user.subject.as_deref(),
+            external_id: user.external_id.as_deref(),
             authenticated_at: user.authenticated_at,
             created_at: user.created_at,
             updated_at: user.updated_at,

@@ -20,7 +20,7 @@ pub async fn api_key_bodies_name_each_fault_in_the_words_keys_have_always_used(
 ) {
     let keys_before = server.get("/v1/api-keys").await.json()["total_count"].clone();
     let all = "users:read, users:write, users:metadata, roles:read, roles:write, \
-               zones:read, zones:write, keys:write, events:read, webhooks:write, admin";
+               zones:read, zones:write, keys:write, events:read, webhooks:write, scim, admin";
     let cases = [
         (json!({"scopes": ["users:read"]}), "name", "name is required".to_owned()),
         (json!({"name": null, "scopes": ["users:read"]}), "name", "name must be a string".into()),

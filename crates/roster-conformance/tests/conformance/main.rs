@@ -189,6 +189,7 @@ conformance!(
     tenancy::the_zone_list_pages_like_every_list,
     users_crud::creating_a_user_answers_201_with_location_etag_and_every_default,
     users_crud::every_writable_field_is_set_on_create,
+    users_crud::an_external_id_finds_its_users_exactly_and_null_clears_it,
     users_crud::attribute_doubles_come_back_exactly_as_sent,
     users_crud::attributes_come_back_as_sent_from_every_read,
     users_crud::every_enum_value_is_accepted_and_others_are_refused,

@@ -24,6 +24,7 @@ const FIELDS: &[&str] = &[
     "issuer",
     "provider_id",
     "subject",
+    "external_id",
     "authenticated_at",
     "created_at",
     "updated_at",
@@ -56,7 +57,7 @@ pub async fn creating_a_user_answers_201_with_location_etag_and_every_default(se
     assert_eq!(u["user_type"], json!("saas_user"));
     assert_eq!(u["status"], json!("active"));
     assert_eq!(u["attributes"], json!({}));
-    for f in ["issuer", "provider_id", "subject", "authenticated_at"] {
+    for f in ["issuer", "provider_id", "subject", "external_id", "authenticated_at"] {
         assert_eq!(u[f], Value::Null, "{f}");
     }
     assert_utc_timestamp(&u["created_at"]);
@@ -96,6 +97,7 @@ pub async fn every_writable_field_is_set_on_create(server: &TestServer) {
         "attributes": {"plan": "pro", "seats": 3, "beta": true, "nested": {"a": [1, 2]}},
         "issuer": "https://idp.example.com",
         "subject": "sub-123",
+        "external_id": "00u1abcd",
         "authenticated_at": "2024-01-15T09:30:00Z",
     });
     let u = server.create_user(body.clone()).await;
@@ -825,4 +827,25 @@ pub async fn concurrent_patches_with_one_if_match_let_exactly_one_through(server
     }
     let now = get_ok(server, &path).await;
     assert_eq!(now["first_name"], winners[0].json()["first_name"]);
+}
+
+/// `external_id` is what a provisioning system (SCIM's `externalId`) looks
+/// users up by: the list finds it exactly (case kept), and null clears it.
+pub async fn an_external_id_finds_its_users_exactly_and_null_clears_it(server: &TestServer) {
+    let a = server.create_user(json!({"email": "x1@example.com", "external_id": "Okta-1"})).await;
+    server.create_user(json!({"email": "x2@example.com", "external_id": "okta-1"})).await;
+    server.create_user(json!({"email": "x3@example.com"})).await;
+    let page = get_ok(server, "/v1/users?external_id=Okta-1").await;
+    let ids: Vec<&Value> = page["data"].as_array().unwrap().iter().map(|u| &u["id"]).collect();
+    assert_eq!(ids, [&a["id"]], "exactly, case kept");
+    assert_eq!(page["total_count"], json!(1));
+    let path = format!("/v1/users/{}", id_of(&a));
+    let r = server.patch(&path, json!({"external_id": null})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["external_id"], Value::Null);
+    let page = get_ok(server, "/v1/users?external_id=Okta-1").await;
+    assert_eq!(page["data"], json!([]));
+    let long = "x".repeat(256);
+    let r = server.patch(&path, json!({"external_id": long})).await;
+    invalid_body(&r, "external_id");
 }

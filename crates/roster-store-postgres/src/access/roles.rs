@@ -13,7 +13,7 @@ use crate::row::{get, id16, ts};
 use crate::types::{id, time};
 use crate::users::{Lock, locate_user};
 
-const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at";
+const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at, external_id";
 
 fn role_from_row(r: &Row) -> StoreResult<Role> {
     Ok(Role {
@@ -23,6 +23,7 @@ fn role_from_row(r: &Row) -> StoreResult<Role> {
         description: get(r, 3)?,
         created_at: ts(r, 4)?,
         updated_at: ts(r, 5)?,
+        external_id: get(r, 6)?,
     })
 }
 
@@ -53,8 +54,8 @@ pub async fn get_role<C: Exec>(c: &C, zone: &ZoneKey, role: &RoleRef) -> StoreRe
 pub async fn insert_role<C: Exec>(c: &C, zone: &ZoneKey, role: &Role) -> StoreResult<()> {
     db::execute_raw(
         c,
-        "INSERT INTO roles (id, zone, identifier, name, description, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO roles (id, zone, identifier, name, description, created_at, updated_at, \
+         external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &id(role.id.to_bytes()),
             &zone.seq,
@@ -63,6 +64,7 @@ pub async fn insert_role<C: Exec>(c: &C, zone: &ZoneKey, role: &Role) -> StoreRe
             &role.description,
             &time(role.created_at),
             &time(role.updated_at),
+            &role.external_id,
         ],
     )
     .await
@@ -73,8 +75,8 @@ pub async fn insert_role<C: Exec>(c: &C, zone: &ZoneKey, role: &Role) -> StoreRe
 pub async fn update_role<C: Exec>(c: &C, zone: &ZoneKey, role: &Role) -> StoreResult<()> {
     let n = db::execute_raw(
         c,
-        "UPDATE roles SET identifier = $3, name = $4, description = $5, updated_at = $6 \
-         WHERE zone = $1 AND id = $2",
+        "UPDATE roles SET identifier = $3, name = $4, description = $5, updated_at = $6, \
+         external_id = $7 WHERE zone = $1 AND id = $2",
         &[
             &zone.seq,
             &id(role.id.to_bytes()),
@@ -82,6 +84,7 @@ pub async fn update_role<C: Exec>(c: &C, zone: &ZoneKey, role: &Role) -> StoreRe
             &role.name,
             &role.description,
             &time(role.updated_at),
+            &role.external_id,
         ],
     )
     .await

@@ -26,7 +26,7 @@ use roster_store::{ListLimits, StoreResult, ZoneKey, direct_page, few_by_constru
 
 use crate::db::Conn;
 use crate::types::id;
-use crate::users::USER_COLUMNS;
+use crate::users::{AFTER_USER_COLUMNS, USER_COLUMNS};
 use read::{bounded_count, counted_sql, first_or_default, users_of};
 use sql::{SEARCH_DOC, Sql, contains_pattern, order_keys, push_after, push_filters, push_order};
 
@@ -81,11 +81,13 @@ async fn choose(
             return Ok(Plan::Direct);
         }
     }
-    if let Some(provider) = &f.provider_id {
+    // Neither is unique: each is direct when its own index finds it few.
+    for (column, value) in [("provider_id", &f.provider_id), ("external_id", &f.external_id)] {
+        let Some(value) = value else { continue };
         let mut probe = Sql::default();
         let z = probe.bind(zone.seq, Type::INT8);
-        let p = probe.bind(provider.clone(), Type::TEXT);
-        probe.text = format!("SELECT 1 FROM users u WHERE u.zone = {z} AND u.provider_id = {p}");
+        let p = probe.bind(value.clone(), Type::TEXT);
+        probe.text = format!("SELECT 1 FROM users u WHERE u.zone = {z} AND u.{column} = {p}");
         if bounded_count(client, &probe, cap).await? <= cap {
             return Ok(Plan::Direct);
         }
@@ -104,7 +106,7 @@ async fn direct(client: &Conn, zone: &ZoneKey, query: &UserQuery) -> StoreResult
             .await?;
         first_or_default(&rows, 0)?
     } else {
-        first_or_default(&rows, 20)?
+        first_or_default(&rows, AFTER_USER_COLUMNS)?
     };
     let (users, has_more) = direct_page(users_of(&rows, zone)?, query);
     Ok(UserPage {

@@ -13,7 +13,7 @@ use crate::page::page_by_id;
 use crate::row::{id16, ts};
 use crate::users::locate_user;
 
-const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at";
+const ROLE_COLUMNS: &str = "id, identifier, name, description, created_at, updated_at, external_id";
 
 fn role_from_row(r: &Row<'_>) -> rusqlite::Result<Role> {
     Ok(Role {
@@ -23,6 +23,7 @@ fn role_from_row(r: &Row<'_>) -> rusqlite::Result<Role> {
         description: r.get(3)?,
         created_at: ts(r.get(4)?)?,
         updated_at: ts(r.get(5)?)?,
+        external_id: r.get(6)?,
     })
 }
 
@@ -52,6 +53,7 @@ fn find_role(conn: &Connection, zone: &ZoneKey, role: &RoleRef) -> StoreResult<(
             description: r.get(4)?,
             created_at: ts(r.get(5)?)?,
             updated_at: ts(r.get(6)?)?,
+            external_id: r.get(7)?,
         };
         Ok((seq, role))
     })
@@ -67,8 +69,8 @@ pub fn get_role(conn: &Connection, zone: &ZoneKey, role: &RoleRef) -> StoreResul
 pub fn insert_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResult<()> {
     db::execute(
         conn,
-        "INSERT INTO roles (id, zone, identifier, name, description, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO roles (id, zone, identifier, name, description, created_at, updated_at, \
+         external_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         rusqlite::params![
             role.id.to_bytes().as_slice(),
             zone.seq,
@@ -77,6 +79,7 @@ pub fn insert_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResul
             role.description,
             role.created_at.as_micros(),
             role.updated_at.as_micros(),
+            role.external_id,
         ],
     )
     .map_err(identifier_conflict("roles_identifier"))?;
@@ -86,8 +89,8 @@ pub fn insert_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResul
 pub fn update_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResult<()> {
     let n = db::execute(
         conn,
-        "UPDATE roles SET identifier = ?3, name = ?4, description = ?5, updated_at = ?6 \
-         WHERE zone = ?1 AND id = ?2",
+        "UPDATE roles SET identifier = ?3, name = ?4, description = ?5, updated_at = ?6, \
+         external_id = ?7 WHERE zone = ?1 AND id = ?2",
         rusqlite::params![
             zone.seq,
             role.id.to_bytes().as_slice(),
@@ -95,6 +98,7 @@ pub fn update_role(conn: &Connection, zone: &ZoneKey, role: &Role) -> StoreResul
             role.name,
             role.description,
             role.updated_at.as_micros(),
+            role.external_id,
         ],
     )
     .map_err(identifier_conflict("roles_identifier"))?;

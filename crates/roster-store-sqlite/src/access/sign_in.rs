@@ -9,7 +9,7 @@ use roster_store::{SignedIn, StoreError, StoreResult, ZoneKey};
 
 use super::sessions::record_session;
 use crate::error::from_sqlite;
-use crate::users::{USER_COLUMNS, insert_user, user_from_row};
+use crate::users::{AFTER_USER_COLUMNS, USER_COLUMNS, insert_user, user_from_row};
 
 pub fn sign_in(
     conn: &Connection,
@@ -28,7 +28,7 @@ pub fn sign_in(
         .prepare_cached(&sql)
         .and_then(|mut s| {
             s.query_row((zone.seq, issuer, subject), |r| {
-                Ok((r.get::<_, i64>(20)?, user_from_row(r, zone)?))
+                Ok((r.get::<_, i64>(AFTER_USER_COLUMNS)?, user_from_row(r, zone)?))
             })
             .optional()
         })

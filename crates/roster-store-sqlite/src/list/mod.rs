@@ -106,10 +106,12 @@ fn choose(
             return Ok(Plan::Direct(None));
         }
     }
-    if let Some(provider) = &f.provider_id {
+    // Neither is unique: each is direct when its own index finds it few.
+    for (column, value) in [("provider_id", &f.provider_id), ("external_id", &f.external_id)] {
+        let Some(value) = value else { continue };
         let mut probe = Sql::new("");
-        let (z, p) = (probe.bind(zone.seq), probe.bind(provider.clone()));
-        probe.text = format!("SELECT 1 FROM users WHERE zone = {z} AND provider_id = {p}");
+        let (z, p) = (probe.bind(zone.seq), probe.bind(value.clone()));
+        probe.text = format!("SELECT 1 FROM users WHERE zone = {z} AND {column} = {p}");
         if bounded_count(conn, &probe, cap)? <= cap {
             return Ok(Plan::Direct(None));
         }

@@ -78,6 +78,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     description: rng.chance(50).then(|| "d".to_owned()),
                     created_at: ts(clock),
                     updated_at: ts(clock),
+                    external_id: None,
                 };
                 if same!(pair, &what, |s| s.create_role(&scope, &r, &stamp())).is_ok() {
                     roles.push(r.id);
@@ -91,6 +92,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
                     description: None,
                     created_at: ts(1),
                     updated_at: ts(clock),
+                    external_id: None,
                 };
                 same!(pair, &what, |s| s.update_role(&scope, &r, &stamp())).ok();
             }
@@ -372,6 +374,7 @@ pub async fn access_operations_answer_as_the_other_backend_does(ctx: Ctx, peer: 
         description: None,
         created_at: ts(1),
         updated_at: ts(1),
+        external_id: None,
     };
     same!(pair, "zone3 role", |s| s.create_role(&scope3, &r, &stamp())).unwrap();
     let p3 = Provider { id: ProviderId::from_ulid(ctx.ids.next(1)), ..p.clone() };

@@ -10,13 +10,18 @@ use super::Param;
 /// compared with.
 pub type Condition = (&'static str, Param);
 
-/// Email and identifier, compared folded (the filter holds them folded).
+/// Email and identifier, compared folded (the filter holds them folded),
+/// and the external id, compared exactly.
 pub fn lookups(f: &UserFilter) -> Vec<Condition> {
     let text = |lhs, v: &Option<String>| v.as_ref().map(|v| (lhs, Param::Text(v.clone())));
-    [text("lower(u.email) =", &f.email), text("lower(u.identifier) =", &f.identifier)]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        text("lower(u.email) =", &f.email),
+        text("lower(u.identifier) =", &f.identifier),
+        text("u.external_id =", &f.external_id),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Who created and last changed the user, and when: the actors compared

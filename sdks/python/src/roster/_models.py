@@ -230,6 +230,8 @@ class User(BaseModel):
     issuer: str | None = None
     provider_id: str | None = None
     subject: str | None = None
+    external_id: str | None = None
+    """A provisioning system's identifier (SCIM ``externalId``)."""
     authenticated_at: datetime | None = None
     created_by: str | None = None
     """Only with the ``users:metadata`` scope."""

@@ -228,6 +228,7 @@ class AsyncUsers(_AsyncResource):
         issuer: str | None = None,
         provider_id: str | None = None,
         subject: str | None = None,
+        external_id: str | None = None,
         authenticated_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> User:
@@ -248,6 +249,7 @@ class AsyncUsers(_AsyncResource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )
@@ -270,13 +272,14 @@ class AsyncUsers(_AsyncResource):
         issuer: str | None = NOT_GIVEN,
         provider_id: str | None = NOT_GIVEN,
         subject: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
         authenticated_at: DateTimeLike | None = NOT_GIVEN,
         if_match: str | None = None,
     ) -> User:
         """Updates a user with a JSON merge patch (``PATCH /v1/users/{id}``).
 
         Only the arguments passed are sent; ``None`` clears a nullable field
-        (``description``, ``issuer``, ``provider_id``, ``subject``,
+        (``description``, ``issuer``, ``provider_id``, ``subject``, ``external_id``,
         ``authenticated_at``; ``attributes=None`` clears every attribute).
         ``attributes`` is merged key by key (a key set to ``None`` is
         removed). ``if_match`` (an ETag) makes a stale update fail with
@@ -297,6 +300,7 @@ class AsyncUsers(_AsyncResource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )
@@ -675,6 +679,7 @@ class AsyncZoneUsers(_AsyncResource):
         issuer: str | None = None,
         provider_id: str | None = None,
         subject: str | None = None,
+        external_id: str | None = None,
         authenticated_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> User:
@@ -693,6 +698,7 @@ class AsyncZoneUsers(_AsyncResource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )
@@ -716,6 +722,7 @@ class AsyncZoneUsers(_AsyncResource):
         issuer: str | None = NOT_GIVEN,
         provider_id: str | None = NOT_GIVEN,
         subject: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
         authenticated_at: DateTimeLike | None = NOT_GIVEN,
         if_match: str | None = None,
     ) -> User:
@@ -734,6 +741,7 @@ class AsyncZoneUsers(_AsyncResource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )

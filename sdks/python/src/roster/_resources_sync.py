@@ -225,6 +225,7 @@ class Users(_Resource):
         issuer: str | None = None,
         provider_id: str | None = None,
         subject: str | None = None,
+        external_id: str | None = None,
         authenticated_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> User:
@@ -245,6 +246,7 @@ class Users(_Resource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )
@@ -267,13 +269,14 @@ class Users(_Resource):
         issuer: str | None = NOT_GIVEN,
         provider_id: str | None = NOT_GIVEN,
         subject: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
         authenticated_at: DateTimeLike | None = NOT_GIVEN,
         if_match: str | None = None,
     ) -> User:
         """Updates a user with a JSON merge patch (``PATCH /v1/users/{id}``).
 
         Only the arguments passed are sent; ``None`` clears a nullable field
-        (``description``, ``issuer``, ``provider_id``, ``subject``,
+        (``description``, ``issuer``, ``provider_id``, ``subject``, ``external_id``,
         ``authenticated_at``; ``attributes=None`` clears every attribute).
         ``attributes`` is merged key by key (a key set to ``None`` is
         removed). ``if_match`` (an ETag) makes a stale update fail with
@@ -294,6 +297,7 @@ class Users(_Resource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )
@@ -672,6 +676,7 @@ class ZoneUsers(_Resource):
         issuer: str | None = None,
         provider_id: str | None = None,
         subject: str | None = None,
+        external_id: str | None = None,
         authenticated_at: DateTimeLike | None = None,
         idempotency_key: str | None = None,
     ) -> User:
@@ -690,6 +695,7 @@ class ZoneUsers(_Resource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )
@@ -713,6 +719,7 @@ class ZoneUsers(_Resource):
         issuer: str | None = NOT_GIVEN,
         provider_id: str | None = NOT_GIVEN,
         subject: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
         authenticated_at: DateTimeLike | None = NOT_GIVEN,
         if_match: str | None = None,
     ) -> User:
@@ -731,6 +738,7 @@ class ZoneUsers(_Resource):
                 "issuer": issuer,
                 "provider_id": provider_id,
                 "subject": subject,
+                "external_id": external_id,
                 "authenticated_at": authenticated_at,
             }
         )

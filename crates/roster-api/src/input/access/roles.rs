@@ -10,6 +10,7 @@ use roster_domain::access::{
     AssignmentFields, RoleDescription, RoleFields, RoleIdentifier, RoleName, ScopeFields,
     ShortIdent,
 };
+use roster_domain::user::ExternalId;
 
 use crate::input::field::{
     Field, Nested, NestedObject, NullIsWrongType, Nullable, described, example, schema,
@@ -30,6 +31,9 @@ create_and_update! {
         description: Nullable<RoleDescription> =
             [schema_with = schema::<Nullable<RoleDescription>>]
             [schema_with = schema::<Nullable<RoleDescription>>],
+        external_id: Nullable<ExternalId> =
+            [schema_with = schema::<Nullable<ExternalId>>]
+            [schema_with = schema::<Nullable<ExternalId>>],
     }
 }
 

@@ -1,0 +1,125 @@
+//! What SCIM provisioning needs beyond the `/v1` use cases: users from an
+//! offset (`startIndex`), a bounded walk for filters no index answers,
+//! and the roles each user holds for the whole zone (its SCIM `groups`).
+
+use std::collections::HashMap;
+
+use roster_domain::access::Expansion;
+use roster_domain::query::{MAX_PAGE_WINDOW, Sort, UserFilter, UserQuery, Window};
+use roster_domain::{Scope, User, UserId, ZoneScope};
+
+use crate::users::Expand;
+use crate::{Principal, Service, ServiceError, ServiceResult};
+
+/// Users a filter that no index answers may look at before the request is
+/// refused (`tooMany`): the walk's cost is bounded, whatever the filter.
+pub const SCIM_SCAN_MAX: usize = 10_000;
+const SCAN_PAGE: usize = 500;
+
+/// One page of users, the total, and each user's zone-wide roles (when
+/// the key may read roles).
+pub struct ScimPage {
+    pub users: Vec<User>,
+    pub total: u64,
+    pub roles: HashMap<UserId, Expansion>,
+}
+
+impl Service {
+    /// `limit` users from `offset` (0-based) in `sort` order.
+    pub async fn scim_users_at(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        filter: UserFilter,
+        sort: Sort,
+        offset: u64,
+        limit: usize,
+    ) -> ServiceResult<ScimPage> {
+        principal.require(Scope::UsersRead)?;
+        if offset.saturating_add(limit as u64) > MAX_PAGE_WINDOW {
+            return Err(ServiceError::InvalidParameter {
+                param: "startIndex".into(),
+                detail: format!(
+                    "startIndex + count must stay within the first {MAX_PAGE_WINDOW} users; \
+                     narrow the filter (meta.created, meta.lastModified) to reach later ones"
+                ),
+            });
+        }
+        let query = UserQuery {
+            filter,
+            search: Vec::new(),
+            sort,
+            ranked: false,
+            window: Window::Offset { offset, limit: limit.max(1) },
+        };
+        let page = self.store.list_users(scope, &query).await?;
+        let mut users = page.users;
+        users.truncate(limit);
+        let roles = self.zone_roles(principal, scope, &users).await?;
+        Ok(ScimPage { users, total: page.total, roles })
+    }
+
+    /// Every user `filter` selects, in `sort` order, each kept only when
+    /// `keep` says so; refused past `SCIM_SCAN_MAX` users looked at.
+    pub async fn scim_users_matching(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        filter: UserFilter,
+        sort: Sort,
+        keep: &(dyn Fn(&User) -> bool + Sync),
+    ) -> ServiceResult<Vec<User>> {
+        principal.require(Scope::UsersRead)?;
+        let mut query = UserQuery {
+            filter,
+            search: Vec::new(),
+            sort,
+            ranked: false,
+            window: Window::After { position: None, limit: SCAN_PAGE },
+        };
+        let (mut looked, mut found) = (0usize, Vec::new());
+        loop {
+            let page = self.store.list_users(scope, &query).await?;
+            looked += page.users.len();
+            if looked > SCIM_SCAN_MAX {
+                return Err(ServiceError::InvalidParameter {
+                    param: "filter".into(),
+                    detail: format!(
+                        "the filter needs more than {SCIM_SCAN_MAX} users looked at; add userName, \
+                         externalId, id, active or meta.created/meta.lastModified conditions"
+                    ),
+                });
+            }
+            let next =
+                page.resume.clone().or_else(|| page.users.last().map(|u| query.position_of(u)));
+            let more = page.has_more || page.resume.is_some();
+            found.extend(page.users.into_iter().filter(|u| keep(u)));
+            match next {
+                Some(position) if more => {
+                    query.window = Window::After { position: Some(position), limit: SCAN_PAGE };
+                }
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    /// The roles each user holds for the whole zone, when the key may see
+    /// roles (empty otherwise).
+    pub async fn zone_roles(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        users: &[User],
+    ) -> ServiceResult<HashMap<UserId, Expansion>> {
+        if !principal.scopes.allows(Scope::RolesRead) || users.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+        let expand = Expand { role_assignments: true, ..Expand::default() };
+        let mut found = self.expansions(scope, &ids, expand).await?.unwrap_or_default();
+        for e in found.values_mut() {
+            e.role_assignments.retain(|a| a.scope.is_none());
+        }
+        Ok(found)
+    }
+}
