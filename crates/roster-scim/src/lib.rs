@@ -10,6 +10,7 @@
 pub mod error;
 pub mod eval;
 pub mod filter;
+pub mod group;
 mod parse;
 pub mod patch;
 pub mod path;

@@ -129,11 +129,11 @@ pub enum Mode {
 
 /// The Roster fields of a SCIM User (a POST's or PUT's body, or a PATCH's
 /// result): every attribute it does not hold is cleared on replace.
-/// `current` is the user's custom attributes on replace.
+/// `current` is the user as stored, on replace.
 pub fn fields(
     resource: &Value,
     mode: Mode,
-    current: Option<&Map<String, Value>>,
+    current: Option<&User>,
 ) -> Result<UserFields, ScimError> {
     let Value::Object(object) = resource else {
         return Err(ScimError::invalid_syntax("a User must be a JSON object"));
@@ -169,13 +169,13 @@ pub fn fields(
         None if replace => Some(Name::parse("").map_err(ScimError::invalid_value)?),
         None => None,
     };
+    let was_disabled = current.is_some_and(|u| u.status == UserStatus::Disabled);
     let status = match core.get("active").and_then(Value::as_bool) {
         Some(false) => Some(UserStatus::Disabled),
-        // `true` makes a disabled user active and leaves any other
-        // status as it is: it only says the user may authenticate.
-        Some(true) if !replace => Some(UserStatus::Active),
-        Some(true) => None,
-        None => None,
+        // `true` makes a disabled (or new) user active and leaves any
+        // other status as it is: it only says the user may authenticate.
+        Some(true) if !replace || was_disabled => Some(UserStatus::Active),
+        Some(true) | None => None,
     };
     // A common attribute (RFC 7643 §3.1), in no schema's attribute list.
     let external =
@@ -215,14 +215,14 @@ pub fn fields(
     if !enterprise.is_empty() {
         kept.insert(ENTERPRISE.into(), Value::Object(enterprise));
     }
-    let attributes = match (mode, current) {
+    let attributes = match (mode, current.map(|u| u.attributes.to_map())) {
         (Mode::Replace, Some(current)) => {
             let mut next = current.clone();
             next.remove(KEPT);
             if !kept.is_empty() {
                 next.insert(KEPT.into(), Value::Object(kept));
             }
-            let diff = merge_diff(current, &next);
+            let diff = merge_diff(&current, &next);
             (!diff.is_empty()).then_some(Some(diff))
         }
         _ => (!kept.is_empty())

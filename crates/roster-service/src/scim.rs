@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 
-use roster_domain::access::Expansion;
+use roster_domain::RoleId;
+use roster_domain::access::{AssignmentFields, Expansion, Role};
 use roster_domain::query::{MAX_PAGE_WINDOW, Sort, UserFilter, UserQuery, Window};
 use roster_domain::{Scope, User, UserId, ZoneScope};
 
 use crate::users::Expand;
 use crate::{Principal, Service, ServiceError, ServiceResult};
+use roster_store::StoreError;
 
 /// Users a filter that no index answers may look at before the request is
 /// refused (`tooMany`): the walk's cost is bounded, whatever the filter.
@@ -121,5 +123,76 @@ impl Service {
             e.role_assignments.retain(|a| a.scope.is_none());
         }
         Ok(found)
+    }
+}
+
+impl Service {
+    /// The users holding `role` for the whole zone (a SCIM group's
+    /// members), in creation order; refused past `SCIM_SCAN_MAX` holders.
+    pub async fn role_members(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        role: &RoleId,
+    ) -> ServiceResult<Vec<UserId>> {
+        principal.require(Scope::RolesRead)?;
+        let filter = UserFilter { role: Some(*role), ..UserFilter::default() };
+        let holders =
+            self.scim_users_matching(principal, scope, filter, Sort::default(), &|_| true).await?;
+        let roles = self.zone_roles(principal, scope, &holders).await?;
+        let holds = |u: &User| {
+            roles.get(&u.id).is_some_and(|e| e.role_assignments.iter().any(|a| a.role_id == *role))
+        };
+        Ok(holders.iter().filter(|u| holds(u)).map(|u| u.id).collect())
+    }
+
+    /// Gives `role` to `add` and takes it from `remove`, for the whole
+    /// zone: what holding it already (or not) asks for is left as it is.
+    /// Every user added must exist, checked before anything changes.
+    pub async fn change_role_members(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        role: &Role,
+        add: &[UserId],
+        remove: &[UserId],
+    ) -> ServiceResult<()> {
+        principal.require(Scope::RolesWrite)?;
+        for id in add {
+            self.store.get_user(scope, id).await.map_err(|e| match e {
+                StoreError::NotFound => ServiceError::InvalidBody {
+                    param: Some("members".into()),
+                    detail: format!("no user {id} in this zone"),
+                },
+                other => other.into(),
+            })?;
+        }
+        for id in add {
+            let fields = AssignmentFields { role_id: Some(role.id), ..AssignmentFields::default() };
+            match self.create_role_assignment(principal, scope, &id.to_string(), fields).await {
+                Ok(_) | Err(ServiceError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if remove.is_empty() {
+            return Ok(());
+        }
+        let expand = Expand { role_assignments: true, ..Expand::default() };
+        let held = self.expansions(scope, remove, expand).await?.unwrap_or_default();
+        for (user, extras) in held {
+            for a in
+                extras.role_assignments.iter().filter(|a| a.role_id == role.id && a.scope.is_none())
+            {
+                match self
+                    .store
+                    .delete_role_assignment(scope, &user, &a.id, &self.stamp(principal))
+                    .await
+                {
+                    Ok(()) | Err(StoreError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(())
     }
 }

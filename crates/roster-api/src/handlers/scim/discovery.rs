@@ -8,7 +8,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use roster_scim::ScimError;
-use roster_scim::schema::{self, ENTERPRISE, LIST, ROSTER, USER};
+use roster_scim::schema::{self, ENTERPRISE, GROUP, LIST, ROSTER, USER};
 use roster_service::scim::SCIM_SCAN_MAX;
 
 use super::{ScimResult, base_url, scim_response};
@@ -55,6 +55,18 @@ fn user_type(base: &str) -> Value {
     })
 }
 
+fn group_type(base: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "A Roster role of the zone; its members hold it for the whole zone",
+        "schema": GROUP,
+        "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/Group")},
+    })
+}
+
 fn list(resources: Vec<Value>) -> Value {
     json!({
         "schemas": [LIST],
@@ -69,7 +81,8 @@ pub async fn resource_types(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    scim_response(StatusCode::OK, &list(vec![user_type(&base_url(&state, &uri))]))
+    let base = base_url(&state, &uri);
+    scim_response(StatusCode::OK, &list(vec![user_type(&base), group_type(&base)]))
 }
 
 pub async fn resource_type(
@@ -77,11 +90,13 @@ pub async fn resource_type(
     OriginalUri(uri): OriginalUri,
     Path(params): Path<Vec<(String, String)>>,
 ) -> ScimResult<Response> {
-    let id = last(&params);
-    if id != "User" {
-        return Err(ScimError::not_found(format!("no resource type {id}")).into());
-    }
-    Ok(scim_response(StatusCode::OK, &user_type(&base_url(&state, &uri))))
+    let base = base_url(&state, &uri);
+    let found = match last(&params) {
+        "User" => user_type(&base),
+        "Group" => group_type(&base),
+        id => return Err(ScimError::not_found(format!("no resource type {id}")).into()),
+    };
+    Ok(scim_response(StatusCode::OK, &found))
 }
 
 fn with_meta(schema: &Value, base: &str) -> Value {
@@ -99,7 +114,7 @@ fn with_meta(schema: &Value, base: &str) -> Value {
 
 /// The schemas a resource type uses: `/Schemas` lists no others.
 fn published() -> impl Iterator<Item = &'static Value> {
-    [USER, ENTERPRISE, ROSTER].into_iter().filter_map(schema::by_id)
+    [USER, ENTERPRISE, ROSTER, GROUP].into_iter().filter_map(schema::by_id)
 }
 
 pub async fn schemas(State(state): State<AppState>, OriginalUri(uri): OriginalUri) -> Response {

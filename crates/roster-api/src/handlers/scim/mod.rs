@@ -9,6 +9,7 @@
 //! the problem+json of the rest of the API translated once, here.
 
 mod discovery;
+mod groups;
 mod users;
 
 use axum::Router;
@@ -39,7 +40,13 @@ fn resources() -> Router<AppState> {
             "/Users/{id}",
             get(users::get).put(users::replace).patch(users::patch).delete(users::delete),
         )
-        .route("/.search", post(users::search))
+        .route("/Groups", get(groups::list).post(groups::create))
+        .route("/Groups/.search", post(groups::search))
+        .route(
+            "/Groups/{id}",
+            get(groups::get).put(groups::replace).patch(groups::patch).delete(groups::delete),
+        )
+        .route("/.search", post(search_all))
         .route("/Me", axum::routing::any(not_implemented))
         .route("/Bulk", axum::routing::any(not_implemented))
         .route("/ServiceProviderConfig", get(discovery::service_provider_config))
@@ -78,6 +85,16 @@ async fn require_scim(req: Request, next: Next) -> Response {
         .into_response();
     }
     next.run(req).await
+}
+
+/// `POST /.search` at the root: users and groups alike (RFC 7644
+/// §3.4.3), the users first.
+async fn search_all(
+    t: crate::handlers::tenant::Tenant,
+    uri: axum::extract::OriginalUri,
+    payload: Payload,
+) -> ScimResult<Response> {
+    users::search_everything(t, uri, payload).await
 }
 
 async fn not_implemented() -> Failure {

@@ -74,13 +74,13 @@ async fn roles_of(t: &Tenant, user: &User) -> ScimResult<Option<Expansion>> {
     Ok(found.remove(&user.id))
 }
 
-fn query_pairs(raw: Option<&str>) -> HashMap<String, String> {
+pub(super) fn query_pairs(raw: Option<&str>) -> HashMap<String, String> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
         .collect()
 }
 
-fn projection_of(pairs: &HashMap<String, String>) -> ScimResult<Projection> {
+pub(super) fn projection_of(pairs: &HashMap<String, String>) -> ScimResult<Projection> {
     Projection::parse(
         pairs.get("attributes").map(String::as_str),
         pairs.get("excludedattributes").map(String::as_str),
@@ -114,7 +114,7 @@ pub async fn create(
     Ok(one(&user, None, &base_url(&t.state, &uri), StatusCode::CREATED, &Projection::default()))
 }
 
-fn if_match(headers: &HeaderMap) -> Option<String> {
+pub(super) fn if_match(headers: &HeaderMap) -> Option<String> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
@@ -135,7 +135,7 @@ async fn replace_with(
     for _ in 0..RETRIES {
         let (current, _) = service.get_user(&t.principal, &t.scope, id, Default::default()).await?;
         let resource = next(&current, &base)?;
-        let fields = fields(&resource, Mode::Replace, Some(&current.attributes.to_map()))?;
+        let fields = fields(&resource, Mode::Replace, Some(&current))?;
         let expected = given.clone().unwrap_or_else(|| current.etag());
         match service.update_user(&t.principal, &t.scope, id, fields, Some(&expected)).await {
             Ok(user) => {
@@ -188,12 +188,13 @@ pub async fn delete(t: Tenant, headers: HeaderMap) -> ScimResult<Response> {
 }
 
 /// A list request, from the query string or a `.search` body.
-struct ListRequest {
-    filter: Option<Filter>,
-    start_index: u64,
-    count: usize,
-    sort: Sort,
-    projection: Projection,
+pub(super) struct ListRequest {
+    pub filter: Option<Filter>,
+    pub start_index: u64,
+    pub count: usize,
+    pub sort_by: Option<String>,
+    pub descending: bool,
+    pub projection: Projection,
 }
 
 impl ListRequest {
@@ -209,9 +210,9 @@ impl ListRequest {
             Some(f) => Some(f.parse::<Filter>().map_err(ScimError::from)?),
             None => None,
         };
-        let direction = match sort_order.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("ascending") => Direction::Asc,
-            Some("descending") => Direction::Desc,
+        let descending = match sort_order.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("ascending") => false,
+            Some("descending") => true,
             Some(o) => {
                 return Err(ScimError::invalid_value(format!(
                     "sortOrder must be ascending or descending, not {o:?}"
@@ -219,25 +220,78 @@ impl ListRequest {
                 .into());
             }
         };
-        let sort = match sort_by {
-            None => Sort::default(),
-            Some(by) => {
-                let field = sort_field(by).ok_or_else(|| {
-                    ScimError::invalid_value(format!(
-                        "sortBy {by:?}: Roster sorts by userName, displayName, name.givenName, name.familyName, emails, meta.created or meta.lastModified"
-                    ))
-                })?;
-                Sort { keys: vec![SortKey { field, direction }] }
-            }
-        };
         Ok(Self {
             filter,
             start_index: start_index.unwrap_or(1).max(1) as u64,
             count: count.unwrap_or(DEFAULT_COUNT).clamp(0, MAX_COUNT) as usize,
-            sort,
+            sort_by: sort_by.map(str::to_owned),
+            descending,
             projection,
         })
     }
+
+    pub fn from_query(pairs: &HashMap<String, String>) -> ScimResult<Self> {
+        Self::new(
+            pairs.get("filter").map(String::as_str),
+            number(pairs, "startIndex")?,
+            number(pairs, "count")?,
+            pairs.get("sortby").map(String::as_str),
+            pairs.get("sortorder").map(String::as_str),
+            projection_of(pairs)?,
+        )
+    }
+
+    /// The users' order: `sortBy` as Roster's sort indexes spell it.
+    fn user_sort(&self) -> ScimResult<Sort> {
+        let Some(by) = &self.sort_by else { return Ok(Sort::default()) };
+        let field = sort_field(by).ok_or_else(|| {
+            ScimError::invalid_value(format!(
+                "sortBy {by:?}: users sort by userName, displayName, name.givenName, \
+                 name.familyName, emails, meta.created or meta.lastModified"
+            ))
+        })?;
+        let direction = if self.descending { Direction::Desc } else { Direction::Asc };
+        Ok(Sort { keys: vec![SortKey { field, direction }] })
+    }
+}
+
+/// A `.search` body (RFC 7644 §3.4.3) as a list request.
+pub(super) fn search_request(body: &Value) -> ScimResult<ListRequest> {
+    let is_search =
+        body["schemas"].as_array().is_some_and(|s| s.iter().any(|v| v.as_str() == Some(SEARCH)));
+    if !is_search {
+        return Err(
+            ScimError::invalid_syntax(format!("a search's schemas must hold {SEARCH}")).into()
+        );
+    }
+    let text = |key: &str| -> Option<String> {
+        match &body[key] {
+            Value::String(s) => Some(s.clone()),
+            Value::Array(items) => {
+                Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
+            }
+            _ => None,
+        }
+    };
+    let int = |key: &str| -> ScimResult<Option<i64>> {
+        match &body[key] {
+            Value::Null => Ok(None),
+            v => v.as_i64().map(Some).ok_or_else(|| {
+                ScimError::invalid_value(format!("{key} must be an integer")).into()
+            }),
+        }
+    };
+    let projection =
+        Projection::parse(text("attributes").as_deref(), text("excludedAttributes").as_deref())
+            .map_err(|e| ScimError::invalid_value(format!("attributes: {}", e.message)))?;
+    ListRequest::new(
+        text("filter").as_deref(),
+        int("startIndex")?,
+        int("count")?,
+        text("sortBy").as_deref(),
+        text("sortOrder").as_deref(),
+        projection,
+    )
 }
 
 fn sort_field(by: &str) -> Option<SortField> {
@@ -271,15 +325,9 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> ScimResult<Response> {
     let pairs = query_pairs(raw.as_deref());
-    let request = ListRequest::new(
-        pairs.get("filter").map(String::as_str),
-        number(&pairs, "startIndex")?,
-        number(&pairs, "count")?,
-        pairs.get("sortby").map(String::as_str),
-        pairs.get("sortorder").map(String::as_str),
-        projection_of(&pairs)?,
-    )?;
-    run_list(&t, &uri, request).await
+    let request = ListRequest::from_query(&pairs)?;
+    let (total, resources) = users_page(&t, &uri, &request).await?;
+    Ok(list_body(total, request.start_index, resources))
 }
 
 pub async fn search(
@@ -287,46 +335,33 @@ pub async fn search(
     OriginalUri(uri): OriginalUri,
     payload: Payload,
 ) -> ScimResult<Response> {
-    let body = json_body(&payload)?;
-    let is_search =
-        body["schemas"].as_array().is_some_and(|s| s.iter().any(|v| v.as_str() == Some(SEARCH)));
-    if !is_search {
-        return Err(
-            ScimError::invalid_syntax(format!("a search's schemas must hold {SEARCH}")).into()
-        );
-    }
-    let text = |key: &str| -> Option<String> {
-        match &body[key] {
-            Value::String(s) => Some(s.clone()),
-            Value::Array(items) => {
-                Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))
-            }
-            _ => None,
-        }
-    };
-    let int = |key: &str| -> ScimResult<Option<i64>> {
-        match &body[key] {
-            Value::Null => Ok(None),
-            v => v.as_i64().map(Some).ok_or_else(|| {
-                ScimError::invalid_value(format!("{key} must be an integer")).into()
-            }),
-        }
-    };
-    let projection =
-        Projection::parse(text("attributes").as_deref(), text("excludedAttributes").as_deref())
-            .map_err(|e| ScimError::invalid_value(format!("attributes: {}", e.message)))?;
-    let request = ListRequest::new(
-        text("filter").as_deref(),
-        int("startIndex")?,
-        int("count")?,
-        text("sortBy").as_deref(),
-        text("sortOrder").as_deref(),
-        projection,
-    )?;
-    run_list(&t, &uri, request).await
+    let request = search_request(&json_body(&payload)?)?;
+    let (total, resources) = users_page(&t, &uri, &request).await?;
+    Ok(list_body(total, request.start_index, resources))
 }
 
-async fn run_list(t: &Tenant, uri: &Uri, request: ListRequest) -> ScimResult<Response> {
+/// `POST /.search` at the root: the users, then the groups, as one list.
+pub async fn search_everything(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    payload: Payload,
+) -> ScimResult<Response> {
+    let request = search_request(&json_body(&payload)?)?;
+    let (users, mut resources) = users_page(&t, &uri, &request).await?;
+    let skipped = request.start_index - 1;
+    let rest = ListRequest {
+        start_index: skipped.saturating_sub(users) + 1,
+        count: request.count - resources.len(),
+        sort_by: None,
+        ..request
+    };
+    let (groups, more) = super::groups::groups_page(&t, &uri, &rest).await?;
+    resources.extend(more);
+    Ok(list_body(users + groups, skipped + 1, resources))
+}
+
+/// The users a list request selects: their total, and the page.
+async fn users_page(t: &Tenant, uri: &Uri, request: &ListRequest) -> ScimResult<(u64, Vec<Value>)> {
     let base = base_url(&t.state, uri);
     let service = t.service();
     let offset = request.start_index - 1;
@@ -336,11 +371,12 @@ async fn run_list(t: &Tenant, uri: &Uri, request: ListRequest) -> ScimResult<Res
     };
     let Some(narrowing) = narrowing else {
         // The filter's indexed conditions already exclude everyone.
-        return Ok(list_body(0, request.start_index, Vec::new()));
+        return Ok((0, Vec::new()));
     };
+    let sort = request.user_sort()?;
     let (users, total, roles) = if exact {
         let page = service
-            .scim_users_at(&t.principal, &t.scope, narrowing, request.sort, offset, request.count)
+            .scim_users_at(&t.principal, &t.scope, narrowing, sort, offset, request.count)
             .await?;
         (page.users, page.total, page.roles)
     } else {
@@ -353,9 +389,8 @@ async fn run_list(t: &Tenant, uri: &Uri, request: ListRequest) -> ScimResult<Res
                 })
             })
         };
-        let all = service
-            .scim_users_matching(&t.principal, &t.scope, narrowing, request.sort, &keep)
-            .await?;
+        let all =
+            service.scim_users_matching(&t.principal, &t.scope, narrowing, sort, &keep).await?;
         let total = all.len() as u64;
         let page: Vec<User> = all.into_iter().skip(offset as usize).take(request.count).collect();
         let roles = service.zone_roles(&t.principal, &t.scope, &page).await?;
@@ -365,10 +400,10 @@ async fn run_list(t: &Tenant, uri: &Uri, request: ListRequest) -> ScimResult<Res
         .iter()
         .map(|u| request.projection.apply(render(u, &groups_of(roles.get(&u.id)), &base)))
         .collect();
-    Ok(list_body(total, request.start_index, resources))
+    Ok((total, resources))
 }
 
-fn list_body(total: u64, start_index: u64, resources: Vec<Value>) -> Response {
+pub(super) fn list_body(total: u64, start_index: u64, resources: Vec<Value>) -> Response {
     let mut body = Map::new();
     body.insert("schemas".into(), json!([LIST]));
     body.insert("totalResults".into(), json!(total));

@@ -1,0 +1,258 @@
+//! `/Groups`: the zone's roles as SCIM Groups (the mapping is
+//! `roster_scim::group`'s), their members the users holding the role for
+//! the whole zone. A role has no version of its own, so a group's ETag is
+//! weak and covers its members; `If-Match` is checked against the group
+//! as read just before the write.
+
+use axum::extract::{OriginalUri, RawQuery};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use serde_json::Value;
+
+use roster_domain::RoleId;
+use roster_domain::access::{Role, RoleFields};
+use roster_scim::group::{GroupFields, fields, render};
+use roster_scim::schema::GROUP;
+use roster_scim::{Projection, ScimError};
+use roster_service::scim::SCIM_SCAN_MAX;
+use roster_service::tenancy::IdPageRequest;
+
+use super::users::{ListRequest, if_match, list_body, projection_of, query_pairs, search_request};
+use super::{ScimResult, base_url, json_body, scim_response};
+use crate::body::Payload;
+use crate::handlers::tenant::Tenant;
+
+fn role_id(t: &Tenant) -> ScimResult<RoleId> {
+    let id = t.id(0)?;
+    RoleId::parse(id).ok_or_else(|| ScimError::not_found(format!("no group {id}")).into())
+}
+
+async fn members(t: &Tenant, role: &Role) -> ScimResult<Vec<roster_domain::UserId>> {
+    Ok(t.service().role_members(&t.principal, &t.scope, &role.id).await?)
+}
+
+fn wants_members(projection: &Projection) -> bool {
+    let named = |list: &[roster_scim::AttrPath]| {
+        list.iter().any(|p| p.name.eq_ignore_ascii_case("members"))
+    };
+    (projection.attributes.is_empty() || named(&projection.attributes))
+        && !named(&projection.excluded)
+}
+
+fn one(rendered: Value, status: StatusCode, projection: &Projection) -> Response {
+    let etag = rendered["meta"]["version"].as_str().map(str::to_owned);
+    let location = rendered["meta"]["location"].as_str().map(str::to_owned);
+    let mut response = scim_response(status, &projection.apply(rendered));
+    let headers = response.headers_mut();
+    if let Some(etag) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let (StatusCode::CREATED, Some(l)) =
+        (status, location.and_then(|l| HeaderValue::from_str(&l).ok()))
+    {
+        headers.insert(header::LOCATION, l);
+    }
+    response
+}
+
+pub async fn get(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ScimResult<Response> {
+    let projection = projection_of(&query_pairs(raw.as_deref()))?;
+    let id = role_id(&t)?;
+    let role = t.service().get_role(&t.principal, &t.scope, &id.to_string()).await?;
+    let members = members(&t, &role).await?;
+    Ok(one(render(&role, Some(&members), &base_url(&t.state, &uri)), StatusCode::OK, &projection))
+}
+
+pub async fn create(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    payload: Payload,
+) -> ScimResult<Response> {
+    t.principal.require(roster_domain::Scope::RolesWrite)?;
+    let body = json_body(&payload)?;
+    let GroupFields { name, identifier, external_id, members } = fields(&body)?;
+    let service = t.service();
+    for id in &members {
+        // Checked before the role exists: a refused group leaves nothing.
+        service
+            .get_user(&t.principal, &t.scope, *id, Default::default())
+            .await
+            .map_err(|_| ScimError::invalid_value(format!("members: no user {id} in this zone")))?;
+    }
+    let role_fields = RoleFields {
+        identifier: Some(identifier),
+        name: Some(name),
+        description: None,
+        external_id: Some(external_id),
+    };
+    let role = service.create_role(&t.principal, &t.scope, role_fields).await?;
+    service.change_role_members(&t.principal, &t.scope, &role, &members, &[]).await?;
+    Ok(one(
+        render(&role, Some(&members), &base_url(&t.state, &uri)),
+        StatusCode::CREATED,
+        &Projection::default(),
+    ))
+}
+
+/// Writes what `next` makes of the group as it stands.
+async fn replace_with(
+    t: &Tenant,
+    uri: &Uri,
+    headers: &HeaderMap,
+    next: impl Fn(&Value) -> Result<Value, ScimError>,
+) -> ScimResult<Response> {
+    t.principal.require(roster_domain::Scope::RolesWrite)?;
+    let id = role_id(t)?;
+    let base = base_url(&t.state, uri);
+    let service = t.service();
+    let role = service.get_role(&t.principal, &t.scope, &id.to_string()).await?;
+    let current = members(t, &role).await?;
+    let rendered = render(&role, Some(&current), &base);
+    if let Some(expected) = if_match(headers)
+        && expected != "*"
+        && !expected.split(',').any(|e| Some(e.trim()) == rendered["meta"]["version"].as_str())
+    {
+        return Err(roster_service::ServiceError::PreconditionFailed.into());
+    }
+    let GroupFields { name, external_id, members: wanted, .. } = fields(&next(&rendered)?)?;
+    let role_fields = RoleFields {
+        identifier: None,
+        name: Some(name),
+        description: None,
+        external_id: Some(external_id),
+    };
+    let role = service.update_role(&t.principal, &t.scope, &id.to_string(), role_fields).await?;
+    let add: Vec<_> = wanted.iter().filter(|m| !current.contains(m)).copied().collect();
+    let remove: Vec<_> = current.iter().filter(|m| !wanted.contains(m)).copied().collect();
+    service.change_role_members(&t.principal, &t.scope, &role, &add, &remove).await?;
+    let now = members(t, &role).await?;
+    Ok(one(render(&role, Some(&now), &base), StatusCode::OK, &Projection::default()))
+}
+
+pub async fn replace(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    payload: Payload,
+) -> ScimResult<Response> {
+    let body = json_body(&payload)?;
+    replace_with(&t, &uri, &headers, |_| Ok(body.clone())).await
+}
+
+pub async fn patch(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    payload: Payload,
+) -> ScimResult<Response> {
+    let body = json_body(&payload)?;
+    replace_with(&t, &uri, &headers, |current| {
+        let mut resource = current.clone();
+        roster_scim::patch::apply(&mut resource, &body, GROUP, &[])?;
+        Ok(resource)
+    })
+    .await
+}
+
+pub async fn delete(t: Tenant) -> ScimResult<Response> {
+    let id = role_id(&t)?;
+    t.service().delete_role(&t.principal, &t.scope, &id.to_string()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Every role of the zone, in creation order; a zone holds few, and past
+/// `SCIM_SCAN_MAX` the request is refused rather than read whole.
+async fn all_roles(t: &Tenant) -> ScimResult<Vec<Role>> {
+    let mut roles = Vec::new();
+    let mut request = IdPageRequest { after: None, before: None, limit: 100 };
+    loop {
+        let page = t.service().list_roles(&t.principal, &t.scope, &request).await?;
+        roles.extend(page.items);
+        if roles.len() > SCIM_SCAN_MAX {
+            return Err(ScimError::too_many(format!(
+                "the zone holds more than {SCIM_SCAN_MAX} groups"
+            ))
+            .into());
+        }
+        match page.end_cursor {
+            Some(end) if page.has_next_page => request.after = Some(end),
+            _ => return Ok(roles),
+        }
+    }
+}
+
+pub async fn list(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ScimResult<Response> {
+    let pairs = query_pairs(raw.as_deref());
+    let request = ListRequest::from_query(&pairs)?;
+    let (total, resources) = groups_page(&t, &uri, &request).await?;
+    Ok(list_body(total, request.start_index, resources))
+}
+
+pub async fn search(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    payload: Payload,
+) -> ScimResult<Response> {
+    let request = search_request(&json_body(&payload)?)?;
+    let (total, resources) = groups_page(&t, &uri, &request).await?;
+    Ok(list_body(total, request.start_index, resources))
+}
+
+/// The groups a list request selects: their total, and the page.
+pub(super) async fn groups_page(
+    t: &Tenant,
+    uri: &Uri,
+    request: &ListRequest,
+) -> ScimResult<(u64, Vec<Value>)> {
+    let base = base_url(&t.state, uri);
+    let with_members = wants_members(&request.projection)
+        || request
+            .filter
+            .as_ref()
+            .is_some_and(|f| format!("{f}").to_ascii_lowercase().contains("members"));
+    let mut found = Vec::new();
+    for role in all_roles(t).await? {
+        let members = if with_members { Some(members(t, &role).await?) } else { None };
+        let rendered = render(&role, members.as_deref(), &base);
+        let keep = request.filter.as_ref().is_none_or(|f| {
+            roster_scim::matches(f, &rendered, &|path| roster_scim::schema::case_exact(GROUP, path))
+        });
+        if keep {
+            found.push(rendered);
+        }
+    }
+    if let Some(by) = &request.sort_by {
+        let key = match by.to_ascii_lowercase().as_str() {
+            "displayname" => "displayName",
+            "externalid" => "externalId",
+            "id" => "id",
+            _ => {
+                return Err(ScimError::invalid_value(format!(
+                    "sortBy {by:?}: groups sort by displayName, externalId or id"
+                ))
+                .into());
+            }
+        };
+        let text = |g: &Value| g[key].as_str().unwrap_or("").to_ascii_lowercase();
+        found.sort_by(|a, b| {
+            let order = text(a).cmp(&text(b));
+            if request.descending { order.reverse() } else { order }
+        });
+    }
+    let total = found.len() as u64;
+    let page: Vec<Value> = found
+        .into_iter()
+        .skip((request.start_index - 1) as usize)
+        .take(request.count)
+        .map(|g| request.projection.apply(g))
+        .collect();
+    Ok((total, page))
+}

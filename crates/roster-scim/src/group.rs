@@ -1,0 +1,103 @@
+//! A Roster role as a SCIM Group, and back: `displayName` ↔ the role's
+//! `name` (a new group's identifier too), `externalId` ↔ `external_id`,
+//! `members` ↔ the users holding the role for the whole zone (assignments
+//! without a scope). Roster groups hold users only.
+
+use serde_json::{Map, Value, json};
+
+use roster_domain::UserId;
+use roster_domain::access::{Role, RoleIdentifier, RoleName};
+use roster_domain::user::ExternalId;
+
+use crate::error::ScimError;
+use crate::schema::{self, GROUP};
+
+/// The group; `members` when the response carries them (they cost a
+/// read), and then its weak ETag too, which covers them.
+pub fn render(role: &Role, members: Option<&[UserId]>, base: &str) -> Value {
+    let mut out = Map::new();
+    out.insert("schemas".into(), json!([GROUP]));
+    out.insert("id".into(), json!(role.id.to_string()));
+    if let Some(e) = &role.external_id {
+        out.insert("externalId".into(), json!(e));
+    }
+    out.insert("displayName".into(), json!(role.name));
+    if let Some(members) = members.filter(|m| !m.is_empty()) {
+        let list: Vec<Value> = members
+            .iter()
+            .map(|id| json!({"value": id.to_string(), "$ref": format!("{base}/Users/{id}"), "type": "User"}))
+            .collect();
+        out.insert("members".into(), Value::Array(list));
+    }
+    let mut meta = Map::new();
+    meta.insert("resourceType".into(), json!("Group"));
+    meta.insert("created".into(), json!(role.created_at));
+    meta.insert("lastModified".into(), json!(role.updated_at));
+    meta.insert("location".into(), json!(format!("{base}/Groups/{}", role.id)));
+    if members.is_some() {
+        meta.insert("version".into(), json!(etag(&out)));
+    }
+    out.insert("meta".into(), Value::Object(meta));
+    Value::Object(out)
+}
+
+/// A weak ETag of the group's content: a role has no version of its own,
+/// and its members change without touching it.
+pub fn etag(content: &Map<String, Value>) -> String {
+    // FNV-1a: stable across builds, so every node computes the same tag.
+    let text = serde_json::to_string(content).unwrap_or_default();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("W/\"{hash:016x}\"")
+}
+
+/// What a POST, PUT or PATCH result says of the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupFields {
+    pub name: RoleName,
+    pub identifier: RoleIdentifier,
+    pub external_id: Option<ExternalId>,
+    pub members: Vec<UserId>,
+}
+
+pub fn fields(resource: &Value) -> Result<GroupFields, ScimError> {
+    let Value::Object(object) = resource else {
+        return Err(ScimError::invalid_syntax("a Group must be a JSON object"));
+    };
+    let core = schema::canonical(object, schema::attributes(GROUP), "")?;
+    let display = core
+        .get("displayName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ScimError::invalid_value("displayName is required"))?;
+    let name = RoleName::parse(display)
+        .map_err(|e| ScimError::invalid_value(format!("displayName {e}")))?;
+    let identifier = RoleIdentifier::parse(display)
+        .map_err(|e| ScimError::invalid_value(format!("displayName {e}")))?;
+    let external =
+        object.iter().find(|(k, _)| k.eq_ignore_ascii_case("externalId")).map(|(_, v)| v);
+    let external_id = match external.filter(|v| !v.is_null()) {
+        Some(Value::String(e)) => Some(
+            ExternalId::parse(e)
+                .map_err(|e| ScimError::invalid_value(format!("externalId {e}")))?,
+        ),
+        Some(_) => return Err(ScimError::invalid_value("externalId must be a string")),
+        None => None,
+    };
+    let mut members = Vec::new();
+    for m in core.get("members").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+        if m["type"].as_str().is_some_and(|t| !t.eq_ignore_ascii_case("User")) {
+            return Err(ScimError::invalid_value("members: Roster groups hold users only"));
+        }
+        let value = m["value"].as_str().unwrap_or("");
+        let id = UserId::parse(value).ok_or_else(|| {
+            ScimError::invalid_value(format!("members: {value:?} is not a user id"))
+        })?;
+        if !members.contains(&id) {
+            members.push(id);
+        }
+    }
+    Ok(GroupFields { name, identifier, external_id, members })
+}
