@@ -23,7 +23,11 @@ pub async fn service_provider_config(
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": format!("{}/docs", state.inner.config.public_url.trim_end_matches('/')),
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {
+            "supported": true,
+            "maxOperations": super::bulk::MAX_OPERATIONS,
+            "maxPayloadSize": crate::body::MAX_BODY_BYTES,
+        },
         "filter": {"supported": true, "maxResults": 1000},
         "changePassword": {"supported": false},
         "sort": {"supported": true},

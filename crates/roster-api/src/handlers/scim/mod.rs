@@ -8,6 +8,7 @@
 //! middleware's included) is answered as a SCIM error (`scim_errors`):
 //! the problem+json of the rest of the API translated once, here.
 
+mod bulk;
 mod discovery;
 mod groups;
 mod users;
@@ -48,7 +49,6 @@ fn resources() -> Router<AppState> {
         )
         .route("/.search", post(search_all))
         .route("/Me", axum::routing::any(not_implemented))
-        .route("/Bulk", axum::routing::any(not_implemented))
         .route("/ServiceProviderConfig", get(discovery::service_provider_config))
         .route("/ResourceTypes", get(discovery::resource_types))
         .route("/ResourceTypes/{id}", get(discovery::resource_type))
@@ -56,10 +56,17 @@ fn resources() -> Router<AppState> {
         .route("/Schemas/{id}", get(discovery::schema))
 }
 
+/// Users and Groups at the root and under `/zones/{zone}`, without the
+/// authentication layers: `/Bulk` runs its operations through these.
+fn routes_without_auth() -> Router<AppState> {
+    Router::new().merge(resources()).nest("/zones/{zone}", resources())
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
-    let routes = Router::new()
-        .merge(resources())
-        .nest("/zones/{zone}", resources())
+    let bulk = Router::new().route("/Bulk", post(bulk::bulk));
+    let routes = routes_without_auth()
+        .merge(bulk.clone())
+        .nest("/zones/{zone}", bulk)
         .route_layer(from_fn(require_scim))
         .route_layer(from_fn_with_state(state, crate::middleware::authenticate));
     routes
