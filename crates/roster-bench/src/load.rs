@@ -25,7 +25,8 @@ pub enum Target {
     /// GET /v1/users/{id} for a random id of the list.
     /// GET `<prefix>/{id}` for random existing ids; the prefix is
     /// `/v1/users` or a zone's `/v1/zones/{zone}/users`.
-    GetRandomUser { prefix: &'static str, ids: Arc<Vec<String>> },
+    /// `prefix`, a random user's id, `suffix`.
+    GetRandomUser { prefix: &'static str, suffix: &'static str, ids: Arc<Vec<String>> },
     /// POST /v1/users with a unique email each time.
     Create { run: String },
     /// A merge patch of one attribute of a random existing user.
@@ -104,12 +105,12 @@ async fn drive(
         }
         let bytes: &[u8] = match (&scenario.target, &fixed) {
             (_, Some(bytes)) => bytes,
-            (Target::GetRandomUser { prefix, ids }, _) => {
+            (Target::GetRandomUser { prefix, suffix, ids }, _) => {
                 let i = usize::try_from(rng.below(ids.len() as u64)).unwrap_or(0);
                 path.clear();
                 path.push_str(prefix);
-                path.push('/');
                 path.push_str(ids.get(i).map_or("", String::as_str));
+                path.push_str(suffix);
                 builder.get_into(&mut request, &path);
                 &request
             }

@@ -178,7 +178,7 @@ pub async fn run(config: &NoisyConfig) -> Result<NoisyReport> {
     };
     let scenario = |name: String| Scenario {
         name,
-        target: Target::GetRandomUser { prefix: "/v1/users", ids: config.ids.clone() },
+        target: Target::GetRandomUser { prefix: "/v1/users/", suffix: "", ids: config.ids.clone() },
         expect: 200,
     };
     let conns = config.victim_connections;

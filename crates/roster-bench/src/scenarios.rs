@@ -25,6 +25,7 @@ pub const ALL: &[&str] = &[
     "pagemode",
     "create",
     "patch",
+    "scimname",
 ];
 
 /// A page of 100 users with every expansion.
@@ -69,13 +70,18 @@ pub fn build(name: &str, inputs: &Inputs) -> Result<Scenario> {
     Ok(match name {
         "get" => Scenario {
             name: "GET /v1/users/{id} (random id)".into(),
-            target: Target::GetRandomUser { prefix: "/v1/users", ids: inputs.ids.clone() },
+            target: Target::GetRandomUser {
+                prefix: "/v1/users/",
+                suffix: "",
+                ids: inputs.ids.clone(),
+            },
             expect: 200,
         },
         "zoneget" => Scenario {
             name: "GET /v1/zones/default/users/{id}".into(),
             target: Target::GetRandomUser {
-                prefix: "/v1/zones/default/users",
+                prefix: "/v1/zones/default/users/",
+                suffix: "",
                 ids: inputs.ids.clone(),
             },
             expect: 200,
@@ -110,6 +116,17 @@ pub fn build(name: &str, inputs: &Inputs) -> Result<Scenario> {
             name: "POST /v1/users (durable create)".into(),
             target: Target::Create { run: inputs.run_tag.clone() },
             expect: 201,
+        },
+        // Half the seeded users' identifier is their id, so half the
+        // lookups find one user and half find none: both are the index's.
+        "scimname" => Scenario {
+            name: "GET /scim/v2/Users?filter=userName eq \"{random id}\"".into(),
+            target: Target::GetRandomUser {
+                prefix: "/scim/v2/Users?filter=userName%20eq%20%22",
+                suffix: "%22",
+                ids: inputs.ids.clone(),
+            },
+            expect: 200,
         },
         "patch" => Scenario {
             name: "PATCH /v1/users/{id} (merge patch)".into(),
