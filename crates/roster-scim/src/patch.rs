@@ -178,6 +178,17 @@ fn write(
         return Ok(());
     }
     match op {
+        // Entra ID removes members as `{"op": "Remove", "path": "members",
+        // "value": [{"value": "…"}]}`: the items named, not the list.
+        Op::Remove if !value.is_null() => {
+            if let Some(Value::Array(items)) = map.get_mut(&key) {
+                let named = match value {
+                    Value::Array(v) => v,
+                    v => vec![v],
+                };
+                items.retain(|item| !named.iter().any(|n| same_item(item, n)));
+            }
+        }
         // Removing what is not there leaves the resource as asked.
         Op::Remove => {
             map.remove(&key);
@@ -220,6 +231,15 @@ fn write(
         },
     }
     Ok(())
+}
+
+/// Whether a list item is the one a removal names: by its `value` when
+/// both have one, else whole.
+fn same_item(item: &Value, named: &Value) -> bool {
+    match (item.get("value"), named.get("value")) {
+        (Some(a), Some(b)) => a == b,
+        _ => item == named,
+    }
 }
 
 /// A write through a value filter: `emails[type eq "work"].value`,

@@ -127,6 +127,11 @@ fn single(value: &Value, def: &Value, at: &str) -> Result<Value, ScimError> {
     match kind {
         "complex" => match value {
             Value::Object(map) => Ok(Value::Object(canonical(map, sub_attributes(def), at)?)),
+            // Entra ID sends `manager` as the manager's id alone.
+            Value::String(_) if find(sub_attributes(def), "value").is_some() => {
+                let map = Map::from_iter([("value".to_owned(), value.clone())]);
+                Ok(Value::Object(canonical(&map, sub_attributes(def), at)?))
+            }
             _ => Err(wrong()),
         },
         "boolean" => match value {

@@ -7,6 +7,8 @@ mod evaluation;
 mod hostile;
 mod parsing;
 mod patch_paths;
+mod patching;
+mod users;
 
 use roster_scim::{AttrPath, Filter, FilterError};
 
