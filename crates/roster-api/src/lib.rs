@@ -276,6 +276,7 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
     let router = api
         .merge(ops)
         .nest("/scim/v2", handlers::scim::router(state.clone()))
+        .route("/scim/v2/", axum::routing::any(handlers::scim::no_endpoint))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), guard::deadline))

@@ -105,7 +105,7 @@ pub fn render(user: &User, groups: &[GroupRef], base: &str) -> Value {
 /// primary one); a user never written through SCIM has its one email.
 fn emails(user: &User, kept: Option<&Value>) -> Value {
     let Some(Value::Array(list)) = kept else {
-        return json!([{"value": user.email, "primary": true}]);
+        return json!([{"value": user.email, "type": "work", "primary": true}]);
     };
     let holds =
         |v: &Value| v["value"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(&user.email));

@@ -33,6 +33,7 @@ mod operations;
 mod properties;
 mod reach;
 mod schema_fixes;
+mod scim;
 mod search;
 mod slow_clients;
 mod smoke;
@@ -328,4 +329,23 @@ conformance!(
     cross_tenant::the_cross_tenant_matrix_covers_every_id_bearing_route_of_the_openapi_document,
     generated_http::generated_hostile_requests_never_answer_5xx_and_every_4xx_is_problem_json,
     schema_fixes::a_role_assignment_on_a_missing_user_answers_404_before_its_body_is_judged,
+    scim::scim_okta_provisioning_finds_creates_reads_replaces_deactivates_and_reactivates_a_user,
+    scim::scim_a_changed_user_name_is_the_identifier_v1_and_filters_see,
+    scim::scim_entra_id_provisioning_creates_patches_disables_and_deletes_a_user,
+    scim::scim_entra_ids_manager_sent_as_a_bare_id_becomes_the_managers_value,
+    scim::scim_entra_ids_work_email_change_reaches_a_user_made_through_v1,
+    scim::scim_errors_are_scim_json_with_the_error_schema_and_a_string_status,
+    scim::scim_a_duplicate_user_name_or_primary_email_answers_409_uniqueness,
+    scim::scim_a_user_without_user_name_or_emails_answers_400_invalid_value,
+    scim::scim_a_malformed_filter_answers_400_invalid_filter,
+    scim::scim_filters_select_exactly_the_matching_users,
+    scim::scim_start_index_and_count_page_through_every_match_once,
+    scim::scim_sort_by_user_name_orders_both_ways,
+    scim::scim_attributes_and_excluded_attributes_pick_what_returns_but_id_and_schemas_always_do,
+    scim::scim_post_search_at_the_root_and_under_users_answers_like_get,
+    scim::scim_a_stale_if_match_on_put_patch_or_delete_answers_412_and_changes_nothing,
+    scim::scim_the_zone_form_acts_in_its_zone_and_users_of_other_zones_answer_404,
+    scim::scim_a_key_without_the_scim_scope_answers_403_and_one_with_only_scim_provisions,
+    scim::scim_writes_are_roster_changes_by_the_scim_key_with_their_events,
+    scim::scim_a_user_created_through_v1_reads_with_its_one_email_primary,
 );

@@ -139,6 +139,6 @@ fn a_user_never_written_over_scim_has_its_one_email_as_primary() {
     user.email = "v1@example.com".into();
     assert_eq!(
         render(&user, &[], "b")["emails"],
-        json!([{"value": "v1@example.com", "primary": true}])
+        json!([{"value": "v1@example.com", "type": "work", "primary": true}])
     );
 }

@@ -104,6 +104,11 @@ async fn search_all(
     users::search_everything(t, uri, payload).await
 }
 
+/// The SCIM root itself (`/scim/v2/`): no endpoint, answered as SCIM.
+pub async fn no_endpoint() -> Failure {
+    Failure::Scim(ScimError::not_found("no such SCIM endpoint"))
+}
+
 async fn not_implemented() -> Failure {
     Failure::Scim(ScimError::status(501, "not implemented: see ServiceProviderConfig"))
 }
