@@ -5,7 +5,9 @@
 //! `displayName` ↔ `name`, `name.givenName`/`familyName` ↔
 //! `first_name`/`last_name`, the primary (or first) of `emails` ↔ `email`,
 //! `active` ↔ `status` (`false` is `disabled`), `externalId` ↔
-//! `external_id`, Roster's extension `description` ↔ `description`.
+//! `external_id`, Roster's extension `description` ↔ `description`; its
+//! read-only `attributes` (`{name, value}` pairs) show the custom
+//! attributes.
 //! Every other published attribute the client sends (titles, phone
 //! numbers, addresses, the enterprise extension, the whole `emails` list)
 //! is kept as sent in the user's custom attribute `scim`, so what a client
@@ -82,9 +84,23 @@ pub fn render(user: &User, groups: &[GroupRef], base: &str) -> Value {
         schemas.push(json!(ENTERPRISE));
         out.insert(ENTERPRISE.into(), Value::Object(e.clone()));
     }
+    let mut roster = Map::new();
     if let Some(d) = &user.description {
+        roster.insert("description".into(), json!(d));
+    }
+    let custom: Vec<Value> = user
+        .attributes
+        .to_map()
+        .into_iter()
+        .filter(|(k, _)| k != KEPT)
+        .map(|(name, value)| json!({"name": name, "value": custom_text(&value)}))
+        .collect();
+    if !custom.is_empty() {
+        roster.insert("attributes".into(), Value::Array(custom));
+    }
+    if !roster.is_empty() {
         schemas.push(json!(ROSTER));
-        out.insert(ROSTER.into(), json!({"description": d}));
+        out.insert(ROSTER.into(), Value::Object(roster));
     }
     out.insert(
         "meta".into(),
@@ -149,6 +165,13 @@ pub fn fields(
     };
     let (enterprise, roster) = (extension(ENTERPRISE)?, extension(ROSTER)?);
     let replace = mode == Mode::Replace;
+    // Roster's own extension is replaced only by a resource that speaks of
+    // it: an identity provider's PUT, which knows nothing of it, leaves the
+    // description that Roster's API set alone.
+    let listed = object.get("schemas").and_then(Value::as_array).is_some_and(|s| {
+        s.iter().any(|v| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(ROSTER)))
+    });
+    let roster_replaced = replace && (listed || !roster.is_empty());
 
     let user_name = core
         .get("userName")
@@ -193,7 +216,7 @@ pub fn fields(
             Description::parse(d)
                 .map_err(|e| ScimError::invalid_value(format!("description {e}")))?,
         )),
-        None => replace.then_some(None),
+        None => roster_replaced.then_some(None),
     };
 
     let mut kept = Map::new();
@@ -215,19 +238,15 @@ pub fn fields(
     if !enterprise.is_empty() {
         kept.insert(ENTERPRISE.into(), Value::Object(enterprise));
     }
-    let attributes = match (mode, current.map(|u| u.attributes.to_map())) {
-        (Mode::Replace, Some(current)) => {
-            let mut next = current.clone();
-            next.remove(KEPT);
-            if !kept.is_empty() {
-                next.insert(KEPT.into(), Value::Object(kept));
-            }
-            let diff = merge_diff(&current, &next);
-            (!diff.is_empty()).then_some(Some(diff))
-        }
-        _ => (!kept.is_empty())
-            .then(|| Some(Map::from_iter([(KEPT.to_owned(), Value::Object(kept))]))),
-    };
+    let current = current.map(|u| u.attributes.to_map()).unwrap_or_default();
+    // The custom attributes are read-only over SCIM: only `scim` changes.
+    let mut next = current.clone();
+    next.remove(KEPT);
+    if !kept.is_empty() {
+        next.insert(KEPT.into(), Value::Object(kept));
+    }
+    let diff = merge_diff(&current, &next);
+    let attributes = (!diff.is_empty()).then_some(Some(diff));
     Ok(UserFields {
         identifier: Some(identifier),
         email: Some(email),
@@ -240,6 +259,15 @@ pub fn fields(
         attributes,
         ..UserFields::default()
     })
+}
+
+/// A custom attribute's value as SCIM carries it: a JSON string as its
+/// text, anything else as its JSON text.
+fn custom_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn primary_email(emails: Option<&Value>) -> Result<Email, ScimError> {

@@ -142,3 +142,47 @@ fn a_user_never_written_over_scim_has_its_one_email_as_primary() {
         json!([{"value": "v1@example.com", "type": "work", "primary": true}])
     );
 }
+
+#[test]
+fn custom_attributes_read_as_name_value_pairs_and_scim_never_changes_them() {
+    use roster_scim::schema::ROSTER;
+    let mut user = created(entra_user());
+    user.attributes = roster_domain::Attributes::from_map(
+        json!({"plan": "pro", "seats": 3, "flags": {"beta": true}}).as_object().unwrap(),
+    );
+    let back = render(&user, &[], "b");
+    assert_eq!(
+        back[ROSTER]["attributes"],
+        json!([
+            {"name": "plan", "value": "pro"},
+            {"name": "seats", "value": "3"},
+            {"name": "flags", "value": "{\"beta\":true}"},
+        ])
+    );
+    let mut next = back.clone();
+    next[ROSTER]["attributes"] = json!([{"name": "plan", "value": "team"}]);
+    next["title"] = json!("Guide");
+    user.patch(fields(&next, Mode::Replace, Some(&user)).unwrap()).unwrap();
+    assert_eq!(user.attributes.get("plan"), Some(json!("pro")), "read-only over SCIM");
+    assert_eq!(user.attributes.get("seats"), Some(json!(3)));
+    assert_eq!(user.attributes.get(KEPT).unwrap()["title"], json!("Guide"));
+}
+
+#[test]
+fn a_put_that_knows_nothing_of_rosters_extension_leaves_its_description_alone() {
+    use roster_scim::schema::ROSTER;
+    let mut user = created(entra_user());
+    user.description = Some("set through /v1".into());
+    user.attributes =
+        roster_domain::Attributes::from_map(json!({"plan": "pro"}).as_object().unwrap());
+    let okta_put =
+        json!({"schemas": [USER], "userName": "u", "emails": [{"value": "u@example.com"}]});
+    user.patch(fields(&okta_put, Mode::Replace, Some(&user)).unwrap()).unwrap();
+    assert_eq!(user.description.as_deref(), Some("set through /v1"));
+    assert_eq!(user.attributes.get("plan"), Some(json!("pro")));
+    let speaks_of_it =
+        json!({"schemas": [USER, ROSTER], "userName": "u", "emails": [{"value": "u@example.com"}]});
+    user.patch(fields(&speaks_of_it, Mode::Replace, Some(&user)).unwrap()).unwrap();
+    assert_eq!(user.description, None);
+    assert_eq!(user.attributes.get("plan"), Some(json!("pro")));
+}
