@@ -118,7 +118,10 @@ impl Modify for BearerAuth {
         version = "v1",
         description = "A self-hosted, multi-tenant users API. Every `/v1` request needs \
             `Authorization: Bearer <api key>`. Errors are `application/problem+json` with a \
-            stable `code`.",
+            stable `code`. SCIM 2.0 provisioning (`/scim/v2`, `/scim/v2/zones/{zone}`: Users, \
+            Groups, Bulk, .search) is not part of this document: it is described by its own \
+            discovery endpoints (`/scim/v2/ServiceProviderConfig`, `/scim/v2/ResourceTypes`, \
+            `/scim/v2/Schemas`), as RFC 7644 defines, and in docs/scim.md.",
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerAuth),

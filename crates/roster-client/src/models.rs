@@ -107,6 +107,9 @@ pub struct Role {
     pub identifier: String,
     pub name: String,
     pub description: Option<String>,
+    /// A provisioning system's identifier (SCIM's Group `externalId`).
+    #[serde(default)]
+    pub external_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

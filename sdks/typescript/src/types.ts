@@ -154,6 +154,8 @@ export interface Role {
   identifier: string;
   name: string;
   description?: string | null;
+  /** A provisioning system's identifier (SCIM's Group `externalId`). */
+  external_id?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -281,6 +281,8 @@ class Role(BaseModel):
     created_at: datetime
     updated_at: datetime
     description: str | None = None
+    external_id: str | None = None
+    """A provisioning system's identifier (SCIM's Group ``externalId``)."""
 
 
 @dataclass(kw_only=True)

@@ -17,7 +17,9 @@ use roster_scim::{Projection, ScimError};
 use roster_service::scim::SCIM_SCAN_MAX;
 use roster_service::tenancy::IdPageRequest;
 
-use super::users::{ListRequest, if_match, list_body, projection_of, query_pairs, search_request};
+use super::users::{
+    ListRequest, if_match, list_body, names_attribute, projection_of, query_pairs, search_request,
+};
 use super::{ScimResult, base_url, json_body, scim_response};
 use crate::body::Payload;
 use crate::handlers::tenant::Tenant;
@@ -214,10 +216,7 @@ pub(super) async fn groups_page(
 ) -> ScimResult<(u64, Vec<Value>)> {
     let base = base_url(&t.state, uri);
     let with_members = wants_members(&request.projection)
-        || request
-            .filter
-            .as_ref()
-            .is_some_and(|f| format!("{f}").to_ascii_lowercase().contains("members"));
+        || request.filter.as_ref().is_some_and(|f| names_attribute(f, "members"));
     let mut found = Vec::new();
     for role in all_roles(t).await? {
         let members = if with_members { Some(members(t, &role).await?) } else { None };

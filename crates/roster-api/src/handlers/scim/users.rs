@@ -365,6 +365,14 @@ async fn users_page(t: &Tenant, uri: &Uri, request: &ListRequest) -> ScimResult<
     let base = base_url(&t.state, uri);
     let service = t.service();
     let offset = request.start_index - 1;
+    if request.filter.as_ref().is_some_and(|f| names_attribute(f, "groups")) {
+        // A user's groups are not part of what a filter is checked against
+        // (they cost a read per user): a group lists its members instead.
+        return Err(ScimError::invalid_filter(
+            "users are not filtered by groups: read the group's members (GET /Groups/{id})",
+        )
+        .into());
+    }
     let (narrowing, exact) = match &request.filter {
         None => (Some(UserFilter::default()), true),
         Some(f) => narrow(f),
@@ -427,6 +435,26 @@ fn narrow(filter: &Filter) -> (Option<UserFilter>, bool) {
         }
     }
     (Some(f), exact)
+}
+
+/// Whether any condition of the filter is on attribute `name`. A long
+/// chain of `and`/`or` nests deep: walked with a stack of its own.
+pub(super) fn names_attribute(filter: &Filter, name: &str) -> bool {
+    let mut todo = vec![filter];
+    while let Some(f) = todo.pop() {
+        match f {
+            Filter::Present(path)
+            | Filter::Compare { path, .. }
+            | Filter::ValuePath { path, .. } => {
+                if path.name.eq_ignore_ascii_case(name) {
+                    return true;
+                }
+            }
+            Filter::And(a, b) | Filter::Or(a, b) => todo.extend([a.as_ref(), b.as_ref()]),
+            Filter::Not(inner) => todo.push(inner),
+        }
+    }
+    false
 }
 
 enum Narrowed {
