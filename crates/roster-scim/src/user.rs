@@ -24,10 +24,11 @@ use crate::schema::{self, ENTERPRISE, ROSTER, USER};
 /// The custom attribute holding what has no Roster field of its own.
 pub const KEPT: &str = "scim";
 
-/// A Roster role the user holds for the whole zone, as a SCIM group.
+/// A Roster role the user holds for the whole zone, as a SCIM group. No
+/// `display`: an assignment knows its role's identifier, not its current
+/// name, and a stale name is worse than none.
 pub struct GroupRef {
     pub id: String,
-    pub display: String,
 }
 
 /// The attributes mapped onto Roster fields; the rest of the core schema
@@ -74,7 +75,7 @@ pub fn render(user: &User, groups: &[GroupRef], base: &str) -> Value {
     if !groups.is_empty() {
         let groups: Vec<Value> = groups
             .iter()
-            .map(|g| json!({"value": g.id, "$ref": format!("{base}/Groups/{}", g.id), "display": g.display}))
+            .map(|g| json!({"value": g.id, "$ref": format!("{base}/Groups/{}", g.id), "type": "direct"}))
             .collect();
         out.insert("groups".into(), Value::Array(groups));
     }

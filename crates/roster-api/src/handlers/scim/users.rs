@@ -39,10 +39,7 @@ fn user_id(t: &Tenant) -> ScimResult<UserId> {
 fn groups_of(roles: Option<&Expansion>) -> Vec<GroupRef> {
     roles
         .map(|e| {
-            e.role_assignments
-                .iter()
-                .map(|a| GroupRef { id: a.role_id.to_string(), display: a.role_identifier.clone() })
-                .collect()
+            e.role_assignments.iter().map(|a| GroupRef { id: a.role_id.to_string() }).collect()
         })
         .unwrap_or_default()
 }
