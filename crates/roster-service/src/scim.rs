@@ -146,6 +146,27 @@ impl Service {
         Ok(holders.iter().filter(|u| holds(u)).map(|u| u.id).collect())
     }
 
+    /// Every one of `ids` is a user of the zone (400 naming `members`
+    /// otherwise): checked before a group changes at all.
+    pub async fn check_members(
+        &self,
+        principal: &Principal,
+        scope: &ZoneScope,
+        ids: &[UserId],
+    ) -> ServiceResult<()> {
+        principal.require(Scope::UsersRead)?;
+        for id in ids {
+            self.store.get_user(scope, id).await.map_err(|e| match e {
+                StoreError::NotFound => ServiceError::InvalidBody {
+                    param: Some("members".into()),
+                    detail: format!("no user {id} in this zone"),
+                },
+                other => other.into(),
+            })?;
+        }
+        Ok(())
+    }
+
     /// Gives `role` to `add` and takes it from `remove`, for the whole
     /// zone: what holding it already (or not) asks for is left as it is.
     /// Every user added must exist, checked before anything changes.
@@ -158,15 +179,7 @@ impl Service {
         remove: &[UserId],
     ) -> ServiceResult<()> {
         principal.require(Scope::RolesWrite)?;
-        for id in add {
-            self.store.get_user(scope, id).await.map_err(|e| match e {
-                StoreError::NotFound => ServiceError::InvalidBody {
-                    param: Some("members".into()),
-                    detail: format!("no user {id} in this zone"),
-                },
-                other => other.into(),
-            })?;
-        }
+        self.check_members(principal, scope, add).await?;
         for id in add {
             let fields = AssignmentFields { role_id: Some(role.id), ..AssignmentFields::default() };
             match self.create_role_assignment(principal, scope, &id.to_string(), fields).await {

@@ -78,13 +78,8 @@ pub async fn create(
     let body = json_body(&payload)?;
     let GroupFields { name, identifier, external_id, members } = fields(&body)?;
     let service = t.service();
-    for id in &members {
-        // Checked before the role exists: a refused group leaves nothing.
-        service
-            .get_user(&t.principal, &t.scope, *id, Default::default())
-            .await
-            .map_err(|_| ScimError::invalid_value(format!("members: no user {id} in this zone")))?;
-    }
+    // Checked before the role exists: a refused group leaves nothing.
+    service.check_members(&t.principal, &t.scope, &members).await?;
     let role_fields = RoleFields {
         identifier: Some(identifier),
         name: Some(name),
@@ -127,9 +122,11 @@ async fn replace_with(
         description: None,
         external_id: Some(external_id),
     };
-    let role = service.update_role(&t.principal, &t.scope, &id.to_string(), role_fields).await?;
     let add: Vec<_> = wanted.iter().filter(|m| !current.contains(m)).copied().collect();
     let remove: Vec<_> = current.iter().filter(|m| !wanted.contains(m)).copied().collect();
+    // Every check before the first write: a refused change changes nothing.
+    service.check_members(&t.principal, &t.scope, &add).await?;
+    let role = service.update_role(&t.principal, &t.scope, &id.to_string(), role_fields).await?;
     service.change_role_members(&t.principal, &t.scope, &role, &add, &remove).await?;
     let now = members(t, &role).await?;
     Ok(one(render(&role, Some(&now), &base), StatusCode::OK, &Projection::default()))

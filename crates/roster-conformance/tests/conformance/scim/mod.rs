@@ -9,8 +9,10 @@
 //! `conformance!` list names them as `scim::…`.
 
 mod access;
+mod bulk;
 mod entra;
 mod failures;
+mod groups;
 mod okta;
 mod queries;
 
@@ -19,6 +21,14 @@ pub use access::{
     scim_a_user_created_through_v1_reads_with_its_one_email_primary,
     scim_the_zone_form_acts_in_its_zone_and_users_of_other_zones_answer_404,
     scim_writes_are_roster_changes_by_the_scim_key_with_their_events,
+};
+pub use bulk::{
+    scim_a_bulk_operation_outside_users_and_groups_fails_with_400_invalid_path,
+    scim_a_bulk_request_without_the_bulk_request_schema_answers_400_invalid_syntax,
+    scim_bulk_fail_on_errors_stops_after_the_first_failure_and_applies_nothing_after,
+    scim_bulk_runs_operations_in_order_resolving_bulk_ids_and_answers_each,
+    scim_bulk_with_more_than_1000_operations_answers_400_too_many_and_runs_none,
+    scim_the_zone_form_of_bulk_creates_in_that_zone,
 };
 pub use entra::{
     scim_entra_id_provisioning_creates_patches_disables_and_deletes_a_user,
@@ -31,6 +41,15 @@ pub use failures::{
     scim_a_stale_if_match_on_put_patch_or_delete_answers_412_and_changes_nothing,
     scim_a_user_without_user_name_or_emails_answers_400_invalid_value,
     scim_errors_are_scim_json_with_the_error_schema_and_a_string_status,
+};
+pub use groups::{
+    scim_a_duplicate_group_display_name_answers_409_uniqueness,
+    scim_a_member_that_is_not_a_user_of_the_zone_answers_400_invalid_value_and_changes_nothing,
+    scim_a_scoped_role_assignment_is_not_a_member_and_survives_a_members_replace,
+    scim_a_stale_group_if_match_on_put_or_patch_answers_412_and_changes_nothing,
+    scim_entra_id_group_provisioning_adds_and_removes_members_by_value_and_renames,
+    scim_group_member_changes_record_role_assignment_events,
+    scim_okta_group_push_creates_finds_adds_removes_members_renames_and_deletes_a_group,
 };
 pub use okta::{
     scim_a_changed_user_name_is_the_identifier_v1_and_filters_see,
