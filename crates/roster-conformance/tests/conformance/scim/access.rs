@@ -2,14 +2,13 @@
 //! zone forms, the `scim` scope, metadata and change-feed events, and
 //! users made through `/v1`.
 
-use std::time::Duration;
-
-use serde_json::{Value, json};
+use serde_json::json;
 
 use roster_testkit::TestServer;
 
 use super::{
-    USER, create, delete, get, list_ids, ok, patch, post, put, scim_error, scim_key, user, v1,
+    USER, create, delete, feed_until, get, list_ids, ok, patch, post, put, scim_error, scim_key,
+    user, v1,
 };
 use crate::support::{create_zone, enc, get_ok, id_of, key};
 
@@ -144,38 +143,6 @@ pub async fn scim_a_key_without_the_scim_scope_answers_403_and_one_with_only_sci
     assert_eq!(delete(server, &k, &path).await.status, 204, "DELETE with scim only");
 }
 
-/// The user's event ids, types and actors in the feed, read with the
-/// admin key until `n` have come (PostgreSQL serves an event once the
-/// transactions older than its own have ended).
-async fn events_of(server: &TestServer, user: &str, n: usize) -> Vec<Value> {
-    let mut found = Vec::new();
-    for _ in 0..400 {
-        found.clear();
-        let mut after: Option<String> = None;
-        loop {
-            let mut path = "/v1/events?limit=100".to_owned();
-            if let Some(c) = &after {
-                path.push_str(&format!("&after={}", enc(c)));
-            }
-            let page = get_ok(server, &path).await;
-            for e in page["data"].as_array().unwrap() {
-                if e["data"]["object"]["id"] == json!(user) {
-                    found.push(e.clone());
-                }
-            }
-            if page["page_info"]["has_next_page"] != json!(true) {
-                break;
-            }
-            after = page["page_info"]["end_cursor"].as_str().map(str::to_owned);
-        }
-        if found.len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    found
-}
-
 /// SCIM writes are ordinary Roster changes: `created_by`/`updated_by`
 /// (read with `users:metadata`) name the SCIM key that wrote, and the
 /// change feed records user.created, user.updated and user.deleted with
@@ -215,7 +182,7 @@ pub async fn scim_writes_are_roster_changes_by_the_scim_key_with_their_events(se
 
     assert_eq!(delete(server, &updater, &path).await.status, 204);
 
-    let events = events_of(server, &id, 4).await;
+    let events = feed_until(server, "", 4, |e| e["data"]["object"]["id"] == json!(id)).await;
     let seen: Vec<(&str, &str)> = events
         .iter()
         .map(|e| (e["type"].as_str().unwrap(), e["actor"]["id"].as_str().unwrap_or("")))

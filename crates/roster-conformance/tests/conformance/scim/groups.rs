@@ -4,15 +4,13 @@
 //! members), and the promises around them (unknown members, uniqueness,
 //! weak ETags, events).
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use roster_testkit::TestServer;
 
 use super::{
-    PATCH_OP, call, create, delete, get, list_ids, ok, patch, post, put, read, scim_error,
-    scim_key, sorted, user,
+    PATCH_OP, call, create, delete, feed_until, get, list_ids, ok, patch, post, put, read,
+    scim_error, scim_key, sorted, user,
 };
 use crate::support::{create_in, create_zone, enc, get_ok, id_of};
 
@@ -337,34 +335,6 @@ pub async fn scim_a_stale_group_if_match_on_put_or_patch_answers_412_and_changes
     assert!(!holds(server, &bob, &id).await && !holds(server, &carol, &id).await);
 }
 
-/// The feed's role_assignment events, oldest first, read with the admin
-/// key until `n` have come (PostgreSQL serves an event once the
-/// transactions older than its own have ended).
-async fn assignment_events(server: &TestServer, n: usize) -> Vec<Value> {
-    let mut found = Vec::new();
-    for _ in 0..400 {
-        found.clear();
-        let mut after: Option<String> = None;
-        loop {
-            let mut path = "/v1/events?limit=100&type=role_assignment.*".to_owned();
-            if let Some(c) = &after {
-                path.push_str(&format!("&after={}", enc(c)));
-            }
-            let page = get_ok(server, &path).await;
-            found.extend(page["data"].as_array().unwrap().iter().cloned());
-            if page["page_info"]["has_next_page"] != json!(true) {
-                break;
-            }
-            after = page["page_info"]["end_cursor"].as_str().map(str::to_owned);
-        }
-        if found.len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    found
-}
-
 /// Adding members records role_assignment.created, removing one records
 /// role_assignment.deleted, each with the SCIM key as the actor; adding a
 /// member already there records nothing.
@@ -386,7 +356,7 @@ pub async fn scim_group_member_changes_record_role_assignment_events(server: &Te
         server.post(&format!("/v1/users/{carol}/role-assignments"), json!({"role_id": id})).await;
     assert_eq!(r.status, 201, "{}", r.text());
 
-    let events = assignment_events(server, 4).await;
+    let events = feed_until(server, "&type=role_assignment.*", 4, |_| true).await;
     let seen: Vec<(&str, &str, &str)> = events
         .iter()
         .map(|e| {

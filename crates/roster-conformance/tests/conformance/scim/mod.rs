@@ -67,7 +67,7 @@ use serde_json::{Value, json};
 
 use roster_testkit::{Resp, TestServer, send};
 
-use crate::support::{get_ok, id_of, key};
+use crate::support::{enc, get_ok, id_of, key};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -196,4 +196,37 @@ fn sorted(ids: Vec<String>) -> Vec<String> {
     let mut ids = ids;
     ids.sort();
     ids
+}
+
+/// The feed's events (`query` appended to `/v1/events?limit=100`) that
+/// `keep` selects, walked from the start again until at least `n` are there
+/// (an event is readable a moment after its write is acknowledged).
+async fn feed_until(
+    server: &TestServer,
+    query: &str,
+    n: usize,
+    keep: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let mut found = Vec::new();
+    for _ in 0..400 {
+        found.clear();
+        let mut after: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/events?limit=100{query}");
+            if let Some(c) = &after {
+                path.push_str(&format!("&after={}", enc(c)));
+            }
+            let page = get_ok(server, &path).await;
+            found.extend(page["data"].as_array().unwrap().iter().filter(|e| keep(e)).cloned());
+            if page["page_info"]["has_next_page"] != json!(true) {
+                break;
+            }
+            after = page["page_info"]["end_cursor"].as_str().map(str::to_owned);
+        }
+        if found.len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    found
 }
