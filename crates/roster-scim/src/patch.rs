@@ -85,7 +85,7 @@ impl Ctx<'_> {
         };
         let value = op.get("value").cloned().unwrap_or(Value::Null);
         match op["path"].as_str().map(str::trim).filter(|p| !p.is_empty()) {
-            Some(path) => self.at_path(resource, op_kind, path, value),
+            Some(path) => self.at_path(resource, op_kind, path, value, true),
             None if op_kind == Op::Remove => Err(ScimError::no_target("remove needs a path")),
             None => {
                 let Value::Object(map) = value else {
@@ -94,7 +94,7 @@ impl Ctx<'_> {
                     ));
                 };
                 for (key, v) in map {
-                    self.at_path(resource, op_kind, &key, v)?;
+                    self.at_path(resource, op_kind, &key, v, false)?;
                 }
                 Ok(())
             }
@@ -112,6 +112,7 @@ impl Ctx<'_> {
         op: Op,
         path: &str,
         value: Value,
+        named: bool,
     ) -> Result<(), ScimError> {
         let root =
             resource.as_object_mut().ok_or_else(|| ScimError::invalid_syntax("not an object"))?;
@@ -138,12 +139,30 @@ impl Ctx<'_> {
             None => root,
         };
         let attr = parsed.attr.name.as_str();
+        let schema =
+            parsed.attr.uri.as_deref().and_then(|u| self.extension_named(u)).unwrap_or(self.core);
+        if read_only(schema, attr) {
+            // A path-less value's read-only keys (Okta sends the `id`) are
+            // left out, as a PUT's are; a path that names one is refused.
+            return match named {
+                true => Err(ScimError::mutability(format!("{attr} is read-only"))),
+                false => Ok(()),
+            };
+        }
         match (&parsed.filter, &parsed.attr.sub, &parsed.sub) {
             (None, None, _) => write(container, attr, op, value, None),
             (None, Some(sub), _) => write(container, attr, op, value, Some(sub)),
             (Some(filter), _, sub) => filtered(container, attr, filter, op, value, sub.as_deref()),
         }
     }
+}
+
+/// Whether `attr` of `schema` is the server's: the common `id` and `meta`,
+/// or an attribute published read-only (a user's `groups`).
+fn read_only(schema: &str, attr: &str) -> bool {
+    ["id", "meta", "schemas"].iter().any(|a| a.eq_ignore_ascii_case(attr))
+        || crate::schema::find(crate::schema::attributes(schema), attr)
+            .is_some_and(|def| def["mutability"].as_str() == Some("readOnly"))
 }
 
 /// The key of `map` spelled `name` in any case, or `name` itself.

@@ -136,3 +136,14 @@ fn a_patch_without_the_patchop_schema_or_with_an_unknown_op_is_refused() {
         (400, Some("invalidPath"))
     );
 }
+
+#[test]
+fn a_path_naming_a_read_only_attribute_is_mutability_and_a_pathless_id_is_left_out() {
+    for path in ["id", "meta.created", "groups", "Groups[value eq \"role_x\"]"] {
+        let ops = json!([{"op": "replace", "path": path, "value": "x"}]);
+        assert_eq!(refused(user(), ops), (400, Some("mutability")), "{path}");
+    }
+    let r = patched(user(), json!([{"op": "replace", "value": {"id": "other", "active": false}}]));
+    assert!(r.get("id").is_none(), "{r}");
+    assert_eq!(r["active"], json!(false));
+}
