@@ -86,7 +86,7 @@ pub fn fields(resource: &Value) -> Result<GroupFields, ScimError> {
         Some(_) => return Err(ScimError::invalid_value("externalId must be a string")),
         None => None,
     };
-    let mut members = Vec::new();
+    let (mut members, mut seen) = (Vec::new(), std::collections::HashSet::new());
     for m in core.get("members").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
         if m["type"].as_str().is_some_and(|t| !t.eq_ignore_ascii_case("User")) {
             return Err(ScimError::invalid_value("members: Roster groups hold users only"));
@@ -95,7 +95,7 @@ pub fn fields(resource: &Value) -> Result<GroupFields, ScimError> {
         let id = UserId::parse(value).ok_or_else(|| {
             ScimError::invalid_value(format!("members: {value:?} is not a user id"))
         })?;
-        if !members.contains(&id) {
+        if seen.insert(id) {
             members.push(id);
         }
     }

@@ -10,6 +10,8 @@
 //! that matches nothing (`emails[type eq "work"].value`) adding the item
 //! its `eq` conditions describe.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use crate::error::ScimError;
@@ -205,7 +207,18 @@ fn write(
                     Value::Array(v) => v,
                     v => vec![v],
                 };
-                items.retain(|item| !named.iter().any(|n| same_item(item, n)));
+                let values: HashSet<String> =
+                    named.iter().filter_map(|n| n.get("value")).map(Value::to_string).collect();
+                let wholes: HashSet<String> = named
+                    .iter()
+                    .filter(|n| n.get("value").is_none())
+                    .map(Value::to_string)
+                    .collect();
+                items.retain(|item| {
+                    let by_value =
+                        item.get("value").is_some_and(|v| values.contains(&v.to_string()));
+                    !by_value && !wholes.contains(&item.to_string())
+                });
             }
         }
         // Removing what is not there leaves the resource as asked.
@@ -213,16 +226,17 @@ fn write(
             map.remove(&key);
         }
         Op::Add => match (map.get_mut(&key), value) {
-            (Some(Value::Array(items)), Value::Array(new)) => {
+            // A group's members run to thousands: one set, not a scan per item.
+            (Some(Value::Array(items)), new) => {
+                let new = match new {
+                    Value::Array(new) => new,
+                    v => vec![v],
+                };
+                let mut seen: HashSet<String> = items.iter().map(Value::to_string).collect();
                 for v in new {
-                    if !items.contains(&v) {
+                    if seen.insert(v.to_string()) {
                         items.push(v);
                     }
-                }
-            }
-            (Some(Value::Array(items)), v) => {
-                if !items.contains(&v) {
-                    items.push(v);
                 }
             }
             (Some(Value::Object(old)), Value::Object(new)) => {
@@ -252,15 +266,6 @@ fn write(
     Ok(())
 }
 
-/// Whether a list item is the one a removal names: by its `value` when
-/// both have one, else whole.
-fn same_item(item: &Value, named: &Value) -> bool {
-    match (item.get("value"), named.get("value")) {
-        (Some(a), Some(b)) => a == b,
-        _ => item == named,
-    }
-}
-
 /// A write through a value filter: `emails[type eq "work"].value`,
 /// `members[value eq "…"]`.
 fn filtered(
@@ -286,11 +291,12 @@ fn filtered(
     };
     let hits: Vec<usize> =
         (0..items.len()).filter(|i| matches(filter, &items[*i], &exact)).collect();
+    let hit: HashSet<usize> = hits.iter().copied().collect();
     match (op, sub) {
         (Op::Remove, None) => {
             let mut i = 0;
             items.retain(|_| {
-                let keep = !hits.contains(&i);
+                let keep = !hit.contains(&i);
                 i += 1;
                 keep
             });

@@ -7,6 +7,8 @@ use serde_json::{Map, Value};
 use crate::filter::AttrPath;
 
 const ALWAYS: &[&str] = &["id", "schemas"];
+/// Paths per `attributes` or `excludedAttributes`: more than a schema has.
+pub const MAX_PATHS: usize = 100;
 
 /// The attributes a client listed (comma-separated, or a JSON list).
 #[derive(Debug, Clone, Default)]
@@ -28,7 +30,14 @@ impl Projection {
                 .map(str::parse)
                 .collect()
         };
-        Ok(Self { attributes: list(attributes)?, excluded: list(excluded)? })
+        let (attributes, excluded) = (list(attributes)?, list(excluded)?);
+        // Each path is compared with each attribute of each resource.
+        if attributes.len() > MAX_PATHS || excluded.len() > MAX_PATHS {
+            return Err(crate::FilterError {
+                message: format!("at most {MAX_PATHS} attribute paths per list"),
+            });
+        }
+        Ok(Self { attributes, excluded })
     }
 
     pub fn is_empty(&self) -> bool {

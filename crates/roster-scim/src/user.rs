@@ -39,7 +39,7 @@ const MAPPED: &[&str] = &["userName", "displayName", "active", "externalId", "na
 /// (`…/scim/v2` or `…/scim/v2/zones/{zone}`).
 pub fn render(user: &User, groups: &[GroupRef], base: &str) -> Value {
     let kept = match user.attributes.get(KEPT) {
-        Some(Value::Object(map)) => map,
+        Some(Value::Object(map)) => published(&map),
         _ => Map::new(),
     };
     let mut out = Map::new();
@@ -115,6 +115,34 @@ pub fn render(user: &User, groups: &[GroupRef], base: &str) -> Value {
     );
     out.insert("schemas".into(), Value::Array(schemas));
     Value::Object(out)
+}
+
+/// What the kept attribute holds that the schemas publish, in their
+/// spelling: `/v1` can write anything there, and neither a field Roster
+/// maps (`userName`, `id`) nor an undeclared attribute may come out of it.
+fn published(kept: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (key, value) in kept {
+        let one = Map::from_iter([(key.clone(), value.clone())]);
+        let held = if key.eq_ignore_ascii_case(ENTERPRISE) {
+            match value {
+                Value::Object(e) => schema::canonical(e, schema::attributes(ENTERPRISE), "")
+                    .map(|e| Map::from_iter([(ENTERPRISE.to_owned(), Value::Object(e))])),
+                _ => continue,
+            }
+        } else if MAPPED.iter().any(|m| *m != "name" && m.eq_ignore_ascii_case(key)) {
+            continue;
+        } else {
+            schema::canonical(&one, schema::attributes(USER), "")
+        };
+        if let Ok(held) = held {
+            out.extend(held);
+        }
+    }
+    if let Some(Value::Object(name)) = out.get_mut("name") {
+        name.retain(|k, _| k != "givenName" && k != "familyName");
+    }
+    out
 }
 
 /// The `emails` list as the client last sent it, as long as it still holds

@@ -16,7 +16,11 @@ use roster_store::StoreError;
 /// Users a filter that no index answers may look at before the request is
 /// refused (`tooMany`): the walk's cost is bounded, whatever the filter.
 pub const SCIM_SCAN_MAX: usize = 10_000;
-const SCAN_PAGE: usize = 500;
+const SCAN_PAGE: usize = 1000;
+/// Store reads one walk may make: a read of a sparse filter looks at up
+/// to the store's scan budget of rows and returns few, so the users seen
+/// alone would not bound the rows read.
+const SCAN_READS: usize = 20;
 
 /// One page of users, the total, and each user's zone-wide roles (when
 /// the key may read roles).
@@ -39,6 +43,24 @@ impl Service {
     ) -> ServiceResult<ScimPage> {
         principal.require(Scope::UsersRead)?;
         if offset.saturating_add(limit as u64) > MAX_PAGE_WINDOW {
+            // Past the end is an empty page (RFC 7644 §3.4.2.4), however far.
+            let total = self
+                .store
+                .list_users(
+                    scope,
+                    &UserQuery {
+                        filter: filter.clone(),
+                        search: Vec::new(),
+                        sort: sort.clone(),
+                        ranked: false,
+                        window: Window::Offset { offset: 0, limit: 1 },
+                    },
+                )
+                .await?
+                .total;
+            if offset >= total {
+                return Ok(ScimPage { users: Vec::new(), total, roles: HashMap::new() });
+            }
             return Err(ServiceError::InvalidParameter {
                 param: "startIndex".into(),
                 detail: format!(
@@ -62,7 +84,9 @@ impl Service {
     }
 
     /// Every user `filter` selects, in `sort` order, each kept only when
-    /// `keep` says so; refused past `SCIM_SCAN_MAX` users looked at.
+    /// `keep` says so; refused (naming `param`: the request's part that
+    /// asked for it) past `SCIM_SCAN_MAX` users looked at or `SCAN_READS`
+    /// store reads.
     pub async fn scim_users_matching(
         &self,
         principal: &Principal,
@@ -70,6 +94,7 @@ impl Service {
         filter: UserFilter,
         sort: Sort,
         keep: &(dyn Fn(&User) -> bool + Sync),
+        param: &str,
     ) -> ServiceResult<Vec<User>> {
         principal.require(Scope::UsersRead)?;
         let mut query = UserQuery {
@@ -80,21 +105,21 @@ impl Service {
             window: Window::After { position: None, limit: SCAN_PAGE },
         };
         let (mut looked, mut found) = (0usize, Vec::new());
-        loop {
+        for reads in 1.. {
             let page = self.store.list_users(scope, &query).await?;
             looked += page.users.len();
-            if looked > SCIM_SCAN_MAX {
+            let more = page.has_more || page.resume.is_some();
+            if looked > SCIM_SCAN_MAX || (more && reads >= SCAN_READS) {
                 return Err(ServiceError::InvalidParameter {
-                    param: "filter".into(),
+                    param: param.into(),
                     detail: format!(
-                        "the filter needs more than {SCIM_SCAN_MAX} users looked at; add userName, \
-                         externalId, id, active or meta.created/meta.lastModified conditions"
+                        "this needs more than {SCIM_SCAN_MAX} users looked at; narrow it with \
+                         userName, externalId or id"
                     ),
                 });
             }
             let next =
                 page.resume.clone().or_else(|| page.users.last().map(|u| query.position_of(u)));
-            let more = page.has_more || page.resume.is_some();
             found.extend(page.users.into_iter().filter(|u| keep(u)));
             match next {
                 Some(position) if more => {
@@ -103,6 +128,7 @@ impl Service {
                 _ => return Ok(found),
             }
         }
+        Ok(found)
     }
 
     /// The roles each user holds for the whole zone, when the key may see
@@ -137,8 +163,9 @@ impl Service {
     ) -> ServiceResult<Vec<UserId>> {
         principal.require(Scope::RolesRead)?;
         let filter = UserFilter { role: Some(*role), ..UserFilter::default() };
-        let holders =
-            self.scim_users_matching(principal, scope, filter, Sort::default(), &|_| true).await?;
+        let holders = self
+            .scim_users_matching(principal, scope, filter, Sort::default(), &|_| true, "members")
+            .await?;
         let roles = self.zone_roles(principal, scope, &holders).await?;
         let holds = |u: &User| {
             roles.get(&u.id).is_some_and(|e| e.role_assignments.iter().any(|a| a.role_id == *role))

@@ -186,3 +186,32 @@ fn a_put_that_knows_nothing_of_rosters_extension_leaves_its_description_alone() 
     assert_eq!(user.description, None);
     assert_eq!(user.attributes.get("plan"), Some(json!("pro")));
 }
+
+#[test]
+fn the_kept_attribute_never_overrides_a_mapped_field_or_shows_an_undeclared_one() {
+    let mut user = created(entra_user());
+    let kept = json!({
+        "userName": "spoofed", "id": "user_other", "displayName": "Spoofed", "active": false,
+        "externalId": "other", "meta": {"location": "x"}, "groups": [{"value": "role_x"}],
+        "fooBar": 1, "title": "Guide", "emails": "not a list",
+        "name": {"givenName": "Spoofed", "formatted": "F"},
+        ENTERPRISE: {"department": "Tours", "undeclared": 1},
+    });
+    let mut attributes = user.attributes.to_map();
+    attributes.insert(KEPT.into(), kept);
+    user.attributes = roster_domain::Attributes::from_map(&attributes);
+    let back = render(&user, &[], "b");
+    assert_eq!(back["userName"], json!(user.identifier));
+    assert_eq!(back["id"], json!(user.id.to_string()));
+    assert_eq!(back["displayName"], json!(user.name));
+    assert_eq!(back["active"], json!(true));
+    assert_eq!(back["externalId"], json!(user.external_id));
+    assert!(back.get("fooBar").is_none() && back.get("groups").is_none(), "{back}");
+    assert_eq!(back["title"], json!("Guide"));
+    assert_eq!(
+        back["name"],
+        json!({"formatted": "F", "givenName": "givenName", "familyName": "familyName"})
+    );
+    assert_eq!(back[ENTERPRISE], json!({"department": "Tours"}));
+    assert_eq!(back["emails"][0]["value"], json!(user.email));
+}

@@ -180,7 +180,7 @@ mod tests {
     /// The text after the selected columns, from the total on.
     fn statement(query: &UserQuery) -> String {
         let sql = direct_sql(&zone(), query).sql;
-        let from = sql.text.find("u.version, ").map_or(0, |i| i + "u.version, ".len());
+        let from = sql.text.find("u.external_id, ").map_or(0, |i| i + "u.external_id, ".len());
         sql.text[from..].to_owned()
     }
 

@@ -59,6 +59,11 @@ pub async fn bulk(
     // The SCIM root this request came through: `/scim/v2` or its zone form.
     let root = uri.path().trim_end_matches("/Bulk").to_owned();
     // Each operation's failure answers as a SCIM error, as its own request would.
+    // Answered before the request's deadline would cut it off: operations
+    // past this point are not run, and not in the response (RFC 7644 §3.7.3
+    // lets a service provider stop early; the client sends them again).
+    let budget = state.inner.config.request_timeout.map(|d| d * 2 / 3);
+    let started = std::time::Instant::now();
     let routes = super::routes_without_auth()
         .fallback(|| async { super::Failure::Scim(ScimError::not_found("no such resource")) })
         .layer(axum::middleware::from_fn(super::scim_errors))
@@ -66,6 +71,9 @@ pub async fn bulk(
     let mut created: HashMap<String, String> = HashMap::new();
     let (mut results, mut errors) = (Vec::new(), 0u64);
     for op in ops {
+        if budget.is_some_and(|b| started.elapsed() > b) {
+            break;
+        }
         let result = one(&routes, &root, &principal, op, &mut created).await;
         if result["status"].as_str().is_some_and(|s| !s.starts_with('2')) {
             errors += 1;

@@ -24,6 +24,9 @@ use super::{ScimResult, base_url, json_body, scim_response};
 use crate::body::Payload;
 use crate::handlers::tenant::Tenant;
 
+/// Groups a filter on `members` may read the members of.
+const MEMBER_FILTER_ROLES: usize = 100;
+
 fn role_id(t: &Tenant) -> ScimResult<RoleId> {
     let id = t.id(0)?;
     RoleId::parse(id).ok_or_else(|| ScimError::not_found(format!("no group {id}")).into())
@@ -167,7 +170,7 @@ pub async fn delete(t: Tenant) -> ScimResult<Response> {
 /// `SCIM_SCAN_MAX` the request is refused rather than read whole.
 async fn all_roles(t: &Tenant) -> ScimResult<Vec<Role>> {
     let mut roles = Vec::new();
-    let mut request = IdPageRequest { after: None, before: None, limit: 100 };
+    let mut request = IdPageRequest { after: None, before: None, limit: 1000 };
     loop {
         let page = t.service().list_roles(&t.principal, &t.scope, &request).await?;
         roles.extend(page.items);
@@ -212,24 +215,44 @@ pub(super) async fn groups_page(
     request: &ListRequest,
 ) -> ScimResult<(u64, Vec<Value>)> {
     let base = base_url(&t.state, uri);
-    let with_members = wants_members(&request.projection)
-        || request.filter.as_ref().is_some_and(|f| names_attribute(f, "members"));
-    let mut found = Vec::new();
-    for role in all_roles(t).await? {
-        let members = if with_members { Some(members(t, &role).await?) } else { None };
-        let rendered = render(&role, members.as_deref(), &base);
-        let keep = request.filter.as_ref().is_none_or(|f| {
-            roster_scim::matches(f, &rendered, &|path| roster_scim::schema::case_exact(GROUP, path))
-        });
-        if keep {
-            found.push(rendered);
+    let exact = |path: &str| roster_scim::schema::case_exact(GROUP, path);
+    // The role's own fields first; members (a read per role) only for the
+    // few roles those leave, and for the page.
+    let parts = request.filter.as_ref().map(|f| f.conjuncts()).unwrap_or_default();
+    let (on_members, on_role): (Vec<_>, Vec<_>) =
+        parts.into_iter().partition(|f| names_attribute(f, "members"));
+    let mut found: Vec<(Role, Option<Vec<roster_domain::UserId>>)> = all_roles(t)
+        .await?
+        .into_iter()
+        .filter(|role| {
+            let rendered = render(role, None, &base);
+            on_role.iter().all(|f| roster_scim::matches(f, &rendered, &exact))
+        })
+        .map(|role| (role, None))
+        .collect();
+    if !on_members.is_empty() {
+        if found.len() > MEMBER_FILTER_ROLES {
+            return Err(ScimError::too_many(format!(
+                "a filter on members reads each group's members: narrow it to at most \
+                 {MEMBER_FILTER_ROLES} groups with id, displayName or externalId"
+            ))
+            .into());
         }
+        let mut kept = Vec::new();
+        for (role, _) in found {
+            let held = members(t, &role).await?;
+            let rendered = render(&role, Some(&held), &base);
+            if on_members.iter().all(|f| roster_scim::matches(f, &rendered, &exact)) {
+                kept.push((role, Some(held)));
+            }
+        }
+        found = kept;
     }
     if let Some(by) = &request.sort_by {
-        let key = match by.to_ascii_lowercase().as_str() {
-            "displayname" => "displayName",
-            "externalid" => "externalId",
-            "id" => "id",
+        let key: fn(&Role) -> String = match by.to_ascii_lowercase().as_str() {
+            "displayname" => |r| r.name.to_ascii_lowercase(),
+            "externalid" => |r| r.external_id.clone().unwrap_or_default().to_ascii_lowercase(),
+            "id" => |r| r.id.to_string(),
             _ => {
                 return Err(ScimError::invalid_value(format!(
                     "sortBy {by:?}: groups sort by displayName, externalId or id"
@@ -237,18 +260,22 @@ pub(super) async fn groups_page(
                 .into());
             }
         };
-        let text = |g: &Value| g[key].as_str().unwrap_or("").to_ascii_lowercase();
-        found.sort_by(|a, b| {
-            let order = text(a).cmp(&text(b));
-            if request.descending { order.reverse() } else { order }
-        });
+        found.sort_by_cached_key(|(role, _)| key(role));
+        if request.descending {
+            found.reverse();
+        }
     }
     let total = found.len() as u64;
-    let page: Vec<Value> = found
-        .into_iter()
-        .skip((request.start_index - 1) as usize)
-        .take(request.count)
-        .map(|g| request.projection.apply(g))
-        .collect();
+    let skip = usize::try_from(request.start_index - 1).unwrap_or(usize::MAX);
+    let with_members = wants_members(&request.projection);
+    let mut page = Vec::new();
+    for (role, held) in found.into_iter().skip(skip).take(request.count) {
+        let held = match (held, with_members) {
+            (Some(h), _) => Some(h),
+            (None, true) => Some(members(t, &role).await?),
+            (None, false) => None,
+        };
+        page.push(request.projection.apply(render(&role, held.as_deref(), &base)));
+    }
     Ok((total, page))
 }

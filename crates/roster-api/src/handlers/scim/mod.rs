@@ -216,8 +216,10 @@ fn scim_error_of(status: u16, problem: &Value) -> ScimError {
     };
     match (code, param) {
         ("conflict", _) => ScimError::uniqueness(detail),
-        ("invalid_parameter", Some("filter")) => ScimError::invalid_filter(detail),
-        ("invalid_parameter", Some("startIndex")) => ScimError::too_many(detail),
+        // The service's bounded walks: what the request asked costs more.
+        ("invalid_parameter", Some("filter" | "members" | "startIndex")) => {
+            ScimError::too_many(detail)
+        }
         ("invalid_parameter" | "invalid_body", _) => ScimError::invalid_value(detail),
         _ => ScimError::status(status, detail),
     }

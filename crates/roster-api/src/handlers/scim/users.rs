@@ -127,14 +127,20 @@ async fn replace_with(
     t.principal.require(roster_domain::Scope::UsersWrite)?;
     let id = user_id(t)?;
     let base = base_url(&t.state, uri);
-    let given = if_match(headers);
+    // A client's `If-Match` is checked against the version read; the write
+    // itself always names that version, so nothing computed from a stale
+    // read is ever stored (`*` included).
+    let given = if_match(headers).filter(|g| g.trim() != "*");
     let service = t.service();
     for _ in 0..RETRIES {
         let (current, _) = service.get_user(&t.principal, &t.scope, id, Default::default()).await?;
+        let etag = current.etag();
+        if given.as_ref().is_some_and(|g| !g.split(',').any(|e| e.trim() == etag)) {
+            return Err(ServiceError::PreconditionFailed.into());
+        }
         let resource = next(&current, &base)?;
         let fields = fields(&resource, Mode::Replace, Some(&current))?;
-        let expected = given.clone().unwrap_or_else(|| current.etag());
-        match service.update_user(&t.principal, &t.scope, id, fields, Some(&expected)).await {
+        match service.update_user(&t.principal, &t.scope, id, fields, Some(&etag)).await {
             Ok(user) => {
                 let roles = roles_of(t, &user).await?;
                 return Ok(one(
@@ -379,7 +385,14 @@ async fn users_page(t: &Tenant, uri: &Uri, request: &ListRequest) -> ScimResult<
         return Ok((0, Vec::new()));
     };
     let sort = request.user_sort()?;
-    let (users, total, roles) = if exact {
+    // Offsets straight from the store only where its count is exact and
+    // cheap: no filter, or a lookup (userName, externalId, id); any other
+    // filter is walked, bounded, and counted as it is walked.
+    let lookup = narrowing.identifier.is_some()
+        || narrowing.external_id.is_some()
+        || !narrowing.ids.is_empty();
+    let direct = request.filter.is_none() || (exact && lookup);
+    let (users, total, roles) = if direct {
         let page = service
             .scim_users_at(&t.principal, &t.scope, narrowing, sort, offset, request.count)
             .await?;
@@ -394,8 +407,9 @@ async fn users_page(t: &Tenant, uri: &Uri, request: &ListRequest) -> ScimResult<
                 })
             })
         };
-        let all =
-            service.scim_users_matching(&t.principal, &t.scope, narrowing, sort, &keep).await?;
+        let all = service
+            .scim_users_matching(&t.principal, &t.scope, narrowing, sort, &keep, "filter")
+            .await?;
         let total = all.len() as u64;
         let page: Vec<User> = all.into_iter().skip(offset as usize).take(request.count).collect();
         let roles = service.zone_roles(&t.principal, &t.scope, &page).await?;

@@ -226,3 +226,34 @@ pub async fn scim_a_stale_if_match_on_put_patch_or_delete_answers_412_and_change
     assert_eq!(r.status, 204, "DELETE with the current If-Match: {}", r.text());
     scim_error(&get(server, &k, &path).await, 404, None, "gone");
 }
+
+/// `If-Match: *` matches whatever version is there, and the write still
+/// names the version it was computed from; a PATCH path naming a
+/// read-only attribute answers 400 `mutability` and changes nothing.
+pub async fn scim_if_match_star_replaces_and_a_read_only_path_answers_400_mutability(
+    server: &TestServer,
+) {
+    let (k, _) = scim_key(server).await;
+    let created = create(server, &k, "/scim/v2", user("starry", "starry@example.com")).await;
+    let path = format!("/scim/v2/Users/{}", id_of(&created));
+    let mut body = created.clone();
+    body["displayName"] = json!("Starry");
+    let r = call(server, &k, "PUT", &path, Some(&body), &[("if-match", "*")]).await;
+    assert_eq!(ok(&r, 200, "PUT with If-Match *")["displayName"], json!("Starry"));
+    for target in ["id", "meta.created", "groups"] {
+        let ops = json!([{"op": "replace", "path": target, "value": "x"}]);
+        let r = patch(server, &k, &path, ops).await;
+        scim_error(&r, 400, Some("mutability"), target);
+    }
+    let now = ok(&get(server, &k, &path).await, 200, "after the refusals");
+    assert_eq!(now["id"], created["id"]);
+    assert_eq!(now["meta"]["created"], created["meta"]["created"]);
+    // Okta's path-less value carries the id: it is left out, the rest applies.
+    let ops = json!([{"op": "replace", "value": {"id": "user_other", "active": false}}]);
+    let r = patch(server, &k, &path, ops).await;
+    let patched = ok(&r, 200, "path-less replace with an id");
+    assert_eq!(
+        (patched["id"].clone(), patched["active"].clone()),
+        (created["id"].clone(), json!(false))
+    );
+}

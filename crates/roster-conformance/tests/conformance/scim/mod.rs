@@ -41,6 +41,7 @@ pub use failures::{
     scim_a_stale_if_match_on_put_patch_or_delete_answers_412_and_changes_nothing,
     scim_a_user_without_user_name_or_emails_answers_400_invalid_value,
     scim_errors_are_scim_json_with_the_error_schema_and_a_string_status,
+    scim_if_match_star_replaces_and_a_read_only_path_answers_400_mutability,
 };
 pub use groups::{
     scim_a_duplicate_group_display_name_answers_409_uniqueness,
@@ -58,6 +59,7 @@ pub use okta::{
 pub use queries::{
     scim_attributes_and_excluded_attributes_pick_what_returns_but_id_and_schemas_always_do,
     scim_filters_select_exactly_the_matching_users,
+    scim_past_the_end_is_an_empty_page_and_oversized_asks_are_refused,
     scim_post_search_at_the_root_and_under_users_answers_like_get,
     scim_sort_by_user_name_orders_both_ways,
     scim_start_index_and_count_page_through_every_match_once,

@@ -295,3 +295,26 @@ pub async fn scim_post_search_at_the_root_and_under_users_answers_like_get(serve
             .await;
     scim_error(&r, 400, Some("invalidValue"), "a count that is not a number");
 }
+
+/// A `startIndex` past the last user answers an empty page with the total
+/// (RFC 7644 §3.4.2.4), however far; more than 100 attribute paths are
+/// refused; users are not filtered by groups (400 `invalidFilter`).
+pub async fn scim_past_the_end_is_an_empty_page_and_oversized_asks_are_refused(
+    server: &TestServer,
+) {
+    let (k, _) = scim_key(server).await;
+    create(server, &k, "/scim/v2", user("only", "only@example.com")).await;
+    for start in ["2", "20001"] {
+        let r = get(server, &k, &format!("/scim/v2/Users?startIndex={start}&count=100")).await;
+        let page = ok(&r, 200, start);
+        assert_eq!(page["Resources"], json!([]), "{start}");
+        assert!(page["totalResults"].as_u64().unwrap() >= 1, "{page}");
+        assert_eq!(page["itemsPerPage"], json!(0));
+    }
+    let many: Vec<String> = (0..101).map(|i| format!("a{i}")).collect();
+    let r = get(server, &k, &format!("/scim/v2/Users?attributes={}", many.join(","))).await;
+    scim_error(&r, 400, Some("invalidValue"), "101 attribute paths");
+    let filter = enc("groups[value eq \"role_01ARZ3NDEKTSV4RRFFQ69G5FAV\"]");
+    let r = get(server, &k, &format!("/scim/v2/Users?filter={filter}")).await;
+    scim_error(&r, 400, Some("invalidFilter"), "a filter on groups");
+}
