@@ -69,7 +69,7 @@ async fn a_version_2_database_with_users_migrates_and_its_users_are_found_by_sea
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 8, "every migration, webhooks (8) included");
+    assert_eq!(version, 9, "every migration, external ids (9) included");
     let automerge: i64 = conn
         .query_row("SELECT v FROM users_search_config WHERE k = 'automerge'", [], |r| r.get(0))
         .unwrap();

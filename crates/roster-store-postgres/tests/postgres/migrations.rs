@@ -24,7 +24,7 @@ async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
         let client = raw(&url).await;
         let rows = client.query("SELECT version FROM schema_migrations", &[]).await.unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
 
         // A later start applies nothing and keeps the secret.
         drop((a, b, c));
@@ -148,7 +148,8 @@ async fn a_version_1_database_with_users_migrates_forward() {
                  CREATE INDEX users_search ON users USING gin ((search_id || ' ' || \
                  lower(email) || ' ' || lower(name) || ' ' || lower(identifier) || ' ' || \
                  lower(coalesce(description, ''))) gin_trgm_ops); \
-                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5, 6, 7)",
+                 DROP INDEX users_external_id; ALTER TABLE users DROP COLUMN external_id; \
+                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5, 6, 7, 8)",
             )
             .await
             .unwrap();
@@ -159,7 +160,7 @@ async fn a_version_1_database_with_users_migrates_forward() {
             .await
             .unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(store.get_user(&ctx.scope(), &u.id).await.unwrap(), u);
         let window = roster_store::IdWindow { after: None, backwards: false, limit: 10 };
         let page = store.list_roles(&ctx.scope(), &window).await.unwrap();
