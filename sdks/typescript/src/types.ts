@@ -289,6 +289,8 @@ export interface RoleCreateParams {
   /** Defaults to the identifier. */
   name?: string | null;
   description?: string | null;
+  /** A provisioning system's identifier (SCIM's Group `externalId`). */
+  external_id?: string | null;
 }
 
 /** Body of `PATCH …/roles/{role}`. */
@@ -296,6 +298,7 @@ export interface RoleUpdateParams {
   identifier?: string | null;
   name?: string | null;
   description?: string | null;
+  external_id?: string | null;
 }
 
 /** Body of `POST …/role-assignments`: `role_id` or `role_identifier`. */
@@ -391,6 +394,8 @@ export interface UserListParams extends CursorListParams {
   updatedAtTo?: Date | string;
   /** Identity provider id. */
   providerId?: string;
+  /** `external_id` exactly (a provisioning system's identifier, SCIM `externalId`). */
+  externalId?: string;
   /** A role id or identifier the users hold. */
   role?: string;
   /** Case-insensitive substring of id, email, name, identifier or description. */

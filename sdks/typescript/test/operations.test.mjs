@@ -81,6 +81,7 @@ describe('operation coverage', () => {
       updatedAtFrom: new Date(0),
       updatedAtTo: new Date(0),
       providerId: 'p',
+      externalId: 'x',
       role: 'r',
       search: 's',
       q: 'q',

@@ -180,6 +180,7 @@ def user_list_params(
     updated_at_from: DateTimeLike | None = None,
     updated_at_to: DateTimeLike | None = None,
     provider_id: str | None = None,
+    external_id: str | None = None,
     role: str | None = None,
     search: str | None = None,
     q: str | None = None,
@@ -221,6 +222,8 @@ def user_list_params(
             params.append((name, format_datetime(value)))
     if provider_id is not None:
         params.append(("provider_id", provider_id))
+    if external_id is not None:
+        params.append(("external_id", external_id))
     if role is not None:
         params.append(("role", role))
     if search is not None:

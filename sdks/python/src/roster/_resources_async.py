@@ -125,6 +125,7 @@ class AsyncUsers(_AsyncResource):
         updated_at_from: DateTimeLike | None = None,
         updated_at_to: DateTimeLike | None = None,
         provider_id: str | None = None,
+        external_id: str | None = None,
         role: str | None = None,
         search: str | None = None,
         q: str | None = None,
@@ -165,6 +166,7 @@ class AsyncUsers(_AsyncResource):
             updated_at_from=updated_at_from,
             updated_at_to=updated_at_to,
             provider_id=provider_id,
+            external_id=external_id,
             role=role,
             search=search,
             q=q,
@@ -582,6 +584,7 @@ class AsyncZoneUsers(_AsyncResource):
         updated_at_from: DateTimeLike | None = None,
         updated_at_to: DateTimeLike | None = None,
         provider_id: str | None = None,
+        external_id: str | None = None,
         role: str | None = None,
         search: str | None = None,
         q: str | None = None,
@@ -612,6 +615,7 @@ class AsyncZoneUsers(_AsyncResource):
             updated_at_from=updated_at_from,
             updated_at_to=updated_at_to,
             provider_id=provider_id,
+            external_id=external_id,
             role=role,
             search=search,
             q=q,
@@ -917,13 +921,16 @@ class AsyncRoles(_AsyncResource):
         identifier: str,
         name: str | None = None,
         description: str | None = None,
+        external_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> Role:
         return await self._client._request(
             RequestOptions(
                 "POST",
                 _path(None, "roles"),
-                body=strip_none({"identifier": identifier, "name": name, "description": description}),
+                body=strip_none(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
                 idempotency_key=idempotency_key,
             )
@@ -936,12 +943,15 @@ class AsyncRoles(_AsyncResource):
         identifier: str = NOT_GIVEN,
         name: str = NOT_GIVEN,
         description: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
     ) -> Role:
         return await self._client._request(
             RequestOptions(
                 "PATCH",
                 _path(None, "roles", role),
-                body=strip_not_given({"identifier": identifier, "name": name, "description": description}),
+                body=strip_not_given(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
             )
         )
@@ -971,13 +981,16 @@ class AsyncZoneRoles(_AsyncResource):
         identifier: str,
         name: str | None = None,
         description: str | None = None,
+        external_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> Role:
         return await self._client._request(
             RequestOptions(
                 "POST",
                 _path(zone, "roles"),
-                body=strip_none({"identifier": identifier, "name": name, "description": description}),
+                body=strip_none(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
                 idempotency_key=idempotency_key,
             )
@@ -991,12 +1004,15 @@ class AsyncZoneRoles(_AsyncResource):
         identifier: str = NOT_GIVEN,
         name: str = NOT_GIVEN,
         description: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
     ) -> Role:
         return await self._client._request(
             RequestOptions(
                 "PATCH",
                 _path(zone, "roles", role),
-                body=strip_not_given({"identifier": identifier, "name": name, "description": description}),
+                body=strip_not_given(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
             )
         )

@@ -122,6 +122,7 @@ class Users(_Resource):
         updated_at_from: DateTimeLike | None = None,
         updated_at_to: DateTimeLike | None = None,
         provider_id: str | None = None,
+        external_id: str | None = None,
         role: str | None = None,
         search: str | None = None,
         q: str | None = None,
@@ -162,6 +163,7 @@ class Users(_Resource):
             updated_at_from=updated_at_from,
             updated_at_to=updated_at_to,
             provider_id=provider_id,
+            external_id=external_id,
             role=role,
             search=search,
             q=q,
@@ -579,6 +581,7 @@ class ZoneUsers(_Resource):
         updated_at_from: DateTimeLike | None = None,
         updated_at_to: DateTimeLike | None = None,
         provider_id: str | None = None,
+        external_id: str | None = None,
         role: str | None = None,
         search: str | None = None,
         q: str | None = None,
@@ -609,6 +612,7 @@ class ZoneUsers(_Resource):
             updated_at_from=updated_at_from,
             updated_at_to=updated_at_to,
             provider_id=provider_id,
+            external_id=external_id,
             role=role,
             search=search,
             q=q,
@@ -914,13 +918,16 @@ class Roles(_Resource):
         identifier: str,
         name: str | None = None,
         description: str | None = None,
+        external_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> Role:
         return self._client._request(
             RequestOptions(
                 "POST",
                 _path(None, "roles"),
-                body=strip_none({"identifier": identifier, "name": name, "description": description}),
+                body=strip_none(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
                 idempotency_key=idempotency_key,
             )
@@ -933,12 +940,15 @@ class Roles(_Resource):
         identifier: str = NOT_GIVEN,
         name: str = NOT_GIVEN,
         description: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
     ) -> Role:
         return self._client._request(
             RequestOptions(
                 "PATCH",
                 _path(None, "roles", role),
-                body=strip_not_given({"identifier": identifier, "name": name, "description": description}),
+                body=strip_not_given(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
             )
         )
@@ -968,13 +978,16 @@ class ZoneRoles(_Resource):
         identifier: str,
         name: str | None = None,
         description: str | None = None,
+        external_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> Role:
         return self._client._request(
             RequestOptions(
                 "POST",
                 _path(zone, "roles"),
-                body=strip_none({"identifier": identifier, "name": name, "description": description}),
+                body=strip_none(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
                 idempotency_key=idempotency_key,
             )
@@ -988,12 +1001,15 @@ class ZoneRoles(_Resource):
         identifier: str = NOT_GIVEN,
         name: str = NOT_GIVEN,
         description: str | None = NOT_GIVEN,
+        external_id: str | None = NOT_GIVEN,
     ) -> Role:
         return self._client._request(
             RequestOptions(
                 "PATCH",
                 _path(zone, "roles", role),
-                body=strip_not_given({"identifier": identifier, "name": name, "description": description}),
+                body=strip_not_given(
+                    {"identifier": identifier, "name": name, "description": description, "external_id": external_id}
+                ),
                 cast=Role,
             )
         )

@@ -66,6 +66,7 @@ export function userListQuery(params: UserListParams | undefined): Query {
   addQuery(query, 'updated_at_from', params.updatedAtFrom);
   addQuery(query, 'updated_at_to', params.updatedAtTo);
   addQuery(query, 'provider_id', params.providerId);
+  addQuery(query, 'external_id', params.externalId);
   addQuery(query, 'role', params.role);
   addQuery(query, 'search', params.search);
   addQuery(query, 'q', params.q);
