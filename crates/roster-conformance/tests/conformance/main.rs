@@ -345,6 +345,7 @@ conformance!(
     scim::scim_post_search_at_the_root_and_under_users_answers_like_get,
     scim::scim_a_stale_if_match_on_put_patch_or_delete_answers_412_and_changes_nothing,
     scim::scim_if_match_star_replaces_and_a_read_only_path_answers_400_mutability,
+    scim::scim_a_stale_if_match_on_group_delete_answers_412_and_keeps_the_group,
     scim::scim_past_the_end_is_an_empty_page_and_oversized_asks_are_refused,
     scim::scim_the_zone_form_acts_in_its_zone_and_users_of_other_zones_answer_404,
     scim::scim_a_key_without_the_scim_scope_answers_403_and_one_with_only_scim_provisions,

@@ -68,8 +68,13 @@ pub async fn get(
     let projection = projection_of(&query_pairs(raw.as_deref()))?;
     let id = role_id(&t)?;
     let role = t.service().get_role(&t.principal, &t.scope, &id.to_string()).await?;
-    let members = members(&t, &role).await?;
-    Ok(one(render(&role, Some(&members), &base_url(&t.state, &uri)), StatusCode::OK, &projection))
+    // A group too large to list answers without its members when asked so.
+    let members = match wants_members(&projection) {
+        true => Some(members(&t, &role).await?),
+        false => None,
+    };
+    let rendered = render(&role, members.as_deref(), &base_url(&t.state, &uri));
+    Ok(one(rendered, StatusCode::OK, &projection))
 }
 
 pub async fn create(
@@ -112,12 +117,7 @@ async fn replace_with(
     let role = service.get_role(&t.principal, &t.scope, &id.to_string()).await?;
     let current = members(t, &role).await?;
     let rendered = render(&role, Some(&current), &base);
-    if let Some(expected) = if_match(headers)
-        && expected != "*"
-        && !expected.split(',').any(|e| Some(e.trim()) == rendered["meta"]["version"].as_str())
-    {
-        return Err(roster_service::ServiceError::PreconditionFailed.into());
-    }
+    precondition(headers, &rendered)?;
     let GroupFields { name, external_id, members: wanted, .. } = fields(&next(&rendered)?)?;
     let role_fields = RoleFields {
         identifier: None,
@@ -131,8 +131,16 @@ async fn replace_with(
     service.check_members(&t.principal, &t.scope, &add).await?;
     let role = service.update_role(&t.principal, &t.scope, &id.to_string(), role_fields).await?;
     service.change_role_members(&t.principal, &t.scope, &role, &add, &remove).await?;
-    let now = members(t, &role).await?;
-    Ok(one(render(&role, Some(&now), &base), StatusCode::OK, &Projection::default()))
+    // The change is made: a group now too large to list answers without
+    // its members (and ETag) rather than as a failure.
+    let now = match t.service().role_members(&t.principal, &t.scope, &role.id).await {
+        Ok(now) => Some(now),
+        Err(roster_service::ServiceError::InvalidParameter { param, .. }) if param == "members" => {
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(one(render(&role, now.as_deref(), &base), StatusCode::OK, &Projection::default()))
 }
 
 pub async fn replace(
@@ -160,10 +168,33 @@ pub async fn patch(
     .await
 }
 
-pub async fn delete(t: Tenant) -> ScimResult<Response> {
+pub async fn delete(
+    t: Tenant,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ScimResult<Response> {
     let id = role_id(&t)?;
+    if if_match(&headers).is_some() {
+        let role = t.service().get_role(&t.principal, &t.scope, &id.to_string()).await?;
+        let held = members(&t, &role).await?;
+        precondition(&headers, &render(&role, Some(&held), &base_url(&t.state, &uri)))?;
+    }
     t.service().delete_role(&t.principal, &t.scope, &id.to_string()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A client's `If-Match` against the group as read (`*` matches any).
+fn precondition(headers: &HeaderMap, rendered: &Value) -> ScimResult<()> {
+    let current = rendered["meta"]["version"].as_str();
+    match if_match(headers) {
+        Some(expected)
+            if expected.trim() != "*"
+                && !expected.split(',').any(|e| Some(e.trim()) == current) =>
+        {
+            Err(roster_service::ServiceError::PreconditionFailed.into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Every role of the zone, in creation order; a zone holds few, and past

@@ -383,3 +383,24 @@ pub async fn scim_group_member_changes_record_role_assignment_events(server: &Te
         assert_eq!(e["data"]["object"]["scope"], Value::Null, "{e}");
     }
 }
+
+/// DELETE honours `If-Match` as PUT and PATCH do: a stale group ETag
+/// answers 412 and the group stays; the current one deletes it.
+pub async fn scim_a_stale_if_match_on_group_delete_answers_412_and_keeps_the_group(
+    server: &TestServer,
+) {
+    let (k, _) = scim_key(server).await;
+    let (created, id) = new_group(server, &k, group("Guarded", &[])).await;
+    let stale = created["meta"]["version"].as_str().unwrap().to_owned();
+    let path = format!("/scim/v2/Groups/{id}");
+    let u = create(server, &k, "/scim/v2", user("guard", "guard@example.com")).await;
+    let ops = json!([{"op": "add", "path": "members", "value": [{"value": id_of(&u)}]}]);
+    let current = ok(&patch(server, &k, &path, ops).await, 200, "a member added");
+    let r = call(server, &k, "DELETE", &path, None, &[("if-match", &stale)]).await;
+    scim_error(&r, 412, None, "a stale ETag");
+    ok(&get(server, &k, &path).await, 200, "still there");
+    let now = current["meta"]["version"].as_str().unwrap();
+    let r = call(server, &k, "DELETE", &path, None, &[("if-match", now)]).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    scim_error(&get(server, &k, &path).await, 404, None, "gone");
+}

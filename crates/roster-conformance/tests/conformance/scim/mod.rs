@@ -48,6 +48,7 @@ pub use groups::{
     scim_a_member_that_is_not_a_user_of_the_zone_answers_400_invalid_value_and_changes_nothing,
     scim_a_scoped_role_assignment_is_not_a_member_and_survives_a_members_replace,
     scim_a_stale_group_if_match_on_put_or_patch_answers_412_and_changes_nothing,
+    scim_a_stale_if_match_on_group_delete_answers_412_and_keeps_the_group,
     scim_entra_id_group_provisioning_adds_and_removes_members_by_value_and_renames,
     scim_group_member_changes_record_role_assignment_events,
     scim_okta_group_push_creates_finds_adds_removes_members_renames_and_deletes_a_group,
