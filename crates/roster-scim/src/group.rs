@@ -101,3 +101,62 @@ pub fn fields(resource: &Value) -> Result<GroupFields, ScimError> {
     }
     Ok(GroupFields { name, identifier, external_id, members })
 }
+
+/// The members a PATCH adds and removes when each of its operations is on
+/// `members` alone (Okta's and Entra ID's membership changes): applied as
+/// such, a change to a large group never reads all of its members. `None`
+/// when any operation is something else, or is malformed (the whole
+/// PATCH path answers those).
+pub fn member_delta(body: &Value) -> Option<(Vec<UserId>, Vec<UserId>)> {
+    let is_patch = body["schemas"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|v| v.as_str() == Some(crate::schema::PATCH_OP)));
+    let ops = body.get("Operations").or_else(|| body.get("operations"))?.as_array()?;
+    if !is_patch || ops.is_empty() || ops.len() > crate::patch::MAX_OPERATIONS {
+        return None;
+    }
+    let ids = |value: &Value| -> Option<Vec<UserId>> {
+        let items = match value {
+            Value::Array(items) => items.as_slice(),
+            one @ Value::Object(_) => std::slice::from_ref(one),
+            _ => return None,
+        };
+        items.iter().map(|m| UserId::parse(m.get("value")?.as_str()?)).collect()
+    };
+    let (mut add, mut remove) = (Vec::new(), Vec::new());
+    for op in ops {
+        let path = op["path"].as_str()?.trim();
+        let value = op.get("value").unwrap_or(&Value::Null);
+        match (op["op"].as_str()?.to_ascii_lowercase().as_str(), path) {
+            ("add", p) if p.eq_ignore_ascii_case("members") => add.extend(ids(value)?),
+            ("remove", p) if p.eq_ignore_ascii_case("members") && !value.is_null() => {
+                remove.extend(ids(value)?)
+            }
+            ("remove", p) => {
+                let parsed: crate::PatchPath = p.parse().ok()?;
+                let one = match (&parsed.filter, &parsed.sub, &parsed.attr.sub) {
+                    (
+                        Some(crate::Filter::Compare { path, op: crate::CompareOp::Eq, value }),
+                        None,
+                        None,
+                    ) if parsed.attr.name.eq_ignore_ascii_case("members")
+                        && path.name.eq_ignore_ascii_case("value")
+                        && path.sub.is_none() =>
+                    {
+                        UserId::parse(value.as_str()?)?
+                    }
+                    _ => return None,
+                };
+                remove.push(one);
+            }
+            _ => return None,
+        }
+    }
+    // In order: a member added then removed (or the reverse) ends as the
+    // last operation left it.
+    let removed: std::collections::HashSet<UserId> = remove.iter().copied().collect();
+    if add.iter().any(|a| removed.contains(a)) {
+        return None;
+    }
+    Some((add, remove))
+}

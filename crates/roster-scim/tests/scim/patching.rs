@@ -147,3 +147,31 @@ fn a_path_naming_a_read_only_attribute_is_mutability_and_a_pathless_id_is_left_o
     assert!(r.get("id").is_none(), "{r}");
     assert_eq!(r["active"], json!(false));
 }
+
+#[test]
+fn membership_only_patches_are_a_delta_and_anything_else_is_not() {
+    use roster_scim::group::member_delta;
+    let (a, b) = ("user_01ARZ3NDEKTSV4RRFFQ69G5FAV", "user_01BX5ZZKBKACTAV9WEVGEMMVRZ");
+    let body = |ops: Value| json!({"schemas": [PATCH_OP], "Operations": ops});
+    let okta = body(json!([
+        {"op": "add", "path": "members", "value": [{"value": a, "display": "A"}]},
+        {"op": "remove", "path": format!("members[value eq \"{b}\"]")},
+    ]));
+    let (add, remove) = member_delta(&okta).unwrap();
+    assert_eq!((add[0].to_string(), remove[0].to_string()), (a.to_owned(), b.to_owned()));
+    let entra =
+        body(json!([{"op": "Remove", "path": "members", "value": [{"value": a}, {"value": b}]}]));
+    let (add, remove) = member_delta(&entra).unwrap();
+    assert!(add.is_empty() && remove.len() == 2);
+    for other in [
+        body(json!([{"op": "replace", "path": "displayName", "value": "x"}])),
+        body(json!([{"op": "remove", "path": "members"}])),
+        body(json!([{"op": "add", "path": "members", "value": [{"value": "not-a-user"}]}])),
+        body(
+            json!([{"op": "add", "path": "members", "value": [{"value": a}]}, {"op": "remove", "path": "members", "value": [{"value": a}]}]),
+        ),
+        json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": a}]}]}),
+    ] {
+        assert!(member_delta(&other).is_none(), "{other}");
+    }
+}

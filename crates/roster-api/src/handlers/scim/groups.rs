@@ -131,16 +131,7 @@ async fn replace_with(
     service.check_members(&t.principal, &t.scope, &add).await?;
     let role = service.update_role(&t.principal, &t.scope, &id.to_string(), role_fields).await?;
     service.change_role_members(&t.principal, &t.scope, &role, &add, &remove).await?;
-    // The change is made: a group now too large to list answers without
-    // its members (and ETag) rather than as a failure.
-    let now = match t.service().role_members(&t.principal, &t.scope, &role.id).await {
-        Ok(now) => Some(now),
-        Err(roster_service::ServiceError::InvalidParameter { param, .. }) if param == "members" => {
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-    Ok(one(render(&role, now.as_deref(), &base), StatusCode::OK, &Projection::default()))
+    respond_changed(t, &role, &base).await
 }
 
 pub async fn replace(
@@ -160,12 +151,46 @@ pub async fn patch(
     payload: Payload,
 ) -> ScimResult<Response> {
     let body = json_body(&payload)?;
+    if if_match(&headers).is_none()
+        && let Some((add, remove)) = roster_scim::group::member_delta(&body)
+    {
+        return change_members(&t, &uri, &add, &remove).await;
+    }
     replace_with(&t, &uri, &headers, |current| {
         let mut resource = current.clone();
         roster_scim::patch::apply(&mut resource, &body, GROUP, &[])?;
         Ok(resource)
     })
     .await
+}
+
+/// A PATCH made only of member additions and removals, applied as such:
+/// the group's other members are never read, however many they are.
+async fn change_members(
+    t: &Tenant,
+    uri: &Uri,
+    add: &[roster_domain::UserId],
+    remove: &[roster_domain::UserId],
+) -> ScimResult<Response> {
+    t.principal.require(roster_domain::Scope::RolesWrite)?;
+    let id = role_id(t)?;
+    let service = t.service();
+    let role = service.get_role(&t.principal, &t.scope, &id.to_string()).await?;
+    service.change_role_members(&t.principal, &t.scope, &role, add, remove).await?;
+    respond_changed(t, &role, &base_url(&t.state, uri)).await
+}
+
+/// The group after a change: with its members, or without them (and its
+/// ETag) when it is now too large to list.
+async fn respond_changed(t: &Tenant, role: &Role, base: &str) -> ScimResult<Response> {
+    let now = match t.service().role_members(&t.principal, &t.scope, &role.id).await {
+        Ok(now) => Some(now),
+        Err(roster_service::ServiceError::InvalidParameter { param, .. }) if param == "members" => {
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(one(render(role, now.as_deref(), base), StatusCode::OK, &Projection::default()))
 }
 
 pub async fn delete(
