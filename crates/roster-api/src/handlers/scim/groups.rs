@@ -243,26 +243,7 @@ async fn all_roles(t: &Tenant) -> ScimResult<Vec<Role>> {
     }
 }
 
-pub async fn list(
-    t: Tenant,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(raw): RawQuery,
-) -> ScimResult<Response> {
-    let pairs = query_pairs(raw.as_deref());
-    let request = ListRequest::from_query(&pairs)?;
-    let (total, resources) = groups_page(&t, &uri, &request).await?;
-    Ok(list_body(total, request.start_index, resources))
-}
-
-pub async fn search(
-    t: Tenant,
-    OriginalUri(uri): OriginalUri,
-    payload: Payload,
-) -> ScimResult<Response> {
-    let request = search_request(&json_body(&payload)?)?;
-    let (total, resources) = groups_page(&t, &uri, &request).await?;
-    Ok(list_body(total, request.start_index, resources))
-}
+list_handlers!(groups_page);
 
 /// The groups a list request selects: their total, and the page.
 pub(super) async fn groups_page(

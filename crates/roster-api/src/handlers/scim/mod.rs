@@ -8,6 +8,32 @@
 //! middleware's included) is answered as a SCIM error (`scim_errors`):
 //! the problem+json of the rest of the API translated once, here.
 
+/// A resource's `GET /X` and `POST /X/.search`: the same list request,
+/// from the query string or the body, answered by the resource's `$page`.
+macro_rules! list_handlers {
+    ($page:ident) => {
+        pub async fn list(
+            t: Tenant,
+            axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+            axum::extract::RawQuery(raw): axum::extract::RawQuery,
+        ) -> ScimResult<Response> {
+            let request = ListRequest::from_query(&query_pairs(raw.as_deref()))?;
+            let (total, resources) = $page(&t, &uri, &request).await?;
+            Ok(list_body(total, request.start_index, resources))
+        }
+
+        pub async fn search(
+            t: Tenant,
+            axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+            payload: Payload,
+        ) -> ScimResult<Response> {
+            let request = search_request(&json_body(&payload)?)?;
+            let (total, resources) = $page(&t, &uri, &request).await?;
+            Ok(list_body(total, request.start_index, resources))
+        }
+    };
+}
+
 mod bulk;
 mod discovery;
 mod groups;

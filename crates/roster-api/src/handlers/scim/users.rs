@@ -322,26 +322,7 @@ fn number(pairs: &HashMap<String, String>, key: &str) -> ScimResult<Option<i64>>
     }
 }
 
-pub async fn list(
-    t: Tenant,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(raw): RawQuery,
-) -> ScimResult<Response> {
-    let pairs = query_pairs(raw.as_deref());
-    let request = ListRequest::from_query(&pairs)?;
-    let (total, resources) = users_page(&t, &uri, &request).await?;
-    Ok(list_body(total, request.start_index, resources))
-}
-
-pub async fn search(
-    t: Tenant,
-    OriginalUri(uri): OriginalUri,
-    payload: Payload,
-) -> ScimResult<Response> {
-    let request = search_request(&json_body(&payload)?)?;
-    let (total, resources) = users_page(&t, &uri, &request).await?;
-    Ok(list_body(total, request.start_index, resources))
-}
+list_handlers!(users_page);
 
 /// `POST /.search` at the root: the users, then the groups, as one list.
 pub async fn search_everything(
