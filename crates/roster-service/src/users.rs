@@ -110,6 +110,12 @@ pub(crate) fn expected_version(if_match: &str, user: &UserId) -> Option<i64> {
     Some(version.unwrap_or(-1))
 }
 
+/// `If-Match` against the current ETag, tag for tag as the client echoes
+/// it (SCIM's `meta.version`, weak or strong); `*` matches any.
+pub fn if_match_holds(if_match: &str, etag: &str) -> bool {
+    if_match.trim() == "*" || if_match.split(',').any(|t| t.trim() == etag)
+}
+
 /// `If-None-Match` against the current ETag (weak comparison).
 pub fn none_match(if_none_match: &str, etag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();

@@ -16,6 +16,7 @@ use roster_scim::schema::GROUP;
 use roster_scim::{Projection, ScimError};
 use roster_service::scim::SCIM_SCAN_MAX;
 use roster_service::tenancy::IdPageRequest;
+use roster_service::users::if_match_holds;
 
 use super::users::{
     ListRequest, if_match, list_body, names_attribute, projection_of, query_pairs, search_request,
@@ -210,12 +211,9 @@ pub async fn delete(
 
 /// A client's `If-Match` against the group as read (`*` matches any).
 fn precondition(headers: &HeaderMap, rendered: &Value) -> ScimResult<()> {
-    let current = rendered["meta"]["version"].as_str();
+    let current = rendered["meta"]["version"].as_str().unwrap_or("");
     match if_match(headers) {
-        Some(expected)
-            if expected.trim() != "*"
-                && !expected.split(',').any(|e| Some(e.trim()) == current) =>
-        {
+        Some(given) if !if_match_holds(&given, current) => {
             Err(roster_service::ServiceError::PreconditionFailed.into())
         }
         _ => Ok(()),

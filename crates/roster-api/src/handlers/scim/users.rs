@@ -20,6 +20,7 @@ use roster_scim::schema::{LIST, SEARCH, USER, USER_EXTENSIONS};
 use roster_scim::user::{GroupRef, Mode, fields, render};
 use roster_scim::{Projection, ScimError};
 use roster_service::ServiceError;
+use roster_service::users::if_match_holds;
 
 use super::{Failure, ScimResult, base_url, json_body, scim_response};
 use crate::body::Payload;
@@ -130,12 +131,12 @@ async fn replace_with(
     // A client's `If-Match` is checked against the version read; the write
     // itself always names that version, so nothing computed from a stale
     // read is ever stored (`*` included).
-    let given = if_match(headers).filter(|g| g.trim() != "*");
+    let given = if_match(headers);
     let service = t.service();
     for _ in 0..RETRIES {
         let (current, _) = service.get_user(&t.principal, &t.scope, id, Default::default()).await?;
         let etag = current.etag();
-        if given.as_ref().is_some_and(|g| !g.split(',').any(|e| e.trim() == etag)) {
+        if given.as_deref().is_some_and(|g| !if_match_holds(g, &etag)) {
             return Err(ServiceError::PreconditionFailed.into());
         }
         let resource = next(&current, &base)?;
@@ -151,7 +152,13 @@ async fn replace_with(
                     &Projection::default(),
                 ));
             }
-            Err(ServiceError::PreconditionFailed) if given.is_none() => continue,
+            // Another write came between the read and this one: computed
+            // again, unless the client named the version it expects.
+            Err(ServiceError::PreconditionFailed)
+                if given.as_deref().is_none_or(|g| g.trim() == "*") =>
+            {
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
     }
