@@ -98,6 +98,7 @@ async fn seeded(db: &str, n: usize) -> Node {
             "first_name": format!("Zoë {i}"),
             "description": if i % 3 == 0 { json!(format!("line one\nline \"two\", {i}")) } else { json!(null) },
             "status": if i % 4 == 0 { "disabled" } else { "active" },
+            "external_id": if i % 2 == 0 { json!(format!("00u-{i}")) } else { json!(null) },
             "attributes": { "plan": "pro", "seats": i, "tags": ["a", "b"] },
         });
         let (status, _, _) = node.send("POST", "/v1/users", Some(body), &[]).await;

@@ -66,6 +66,13 @@ pub async fn roles_are_created_read_updated_and_deleted_by_id_or_identifier(serv
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["name"], "Administrator");
+    assert_eq!(r.json()["external_id"], Value::Null, "none until set");
+    // A provisioning system's id for the role (SCIM's Group externalId).
+    let r = server.patch("/v1/roles/admin", json!({ "external_id": "grp-7" })).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(server.get(&format!("/v1/roles/{id}")).await.json()["external_id"], "grp-7");
+    let r = server.patch("/v1/roles/admin", json!({ "external_id": null })).await;
+    assert_eq!(r.json()["external_id"], Value::Null, "null clears it");
     let list = server.get("/v1/roles").await.json();
     assert_eq!(list["total_count"], 1);
     assert_eq!(server.delete(&format!("/v1/roles/{id}")).await.status, 204);
