@@ -6,6 +6,7 @@
 //! Errors of every layer become problem+json in `problem.rs`, nowhere else.
 
 pub mod body;
+pub mod console;
 pub mod docs;
 pub mod encode;
 pub mod fairness;
@@ -280,6 +281,7 @@ pub fn app(service: Arc<Service>, config: ApiConfig) -> (Router, AppState) {
         .merge(ops)
         .nest("/scim/v2", handlers::scim::router(state.clone()))
         .route("/scim/v2/", axum::routing::any(handlers::scim::no_endpoint))
+        .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), guard::deadline))

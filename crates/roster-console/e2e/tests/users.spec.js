@@ -1,0 +1,111 @@
+// @ts-check
+import { test, expect } from '@playwright/test';
+import { BULK_USERS, api, signIn, screenshot } from './support.js';
+
+const find = (/** @type {import('@playwright/test').Page} */ page) => page.getByRole('search', { name: 'Find users' });
+const rows = (/** @type {import('@playwright/test').Page} */ page) => page.locator('table.users tbody tr');
+
+test('the table shows the zone total and pages through every user as it scrolls', async ({ page }) => {
+  await signIn(page);
+  await expect(page.locator('#user-count')).toHaveText(`${BULK_USERS.toLocaleString('en-US')} users`);
+  await expect(rows(page)).toHaveCount(100);
+  await screenshot(page, 'users');
+  // Scrolling to the end loads the next pages until all are shown.
+  for (let shown = 100; shown < BULK_USERS;) {
+    await page.keyboard.press('End');
+    await page.locator('table.users tbody tr').last().scrollIntoViewIfNeeded();
+    await expect.poll(() => rows(page).count(), { timeout: 15_000 }).toBeGreaterThan(shown);
+    shown = await rows(page).count();
+  }
+  await expect(rows(page)).toHaveCount(BULK_USERS);
+  await expect(page.getByRole('button', { name: 'Load more' })).toBeHidden();
+  // Every user once: the cursor walk neither skips nor repeats.
+  const emails = await page.locator('table.users tbody tr td:first-child').allTextContents();
+  expect(new Set(emails).size).toBe(BULK_USERS);
+});
+
+test('search as you type shows the matches and only the last request counts', async ({ page }) => {
+  await signIn(page);
+  await expect(rows(page)).toHaveCount(100);
+  /** @type {string[]} */
+  const searches = [];
+  page.on('request', (r) => { const q = new URL(r.url()).searchParams.get('q'); if (q !== null && r.url().includes('/users?')) searches.push(q); });
+  await page.getByLabel('Search users').pressSequentially('known1', { delay: 30 });
+  await expect(page.locator('#user-count')).toHaveText('11 users');
+  await expect(rows(page)).toHaveCount(11);
+  // Debounced: far fewer requests than keystrokes, the last one for the whole term.
+  expect(searches.length).toBeLessThan(4);
+  expect(searches.at(-1)).toBe('known1');
+  expect(new URL(page.url()).searchParams.get('q')).toBe('known1');
+});
+
+test('filters by status, type, custom attribute and role combine, and live in the URL', async ({ page }) => {
+  const someone = (await api('GET', '/v1/users?email=known04@acme.test')).data[0];
+  await api('POST', `/v1/users/${someone.id}/role-assignments`, { role_identifier: 'billing' });
+  await signIn(page);
+  await page.getByText('Filters', { exact: true }).click();
+  await find(page).getByLabel('Status').selectOption('disabled');
+  await expect(page.locator('#user-count')).toHaveText('10 users');
+  await find(page).getByLabel('Custom attributes').fill('plan=pro');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  // known00..39 disabled when i % 4 == 0, pro when i % 3 == 0: 0, 12, 24, 36.
+  await expect(page.locator('#user-count')).toHaveText('4 users');
+  await find(page).getByLabel('Type').selectOption('saas_admin');
+  await expect(page.locator('#user-count')).toHaveText('1 user');
+  const url = new URL(page.url());
+  expect(url.searchParams.get('status')).toBe('disabled');
+  expect(url.searchParams.get('attributes.plan')).toBe('pro');
+  expect(url.searchParams.get('user_type')).toBe('saas_admin');
+  await screenshot(page, 'users-filtered');
+
+  // The link opens the same view, once whoever opens it signs in.
+  const shared = await page.context().newPage();
+  const link = new URL(page.url());
+  await signIn(shared, link.pathname + link.search);
+  await expect(shared.locator('#user-count')).toHaveText('1 user');
+  await expect(find(shared).getByLabel('Status')).toHaveValue('disabled');
+  await shared.close();
+
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page.locator('#user-count')).toHaveText(`${BULK_USERS.toLocaleString('en-US')} users`);
+  await page.getByText('Filters', { exact: true }).click();
+  await find(page).getByLabel('Role').fill('billing');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.locator('#user-count')).toHaveText('1 user');
+  await expect(rows(page).first()).toContainText('known04@acme.test');
+});
+
+test('a refused filter is explained next to its field', async ({ page }) => {
+  await signIn(page, '/console/users?zone=default&created_at_from=yesterday');
+  await expect(page.getByText('Filters', { exact: true })).toBeVisible();
+  const input = find(page).getByLabel('Created on or after');
+  await expect(input).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('[data-field="created_at_from"] .field-error')).not.toBeEmpty();
+});
+
+test('sorting by a column orders the rows and is kept in the URL', async ({ page }) => {
+  await signIn(page, '/console/users?zone=default&q=known');
+  await expect(page.locator('#user-count')).toHaveText('40 users');
+  await page.getByRole('button', { name: /^Email, sort ascending/ }).click();
+  await expect(rows(page).first()).toContainText('known00@acme.test');
+  await expect(page.getByRole('columnheader', { name: /Email/ })).toHaveAttribute('aria-sort', 'ascending');
+  await page.getByRole('button', { name: /^Email, sort descending/ }).click();
+  await expect(rows(page).first()).toContainText('known39@acme.test');
+  expect(new URL(page.url()).searchParams.get('sort')).toBe('-email');
+  await page.reload();
+  await expect(rows(page).first()).toContainText('known39@acme.test');
+});
+
+test('the viewer chooses the columns, and the choice is kept', async ({ page }) => {
+  await signIn(page, '/console/users?zone=default&q=known07');
+  await expect(rows(page)).toHaveCount(1);
+  await page.getByText('Columns', { exact: true }).click();
+  await page.getByRole('checkbox', { name: 'Last name' }).check();
+  await page.getByRole('checkbox', { name: 'Created' }).uncheck();
+  await expect(page.getByRole('columnheader', { name: /Last name/ })).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: /Created/ })).toHaveCount(0);
+  await expect(rows(page).first()).toContainText('Odd');
+  expect(new URL(page.url()).searchParams.get('cols')).toContain('last_name');
+  await page.reload();
+  await expect(page.getByRole('columnheader', { name: /Last name/ })).toBeVisible();
+});
