@@ -18,6 +18,7 @@ mod auth;
 mod auth_failures;
 mod batch;
 mod bounded;
+mod console;
 mod cross_tenant;
 mod deadline;
 mod errors;
@@ -280,6 +281,10 @@ conformance!(
     errors::nul_characters_are_refused_not_stored,
     errors::a_failed_request_changes_nothing,
     errors::unknown_query_parameters_on_any_endpoint_answer_400_and_change_nothing,
+    console::every_console_url_answers_the_app_page_under_a_strict_policy,
+    console::console_assets_are_served_with_their_type_and_revalidated_by_etag,
+    console::an_unknown_console_asset_is_a_404_not_the_app_page,
+    console::console_files_need_no_key_and_give_away_nothing_of_the_api,
     operations::healthz_and_readyz_answer_200_without_a_key,
     operations::metrics_serve_prometheus_text_that_counts_requests,
     operations::openapi_json_is_an_openapi_3_1_document_of_the_whole_api,

@@ -3,6 +3,11 @@
 // search as you type, filters, sorting and chosen columns, all kept in the
 // URL's query string, which is the API's own query (plus `zone` and `cols`),
 // so a shared link opens the same view.
+//
+// Only the rows on screen (and a margin) are in the document: the others
+// are two spacer rows of the right height. 10 000 rows as elements made
+// every frame of a scroll cost 120 ms here (console bench in BENCHMARKS.md);
+// a window of ~80 rows keeps a frame at the display's pace.
 
 import { h, replace, append, when, announce } from '../dom.js';
 import { call, listAll, zonePath, ApiError } from '../api.js';
@@ -30,6 +35,8 @@ export const COLUMNS = [
 const DEFAULT_COLUMNS = ['email', 'name', 'status', 'user_type', 'created_at'];
 const COLUMNS_KEY = 'roster.console.columns';
 const PAGE = 100;
+/** Rows drawn above and below the visible ones. */
+const OVERSCAN = 20;
 const SEARCH_DELAY_MS = 250;
 
 export const STATUSES = ['active', 'onboarding', 'inactive', 'suspended', 'risky', 'disabled'];
@@ -68,7 +75,7 @@ export async function usersPage({ main, params, zone, signal }) {
     url.searchParams.set('cols', next.join(','));
     navigate(url.pathname + url.search, { replace: true, quiet: true });
     drawHead();
-    replace(/** @type {HTMLElement} */ (table.tBodies[0]), rows.map(row));
+    drawRows(true);
   });
 
   replace(main,
@@ -81,6 +88,58 @@ export async function usersPage({ main, params, zone, signal }) {
   append(table, [h('caption', { id: 'users-caption', class: 'visually-hidden', text: `Users in zone ${zone}` }), h('thead'), h('tbody')]);
   drawHead();
   fillSuggestions(zone, signal);
+
+  /** @type {[number, number]} */
+  let drawn = [-1, -1];
+  let rowHeight = 0;
+  let frame = 0;
+  /** @type {Map<number, HTMLElement>} */
+  const built = new Map();
+  const onScroll = () => {
+    if (!frame) frame = requestAnimationFrame(() => { frame = 0; drawRows(false); });
+  };
+  window.addEventListener('scroll', onScroll, { passive: true });
+  window.addEventListener('resize', onScroll, { passive: true });
+  signal.addEventListener('abort', () => {
+    window.removeEventListener('scroll', onScroll);
+    window.removeEventListener('resize', onScroll);
+  });
+
+  /**
+   * Draws the rows in view and spacers for the rest.
+   * @param {boolean} force redraw even if the same rows are in view
+   */
+  function drawRows(force) {
+    const body = /** @type {HTMLElement} */ (table.tBodies[0]);
+    table.setAttribute('aria-rowcount', String(rows.length + 1));
+    if (!rows.length) return;
+    if (!rowHeight) {
+      replace(body, row(rows[0], 0));
+      rowHeight = body.getBoundingClientRect().height || 37;
+    }
+    const offset = -body.getBoundingClientRect().top;
+    const first = Math.max(0, Math.floor(offset / rowHeight) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((offset + window.innerHeight) / rowHeight) + OVERSCAN);
+    if (!force && first === drawn[0] && last === drawn[1]) return;
+    drawn = [first, last];
+    if (force) built.clear();
+    // Rows still in view are moved, not rebuilt; rows that left are dropped.
+    for (const index of built.keys()) if (index < first || index >= last) built.delete(index);
+    const spacer = (/** @type {number} */ n) => {
+      const tr = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: columns.length }));
+      tr.style.height = `${n * rowHeight}px`;
+      return tr;
+    };
+    replace(body,
+      first > 0 ? spacer(first) : null,
+      rows.slice(first, last).map((user, i) => {
+        const index = first + i;
+        let tr = built.get(index);
+        if (!tr) { tr = row(user, index); built.set(index, tr); }
+        return tr;
+      }),
+      last < rows.length ? spacer(rows.length - last) : null);
+  }
 
   // Scrolling near the end loads the next page.
   const observer = new IntersectionObserver((entries) => {
@@ -124,6 +183,7 @@ export async function usersPage({ main, params, zone, signal }) {
     inflight?.abort();
     rows = [];
     after = null;
+    drawn = [-1, -1];
     replace(/** @type {HTMLElement} */ (table.tBodies[0]));
     await fetchPage(true);
   }
@@ -146,7 +206,7 @@ export async function usersPage({ main, params, zone, signal }) {
       if (controller !== inflight) return;
       clearErrors(filters);
       rows.push(...data.data);
-      append(/** @type {HTMLElement} */ (table.tBodies[0]), data.data.map(row));
+      drawRows(true);
       after = data.page_info.end_cursor;
       hasMore = Boolean(data.page_info.has_next_page && after);
       more.hidden = !hasMore;
@@ -177,7 +237,7 @@ export async function usersPage({ main, params, zone, signal }) {
   function drawHead() {
     const sort = params.get('sort') || '';
     const head = /** @type {HTMLTableSectionElement} */ (table.tHead);
-    replace(head, h('tr', {}, columns.map((key) => {
+    replace(head, h('tr', { 'aria-rowindex': 1 }, columns.map((key) => {
       const col = COLUMNS.find((c) => c.key === key) || { key, label: key };
       const state = sort === col.key ? 'ascending' : sort === `-${col.key}` ? 'descending' : null;
       if (!col.sort) return h('th', { scope: 'col', text: col.label });
@@ -198,9 +258,9 @@ export async function usersPage({ main, params, zone, signal }) {
     if (caption) caption.textContent = `Users in zone ${zone}${sort ? `, sorted by ${sort.replace(/^-/, '')} ${sort.startsWith('-') ? 'descending' : 'ascending'}` : ''}`;
   }
 
-  /** @param {any} user */
-  function row(user) {
-    return h('tr', {}, columns.map((key, i) => {
+  /** @param {any} user @param {number} index */
+  function row(user, index) {
+    return h('tr', { 'aria-rowindex': index + 2, class: index % 2 ? 'odd' : null }, columns.map((key, i) => {
       const value = user[key];
       let content;
       if (key === 'email' || (i === 0 && key !== 'email')) {
