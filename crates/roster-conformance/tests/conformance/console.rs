@@ -6,13 +6,20 @@
 use roster_testkit::{TestServer, send};
 
 pub async fn every_console_url_answers_the_app_page_under_a_strict_policy(server: &TestServer) {
-    for path in ["/console", "/console/users", "/console/users/user_01ARZ3NDEKTSV4RRFFQ69G5FAV?zone=eu"] {
+    for path in
+        ["/console", "/console/users", "/console/users/user_01ARZ3NDEKTSV4RRFFQ69G5FAV?zone=eu"]
+    {
         let r = send(server.request("GET", path)).await;
         assert_eq!(r.status, 200, "{path}");
         assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
         assert!(r.text().contains("/console/assets/js/app.js"), "{path}");
         let csp = r.header("content-security-policy").unwrap_or_default();
-        for directive in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"] {
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
             assert!(csp.contains(directive), "{path}: {csp}");
         }
         assert!(!csp.contains("unsafe"), "{csp}");
@@ -26,7 +33,9 @@ pub async fn every_console_url_answers_the_app_page_under_a_strict_policy(server
     assert!(!page.contains(" style="), "an inline style");
 }
 
-pub async fn console_assets_are_served_with_their_type_and_revalidated_by_etag(server: &TestServer) {
+pub async fn console_assets_are_served_with_their_type_and_revalidated_by_etag(
+    server: &TestServer,
+) {
     for (path, kind) in [
         ("/console/assets/js/app.js", "text/javascript; charset=utf-8"),
         ("/console/assets/console.css", "text/css; charset=utf-8"),
@@ -44,7 +53,9 @@ pub async fn console_assets_are_served_with_their_type_and_revalidated_by_etag(s
 }
 
 pub async fn an_unknown_console_asset_is_a_404_not_the_app_page(server: &TestServer) {
-    for path in ["/console/assets/nope.js", "/console/assets/../../etc/passwd", "/console/assets/js/"] {
+    for path in
+        ["/console/assets/nope.js", "/console/assets/../../etc/passwd", "/console/assets/js/"]
+    {
         let r = send(server.request("GET", path)).await;
         assert_eq!(r.status, 404, "{path}: {}", r.text());
         assert!(!r.text().contains("<html"), "{path}");
@@ -56,7 +67,8 @@ pub async fn an_unknown_console_asset_is_a_404_not_the_app_page(server: &TestSer
 pub async fn console_files_need_no_key_and_give_away_nothing_of_the_api(server: &TestServer) {
     // No key, a bad key: the same static page, and no data in it.
     let anonymous = send(server.request("GET", "/console/users")).await;
-    let bad = send(server.request("GET", "/console/users").bearer_auth("not-a-key-at-all-000")).await;
+    let bad =
+        send(server.request("GET", "/console/users").bearer_auth("not-a-key-at-all-000")).await;
     assert_eq!(anonymous.status, 200);
     assert_eq!(anonymous.body, bad.body);
     assert!(!anonymous.text().contains("rk_"), "a key in the page");
