@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{Grant, Provider, Role, RoleAssignment, Session};
 use crate::ids::Ulid;
-use crate::{EventId, OrgId, Timestamp, User, Zone, ZoneId, ZoneScope};
+use crate::{EventId, OrgId, Timestamp, User, UserId, Zone, ZoneId, ZoneScope};
 
 macro_rules! event_types {
     ($($variant:ident = $spelling:literal),* $(,)?) => {
@@ -184,6 +184,24 @@ macro_rules! snapshot_of {
 
 snapshot_of!(User, Role, RoleAssignment, Session, Grant, Provider, Zone);
 
+impl Snapshot {
+    /// The user the object belongs to: the user itself, or the user of a
+    /// session, grant or role assignment. `None` for roles, providers and
+    /// zones, which belong to no one user. The feed's `user_id` filter
+    /// reads it from a column the store fills from this when it records the
+    /// event; the store migrations backfill older rows from the same fields
+    /// of the stored JSON (`id`, `user_id`), so the two must agree.
+    pub fn user_id(&self) -> Option<UserId> {
+        match self {
+            Snapshot::User(u) => Some(u.id),
+            Snapshot::Session(s) => Some(s.user_id),
+            Snapshot::Grant(g) => Some(g.user_id),
+            Snapshot::RoleAssignment(a) => Some(a.user_id),
+            Snapshot::Role(_) | Snapshot::Provider(_) | Snapshot::Zone(_) => None,
+        }
+    }
+}
+
 /// What the service decides about a write's event before the store runs
 /// it: its id, its time and who is acting. The store builds the event
 /// from it and the value the change produced, in the same transaction.
@@ -276,6 +294,11 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// The user the event is about (see `Snapshot::user_id`).
+    pub fn user_id(&self) -> Option<UserId> {
+        self.object.user_id()
+    }
+
     pub fn changed(mut self, fields: Vec<&'static str>) -> Self {
         self.changed_fields = Some(fields);
         self
@@ -362,6 +385,59 @@ mod tests {
         let json = serde_json::to_string(&with).unwrap();
         assert!(json.ends_with(r#""version":3,"external_id":"00u1"}"#), "{json}");
         assert_eq!(serde_json::from_str::<Snapshot>(&json).unwrap(), with);
+    }
+
+    /// The migrations that added the events' user column filled it for
+    /// older rows from the stored JSON: a user's `id`, else the object's
+    /// `user_id`. What the store writes for new rows must be the same.
+    #[test]
+    fn the_user_an_event_is_about_is_the_one_its_stored_json_names() {
+        use crate::access::{Grant, RoleAssignment, Session};
+        use crate::{GrantId, RoleAssignmentId, RoleId, SessionId};
+        let u = user();
+        let at = u.created_at;
+        let other = UserId::from_ulid(Ulid::from_parts(1_700_000_000_001, 7));
+        let session = Session {
+            id: SessionId::from_ulid(Ulid::from_parts(1, 1)),
+            user_id: other,
+            provider_id: None,
+            created_at: at,
+            expires_at: None,
+            revoked_at: None,
+            created_by: "key_a".into(),
+        };
+        let grant = Grant {
+            id: GrantId::from_ulid(Ulid::from_parts(1, 2)),
+            user_id: other,
+            client_id: "app".into(),
+            resource: "files".into(),
+            scopes: vec!["read".into()],
+            created_at: at,
+            expires_at: None,
+            revoked_at: None,
+            created_by: "key_a".into(),
+        };
+        let assignment = RoleAssignment {
+            id: RoleAssignmentId::from_ulid(Ulid::from_parts(1, 3)),
+            user_id: other,
+            role_id: RoleId::from_ulid(Ulid::from_parts(1, 4)),
+            role_identifier: "admin".into(),
+            scope: None,
+            created_at: at,
+            created_by: "key_a".into(),
+        };
+        let cases: [(Snapshot, &str, &str, UserId); 4] = [
+            (Snapshot::User(u.clone()), "user", "id", u.id),
+            (Snapshot::Session(session), "session", "user_id", other),
+            (Snapshot::Grant(grant), "grant", "user_id", other),
+            (Snapshot::RoleAssignment(assignment), "role_assignment", "user_id", other),
+        ];
+        for (snapshot, kind, field, expected) in cases {
+            assert_eq!(snapshot.user_id(), Some(expected), "{kind}");
+            let json: serde_json::Value = serde_json::to_value(&snapshot).unwrap();
+            assert_eq!(json["kind"], kind);
+            assert_eq!(json[field], expected.to_string(), "{kind}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The change feed: who may read which events, cursors, and retention.
 
 use roster_domain::events::{Event, TypeFilter};
-use roster_domain::{Scope, Timestamp, ZoneId};
+use roster_domain::{Scope, Timestamp, UserId, ZoneId};
 use roster_store::{EventQuery, FeedPosition};
 
 use crate::error::{CursorParam, ServiceError, ServiceResult};
@@ -15,6 +15,9 @@ pub struct EventFeedRequest {
     pub types: TypeFilter,
     /// A zone by id or identifier.
     pub zone: Option<String>,
+    /// Only the events about this user: its own, and those of its
+    /// sessions, grants and role assignments.
+    pub user: Option<UserId>,
 }
 
 /// A page of the feed.
@@ -67,6 +70,13 @@ impl Service {
             limit: request.limit,
             zones,
             types: request.types.types().map(<[_]>::to_vec),
+            // Taken as it is, never looked up, as a zone id is: a deleted
+            // user's events stay reachable, and the key's zones above
+            // still bound what it reads. So a user the key may not see
+            // answers exactly as a user with no events (an empty page),
+            // where a 404 would tell a zone-limited key that the user
+            // exists in another zone.
+            user: request.user,
         };
         let page = self.store.events_after(&query).await?;
         Ok(EventFeed {

@@ -22,8 +22,8 @@ const HORIZON: &str = "events_horizon";
 const PURGE_CHUNK: i64 = 10_000;
 
 /// The columns an event insert names, in the order of `EventParams`.
-pub const EVENT_COLUMNS: &str =
-    "id, org_id, zone_id, type, occurred_at, actor_type, actor_id, object, changed_fields";
+pub const EVENT_COLUMNS: &str = "id, org_id, zone_id, type, occurred_at, actor_type, actor_id, \
+     object, changed_fields, user_id";
 
 /// An event's statement parameters, kept alive while a statement uses them.
 pub struct EventParams<'a> {
@@ -51,7 +51,7 @@ impl<'a> EventParams<'a> {
         })
     }
 
-    pub fn params(&self) -> [&(dyn ToSql + Sync); 9] {
+    pub fn params(&self) -> [&(dyn ToSql + Sync); 10] {
         [
             &self.id,
             &self.org,
@@ -62,13 +62,14 @@ impl<'a> EventParams<'a> {
             &self.actor_id,
             &self.text.object,
             &self.text.changed_fields,
+            &self.text.user_id,
         ]
     }
 
-    /// `$first, …, $first+8`: the placeholders of these parameters when
+    /// `$first, …, $first+9`: the placeholders of these parameters when
     /// they follow others in a statement.
     pub fn placeholders(first: usize) -> String {
-        (first..first + 9).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        (first..first + 10).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -116,6 +117,54 @@ pub async fn event_at<C: Exec>(c: &C, org: &OrgId, at: FeedPosition) -> StoreRes
     event_row(&row.ok_or(StoreError::NotFound)?)
 }
 
+/// The window of a page: how many events it looks through and the last
+/// one's position. Parameters: org, after (tx, seq), scan limit, then what
+/// `$user` adds (the user and the reader's zones).
+macro_rules! window_sql {
+    ($user:literal) => {
+        concat!(
+            "SELECT count(*), (array_agg(tx::text ORDER BY tx DESC, seq DESC))[1], \
+             (array_agg(seq ORDER BY tx DESC, seq DESC))[1] FROM (SELECT tx, seq FROM events \
+             WHERE org_id = $1",
+            $user,
+            " AND (tx, seq) > ($2::text::xid8, $3) \
+             AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, seq LIMIT $4) w"
+        )
+    };
+}
+
+/// The read of a page's matches in the window. Parameters: org, after
+/// (tx, seq), end (tx, seq), zones, types, limit, then what `$user` adds.
+macro_rules! page_sql {
+    ($user:literal) => {
+        concat!(
+            "SELECT tx::text::bigint, seq, id, org_id, zone_id, type, occurred_at, actor_type, \
+             actor_id, object, changed_fields FROM events WHERE org_id = $1",
+            $user,
+            " AND (tx, seq) > ($2::text::xid8, $3) AND (tx, seq) <= ($4::text::xid8, $5) \
+             AND ($6::uuid[] IS NULL OR zone_id = ANY($6)) \
+             AND ($7::text[] IS NULL OR type = ANY($7)) \
+             ORDER BY tx, seq LIMIT $8"
+        )
+    };
+}
+
+/// The user is a statement of its own, not a `$n IS NULL OR user_id = $n`
+/// clause: a generic plan could not use `events_user` (organization, user,
+/// position) for that, and the user's events are then found through it
+/// alone.
+fn window_sql(by_user: bool) -> &'static str {
+    if by_user {
+        window_sql!(" AND user_id = $5 AND ($6::uuid[] IS NULL OR zone_id = ANY($6))")
+    } else {
+        window_sql!("")
+    }
+}
+
+fn page_sql(by_user: bool) -> &'static str {
+    if by_user { page_sql!(" AND user_id = $9") } else { page_sql!("") }
+}
+
 pub fn position(tx: i64, seq: i64) -> FeedPosition {
     FeedPosition { tx: u64::try_from(tx).unwrap_or(0), seq: u64::try_from(seq).unwrap_or(0) }
 }
@@ -139,19 +188,20 @@ pub async fn events_after<C: Exec>(c: &C, q: &EventQuery) -> StoreResult<EventPa
     let tx = after.tx.to_string();
     let seq = i64::try_from(after.seq).map_err(|_| StoreError::CursorExpired)?;
     let scan = i64::try_from(FEED_SCAN_LIMIT).unwrap_or(i64::MAX);
+    let user: Option<String> = q.user.map(|u| u.to_string());
+    let zones: Option<Vec<PgId>> =
+        q.zones.as_ref().map(|z| z.iter().map(|z| id(z.to_bytes())).collect());
     // First the window this page looks through: settled rows only (below
     // the oldest running transaction), fixed by its last position. Every
     // row up to that position is settled, so the filtered read below sees
-    // exactly the window, whatever commits meanwhile.
-    let row = db::query_one(
-        c,
-        "SELECT count(*), (array_agg(tx::text ORDER BY tx DESC, seq DESC))[1], \
-         (array_agg(seq ORDER BY tx DESC, seq DESC))[1] FROM (SELECT tx, seq FROM events \
-         WHERE org_id = $1 AND (tx, seq) > ($2::text::xid8, $3) \
-         AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, seq LIMIT $4) w",
-        &[&org, &tx, &seq, &scan],
-    )
-    .await?;
+    // exactly the window, whatever commits meanwhile. With a user, only
+    // that user's events the reader may see: a user of a zone it may not
+    // see then moves no cursor, answering as a user without events would.
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&org, &tx, &seq, &scan];
+    if let Some(user) = &user {
+        params.extend([user as &(dyn ToSql + Sync), &zones]);
+    }
+    let row = db::query_one(c, window_sql(user.is_some()), &params).await?;
     let looked_at: i64 = get(&row, 0)?;
     let (end_tx, end_seq) = match (get::<Option<String>>(&row, 1)?, get::<Option<i64>>(&row, 2)?) {
         (Some(tx), Some(seq)) => (tx, seq),
@@ -165,22 +215,14 @@ pub async fn events_after<C: Exec>(c: &C, q: &EventQuery) -> StoreResult<EventPa
         }
     };
     let end = position(end_tx.parse().unwrap_or(0), end_seq);
-    let zones: Option<Vec<PgId>> =
-        q.zones.as_ref().map(|z| z.iter().map(|z| id(z.to_bytes())).collect());
     let types: Option<Vec<&str>> = q.types.as_ref().map(|t| t.iter().map(|t| t.as_str()).collect());
     let limit = i64::try_from(q.limit + 1).unwrap_or(i64::MAX);
-    let rows = db::query(
-        c,
-        "SELECT tx::text::bigint, seq, id, org_id, zone_id, type, occurred_at, actor_type, \
-         actor_id, object, changed_fields FROM events \
-         WHERE org_id = $1 AND (tx, seq) > ($2::text::xid8, $3) \
-         AND (tx, seq) <= ($4::text::xid8, $5) \
-         AND ($6::uuid[] IS NULL OR zone_id = ANY($6)) \
-         AND ($7::text[] IS NULL OR type = ANY($7)) \
-         ORDER BY tx, seq LIMIT $8",
-        &[&org, &tx, &seq, &end_tx, &end_seq, &zones, &types, &limit],
-    )
-    .await?;
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        vec![&org, &tx, &seq, &end_tx, &end_seq, &zones, &types, &limit];
+    if let Some(user) = &user {
+        params.push(user);
+    }
+    let rows = db::query(c, page_sql(user.is_some()), &params).await?;
     // A purge may have committed between the check above and these reads
     // (each statement has a snapshot of its own): if it reached past the
     // cursor, the rows just read miss events, and the answer is the 410.

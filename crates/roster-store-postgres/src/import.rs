@@ -46,12 +46,13 @@ const COLUMN_TYPES: [Type; 22] = [
     Type::TEXT,
 ];
 
-const EVENT_TYPES: [Type; 9] = [
+const EVENT_TYPES: [Type; 10] = [
     Type::UUID,
     Type::UUID,
     Type::UUID,
     Type::TEXT,
     Type::TIMESTAMPTZ,
+    Type::TEXT,
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,

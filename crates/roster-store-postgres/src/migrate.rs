@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_events.sql"),
     include_str!("../migrations/0007_webhooks.sql"),
     include_str!("../migrations/0008_external_id.sql"),
+    include_str!("../migrations/0009_event_users.sql"),
 ];
 
 /// Advisory lock key of the migration run ("roster" + "mig" in ASCII).

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_events.sql"),
     include_str!("../migrations/0008_webhooks.sql"),
     include_str!("../migrations/0009_external_id.sql"),
+    include_str!("../migrations/0010_event_users.sql"),
 ];
 
 /// Tuning knobs; the defaults are what measured best on a 2-core machine.
@@ -126,7 +127,7 @@ fn open_connection(
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> StoreResult<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let version: i64 =
         conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(from_sqlite)?;
     let current = usize::try_from(version).unwrap_or(0);

@@ -2,7 +2,7 @@
 //! what a reader asks for, and the page it gets.
 
 use roster_domain::events::{Actor, Event, EventType, NewEvent};
-use roster_domain::{EventId, OrgId, Timestamp, ZoneId};
+use roster_domain::{EventId, OrgId, Timestamp, UserId, ZoneId};
 
 use crate::{StoreError, StoreResult};
 
@@ -42,6 +42,12 @@ pub struct EventQuery {
     pub zones: Option<Vec<ZoneId>>,
     /// Only these types (`None`: every type).
     pub types: Option<Vec<EventType>>,
+    /// Only the events about this user (`NewEvent::user_id`). The page
+    /// then looks through this user's events alone, found by an index of
+    /// (organization, user, position): `FEED_SCAN_LIMIT` counts them, not
+    /// the organization's, so a user's activity is never a scan of the
+    /// feed however busy the rest of the organization is.
+    pub user: Option<UserId>,
 }
 
 /// How many stored events one request may look through for matches of a
@@ -69,6 +75,10 @@ pub struct EventPage {
 pub struct EventText {
     pub object: String,
     pub changed_fields: Option<String>,
+    /// The user the event is about, as its id's text: the form the stored
+    /// JSON holds it in, so the migrations could fill the column for older
+    /// rows in SQL alone.
+    pub user_id: Option<String>,
 }
 
 impl EventText {
@@ -80,6 +90,7 @@ impl EventText {
                 Some(fields) => Some(serde_json::to_string(fields).map_err(internal)?),
                 None => None,
             },
+            user_id: event.user_id().map(|u| u.to_string()),
         })
     }
 }

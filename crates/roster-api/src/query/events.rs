@@ -6,6 +6,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
+use roster_domain::UserId;
 use roster_domain::events::{EventType, TypeFilter};
 use roster_service::events::EventFeedRequest;
 
@@ -54,6 +55,12 @@ pub struct EventParams {
     types: Option<TypeFilter>,
     /// Only events of this zone (id or identifier).
     zone: Option<String>,
+    /// Only events about this user (`user_…`): its `user.*` events and
+    /// those of its sessions, grants and role assignments. Taken as it is,
+    /// so a deleted user's events stay reachable; a user the key may not
+    /// see answers as a user without events (an empty page), not 404.
+    #[param(value_type = Option<String>, pattern = r"^user_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
+    user_id: Option<UserId>,
 }
 
 impl QueryParams for EventParams {
@@ -87,13 +94,22 @@ impl QueryParams for EventParams {
                 unset(&self.zone, name)?;
                 self.zone = Some(value);
             }
+            "user_id" => {
+                unset(&self.user_id, name)?;
+                let user = UserId::parse(&value).ok_or_else(|| {
+                    ApiError::invalid_parameter(name, format!("{value:?} is not a user id"))
+                })?;
+                self.user_id = Some(user);
+            }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
     fn unknown(name: &str) -> String {
-        format!("{name} is not a parameter of the event feed; use after, limit, type and zone")
+        format!(
+            "{name} is not a parameter of the event feed; use after, limit, type, zone and user_id"
+        )
     }
 
     fn finish(self) -> ApiResult<EventFeedRequest> {
@@ -102,6 +118,7 @@ impl QueryParams for EventParams {
             limit: self.limit.map_or(DEFAULT_LIMIT, |n| n as usize),
             types: self.types.unwrap_or_default(),
             zone: self.zone,
+            user: self.user_id,
         })
     }
 }

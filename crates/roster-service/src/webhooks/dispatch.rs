@@ -92,6 +92,7 @@ impl Dispatcher {
             limit: EVENTS_PER_LEASE,
             zones: endpoint.zones.clone(),
             types: endpoint.type_filter().types().map(<[_]>::to_vec),
+            user: None,
         };
         let page = match self.service.store.events_after(&query).await {
             Ok(page) => page,

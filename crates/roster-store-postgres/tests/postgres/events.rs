@@ -7,7 +7,7 @@ use roster_store_suite::ctx::stamp;
 use crate::support::{raw, with_store};
 
 fn everything(ctx: &roster_store_suite::ctx::Ctx) -> EventQuery {
-    EventQuery { org: ctx.org.id, after: None, limit: 100, zones: None, types: None }
+    EventQuery { org: ctx.org.id, after: None, limit: 100, zones: None, types: None, user: None }
 }
 
 /// A transaction that began writing first but commits last holds the feed
