@@ -153,7 +153,7 @@ macro_rules! page_sql {
 /// clause: a generic plan could not use `events_user` (organization, user,
 /// position) for that, and the user's events are then found through it
 /// alone.
-fn window_sql(by_user: bool) -> &'static str {
+pub fn window_sql(by_user: bool) -> &'static str {
     if by_user {
         window_sql!(" AND user_id = $5 AND ($6::uuid[] IS NULL OR zone_id = ANY($6))")
     } else {
@@ -161,7 +161,7 @@ fn window_sql(by_user: bool) -> &'static str {
     }
 }
 
-fn page_sql(by_user: bool) -> &'static str {
+pub fn page_sql(by_user: bool) -> &'static str {
     if by_user { page_sql!(" AND user_id = $9") } else { page_sql!("") }
 }
 

@@ -43,3 +43,11 @@ pub use crate::migrate::MIGRATION_LOCK;
 pub use crate::open::PgOptions;
 pub use crate::store::PgStore;
 pub use crate::tls::{PgTls, SslMode, connect_config};
+
+/// The change feed's statements, for the tests that hold PostgreSQL's
+/// plans of them to what the feed promises (a user's events read through
+/// that user's index).
+#[doc(hidden)]
+pub mod feed_statements {
+    pub use crate::events::{page_sql, window_sql};
+}

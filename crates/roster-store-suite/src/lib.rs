@@ -114,6 +114,10 @@ macro_rules! store_suite {
             webhooks {
                 store an_endpoint_update_keeps_what_was_written_since_it_was_read,
             }
+            events {
+                store a_user_filter_returns_exactly_that_users_events_in_order_and_no_one_elses,
+                store a_user_filter_looks_only_at_that_users_events_however_many_lie_between,
+            }
             import {
                 paired imported_users_answer_every_query_as_created_ones_do_on_both_backends,
                 paired an_imported_chunk_that_breaks_a_rule_inserts_nothing,

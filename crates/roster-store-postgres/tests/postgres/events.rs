@@ -1,5 +1,6 @@
 //! The feed under concurrency only PostgreSQL has: transactions that take
-//! their ids in one order and commit in another.
+//! their ids in one order and commit in another; and the plans PostgreSQL
+//! picks for it.
 
 use roster_store::EventQuery;
 use roster_store_suite::ctx::stamp;
@@ -67,4 +68,67 @@ async fn an_event_committed_out_of_order_is_never_skipped() {
         assert!(again.events.is_empty());
     })
     .await;
+}
+
+/// The plan of one of the feed's statements for these literal parameters,
+/// as PostgreSQL would run it prepared: first with a plan for the values,
+/// then with the generic plan a prepared statement moves to.
+async fn plans(client: &tokio_postgres::Client, sql: &str, args: &str) -> [String; 2] {
+    let mut out = [String::new(), String::new()];
+    for (i, mode) in ["force_custom_plan", "force_generic_plan"].iter().enumerate() {
+        let text = format!(
+            "SET plan_cache_mode = {mode}; PREPARE feed AS {sql}; \
+             EXPLAIN EXECUTE feed({args}); DEALLOCATE feed"
+        );
+        let lines: Vec<String> = client
+            .simple_query(&text)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .collect();
+        out[i] = lines.join("\n");
+    }
+    out
+}
+
+/// One user's activity costs what that user has: among thousands of other
+/// users' events, both reads of a page under the user filter are index
+/// scans of `events_user`, never a scan of the organization's events, with
+/// a plan for the values and with the generic one alike.
+#[tokio::test]
+async fn a_user_filter_reads_through_the_users_index_not_the_feed() {
+    with_store(|ctx, url| async move {
+        let scope = ctx.scope();
+        let a = ctx.new_user(&scope, "a@example.com").await;
+        let others: Vec<_> = (0..6000).map(|i| ctx.user(&format!("bulk{i}@example.com"))).collect();
+        ctx.store.import_users(&scope, others, &stamp()).await.unwrap();
+        let client = raw(&url).await;
+        client.batch_execute("ANALYZE events").await.unwrap();
+        let org = format!("'{}'::uuid", uuid_text(ctx.org.id.to_bytes()));
+        let zones = format!("ARRAY['{}'::uuid]", uuid_text(ctx.zone.id.to_bytes()));
+        let user = format!("'{}'", a.id);
+        let window = roster_store_postgres::feed_statements::window_sql(true);
+        let window_args = format!("{org}, '0', 0, 5000, {user}, {zones}");
+        let page = roster_store_postgres::feed_statements::page_sql(true);
+        let page_args = format!(
+            "{org}, '0', 0, '999999999999', 9223372036854775807, {zones}, \
+             ARRAY['user.created'], 51, {user}"
+        );
+        let mut all = plans(&client, window, &window_args).await.to_vec();
+        all.extend(plans(&client, page, &page_args).await);
+        for plan in all {
+            assert!(plan.contains("events_user on events"), "{plan}");
+            assert!(!plan.contains("Seq Scan") && !plan.contains("events_org"), "{plan}");
+        }
+    })
+    .await;
+}
+
+fn uuid_text(b: [u8; 16]) -> String {
+    let hex: String = b.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }

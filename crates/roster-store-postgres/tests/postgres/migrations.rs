@@ -1,11 +1,12 @@
 use std::time::{Duration, Instant};
 
 use roster_domain::{User, UserId};
-use roster_store::{Store, StoreError};
+use roster_store::{EventQuery, Store, StoreError};
 use roster_store_postgres::{PgOptions, PgStore};
+use roster_store_suite::access_fixtures::{assignment, grant, role, session};
 use roster_store_suite::ctx::stamp;
 
-use crate::support::{Rng, raw, with_database_url, with_store, with_store_options};
+use crate::support::{Rng, raw, scalar, with_database_url, with_store, with_store_options};
 
 #[tokio::test]
 async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
@@ -24,7 +25,7 @@ async fn nodes_starting_together_migrate_once_and_share_the_cursor_secret() {
         let client = raw(&url).await;
         let rows = client.query("SELECT version FROM schema_migrations", &[]).await.unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
         // A later start applies nothing and keeps the secret.
         drop((a, b, c));
@@ -149,7 +150,7 @@ async fn a_version_1_database_with_users_migrates_forward() {
                  lower(email) || ' ' || lower(name) || ' ' || lower(identifier) || ' ' || \
                  lower(coalesce(description, ''))) gin_trgm_ops); \
                  DROP INDEX users_external_id; ALTER TABLE users DROP COLUMN external_id; \
-                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5, 6, 7, 8)",
+                 DELETE FROM schema_migrations WHERE version IN (2, 3, 4, 5, 6, 7, 8, 9)",
             )
             .await
             .unwrap();
@@ -160,13 +161,79 @@ async fn a_version_1_database_with_users_migrates_forward() {
             .await
             .unwrap();
         let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8, 9]);
         assert_eq!(store.get_user(&ctx.scope(), &u.id).await.unwrap(), u);
         let window = roster_store::IdWindow { after: None, backwards: false, limit: 10 };
         let page = store.list_roles(&ctx.scope(), &window).await.unwrap();
         assert_eq!(page.total, 0);
         let sessions = store.list_sessions(&ctx.scope(), &u.id, &window).await.unwrap();
         assert!(sessions.items.is_empty());
+        store.close();
+    })
+    .await;
+}
+
+/// Events recorded before the events had a user column are found by the
+/// feed's user filter once migration 9 has filled it from their JSON.
+#[tokio::test]
+async fn events_written_before_the_user_column_are_found_by_the_user_filter_after_migrating() {
+    with_store(|ctx, url| async move {
+        let scope = ctx.scope();
+        let a = ctx.new_user(&scope, "a@example.com").await;
+        let b = ctx.new_user(&scope, "b@example.com").await;
+        let r = role(&ctx, "admin");
+        ctx.store.create_role(&scope, &r, &stamp()).await.unwrap();
+        let ra = assignment(&ctx, &a.id, &r.id, None);
+        ctx.store.create_role_assignment(&scope, &ra, &stamp()).await.unwrap();
+        let s = session(&ctx, &a.id, 100, None);
+        ctx.store.create_session(&scope, &s, &stamp()).await.unwrap();
+        ctx.store.create_grant(&scope, &grant(&ctx, &a.id, None), &stamp()).await.unwrap();
+        ctx.store.revoke_session(&scope, &a.id, &s.id, &stamp()).await.unwrap();
+        ctx.store.close();
+        // Back to version 8, as a database written before the column.
+        raw(&url)
+            .await
+            .batch_execute(
+                "DROP INDEX events_user; ALTER TABLE events DROP COLUMN user_id; \
+                 DELETE FROM schema_migrations WHERE version = 9",
+            )
+            .await
+            .unwrap();
+
+        let store = PgStore::connect(&url, &PgOptions::default()).await.unwrap();
+        let query = |user: UserId| EventQuery {
+            org: ctx.org.id,
+            after: None,
+            limit: 100,
+            zones: None,
+            types: None,
+            user: Some(user),
+        };
+        // Served once every older transaction of the server has ended.
+        let mut of_a = Vec::new();
+        for _ in 0..400 {
+            of_a = store.events_after(&query(a.id)).await.unwrap().events;
+            if of_a.len() >= 5 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let kinds: Vec<&str> = of_a.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "user.created",
+                "role_assignment.created",
+                "session.created",
+                "grant.created",
+                "session.revoked"
+            ]
+        );
+        let of_b = store.events_after(&query(b.id)).await.unwrap().events;
+        assert_eq!(of_b.len(), 1);
+        assert_eq!(of_b[0].kind.as_str(), "user.created");
+        let unowned = scalar(&url, "SELECT count(*) FROM events WHERE user_id IS NULL").await;
+        assert_eq!(unowned, 2, "the zone's and the role's events belong to no user");
         store.close();
     })
     .await;

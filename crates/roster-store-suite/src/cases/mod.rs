@@ -4,6 +4,7 @@
 pub mod access_differential;
 pub mod crud;
 pub mod differential;
+pub mod events;
 pub mod expand;
 pub mod idempotency;
 pub mod import;
