@@ -326,6 +326,26 @@ mod tests {
         assert_eq!(check::<ListUsersParams>(), 27);
         assert_eq!(check::<IdPageParams>(), 3);
         assert_eq!(check::<ExpandParams>(), 1);
+        assert_eq!(check::<EventParams>(), 5);
+    }
+
+    #[test]
+    fn the_feeds_user_id_is_a_user_id_given_once() {
+        let id = "user_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        let q = read::<EventParams>(Some(&format!("user_id={}", id.to_ascii_lowercase()))).unwrap();
+        assert_eq!(q.user.map(|u| u.to_string()).as_deref(), Some(id));
+        for bad in [
+            "user_id=zone_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "user_id=",
+            "user_id=%20user_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "user_id=user_81ARZ3NDEKTSV4RRFFQ69G5FAV",
+        ] {
+            let e = read::<EventParams>(Some(bad)).unwrap_err();
+            assert_eq!(e.problem().param.as_deref(), Some("user_id"), "{bad}");
+        }
+        let twice = format!("user_id={id}&user_id={id}");
+        let e = read::<EventParams>(Some(&twice)).unwrap_err();
+        assert_eq!(e.problem().param.as_deref(), Some("user_id"));
     }
 
     #[test]

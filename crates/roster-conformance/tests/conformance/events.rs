@@ -359,6 +359,165 @@ pub async fn type_and_zone_filters_select_events_and_a_short_page_still_moves_on
     assert_eq!(types(&events), ["user.created"]);
 }
 
+/// The user an event's object belongs to: the user itself, or the user of
+/// a session, grant or role assignment.
+fn user_of(event: &Value) -> Option<&str> {
+    let object = &event["data"]["object"];
+    if event["type"].as_str().unwrap().starts_with("user.") {
+        object["id"].as_str()
+    } else {
+        object["user_id"].as_str()
+    }
+}
+
+pub async fn the_user_id_filter_walks_one_users_events_in_order_with_types_and_cursors(
+    server: &TestServer,
+) {
+    let start = past_bootstrap(server).await;
+    let s = server;
+    let ok = |r: roster_testkit::Resp, status: u16| {
+        assert_eq!(r.status, status, "{}", r.text());
+        if r.text().is_empty() { Value::Null } else { r.json() }
+    };
+    let a = id_of(&s.create_user(json!({ "email": "a@example.com" })).await);
+    let b = id_of(&s.create_user(json!({ "email": "b@example.com" })).await);
+    let role = ok(s.post("/v1/roles", json!({ "identifier": "ops", "name": "Ops" })).await, 201);
+    let assign = |user: String| {
+        let body = json!({ "role_id": id_of(&role) });
+        async move { ok(s.post(&format!("/v1/users/{user}/role-assignments"), body).await, 201) }
+    };
+    let ra = assign(a.clone()).await;
+    assign(b.clone()).await;
+    let session = ok(s.post(&format!("/v1/users/{a}/sessions"), json!({})).await, 201);
+    ok(s.post(&format!("/v1/users/{b}/sessions"), json!({})).await, 201);
+    let grant = json!({ "client_id": "app", "resource": "files", "scopes": ["read"] });
+    let grant = ok(s.post(&format!("/v1/users/{a}/grants"), grant).await, 201);
+    ok(s.patch(&format!("/v1/users/{a}"), json!({ "first_name": "Ada" })).await, 200);
+    ok(s.delete(&format!("/v1/users/{a}/sessions/{}", id_of(&session))).await, 204);
+    ok(s.delete(&format!("/v1/users/{a}/grants/{}", id_of(&grant))).await, 204);
+    ok(s.delete(&format!("/v1/users/{a}/role-assignments/{}", id_of(&ra))).await, 204);
+    ok(s.patch("/v1/roles/ops", json!({ "name": "Operations" })).await, 200);
+    ok(s.delete(&format!("/v1/users/{a}")).await, 204);
+
+    // zone.created is behind `start`: 2 users, role, 2 assignments, 2
+    // sessions, grant, update, 3 revocations, role update, deletion.
+    let (all, _) = walk_until(s, ADMIN_KEY, "", start, 14).await;
+    let of_a = format!("&user_id={a}");
+    let (events, end) = walk(s, ADMIN_KEY, &of_a, None, 100).await;
+    assert_eq!(
+        types(&events),
+        [
+            "user.created",
+            "role_assignment.created",
+            "session.created",
+            "grant.created",
+            "user.updated",
+            "session.revoked",
+            "grant.revoked",
+            "role_assignment.deleted",
+            "user.deleted",
+        ]
+    );
+    // Exactly the whole feed's events about `a`, in its order, as it
+    // renders them: no other user's, no role's, no zone's.
+    let expected: Vec<Value> =
+        all.iter().filter(|e| user_of(e) == Some(a.as_str())).cloned().collect();
+    assert_eq!(events, expected);
+    // A user's id is read in either case, as everywhere.
+    let lower = format!("&user_id={}", a.to_ascii_lowercase());
+    assert_eq!(walk(s, ADMIN_KEY, &lower, None, 100).await.0, events);
+
+    // Page by page, two at a time, following the cursor: the same walk.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/v1/events?limit=2{of_a}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&after={c}"));
+        }
+        let page = s.get(&path).await.json();
+        let data = page["data"].as_array().unwrap();
+        assert!(data.len() <= 2, "{page}");
+        paged.extend(data.iter().cloned());
+        cursor = page["page_info"]["end_cursor"].as_str().map(str::to_owned);
+        if page["page_info"]["has_next_page"] != json!(true) {
+            break;
+        }
+    }
+    assert_eq!(paged, events);
+    assert_eq!(cursor, end);
+
+    // With `type` too, both filters hold.
+    let sessions = format!("{of_a}&type=session.*,grant.revoked");
+    let (filtered, _) = walk(s, ADMIN_KEY, &sessions, None, 100).await;
+    assert_eq!(types(&filtered), ["session.created", "session.revoked", "grant.revoked"]);
+    let of_b = format!("&user_id={b}&type=role_assignment.*");
+    let (filtered, _) = walk(s, ADMIN_KEY, &of_b, None, 100).await;
+    assert_eq!(types(&filtered), ["role_assignment.created"]);
+    assert_eq!(filtered[0]["data"]["object"]["user_id"], json!(b));
+
+    // Polling from a filtered walk's end: only what is new about that user.
+    let (_, b_end) = walk(s, ADMIN_KEY, &format!("&user_id={b}"), None, 100).await;
+    s.create_user(json!({ "email": "c@example.com" })).await;
+    ok(s.patch(&format!("/v1/users/{b}"), json!({ "last_name": "B" })).await, 200);
+    let (new, _) = walk_until(s, ADMIN_KEY, &format!("&user_id={b}"), b_end, 1).await;
+    assert_eq!(types(&new), ["user.updated"]);
+    assert_eq!(new[0]["data"]["changed_fields"], json!(["last_name"]));
+
+    // A user without events: an empty page, with no cursor to poll from.
+    let r = s.get("/v1/events?user_id=user_01ARZ3NDEKTSV4RRFFQ69G5FAV").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.json();
+    assert_eq!(page["data"], json!([]));
+    assert_eq!(page["page_info"]["end_cursor"], Value::Null);
+    assert_eq!(page["page_info"]["has_next_page"], json!(false));
+}
+
+pub async fn a_zone_limited_key_sees_a_users_events_only_in_its_zones_and_no_sign_of_other_users(
+    server: &TestServer,
+) {
+    past_bootstrap(server).await;
+    server.post("/v1/zones", json!({ "identifier": "eu" })).await;
+    let eu = server.get("/v1/zones/eu").await.json();
+    let home = id_of(&server.create_user(json!({ "email": "a@example.com" })).await);
+    let r = server.post("/v1/zones/eu/users", json!({ "email": "b@example.com" })).await;
+    let abroad = id_of(&r.json());
+    let r = server.post(&format!("/v1/zones/eu/users/{abroad}/sessions"), json!({})).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    walk_until(server, ADMIN_KEY, "", None, 5).await;
+
+    let eu_only = server.create_key(&["events:read"], Some(&[eu["id"].as_str().unwrap()])).await;
+    let (events, _) = walk(server, &eu_only, &format!("&user_id={abroad}"), None, 100).await;
+    assert_eq!(types(&events), ["user.created", "session.created"]);
+    assert!(events.iter().all(|e| e["zone_id"] == eu["id"]));
+    let with_zone = format!("&user_id={abroad}&zone=eu");
+    assert_eq!(walk(server, &eu_only, &with_zone, None, 100).await.0, events);
+
+    // A user of a zone the key may not see answers exactly as a user that
+    // never existed: no event, no cursor, not a 404 that would say it
+    // exists. (A `zone` the key may not see is a 404, as ever: the key
+    // knows its own zones.)
+    let page = |key: String, query: String| async move {
+        let r = server.call_as(&key, "GET", &format!("/v1/events?{query}"), None).await;
+        assert_eq!(r.status, 200, "{query}: {}", r.text());
+        r.json()
+    };
+    let hidden = page(eu_only.clone(), format!("user_id={home}")).await;
+    let nobody = page(eu_only.clone(), "user_id=user_01ARZ3NDEKTSV4RRFFQ69G5FAV".into()).await;
+    assert_eq!(hidden, nobody);
+    assert_eq!(hidden["data"], json!([]));
+    assert_eq!(hidden["page_info"]["end_cursor"], Value::Null);
+    let r = server
+        .call_as(&eu_only, "GET", &format!("/v1/events?user_id={home}&zone=default"), None)
+        .await;
+    problem(&r, 404, "not_found");
+    // An unrestricted key sees both, and `zone` narrows it (AND).
+    let (events, _) = walk(server, ADMIN_KEY, &format!("&user_id={home}"), None, 100).await;
+    assert_eq!(types(&events), ["user.created"]);
+    let crossed = format!("&user_id={home}&zone=eu");
+    assert!(walk(server, ADMIN_KEY, &crossed, None, 100).await.0.is_empty());
+}
+
 pub async fn the_feed_shows_each_key_only_its_zones_and_its_metadata_rule(server: &TestServer) {
     past_bootstrap(server).await;
     server.post("/v1/zones", json!({ "identifier": "eu" })).await;
@@ -393,6 +552,12 @@ pub async fn bad_feed_parameters_answer_400_naming_the_parameter(server: &TestSe
         ("limit=1001", "limit"),
         ("after=nonsense", "after"),
         ("since=2020-01-01T00:00:00Z", "since"),
+        ("user_id=zone_01ARZ3NDEKTSV4RRFFQ69G5FAV", "user_id"),
+        ("user_id=ada@example.com", "user_id"),
+        (
+            "user_id=user_01ARZ3NDEKTSV4RRFFQ69G5FAV&user_id=user_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "user_id",
+        ),
     ] {
         let r = server.get(&format!("/v1/events?{query}")).await;
         assert_eq!(r.status, 400, "{query}: {}", r.text());

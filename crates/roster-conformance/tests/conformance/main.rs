@@ -103,6 +103,8 @@ conformance!(
     events::a_feed_walk_during_writes_on_two_nodes_sees_every_event_once_in_order,
     events::type_and_zone_filters_select_events_and_a_short_page_still_moves_on,
     events::the_feed_shows_each_key_only_its_zones_and_its_metadata_rule,
+    events::the_user_id_filter_walks_one_users_events_in_order_with_types_and_cursors,
+    events::a_zone_limited_key_sees_a_users_events_only_in_its_zones_and_no_sign_of_other_users,
     events::bad_feed_parameters_answer_400_naming_the_parameter,
     events::a_cursor_older_than_retention_answers_410_cursor_expired,
     abandon::a_client_that_hangs_up_stops_its_query,
