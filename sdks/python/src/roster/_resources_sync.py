@@ -1257,11 +1257,16 @@ class Events(_Resource):
         limit: int | None = None,
         type: str | Sequence[str] | None = None,
         zone: str | None = None,
+        user_id: str | None = None,
     ) -> Page[Event]:
         """Iterating goes through every event from ``after`` to the end of the feed as
-        it stands; keep the last page's ``page_info.end_cursor`` to poll on from there."""
+        it stands; keep the last page's ``page_info.end_cursor`` to poll on from there.
+        ``user_id`` keeps one user's events: its own and its sessions', grants' and
+        role assignments'."""
         types = type if isinstance(type, str) or type is None else ",".join(type)
-        params = strip_none({"after": after, "limit": limit, "type": types, "zone": zone})
+        params = strip_none(
+            {"after": after, "limit": limit, "type": types, "zone": zone, "user_id": user_id}
+        )
         return self._client._paginate(_path(None, "events"), [(k, str(v)) for k, v in params.items()], Event)
 
 
