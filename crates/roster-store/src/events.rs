@@ -43,10 +43,11 @@ pub struct EventQuery {
     /// Only these types (`None`: every type).
     pub types: Option<Vec<EventType>>,
     /// Only the events about this user (`NewEvent::user_id`). The page
-    /// then looks through this user's events alone, found by an index of
-    /// (organization, user, position): `FEED_SCAN_LIMIT` counts them, not
-    /// the organization's, so a user's activity is never a scan of the
-    /// feed however busy the rest of the organization is.
+    /// then looks through this user's events in `zones` alone, found by an
+    /// index of (organization, user, position): `FEED_SCAN_LIMIT` counts
+    /// them, not the organization's, so a user's activity is never a scan
+    /// of the feed however busy the rest of the organization is, and a
+    /// user of zones the reader may not see moves no cursor.
     pub user: Option<UserId>,
 }
 
