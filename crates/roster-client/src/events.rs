@@ -67,6 +67,9 @@ pub struct ListEvents {
     /// A comma list of types; `user.*` takes a whole resource.
     pub types: Option<String>,
     pub zone: Option<String>,
+    /// Only the events about this user: its own, and its sessions',
+    /// grants' and role assignments'.
+    pub user_id: Option<String>,
 }
 
 impl ListEvents {
@@ -81,6 +84,7 @@ impl ListEvents {
         put("limit", self.limit.map(|l| l.to_string()));
         put("type", self.types.clone());
         put("zone", self.zone.clone());
+        put("user_id", self.user_id.clone());
         q
     }
 }

@@ -62,6 +62,16 @@ async fn the_sdk_reads_the_feed_manages_endpoints_and_verifies_what_they_receive
         .unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].data.object["email"], "a@example.com");
+    // One user's events only.
+    let b_id = batch.results[1].body.as_ref().unwrap().id.clone();
+    let of_b: Vec<_> = client
+        .events()
+        .stream(ListEvents { user_id: Some(b_id), ..Default::default() })
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(of_b.len(), 1);
+    assert_eq!(of_b[0].data.object["email"], "b@example.com");
 
     let mut got = Vec::new();
     for _ in 0..200 {

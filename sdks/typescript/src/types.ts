@@ -460,6 +460,8 @@ export interface EventListParams extends CursorListParams {
   type?: string | string[];
   /** A zone id or identifier. */
   zone?: string;
+  /** Only the events about this user (`user_…`): its own, and its sessions', grants' and role assignments'. */
+  user_id?: string;
 }
 
 /** A webhook endpoint; `secret` only from create and rotateSecret. */
