@@ -7,6 +7,8 @@ import { api, BULK_USERS } from './tests/support.js';
 
 export default async function globalSetup() {
   await api('POST', '/v1/zones', { identifier: 'eu', name: 'Europe' });
+  await api('POST', '/v1/zones', { identifier: 'scratch', name: 'Scratch' });
+  for (const identifier of ['support', 'billing']) await api('POST', '/v1/zones/scratch/roles', { identifier });
   await api('POST', '/v1/zones/eu/users', { email: 'only.in.eu@example.com', first_name: 'Eula', last_name: 'Europa' });
   for (const identifier of ['support', 'billing']) await api('POST', '/v1/roles', { identifier, name: identifier[0].toUpperCase() + identifier.slice(1) });
   await api('POST', '/v1/providers', { identifier: 'okta', issuer: 'https://okta.example.com' });
