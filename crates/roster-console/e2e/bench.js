@@ -14,18 +14,24 @@ const ROUNDS = 5;
 /** @param {number[]} xs @param {number} p */
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
+/** A new context (no cache, no storage), signed in, the first page shown. @param {import('@playwright/test').Browser} browser */
+async function signedIn(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/console`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('table.users[aria-rowcount="101"]').waitFor();
+  return { context, page };
+}
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 try {
   // Cold loads: a new browser context each time (no cache, no storage).
   const paints = [];
   const firstRows = [];
   for (let i = 0; i < ROUNDS; i += 1) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`${base}/console`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('table.users[aria-rowcount="101"]').waitFor();
+    const { context, page } = await signedIn(browser);
     // The signed-in load a returning viewer sees: reload with the key kept.
     const started = Date.now();
     await page.reload();
@@ -39,12 +45,7 @@ try {
   console.log(`console bench: navigation to 100 users on screen, ms (p50 / max): ${pct(firstRows, 50)} / ${Math.max(...firstRows)}`);
 
   // Scrolling: load every user, then scroll top to bottom frame by frame.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/console`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('table.users[aria-rowcount="101"]').waitFor();
+  const { context, page } = await signedIn(browser);
   const total = Number((await page.locator('#user-count').innerText()).replace(/[^0-9]/g, '')) || 0;
   const loadStarted = Date.now();
   for (;;) {

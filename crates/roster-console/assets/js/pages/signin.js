@@ -23,7 +23,7 @@ export function signInPage(reason, done) {
   onSubmit(form, async () => {
     const input = /** @type {HTMLInputElement} */ (form.elements.namedItem('key'));
     const key = input.value.trim();
-    if (!key) throw Object.assign(new ApiError(400, { detail: 'Paste an API key.', param: 'key' }));
+    if (!key) throw new ApiError(400, { detail: 'Paste an API key.', param: 'key' });
     // Any answer but 401 means the key is known; what it may do is told
     // page by page (a 403 names the missing scope).
     try {
