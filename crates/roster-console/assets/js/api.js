@@ -88,7 +88,8 @@ export async function call(method, path, options = {}) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data && typeof data === 'object' ? data : {});
-    if (response.status === 401 && key && !options.headers?.['X-Console-Probe']) {
+    // Several requests can fail with the revoked key at once: sign out once.
+    if (response.status === 401 && key && key === apiKey() && !options.headers?.['X-Console-Probe']) {
       signOut();
       window.dispatchEvent(new CustomEvent('roster:signed-out', { detail: error.message }));
     }
@@ -104,6 +105,11 @@ export function enc(segment) {
 
 /** The path of a zone's collection. @param {string} zone @param {string} rest */
 export function zonePath(zone, rest) {
+  // URL parsers resolve `..` (and `%2e%2e`) in a path: `/v1/zones/../users`
+  // would be the key's default zone, not the one the page names.
+  if (zone === '.' || zone === '..' || zone.toLowerCase().replaceAll('%2e', '.') === '..') {
+    throw new ApiError(404, { detail: `There is no zone "${zone}".`, code: 'not_found' });
+  }
   return `/v1/zones/${enc(zone)}/${rest}`;
 }
 

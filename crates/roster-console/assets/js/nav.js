@@ -4,7 +4,7 @@
 // the `zone` parameter of every view.
 
 import { h, replace, announce } from './dom.js';
-import { signOut } from './api.js';
+import { signOut, apiKey } from './api.js';
 
 /**
  * What a page gets.
@@ -61,6 +61,8 @@ export function navigate(url, how = {}) {
 
 /** Renders the view the URL names. */
 export async function render() {
+  // Back or Forward on the sign-in page: nothing to show until signed in.
+  if (!apiKey()) return;
   running?.abort();
   const controller = new AbortController();
   running = controller;
@@ -77,6 +79,8 @@ export async function render() {
     replace(main);
     try {
       await page({ main, params, zone, match: match.slice(1).map(decodeURIComponent), signal: controller.signal });
+      const heading = main.querySelector('h1');
+      document.title = `${heading ? heading.textContent : 'Roster'} · Roster console`;
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') return;
       replace(main, h('h1', { text: 'Something went wrong' }),
@@ -129,6 +133,14 @@ function themeButton() {
   return button;
 }
 
+/** Rebuilds the zone picker from `session.zones`. */
+export function refreshZonePicker() {
+  const old = document.getElementById('zone-picker');
+  if (!old) return;
+  old.replaceWith(zonePicker());
+  syncZonePicker(currentZone());
+}
+
 function zonePicker() {
   const onChange = (/** @type {Event} */ e) => {
     const zone = /** @type {HTMLInputElement} */ (e.target).value.trim();
@@ -153,7 +165,7 @@ export function frame() {
   const link = (/** @type {string} */ path, /** @type {string} */ text) => h('li', {}, h('a', { href: href(path), text, 'data-section': path }));
   replace(app,
     h('header', { class: 'top' },
-      h('a', { class: 'brand', href: href('/users') }, h('img', { src: '/console/assets/icon.svg', alt: '', width: 24, height: 24 }), 'Roster'),
+      h('a', { class: 'brand', href: href('/users'), 'data-section': '/users' }, h('img', { src: '/console/assets/icon.svg', alt: '', width: 24, height: 24 }), 'Roster'),
       h('nav', { class: 'primary', 'aria-label': 'Sections' },
         h('ul', {}, link('/users', 'Users'), link('/zones', 'Zones'), link('/roles', 'Roles'), link('/providers', 'Providers'), link('/keys', 'API keys'))),
       h('div', { class: 'tools' },

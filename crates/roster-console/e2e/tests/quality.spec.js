@@ -13,11 +13,14 @@ for (const theme of ['light', 'dark']) {
     for (const path of PAGES) {
       await page.goto(path);
       await expect(page.locator('main h1')).toBeVisible();
+      await expect(page.locator('main table tbody tr').first()).toBeVisible();
       await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
       await expectAccessible(page, path);
     }
     const user = (await api('GET', '/v1/users?q=known01')).data[0];
     await page.goto(`/console/users/${user.id}?zone=default`);
+    await expect(page.locator('form.user-form')).toBeVisible();
+    await expect(page.locator('ol.activity')).toBeVisible();
     await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
     await expectAccessible(page, 'user page');
     await page.getByRole('button', { name: 'Delete user' }).click();
@@ -68,7 +71,7 @@ test('everything is reachable with the keyboard: search, open a user, save', asy
   await page.keyboard.press('Control+A');
   await page.keyboard.type('Keyboard');
   await page.keyboard.press('Enter');
-  await expect(page.locator('#status')).toHaveText('Saved.');
+  await expect(page.locator('#status')).toHaveText(/^Saved at/);
   expect((await api('GET', '/v1/users?q=known02')).data[0].first_name).toBe('Keyboard');
 });
 

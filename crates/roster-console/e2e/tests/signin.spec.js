@@ -1,6 +1,6 @@
 // @ts-check
 import { test, expect } from '@playwright/test';
-import { BASE, KEY, signIn } from './support.js';
+import { BASE, KEY, api, signIn } from './support.js';
 
 test('a wrong key is refused next to the key field and nothing is kept', async ({ page }) => {
   await page.goto('/console');
@@ -53,6 +53,24 @@ test('every request stays on this origin and the page obeys its strict policy', 
     setTimeout(() => resolve(/** @type {any} */ (window).__inline ? 'ran' : 'blocked'), 500);
   }));
   expect(ran).toBe('blocked');
+});
+
+test('a key revoked during the session leads back to sign-in with the reason', async ({ page }) => {
+  const key = await api('POST', '/v1/api-keys', { name: `short-lived-${Date.now()}`, scopes: ['admin'] });
+  await signIn(page, '/console/users?zone=default', key.key);
+  await api('DELETE', `/v1/api-keys/${key.id}`);
+  // Revocation reaches this node within the key cache's 5 s.
+  await expect.poll(async () => {
+    if (await page.getByLabel('API key').isVisible()) return true;
+    await page.getByRole('link', { name: 'Roles' }).click();
+    await page.waitForTimeout(300);
+    return page.getByLabel('API key').isVisible();
+  }, { timeout: 15_000, intervals: [1000] }).toBe(true);
+  await expect(page.getByRole('alert')).toBeVisible();
+  expect(await page.evaluate(() => Object.values(sessionStorage))).not.toContain(key.key);
+  // Back on the sign-in page shows the sign-in page still.
+  await page.goBack();
+  await expect(page.getByLabel('API key')).toBeVisible();
 });
 
 test('signing out forgets the key', async ({ page }) => {

@@ -25,7 +25,7 @@ test('a user is edited through a merge patch, custom attributes as JSON included
   let sent = null;
   page.on('request', (r) => { if (r.method() === 'PATCH') sent = { body: r.postDataJSON(), ifMatch: r.headers()['if-match'], type: r.headers()['content-type'] }; });
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.locator('#status')).toHaveText('Saved.');
+  await expect(page.locator('#status')).toHaveText(/^Saved at/);
   expect(sent.type).toBe('application/merge-patch+json');
   expect(sent.ifMatch).toMatch(/^"/);
   expect(sent.body).toEqual({ first_name: 'Edited', attributes: { plan: 'pro', nested: { b: null } } });
@@ -46,11 +46,29 @@ test('saving over someone else\'s change says so, keeps the edits, and saves aft
   await screenshot(page, 'user-stale');
   await page.getByRole('button', { name: /Load their version/ }).click();
   await expect(profile(page).getByLabel('First name')).toHaveValue('Theirs');
+  await expect(page.getByRole('alert').filter({ hasText: 'Someone else changed this user' })).toBeHidden();
   await profile(page).getByLabel('Last name').fill('Mine');
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.locator('#status')).toHaveText('Saved.');
+  await expect(page.locator('#status')).toHaveText(/^Saved at/);
   const stored = await api('GET', `${Z}/users/${user.id}`);
   expect([stored.first_name, stored.last_name]).toEqual(['Theirs', 'Mine']);
+});
+
+test('saving with a key that cannot list providers keeps the user\'s provider', async ({ page }) => {
+  const provider = await api('GET', `${Z}/providers/okta-scratch`).catch(() => api('POST', `${Z}/providers`, { identifier: 'okta-scratch', issuer: 'https://okta-scratch.example.com' }));
+  const user = await freshUser('linked');
+  await api('PATCH', `${Z}/users/${user.id}`, { provider_id: provider.id });
+  const limited = await api('POST', '/v1/api-keys', { name: `no-zones-read-${Date.now()}`, scopes: ['users:write'] });
+  await signIn(page, `/console/users/${user.id}?zone=scratch`, limited.key);
+  // Nothing edited: nothing to save.
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('#status')).toHaveText('Nothing to save.');
+  await profile(page).getByLabel('First name').fill('Linked');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('#status')).toHaveText(/^Saved at/);
+  const stored = await api('GET', `${Z}/users/${user.id}`);
+  expect([stored.first_name, stored.provider_id]).toEqual(['Linked', provider.id]);
+  await api('DELETE', `/v1/api-keys/${limited.id}`);
 });
 
 test('the API\'s errors appear next to the field they name', async ({ page }) => {

@@ -59,13 +59,13 @@ test('filters by status, type, custom attribute and role combine, and live in th
   await api('POST', `/v1/users/${someone.id}/role-assignments`, { role_identifier: 'billing' });
   await signIn(page);
   await page.getByText('Filters', { exact: true }).click();
-  await find(page).getByLabel('Status').selectOption('disabled');
+  await find(page).getByRole('group', { name: 'Status' }).getByLabel('disabled').check();
   await expect(page.locator('#user-count')).toHaveText('10 users');
   await find(page).getByLabel('Custom attributes').fill('plan=pro');
   await page.getByRole('button', { name: 'Apply' }).click();
   // known00..39 disabled when i % 4 == 0, pro when i % 3 == 0: 0, 12, 24, 36.
   await expect(page.locator('#user-count')).toHaveText('4 users');
-  await find(page).getByLabel('Type').selectOption('saas_admin');
+  await find(page).getByRole('group', { name: 'Type' }).getByLabel('saas_admin').check();
   await expect(page.locator('#user-count')).toHaveText('1 user');
   const url = new URL(page.url());
   expect(url.searchParams.get('status')).toBe('disabled');
@@ -78,7 +78,7 @@ test('filters by status, type, custom attribute and role combine, and live in th
   const link = new URL(page.url());
   await signIn(shared, link.pathname + link.search);
   await expect(shared.locator('#user-count')).toHaveText('1 user');
-  await expect(find(shared).getByLabel('Status')).toHaveValue('disabled');
+  await expect(find(shared).getByRole('group', { name: 'Status' }).getByLabel('disabled')).toBeChecked();
   await shared.close();
 
   await page.getByRole('button', { name: 'Clear filters' }).click();
@@ -90,10 +90,24 @@ test('filters by status, type, custom attribute and role combine, and live in th
   await expect(rows(page).first()).toContainText('known04@acme.test');
 });
 
+test('a comma list from a shared URL is shown checked and survives another filter', async ({ page }) => {
+  await signIn(page, '/console/users?zone=default&status=disabled,suspended&q=known&email=known08@acme.test');
+  await expect(page.locator('#user-count')).toHaveText('1 user');
+  const status = find(page).getByRole('group', { name: 'Status' });
+  await expect(status.getByLabel('disabled')).toBeChecked();
+  await expect(status.getByLabel('suspended')).toBeChecked();
+  await find(page).getByRole('group', { name: 'Type' }).getByLabel('saas_user', { exact: true }).check();
+  await expect(page.locator('#user-count')).toHaveText('1 user');
+  const url = new URL(page.url());
+  expect(url.searchParams.get('status')?.split(',').sort()).toEqual(['disabled', 'suspended']);
+  // A filter the form does not show is kept.
+  expect(url.searchParams.get('email')).toBe('known08@acme.test');
+});
+
 test('a refused filter is explained next to its field', async ({ page }) => {
   await signIn(page, '/console/users?zone=default&created_at_from=yesterday');
   await expect(page.getByText('Filters', { exact: true })).toBeVisible();
-  const input = find(page).getByLabel('Created on or after');
+  const input = find(page).getByLabel('Created on or after (UTC)');
   await expect(input).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator('[data-field="created_at_from"] .field-error')).not.toBeEmpty();
 });

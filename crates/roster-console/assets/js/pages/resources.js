@@ -3,9 +3,18 @@
 // create, edit and delete), told apart by a description of the resource.
 
 import { h, replace, append, when, announce, confirmDialog, modal } from '../dom.js';
-import { call, zonePath, enc } from '../api.js';
+import { call, listAll, zonePath, enc } from '../api.js';
 import { field, read, onSubmit } from '../form.js';
 import { mergePatch } from './user.js';
+import { session, refreshZonePicker } from '../nav.js';
+
+/** The zone picker and the key form list the zones as they are now. */
+async function refreshZones() {
+  try {
+    session.zones = await listAll('/v1/zones', {}, 1000);
+    refreshZonePicker();
+  } catch { /* the picker keeps what it had */ }
+}
 
 /**
  * @typedef {{
@@ -18,6 +27,7 @@ import { mergePatch } from './user.js';
  *   remove: string,
  *   removeNote: string,
  *   created?: (item: any) => void,
+ *   changed?: () => Promise<void>,
  * }} Resource
  */
 
@@ -77,7 +87,9 @@ export function resourcePage(describe) {
               try {
                 await call('DELETE', itemPath);
                 announce(`${res.remove === 'Revoke' ? 'Revoked' : 'Deleted'} ${label}.`);
+                await res.changed?.();
                 await load(true);
+                /** @type {HTMLElement | null} */ (main.querySelector('.page-head button'))?.focus();
               } catch (e) {
                 announce(e instanceof Error ? e.message : String(e), 'error');
               }
@@ -102,9 +114,12 @@ export function resourcePage(describe) {
           } else {
             const { data } = await call('POST', path, { body: withoutBlanks(values) });
             announce(`Created ${res.noun} ${data.identifier || data.name || data.id}.`);
+            close();
+            // After this dialog is gone, so focus returns under the next one.
             res.created?.(data);
           }
           close();
+          await res.changed?.();
           await load(true);
         });
         return form;
@@ -134,6 +149,7 @@ export const zonesPage = resourcePage({
   ],
   edit: [{ name: 'identifier', label: 'Identifier', required: true }, { name: 'name', label: 'Name' }],
   remove: 'Delete', removeNote: 'Only a zone without users can be deleted; its roles and providers go with it.',
+  changed: refreshZones,
 });
 
 export const rolesPage = resourcePage({

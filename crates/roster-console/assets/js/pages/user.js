@@ -58,14 +58,17 @@ async function providerOptions(zone, signal) {
 export function mergePatch(from, to) {
   /** @type {Record<string, any>} */
   const patch = {};
-  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+  // Own keys only, set as data: an attribute may be named `constructor`
+  // or `__proto__`.
+  const put = (/** @type {string} */ key, /** @type {any} */ value) => Object.defineProperty(patch, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const key of Object.keys(from)) if (!Object.hasOwn(to, key)) put(key, null);
   for (const [key, value] of Object.entries(to)) {
-    const old = from[key];
+    const old = Object.hasOwn(from, key) ? from[key] : undefined;
     if (isObject(value) && isObject(old)) {
       const inner = mergePatch(old, value);
-      if (Object.keys(inner).length) patch[key] = inner;
+      if (Object.keys(inner).length) put(key, inner);
     } else if (JSON.stringify(old) !== JSON.stringify(value)) {
-      patch[key] = value;
+      put(key, value);
     }
   }
   return patch;
@@ -90,7 +93,10 @@ export async function userPage({ main, zone, match, signal }) {
       h('p', {}, `No user ${id} in zone ${zone} (or this key may not see it). `, h('a', { href: href('/users'), text: 'Back to users' })));
     return;
   }
-  const state = { user, etag };
+  const state = { user, etag, baseline: /** @type {Record<string, any>} */ ({}) };
+  // A provider the key cannot list (no zones:read, or past the first
+  // 1 000) is still an option, so saving never unlinks it by accident.
+  if (user.provider_id && !providers.some(([id]) => id === user.provider_id)) providers.push([user.provider_id, user.provider_id]);
   const fields = specs(providers);
   const form = h('form', { class: 'card user-form', novalidate: true, 'aria-labelledby': 'profile-title' });
   const stale = h('div', { class: 'stale', role: 'alert', hidden: true });
@@ -101,13 +107,18 @@ export async function userPage({ main, zone, match, signal }) {
       stale,
       h('div', { class: 'grid' }, fields.map((spec) => field(spec, state.user[spec.name]))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Save changes' })));
+    // What the form says before any edit: a save sends what differs from
+    // this, so the form's own spellings (a textarea's line ends, an empty
+    // text for null) are never sent as changes.
+    state.baseline = read(form, fields);
   }
   drawForm();
 
   onSubmit(form, async () => {
     const values = read(form, fields);
-    const current = Object.fromEntries(fields.map((f) => [f.name, state.user[f.name] ?? (f.type === 'json' ? {} : f.nullable ? null : '')]));
-    const patch = mergePatch(current, values);
+    // Fields as the form shows them, except custom attributes, compared
+    // with the user's own (a key removed from the JSON is sent as null).
+    const patch = mergePatch({ ...state.baseline, attributes: state.user.attributes || {} }, values);
     if (!Object.keys(patch).length) {
       announce('Nothing to save.');
       return;
@@ -121,7 +132,8 @@ export async function userPage({ main, zone, match, signal }) {
       stale.hidden = true;
       drawForm();
       drawFacts();
-      announce('Saved.');
+      /** @type {HTMLElement} */ (form.querySelector('button[type="submit"]')).focus();
+      announce(`Saved at ${new Date().toLocaleTimeString()}.`);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'precondition_failed') {
         showStale();
@@ -138,12 +150,18 @@ export async function userPage({ main, zone, match, signal }) {
         h('button', {
           type: 'button', text: 'Load their version (drops your edits)',
           onclick: async () => {
-            const fresh = await call('GET', path);
-            state.user = fresh.data;
-            state.etag = fresh.etag;
-            drawForm();
-            drawFacts();
-            announce('Loaded the current version.');
+            try {
+              const fresh = await call('GET', path, { signal });
+              state.user = fresh.data;
+              state.etag = fresh.etag;
+              stale.hidden = true;
+              drawForm();
+              drawFacts();
+              /** @type {HTMLElement} */ (form.querySelector('input')).focus();
+              announce('Loaded the current version.');
+            } catch (e) {
+              if (!(e instanceof DOMException && e.name === 'AbortError')) announce(e instanceof Error ? e.message : String(e), 'error');
+            }
           },
         })));
     stale.hidden = false;

@@ -10,8 +10,8 @@ import { onSubmit } from '../form.js';
 
 /** How many of a user's most recent events the activity view shows. */
 const ACTIVITY_SHOWN = 50;
-/** How many events of one user the activity view reads, at most. */
-const ACTIVITY_READ = 5000;
+/** How many pages of a user's events the activity view reads, at most. */
+const ACTIVITY_PAGES = 20;
 
 /**
  * A titled section that loads its content and can reload it.
@@ -142,14 +142,28 @@ export function grantsSection(zone, id, signal) {
 export function activitySection(zone, id, signal) {
   return section('Activity', 'events:read', async () => {
     // The feed reads forwards; a user's events are found by index, so
-    // walking them to the end is cheap, and the newest come last.
-    const events = await listAll('/v1/events', { user_id: id, zone }, ACTIVITY_READ, signal);
-    const recent = events.slice(-ACTIVITY_SHOWN).reverse();
+    // walking them to the end is cheap, and the newest come last. Only the
+    // last ACTIVITY_SHOWN are kept along the way.
+    /** @type {any[]} */
+    let recent = [];
+    let after = null;
+    let complete = false;
+    for (let pages = 0; pages < ACTIVITY_PAGES; pages += 1) {
+      /** @type {Record<string, string>} */
+      const query = { user_id: id, zone, limit: '1000' };
+      if (after) query.after = after;
+      const { data } = await call('GET', '/v1/events', { query, signal });
+      recent = recent.concat(data.data).slice(-ACTIVITY_SHOWN);
+      after = data.page_info.end_cursor || after;
+      if (!data.page_info.has_next_page) { complete = true; break; }
+    }
+    recent.reverse();
     if (!recent.length) return h('p', { class: 'muted', text: 'No events about this user are kept.' });
-    return h('ol', { class: 'activity' }, recent.map((e) => h('li', {},
+    return [complete ? null : h('p', { class: 'muted', text: `The newest of this user's first ${ACTIVITY_PAGES * 1000} events kept.` }),
+      h('ol', { class: 'activity' }, recent.map((e) => h('li', {},
       h('time', { datetime: e.occurred_at, text: when(e.occurred_at) }), ' ',
       h('strong', { text: e.type }),
       e.data && e.data.changed_fields ? ` (${e.data.changed_fields.join(', ')})` : '',
-      ` by ${e.actor.type === 'api_key' ? `key ${e.actor.id}` : e.actor.type === 'user' ? 'the user' : e.actor.type}`)));
+      ` by ${e.actor.type === 'api_key' ? `key ${e.actor.id}` : e.actor.type === 'user' ? 'the user' : e.actor.type}`)))];
   });
 }

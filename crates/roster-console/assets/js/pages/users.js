@@ -71,9 +71,8 @@ export async function usersPage({ main, params, zone, signal }) {
   const chooser = columnChooser(columns, (next) => {
     columns = next;
     localStorage.setItem(COLUMNS_KEY, next.join(','));
-    const url = new URL(window.location.href);
-    url.searchParams.set('cols', next.join(','));
-    navigate(url.pathname + url.search, { replace: true, quiet: true });
+    params.set('cols', next.join(','));
+    navigate(`/console/users?${params}`, { replace: true, quiet: true });
     drawHead();
     drawRows(true);
   });
@@ -151,6 +150,7 @@ export async function usersPage({ main, params, zone, signal }) {
   // Typing searches after a pause; a newer request cancels the older one.
   /** @type {number | undefined} */
   let timer;
+  signal.addEventListener('abort', () => clearTimeout(timer));
   filters.addEventListener('input', (e) => {
     const target = /** @type {HTMLInputElement} */ (e.target);
     if (target.name !== 'q') return;
@@ -164,18 +164,16 @@ export async function usersPage({ main, params, zone, signal }) {
   filters.addEventListener('submit', (e) => { e.preventDefault(); clearTimeout(timer); applyFilters(true); });
   filters.addEventListener('reset', (e) => {
     e.preventDefault();
-    navigate(href('/users', { zone, ...(params.get('cols') ? { cols: params.get('cols') || '' } : {}) }));
+    navigate(href('/users', { zone, cols: columns.join(',') }));
   });
 
   await reload();
 
   /** @param {boolean} typing */
   function applyFilters(typing) {
-    const query = readFilters(filters, zone);
-    if (params.get('cols')) query.set('cols', params.get('cols') || '');
-    if (params.get('sort')) query.set('sort', params.get('sort') || '');
-    params = query;
-    navigate(`/console/users?${query}`, { replace: typing, quiet: true });
+    if (signal.aborted) return;
+    params = readFilters(filters, params);
+    navigate(`/console/users?${params}`, { replace: typing, quiet: true });
     reload();
   }
 
@@ -214,11 +212,18 @@ export async function usersPage({ main, params, zone, signal }) {
         const exact = data.total_count_exact !== false;
         const total = Number(data.total_count ?? rows.length);
         count.textContent = `${exact ? '' : 'At least '}${total.toLocaleString()} ${total === 1 ? 'user' : 'users'}`;
-        if (!rows.length) append(/** @type {HTMLElement} */ (table.tBodies[0]), [h('tr', {}, h('td', { colspan: columns.length, class: 'empty', text: 'No users match.' }))]);
+        // A page can be empty while more are to come (a filter's scan budget).
+        if (!rows.length && !hasMore) append(/** @type {HTMLElement} */ (table.tBodies[0]), [h('tr', {}, h('td', { colspan: columns.length, class: 'empty', text: 'No users match.' }))]);
       }
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') return;
       if (controller !== inflight) return;
+      if (!first) {
+        // The rows shown stay; the button retries.
+        more.hidden = false;
+        announce(`Loading more users failed: ${e instanceof Error ? e.message : e}`, 'error');
+        return;
+      }
       hasMore = false;
       more.hidden = true;
       count.textContent = '';
@@ -280,7 +285,7 @@ export async function usersPage({ main, params, zone, signal }) {
 /** The API query of a console URL's parameters. @param {URLSearchParams} params */
 export function apiQuery(params) {
   const query = new URLSearchParams();
-  for (const [k, v] of params) if (!CONSOLE_ONLY.has(k) && v !== '') query.append(k, v);
+  for (const [k, v] of params) if (!CONSOLE_ONLY.has(k) && (v !== '' || k.startsWith('attributes.'))) query.append(k, v);
   query.set('limit', String(PAGE));
   return query;
 }
@@ -308,13 +313,23 @@ function columnChooser(columns, onChange) {
   return box;
 }
 
+/** @param {string} v */
+const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Parameters the filter form shows and writes; the URL's others are kept as they are. @param {string} k */
+const managed = (k) => {
+  const name = k.startsWith('filter[') ? k.slice(7, -1) : k;
+  return ['q', 'search', 'status', 'user_type', 'role', 'provider_id', 'external_id', 'after', 'before', 'page', 'page_size']
+    .includes(name) || DATE_FILTERS.some(([d]) => d === name) || name.startsWith('attributes.');
+};
+
 /** The filter form, filled from the URL. @param {URLSearchParams} params */
 function filterForm(params) {
   const get = (/** @type {string} */ k) => params.get(k) ?? params.get(`filter[${k}]`) ?? '';
   const attrs = [...params].filter(([k]) => k.startsWith('attributes.')).map(([k, v]) => `${k.slice(11)}=${v}`).join('\n');
   const active = [...params.keys()].some((k) => !['zone', 'cols', 'q', 'sort'].includes(k));
   const dates = DATE_FILTERS.map(([name, label]) => {
-    const box = field({ name, label }, get(name).slice(0, 10));
+    const box = field({ name, label: `${label} (UTC)` }, get(name).slice(0, 10));
     const input = /** @type {HTMLInputElement} */ (box.querySelector('input'));
     input.type = 'date';
     return box;
@@ -330,8 +345,8 @@ function filterForm(params) {
     h('details', { class: 'more-filters', open: active },
       h('summary', { text: 'Filters' }),
       h('div', { class: 'grid' },
-        field({ name: 'status', label: 'Status', type: 'select', options: [['', 'Any'], ...STATUSES.map((s) => /** @type {[string, string]} */ ([s, s]))] }, get('status')),
-        field({ name: 'user_type', label: 'Type', type: 'select', options: [['', 'Any'], ...USER_TYPES.map((s) => /** @type {[string, string]} */ ([s, s]))] }, get('user_type')),
+        field({ name: 'status', label: 'Status', type: 'checkboxes', options: STATUSES.map((s) => /** @type {[string, string]} */ ([s, s])), hint: 'None checked: any.' }, list(get('status'))),
+        field({ name: 'user_type', label: 'Type', type: 'checkboxes', options: USER_TYPES.map((s) => /** @type {[string, string]} */ ([s, s])), hint: 'None checked: any.' }, list(get('user_type'))),
         withList(field({ name: 'role', label: 'Role', hint: 'Identifier or id' }, get('role')), 'role-options'),
         withList(field({ name: 'provider_id', label: 'Provider', hint: 'Provider id (idp_…)' }, get('provider_id')), 'provider-options'),
         field({ name: 'external_id', label: 'External id' }, get('external_id')),
@@ -344,18 +359,26 @@ function filterForm(params) {
 }
 
 /**
- * The console URL of the filter form's values.
+ * The console URL of the filter form's values, keeping the URL's other
+ * parameters (zone, cols, sort, and filters the form does not show).
  * @param {HTMLFormElement} form
- * @param {string} zone
+ * @param {URLSearchParams} params
  */
-function readFilters(form, zone) {
-  const query = new URLSearchParams({ zone });
+function readFilters(form, params) {
+  const query = new URLSearchParams([...params].filter(([k]) => !managed(k)));
   const value = (/** @type {string} */ n) => /** @type {HTMLInputElement} */ (form.elements.namedItem(n)).value.trim();
-  for (const name of ['q', 'status', 'user_type', 'role', 'provider_id', 'external_id']) {
+  const checked = (/** @type {string} */ n) => [...form.querySelectorAll(`input[name="${n}"]:checked`)].map((i) => /** @type {HTMLInputElement} */ (i).value).join(',');
+  for (const name of ['q', 'role', 'provider_id', 'external_id']) {
     if (value(name)) query.set(name, value(name));
   }
+  for (const name of ['status', 'user_type']) {
+    if (checked(name)) query.set(name, checked(name));
+  }
   for (const [name] of DATE_FILTERS) {
-    if (value(name)) query.set(name, `${value(name)}T00:00:00Z`);
+    // A date is that day from 00:00 UTC; a timestamp from a shared URL is
+    // kept as it was while its day is unchanged.
+    const before = params.get(name) || '';
+    if (value(name)) query.set(name, before.slice(0, 10) === value(name) ? before : `${value(name)}T00:00:00Z`);
   }
   for (const line of value('attributes').split('\n')) {
     const at = line.indexOf('=');
