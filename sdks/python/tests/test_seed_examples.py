@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
+import roster._base_client
 from conftest import Server, Tenant
-from roster import AsyncRoster, Roster, User
+from roster import APIConnectionError, AsyncClient, AsyncRoster, AuthenticationError, Client, Roster, User
 
 
 @pytest.fixture
@@ -89,3 +90,100 @@ def test_async_seed_style(env: Tenant) -> None:
         return out
 
     assert len(asyncio.run(main())) == 3
+
+
+def test_seed_004_client_alias(env: Tenant, server: Server) -> None:
+    # from dataflow import Client; client = Client(base_url=..., api_key=...)
+    assert Client is Roster and AsyncClient is AsyncRoster
+    client = Client(
+        base_url=server.base_url,
+        api_key=env.key,
+    )
+    users = client.users.list(page=1, limit=10)
+    assert isinstance(client, Roster) and users.page == 1 and len(users.data) == 3
+    client.close()
+
+
+def test_roster_without_arguments_reads_the_environment(env: Tenant, server: Server) -> None:
+    client = Roster()
+    assert client.base_url == server.base_url and client.api_key == env.key
+    assert client.users.list().total_count == 3
+
+
+def test_no_api_key_is_a_clear_error(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROSTER_BASE_URL", server.base_url)
+    monkeypatch.delenv("ROSTER_API_KEY", raising=False)
+    with Roster() as client:
+        assert client.api_key is None
+        assert client.health.check().status == "ok"  # no key needed here
+        with pytest.raises(AuthenticationError) as info:
+            client.users.list()
+    assert info.value.status == 401
+    assert "ROSTER_API_KEY" in str(info.value) and "api_key=" in str(info.value)
+    # A wrong key is not reported as a missing one.
+    with Roster(api_key="rk_live_wrongwrongwrongwrongwrong") as client:
+        with pytest.raises(AuthenticationError) as info:
+            client.users.list()
+    assert "ROSTER_API_KEY" not in str(info.value)
+
+
+def test_no_base_url_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ROSTER_BASE_URL", raising=False)
+    # Port 9 (discard): nothing listens there, unlike 8080 on a developer's machine.
+    monkeypatch.setattr(roster._base_client, "DEFAULT_BASE_URL", "http://127.0.0.1:9")
+    with Roster(api_key="k" * 20, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            client.users.list()
+    assert "ROSTER_BASE_URL" in str(info.value) and "base_url=" in str(info.value)
+    with Roster(base_url="http://127.0.0.1:9", api_key="k" * 20, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            client.users.list()
+    assert "ROSTER_BASE_URL" not in str(info.value)
+
+
+def test_seed_003_retrieve_id_with_zone_id(env: Tenant, server: Server) -> None:
+    # zones.users.retrieve(id, **params): the user id first, the zone as zone_id=.
+    client = Roster(api_key=server.api_key)
+    zone_id = env.zone.id
+    users = client.zones.users.list(zone_id)
+    user = client.zones.users.retrieve(users.data[0].id, zone_id=zone_id)
+    assert user.id == users.data[0].id and user.zone_id == zone_id
+    # by identifier, by keywords, and the zone-first form: the same user
+    assert client.zones.users.retrieve(user.id, zone_id=env.zone.identifier) == user
+    assert client.zones.users.retrieve(id=user.id, zone_id=zone_id) == user
+    assert client.zones.users.retrieve(zone_id, user.id) == user
+    assert client.zones.users.retrieve(zone=zone_id, id=user.id) == user
+    assert client.zones.users.get(user.id, zone_id=zone_id) == user
+    assert client.zones.users.retrieve(user.id, zone_id=zone_id, if_none_match=user.etag) is None
+    # zones.users.list(zone_id=...)
+    assert [u.id for u in client.zones.users.list(zone_id=zone_id)] == [u.id for u in users]
+    with pytest.raises(TypeError, match="zone_id=zone"):
+        client.zones.users.retrieve(user.id)  # which zone?
+    with pytest.raises(TypeError, match="zone once"):
+        client.zones.users.retrieve(zone_id, user.id, zone_id=zone_id)
+    with pytest.raises(TypeError, match="two zones"):
+        client.zones.users.list(zone_id, zone_id="default")
+    with pytest.raises(TypeError, match="needs a zone"):
+        client.zones.users.list()
+
+
+def test_seed_003_retrieve_in_the_default_zone(server: Server) -> None:
+    with server.client() as client:
+        created = client.users.create(email="zone-default@example.com")
+        try:
+            user = client.zones.users.retrieve(created.id, zone_id="default")
+            assert user.id == created.id
+            assert created.id in [u.id for u in client.zones.users.list("default")]
+        finally:
+            client.users.delete(created.id)
+
+
+def test_async_seed_003_retrieve_id_with_zone_id(env: Tenant, server: Server) -> None:
+    async def main() -> None:
+        async with AsyncClient(api_key=server.api_key) as client:
+            page = await client.zones.users.list(zone_id=env.zone.id)
+            user = await client.zones.users.retrieve(page.data[0].id, zone_id=env.zone.identifier)
+            assert user.zone_id == env.zone.id
+            assert await client.zones.users.retrieve(env.zone.id, user.id) == user
+
+    asyncio.run(main())

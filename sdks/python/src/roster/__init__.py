@@ -3,6 +3,7 @@
     from roster import Roster
 
     client = Roster()  # $ROSTER_BASE_URL, $ROSTER_API_KEY
+    # or: from roster import Client; Client(base_url=..., api_key=...)
     page = client.users.list()
     print(page.data[0].id)
     for user in client.users.list():  # every page
@@ -10,6 +11,10 @@
 """
 
 from ._client import AsyncRoster, Roster
+
+#: Other names of the clients: ``from roster import Client``.
+Client = Roster
+AsyncClient = AsyncRoster
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -58,6 +63,8 @@ from ._webhooks import WEBHOOK_TOLERANCE_SECONDS, WebhookVerificationError, veri
 __all__ = [
     "Roster",
     "AsyncRoster",
+    "Client",
+    "AsyncClient",
     # pagination
     "Page",
     "AsyncPage",

@@ -25,6 +25,12 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 3
 
+#: What a 401 says when the client has no key.
+MISSING_API_KEY = (
+    "no API key was given: pass api_key= to the client (Roster(api_key=...), Client(api_key=...))"
+    " or set the ROSTER_API_KEY environment variable"
+)
+
 Expect = Literal["json", "text", "none"]
 
 
@@ -94,8 +100,14 @@ class BaseClient:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
     ) -> None:
+        #: True when neither ``base_url`` nor ``$ROSTER_BASE_URL`` was given
+        #: (``DEFAULT_BASE_URL`` is used; connection errors say so).
+        self._base_url_defaulted = False
         if base_url is None:
-            base_url = os.environ.get("ROSTER_BASE_URL") or DEFAULT_BASE_URL
+            base_url = os.environ.get("ROSTER_BASE_URL") or None
+            if base_url is None:
+                base_url = DEFAULT_BASE_URL
+                self._base_url_defaulted = True
         if api_key is None:
             api_key = os.environ.get("ROSTER_API_KEY") or None
         if max_retries < 0:
@@ -187,7 +199,11 @@ class BaseClient:
         if response.status_code == 304 and opts.allow_not_modified:
             return None
         if response.status_code >= 400:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if response.status_code == 401 and not self.api_key:
+                error.message = f"{error.message} ({MISSING_API_KEY})"
+                error.args = (error.message,)
+            raise error
         if opts.expect == "none" or response.status_code == 204:
             return None
         if opts.expect == "text":
@@ -207,6 +223,15 @@ class BaseClient:
         if etag is not None:
             object.__setattr__(model, "_etag", etag)
         return model
+
+    def _connection_error_message(self, exc: Exception) -> str:
+        message = f"Connection error: {exc}"
+        if self._base_url_defaulted:
+            message += (
+                f" (no base_url was given and ROSTER_BASE_URL is not set, so {DEFAULT_BASE_URL} was used:"
+                " pass base_url= or set the ROSTER_BASE_URL environment variable)"
+            )
+        return message
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"

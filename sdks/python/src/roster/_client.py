@@ -148,7 +148,7 @@ class Roster(BaseClient):
             except httpx.TransportError as exc:
                 delay = self._connection_retry_delay(attempt)
                 if delay is None:
-                    raise APIConnectionError(f"Connection error: {exc}", request=request) from exc
+                    raise APIConnectionError(self._connection_error_message(exc), request=request) from exc
                 log.info("roster: %s %s failed (%s); retrying in %.2fs", opts.method, opts.path, exc, delay)
             else:
                 delay = self._retry_delay(response, attempt) if response.status_code >= 400 else None
@@ -282,7 +282,7 @@ class AsyncRoster(BaseClient):
             except httpx.TransportError as exc:
                 delay = self._connection_retry_delay(attempt)
                 if delay is None:
-                    raise APIConnectionError(f"Connection error: {exc}", request=request) from exc
+                    raise APIConnectionError(self._connection_error_message(exc), request=request) from exc
                 log.info("roster: %s %s failed (%s); retrying in %.2fs", opts.method, opts.path, exc, delay)
             else:
                 delay = self._retry_delay(response, attempt) if response.status_code >= 400 else None

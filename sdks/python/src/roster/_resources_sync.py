@@ -310,6 +310,16 @@ class Users(_Resource):
         self._client._request(_user_delete(None, id, if_match))
 
 
+def _zone_of(method: str, zone: str | None, zone_id: str | None) -> str:
+    """The zone of a ``zones.users`` call given as ``zone`` (positional) or ``zone_id=``."""
+    if zone is not None and zone_id is not None and zone != zone_id:
+        raise TypeError(f"zones.users.{method}() got two zones: {zone!r} and zone_id={zone_id!r}")
+    chosen = zone if zone is not None else zone_id
+    if chosen is None:
+        raise TypeError(f"zones.users.{method}() needs a zone: {method}(zone) or {method}(zone_id=zone)")
+    return chosen
+
+
 def _user_retrieve(zone: str | None, id: str, expand: StrOrList | None, if_none_match: str | None) -> RequestOptions:
     return RequestOptions(
         "GET",
@@ -548,7 +558,12 @@ class Zones(_Resource):
 
 
 class ZoneUsers(_Resource):
-    """``zones.users.*``: users of a zone (id ``zone_…`` or identifier)."""
+    """``zones.users.*``: users of a zone (id ``zone_…`` or identifier).
+
+    The zone comes first (``list(zone)``, ``retrieve(zone, id)``); ``list`` and
+    ``retrieve`` also take it as ``zone_id=`` (``list(zone_id="default")``,
+    ``retrieve(user_id, zone_id="default")``).
+    """
 
     sessions: ZoneSessions
     grants: ZoneGrants
@@ -562,8 +577,9 @@ class ZoneUsers(_Resource):
 
     def list(
         self,
-        zone: str,
+        zone: str | None = None,
         *,
+        zone_id: str | None = None,
         after: str | None = None,
         before: str | None = None,
         limit: int | None = None,
@@ -593,7 +609,9 @@ class ZoneUsers(_Resource):
         attributes: Mapping[str, Any] | None = None,
         extra_query: ExtraQuery | None = None,
     ) -> Page[User]:
-        """Lists the users of ``zone``; the parameters are those of ``users.list``."""
+        """Lists the users of ``zone`` (or ``zone_id=``, the same); the other
+        parameters are those of ``users.list``."""
+        zone = _zone_of("list", zone, zone_id)
         params = user_list_params(
             after=after,
             before=before,
@@ -656,9 +674,41 @@ class ZoneUsers(_Resource):
         self, zone: str, id: str, *, expand: StrOrList | None = None, if_none_match: str
     ) -> User | None: ...
 
+    @overload
     def retrieve(
-        self, zone: str, id: str, *, expand: StrOrList | None = None, if_none_match: str | None = None
+        self, id: str, /, *, zone_id: str, expand: StrOrList | None = None, if_none_match: None = None
+    ) -> User: ...
+
+    @overload
+    def retrieve(
+        self, id: str, /, *, zone_id: str, expand: StrOrList | None = None, if_none_match: str
+    ) -> User | None: ...
+
+    def retrieve(
+        self,
+        zone: str | None = None,
+        id: str | None = None,
+        *,
+        zone_id: str | None = None,
+        expand: StrOrList | None = None,
+        if_none_match: str | None = None,
     ) -> User | None:
+        """Gets a user of a zone (``GET /v1/zones/{zone}/users/{id}``), as
+        ``retrieve(zone, id)`` or ``retrieve(id, zone_id=zone)``. With
+        ``if_none_match`` (an ETag) returns ``None`` when the user is unchanged."""
+        if zone_id is not None:
+            if zone is not None and id is not None:
+                raise TypeError(
+                    "zones.users.retrieve() takes the zone once: retrieve(zone, id) or retrieve(id, zone_id=zone)"
+                )
+            if id is None:
+                zone, id = zone_id, zone  # retrieve(user_id, zone_id=...): the one positional is the user
+            else:
+                zone = zone_id  # retrieve(id=user_id, zone_id=...)
+        if zone is None or id is None:
+            raise TypeError(
+                "zones.users.retrieve() needs a zone and a user id: retrieve(zone, id) or retrieve(id, zone_id=zone)"
+            )
         return self._client._request(_user_retrieve(zone, id, expand, if_none_match))
 
     get = retrieve
