@@ -115,14 +115,14 @@ pub fn render(spec: &utoipa::openapi::OpenApi, config: &ApiConfig) -> String {
          The examples read the key from <code>$ROSTER_API_KEY</code>:</p>\
          <pre>export ROSTER_API_KEY=…\ncurl -H \"Authorization: Bearer $ROSTER_API_KEY\" \
          \"{base}/v1/users?page=1&amp;limit=10\"</pre>\
-         <h3>SDKs</h3><p>Python (<code>pip install ./sdks/python</code>):</p>\
+         <h3>SDKs</h3><p>Python (<code>roster-sdk</code>: <code>pip install ./sdks/python</code>):</p>\
          <pre>from roster import Roster\n\n\
          # {name} {version}\n\
          client = Roster(base_url=\"{base}\", api_key=\"YOUR_API_KEY\")\n\
          users = client.users.list(page=1, limit=10)\n\
          for user in client.users.list():  # every page\n    print(user.id)</pre>\
-         <p>TypeScript (<code>sdks/typescript</code>):</p>\
-         <pre>import {{ Roster }} from '@roster/sdk';\n\n\
+         <p>TypeScript (<code>roster-sdk</code>: <code>npm install ./sdks/typescript</code>):</p>\
+         <pre>import {{ Roster }} from 'roster-sdk';\n\n\
          // {name} {version}\n\
          const client = new Roster({{ baseUrl: '{base}', apiKey: 'YOUR_API_KEY' }});\n\
          const user = await client.users.get('user_01ARZ3NDEKTSV4RRFFQ69G5FAV');</pre>\
