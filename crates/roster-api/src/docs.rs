@@ -191,9 +191,14 @@ pub fn render(spec: &utoipa::openapi::OpenApi, config: &ApiConfig) -> String {
             let _ = write!(html, "<p>Responses: {}</p>", esc(&codes.join(", ")));
         }
     }
+    let released = config
+        .release_date
+        .as_deref()
+        .map(|d| format!(" — Released {}", esc(d)))
+        .unwrap_or_default();
     let _ = write!(
         html,
-        "<hr><p><em>{name} {version} — the OpenAPI document is at \
+        "<hr><p><em>{name} {version}{released} — the OpenAPI document is at \
          <a href=\"{base}/openapi.json\">{base}/openapi.json</a>.</em></p></body></html>",
         base = esc(base)
     );

@@ -49,6 +49,8 @@ pub struct ApiConfig {
     pub public_url: String,
     pub product_name: String,
     pub product_version: String,
+    /// `YYYY-MM-DD`, shown as "Released …" on `/docs`.
+    pub release_date: Option<String>,
     /// Tokens per second per key; 0 turns the limit off.
     pub rate_limit_per_second: u64,
     pub rate_limit_burst: u64,
@@ -70,6 +72,7 @@ impl Default for ApiConfig {
             public_url: "http://127.0.0.1:8080".into(),
             product_name: "Roster".into(),
             product_version: env!("CARGO_PKG_VERSION").into(),
+            release_date: None,
             rate_limit_per_second: 100,
             rate_limit_burst: 200,
             max_inflight_per_key: 8,

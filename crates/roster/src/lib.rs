@@ -46,6 +46,10 @@ pub struct Settings {
     pub sqlite: SqliteOptions,
     pub postgres: PgOptions,
     pub service: ServiceConfig,
+    /// What `/docs` calls the product (`--product-name`, …).
+    pub product_name: String,
+    pub product_version: String,
+    pub release_date: Option<String>,
 }
 
 impl Default for Settings {
@@ -64,6 +68,9 @@ impl Default for Settings {
             sqlite: SqliteOptions::default(),
             postgres: PgOptions::default(),
             service: ServiceConfig::default(),
+            product_name: "Roster".into(),
+            product_version: env!("CARGO_PKG_VERSION").into(),
+            release_date: None,
         }
     }
 }
@@ -157,6 +164,9 @@ pub async fn launch(
         metrics_on_main: settings.metrics_listen.is_none(),
         request_timeout: Some(settings.connections.request_timeout),
         auth_failures_per_minute: settings.auth_failures_per_minute,
+        product_name: settings.product_name.clone(),
+        product_version: settings.product_version.clone(),
+        release_date: settings.release_date.clone(),
         ..ApiConfig::default()
     };
     let (app, state) = roster_api::app(service.clone(), config);

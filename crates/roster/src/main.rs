@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use roster_store_sqlite::SqliteOptions;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
@@ -81,6 +81,34 @@ impl ConnectionArgs {
     }
 }
 
+/// How `/docs` names the product, as seed 004's template does: name,
+/// version and release date.
+#[derive(clap::Args, Clone)]
+struct ProductArgs {
+    #[arg(long, env = "ROSTER_PRODUCT_NAME", default_value = "Roster", value_parser = parse_label)]
+    product_name: String,
+    /// Default: this binary's version.
+    #[arg(long, env = "ROSTER_PRODUCT_VERSION", default_value = env!("CARGO_PKG_VERSION"), value_parser = parse_label)]
+    product_version: String,
+    /// `YYYY-MM-DD`; `/docs` then says "Released" with it.
+    #[arg(long, env = "ROSTER_RELEASE_DATE", value_parser = parse_date)]
+    release_date: Option<String>,
+}
+
+/// A name or version for a page heading: 1–100 visible characters.
+fn parse_label(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > 100 || s.chars().any(char::is_control) {
+        return Err("1 to 100 characters, no control characters".into());
+    }
+    Ok(s.to_owned())
+}
+
+fn parse_date(s: &str) -> Result<String, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, format).map(|_| s.to_owned()).map_err(|_| "a date as YYYY-MM-DD".into())
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API.
@@ -141,6 +169,8 @@ enum Command {
         list: ListArgs,
         #[command(flatten)]
         connections: ConnectionArgs,
+        #[command(flatten)]
+        product: ProductArgs,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -154,6 +184,14 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish,
+    /// powershell), e.g. `roster completions bash > /etc/bash_completion.d/roster`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `roster man > /usr/local/share/man/man1/roster.1`.
+    Man,
     /// Write every user (of a zone, or of all zones) as NDJSON lines shaped
     /// as GET returns them, or as CSV; streamed, page by page.
     Export {
@@ -285,6 +323,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             webhook_retry_schedule,
             list,
             connections,
+            product,
         } => {
             let mut settings = Settings {
                 database_url: db.database_url,
@@ -315,6 +354,9 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             settings.sqlite.list = limits;
             settings.postgres.list = limits;
             connections.apply(&mut settings)?;
+            settings.product_name = product.product_name;
+            settings.product_version = product.product_version;
+            settings.release_date = product.release_date;
             if let Some(secret) = &settings.bootstrap_api_key {
                 roster_domain::tenancy::check_bootstrap_secret(secret).map_err(StartError)?;
             }
@@ -430,6 +472,13 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             print!("{}", roster_api::openapi_json());
             Ok(())
         }
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "roster", &mut out);
+            Ok(())
+        }
+        Command::Man => man_page(&mut std::io::stdout().lock())
+            .map_err(|e| StartError(format!("writing the man page: {e}"))),
     }
 }
 
@@ -540,9 +589,64 @@ fn main() -> ExitCode {
     }
 }
 
+/// The man page of `roster`, its subcommands' options included (one page
+/// reads better than a page per subcommand for a tool this size).
+fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let cli = Cli::command();
+    clap_mangen::Man::new(cli.clone()).render(out)?;
+    for sub in cli.get_subcommands().filter(|s| s.get_name() != "help") {
+        writeln!(out, ".SH \"ROSTER {}\"", sub.get_name().to_uppercase())?;
+        if let Some(about) = sub.get_about() {
+            writeln!(out, "{about}")?;
+        }
+        let page = clap_mangen::Man::new(sub.clone());
+        page.render_subcommands_section(out)?;
+        page.render_options_section(out)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_product_flags_refuse_what_a_heading_cannot_show() {
+        assert!(parse_date("2026-12-01").is_ok());
+        for bad in ["2026-13-01", "01/12/2026", "", "2026-12-01T00:00:00Z"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_label(" DataFlow "), Ok("DataFlow".into()));
+        assert!(parse_label("").is_err());
+        assert!(parse_label("a\nb").is_err());
+        assert!(parse_label(&"x".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn completions_name_every_subcommand_in_each_shell() {
+        for shell in
+            [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish]
+        {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "roster", &mut out);
+            let text = String::from_utf8(out).unwrap();
+            for word in ["serve", "migrate", "keys", "import", "export", "database-url"] {
+                assert!(text.contains(word), "{shell}: {word}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_man_page_is_roff_and_describes_serve_flags() {
+        let mut out = Vec::new();
+        man_page(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with(".ie") || text.starts_with(".TH"), "{}", &text[..80]);
+        assert!(text.contains(".TH roster 1"));
+        for word in ["serve", "rate\\-limit\\-per\\-second", "ROSTER_DATABASE_URL"] {
+            assert!(text.contains(word), "{word}");
+        }
+    }
 
     #[test]
     fn a_retention_is_digits_and_a_unit_of_at_least_a_second() {
@@ -574,6 +678,12 @@ mod tests {
             "--webhook-allow-private-urls",
             "--event-retention",
             "7d",
+            "--product-name",
+            "DataFlow",
+            "--product-version",
+            "2.1",
+            "--release-date",
+            "2026-12-01",
         ]);
         let webhook_retry_schedule = match cli {
             Ok(Cli { command: Command::Serve { webhook_retry_schedule, .. } }) => {
