@@ -27,6 +27,7 @@ mod error;
 mod events;
 mod idempotency;
 mod import;
+mod inspect;
 mod list;
 mod migrate;
 mod open;
@@ -39,6 +40,7 @@ mod types;
 mod users;
 mod webhooks;
 
+pub use crate::inspect::inspect;
 pub use crate::migrate::MIGRATION_LOCK;
 pub use crate::open::PgOptions;
 pub use crate::store::PgStore;

@@ -20,6 +20,7 @@ mod error;
 mod events;
 mod files;
 mod idempotency;
+mod inspect;
 mod list;
 mod open;
 mod page;
@@ -33,5 +34,6 @@ mod users;
 mod webhooks;
 
 pub use backup::backup;
+pub use inspect::inspect;
 pub use open::{Location, SqliteOptions};
 pub use store::SqliteStore;

@@ -16,7 +16,7 @@ use crate::pool::{self, Readers, Writer};
 use crate::store::SqliteStore;
 use crate::{files, users};
 
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_access.sql"),
     include_str!("../migrations/0003_exact_search.sql"),

@@ -24,6 +24,16 @@ pub use list::{
 pub use webhooks::{ClaimedWebhook, WebhookLists, WebhookProgress};
 pub use zones::{ZoneKey, ZoneKeys};
 
+/// A database's schema as read without changing it (`roster check`): the
+/// version it is at, the version this build migrates to, and its zones when
+/// the schema is current (an older one may not have the tables to count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaStatus {
+    pub found: usize,
+    pub expected: usize,
+    pub zones: Option<u64>,
+}
+
 use async_trait::async_trait;
 use std::collections::HashMap;
 

@@ -250,8 +250,20 @@ pub fn max_inflight_per_key(settings: &Settings) -> usize {
     })
 }
 
-/// A database URL without its password, for logs.
+/// A database URL without its password, for logs: the one before `@`
+/// and a libpq `password=` parameter alike.
 pub fn redact(url: &str) -> String {
+    let url = match url.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<&str> = query
+                .split('&')
+                .map(|p| if p.starts_with("password=") { "password=***" } else { p })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => url.to_owned(),
+    };
+    let url = url.as_str();
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
@@ -290,6 +302,16 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redacted_url_shows_no_password() {
+        assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact("postgres://u@h/db?password=pw&sslmode=require"),
+            "postgres://u@h/db?password=***&sslmode=require"
+        );
+        assert_eq!(redact("sqlite://roster.db"), "sqlite://roster.db");
+    }
 
     #[test]
     fn the_per_key_share_defaults_to_half_the_readers_or_pool_rounded_up() {

@@ -14,6 +14,8 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod operator;
+
 use roster::{Settings, StartError, build_service, launch, open_store, shutdown_signal};
 use roster_service::tenancy::IdPageRequest;
 
@@ -192,6 +194,19 @@ enum Command {
     },
     /// Print the man page (roff), e.g. `roster man > /usr/local/share/man/man1/roster.1`.
     Man,
+    /// List, show, create and disable users, as the API would.
+    Users {
+        #[command(subcommand)]
+        command: operator::UsersCommand,
+    },
+    /// List and create zones.
+    Zones {
+        #[command(subcommand)]
+        command: operator::ZonesCommand,
+    },
+    /// Check what `serve` would be given (database, listen address) and
+    /// read the database without creating or migrating it.
+    Check(operator::CheckArgs),
     /// Write every user (of a zone, or of all zones) as NDJSON lines shaped
     /// as GET returns them, or as CSV; streamed, page by page.
     Export {
@@ -372,6 +387,9 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::Keys { command } => keys(command, bootstrap).await,
+        Command::Users { command } => operator::users(command, bootstrap).await,
+        Command::Zones { command } => operator::zones(command, bootstrap).await,
+        Command::Check(args) => operator::check(args, bootstrap).await,
         Command::Export { db, zone, format, since, output } => {
             let settings = Settings { database_url: db.database_url, ..Settings::default() };
             let store = open_store(&settings.database_url, &settings).await?;
