@@ -399,7 +399,7 @@ pub async fn check(args: CheckArgs, bootstrap: Option<String>) -> Result<(), Sta
     println!("schema version: {} (current)", status.found);
     match status.zones {
         Some(n) => println!("zones: {n}"),
-        None => println!("zones: 0 (an in-memory database starts empty)"),
+        None => println!("zones: none yet (an in-memory database is made afresh at each start)"),
     }
     Ok(())
 }

@@ -70,6 +70,9 @@ fn users_and_zones_are_managed_from_the_command_line(db: &str) {
     let in_zone = lines_of(&roster(&["users", "list", "--zone", "eu-west"], db));
     assert_eq!(in_zone, vec![there]);
     assert_eq!(lines_of(&roster(&["users", "list"], db)).len(), 1);
+    let nowhere = roster(&["users", "list", "--zone", "nowhere"], db);
+    assert!(!nowhere.status.success());
+    assert_eq!(String::from_utf8_lossy(&nowhere.stderr), "roster: no zone \"nowhere\"\n");
 
     let check = ok(&roster(&["check", "--listen", "0.0.0.0:9000"], db));
     assert!(check.contains("zones: 2"), "{check}");
