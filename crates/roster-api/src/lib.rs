@@ -64,6 +64,8 @@ pub struct ApiConfig {
     pub request_timeout: Option<std::time::Duration>,
     /// Failed authentications per client address and minute; 0 is off.
     pub auth_failures_per_minute: u64,
+    /// One info line per request (target `roster::access`).
+    pub access_log: bool,
 }
 
 impl Default for ApiConfig {
@@ -80,6 +82,7 @@ impl Default for ApiConfig {
             metrics_on_main: true,
             request_timeout: Some(std::time::Duration::from_secs(30)),
             auth_failures_per_minute: 20,
+            access_log: true,
         }
     }
 }

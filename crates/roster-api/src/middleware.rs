@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 use http::{HeaderName, HeaderValue, header};
 use roster_service::ServiceError;
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -48,31 +49,65 @@ fn request_id(given: Option<&HeaderValue>) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("req_unknown"))
 }
 
-/// Outermost layer of every route.
+/// Outermost layer of every route: runs the request inside a `request`
+/// span and writes the access log line.
 pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let id = request_id(req.headers().get(&X_REQUEST_ID));
     let method = req.method().clone();
+    // The route template (`/v1/users/{id}`), never the raw path or query:
+    // those can hold ids, emails and search terms (personal data) and would
+    // give every request a label of its own.
     let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let version = req.headers().get(&X_API_VERSION).map(|v| v.to_str().unwrap_or("?").to_owned());
-    let mut response = match version {
-        Some(v) if v != "v1" => ApiError::UnsupportedApiVersion { given: v }.into_response(),
-        // A bug that panics answers 500 instead of dropping the connection.
-        _ => match AssertUnwindSafe(next.run(req)).catch_unwind().await {
-            Ok(response) => response,
-            Err(_) => {
-                tracing::error!(%method, "handler panicked");
-                ApiError::Service(ServiceError::Internal("handler panicked".into())).into_response()
-            }
-        },
+    // `request_id` checked its bytes are visible ASCII, so this never fails.
+    let id_text = id.to_str().unwrap_or("req_unknown");
+    // At ERROR level so that the span is on whenever anything is logged: an
+    // INFO span would vanish under `ROSTER_LOG=warn`, and with it the
+    // request id of the very warnings and errors one filters down to.
+    let span = tracing::error_span!(
+        "request",
+        request_id = %id_text,
+        method = %method,
+        route = %route,
+    );
+    let handled = async move {
+        match version {
+            Some(v) if v != "v1" => ApiError::UnsupportedApiVersion { given: v }.into_response(),
+            // A bug that panics answers 500 instead of dropping the connection.
+            _ => match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+                Ok(response) => response,
+                Err(_) => {
+                    tracing::error!("handler panicked");
+                    ApiError::Service(ServiceError::Internal("handler panicked".into()))
+                        .into_response()
+                }
+            },
+        }
     };
+    let mut response = handled.instrument(span).await;
+    let latency = start.elapsed();
+    let status = response.status().as_u16();
+    state.inner.metrics.record(&method, route, status, latency);
+    if state.inner.config.access_log {
+        // Outside the span, with every field of its own: one line says it
+        // all, in text as in JSON. No headers (Authorization), no query, no
+        // body.
+        tracing::info!(
+            target: "roster::access",
+            method = %method,
+            route = %route,
+            status,
+            // Microsecond precision: nanoseconds are noise in a log line.
+            latency_ms = latency.as_micros() as f64 / 1000.0,
+            request_id = %id_text,
+            "request"
+        );
+    }
     let headers = response.headers_mut();
     headers.insert(X_API_VERSION.clone(), HeaderValue::from_static("v1"));
     headers.insert(X_REQUEST_ID.clone(), id);
-    let status = response.status().as_u16();
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    state.inner.metrics.record(&method, route, status, start.elapsed());
-    tracing::debug!(%method, %route, status, "request");
     response
 }
 

@@ -18,6 +18,7 @@ use roster_store_sqlite::{SqliteOptions, SqliteStore};
 
 pub mod export;
 pub mod import;
+pub mod logging;
 mod serve;
 
 pub use serve::ConnectionSettings;
@@ -38,6 +39,11 @@ pub struct Settings {
     /// Reads one API key may have waiting beyond those before it gets 429.
     pub max_queued_per_key: usize,
     pub metrics_listen: Option<SocketAddr>,
+    /// How log lines are written; JSON also turns the startup messages
+    /// into JSON lines, so that every line of the output parses.
+    pub log_format: logging::LogFormat,
+    /// One info line per request (`roster::access`).
+    pub access_log: bool,
     /// Timeouts and the connection cap.
     pub connections: ConnectionSettings,
     /// Failed authentications allowed per client address and minute; 0
@@ -63,6 +69,8 @@ impl Default for Settings {
             max_inflight_per_key: None,
             max_queued_per_key: 64,
             metrics_listen: None,
+            log_format: logging::LogFormat::Text,
+            access_log: true,
             connections: ConnectionSettings::default(),
             auth_failures_per_minute: 20,
             sqlite: SqliteOptions::default(),
@@ -142,16 +150,7 @@ pub async fn launch(
     let store = open_store(&settings.database_url, &settings).await?;
     let (service, bootstrap) = build_service(&settings, store.clone()).await?;
     if let Bootstrap::Created { secret, from_env } = &bootstrap {
-        if *from_env {
-            eprintln!(
-                "roster: created organization `default`, zone `default` and the admin key from ROSTER_BOOTSTRAP_API_KEY"
-            );
-        } else {
-            eprintln!(
-                "roster: created organization `default`, zone `default` and this admin API key \
-                 (shown once, keep it safe):\n\n    {secret}\n"
-            );
-        }
+        logging::announce_bootstrap(settings.log_format, secret, *from_env);
     }
     let config = ApiConfig {
         public_url: settings.public_url.clone().unwrap_or_else(|| format!("http://{local}")),
@@ -167,6 +166,7 @@ pub async fn launch(
         product_name: settings.product_name.clone(),
         product_version: settings.product_version.clone(),
         release_date: settings.release_date.clone(),
+        access_log: settings.access_log,
         ..ApiConfig::default()
     };
     let (app, state) = roster_api::app(service.clone(), config);

@@ -7,7 +7,6 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser, Subcommand};
 use roster_store_sqlite::SqliteOptions;
 use serde_json::json;
-use tracing_subscriber::EnvFilter;
 
 /// Rows are built on SQLite's threads and freed on the runtime's: mimalloc
 /// handles that cross-thread traffic with much less contention than glibc.
@@ -16,6 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod operator;
 
+use roster::logging::LogFormat;
 use roster::{Settings, StartError, build_service, launch, open_store, shutdown_signal};
 use roster_service::tenancy::IdPageRequest;
 
@@ -173,6 +173,7 @@ enum Command {
         connections: ConnectionArgs,
         #[command(flatten)]
         product: ProductArgs,
+        logs: LogArgs,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -277,6 +278,26 @@ struct ListArgs {
     list_candidate_cap: usize,
 }
 
+/// How `roster serve` logs (README, "Observe").
+#[derive(clap::Args)]
+struct LogArgs {
+    /// `text` for people, `json` (one object per line) for log collectors.
+    #[arg(long, env = "ROSTER_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// One info line per request: method, route template, status, latency
+    /// and request id (`--access-log false` turns it off).
+    #[arg(
+        long,
+        env = "ROSTER_ACCESS_LOG",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    access_log: bool,
+}
+
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Create a key and print it (with its secret) as JSON.
@@ -307,13 +328,13 @@ enum KeysCommand {
     },
 }
 
-fn init_logging() {
-    let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+/// The log format `cli` asks for: only `serve` has the flag; the other
+/// commands talk to a person at a terminal.
+fn log_format(cli: &Cli) -> LogFormat {
+    match &cli.command {
+        Command::Serve { logs, .. } => logs.log_format,
+        _ => LogFormat::Text,
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), StartError> {
@@ -339,6 +360,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             list,
             connections,
             product,
+            logs,
         } => {
             let mut settings = Settings {
                 database_url: db.database_url,
@@ -349,6 +371,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 max_inflight_per_key,
                 max_queued_per_key,
                 metrics_listen,
+                log_format: logs.log_format,
+                access_log: logs.access_log,
                 ..Settings::default()
             };
             settings.sqlite.readers = sqlite_readers.max(1);
@@ -590,20 +614,19 @@ async fn keys(command: KeysCommand, bootstrap: Option<String>) -> Result<(), Sta
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let format = log_format(&cli);
+    roster::logging::init(format);
+    let fail = |message: &str| {
+        roster::logging::announce(format, "ERROR", message, &[]);
+        ExitCode::FAILURE
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("roster: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("roster: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(&e.to_string()),
     }
 }
 
@@ -702,18 +725,54 @@ mod tests {
             "2.1",
             "--release-date",
             "2026-12-01",
+            "--log-format",
+            "json",
+            "--access-log",
+            "false",
         ]);
-        let webhook_retry_schedule = match cli {
-            Ok(Cli { command: Command::Serve { webhook_retry_schedule, .. } }) => {
-                webhook_retry_schedule
+        let (webhook_retry_schedule, logs) = match cli {
+            Ok(Cli { command: Command::Serve { webhook_retry_schedule, logs, .. } }) => {
+                (webhook_retry_schedule, logs)
             }
             Ok(_) => panic!("not serve"),
             Err(e) => panic!("{e}"),
         };
+        assert_eq!(logs.log_format, LogFormat::Json);
+        assert!(!logs.access_log);
         let schedule = roster_domain::webhooks::RetrySchedule::new(vec![
             Duration::from_secs(5),
             Duration::from_secs(300),
         ]);
         assert_eq!(webhook_retry_schedule, Some(schedule));
+    }
+
+    /// The log flags of `roster serve`, as given on the command line.
+    fn log_args(args: &[&str]) -> Result<(LogFormat, bool), String> {
+        let argv = ["roster", "serve"].iter().chain(args).copied();
+        match Cli::try_parse_from(argv) {
+            Ok(Cli { command: Command::Serve { logs, .. } }) => {
+                Ok((logs.log_format, logs.access_log))
+            }
+            Ok(_) => Err("not serve".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn the_log_flags_parse_and_default_to_text_with_the_access_log_on() {
+        // Only when the environment does not set them (CI might).
+        if std::env::var_os("ROSTER_LOG_FORMAT").is_none()
+            && std::env::var_os("ROSTER_ACCESS_LOG").is_none()
+        {
+            assert_eq!(log_args(&[]), Ok((LogFormat::Text, true)));
+        }
+        assert_eq!(log_args(&["--log-format", "json"]).map(|a| a.0), Ok(LogFormat::Json));
+        assert_eq!(log_args(&["--log-format=text"]).map(|a| a.0), Ok(LogFormat::Text));
+        for (given, on) in [("false", false), ("off", false), ("0", false), ("true", true)] {
+            assert_eq!(log_args(&["--access-log", given]).map(|a| a.1), Ok(on), "{given}");
+        }
+        assert_eq!(log_args(&["--access-log"]).map(|a| a.1), Ok(true));
+        assert!(log_args(&["--log-format", "xml"]).is_err());
+        assert!(log_args(&["--access-log", "maybe"]).is_err());
     }
 }

@@ -1,0 +1,109 @@
+//! Where log lines go and how they look: `--log-format text|json`,
+//! filtered by `ROSTER_LOG`, on stderr.
+//!
+//! Lines logged while a request is handled run inside its `request` span
+//! (see `roster_api::middleware::common`): in text the span shows as a
+//! `request{request_id=… method=… route=…}:` prefix, in JSON as the `span`
+//! and `spans` objects.
+
+use serde_json::{Map, Value, json};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (colored on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Installs the global subscriber. A second call does nothing (tests).
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => {
+            builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
+        }
+        // Event fields at the top level (`status`, `request_id`), where log
+        // collectors index them without a path. Both the innermost span and
+        // the whole list: `span.request_id` is the handy one, and `spans`
+        // keeps the request's fields should a span ever be opened inside it.
+        LogFormat::Json => builder
+            .json()
+            .with_ansi(false)
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init(),
+    };
+}
+
+/// Writes one line on stderr whatever `ROSTER_LOG` says, as `eprintln!`
+/// did before there was a JSON format: what the operator must see (the
+/// generated admin key, why the server stopped) is not a log level to
+/// filter away. In JSON it is an object shaped like the logged lines, so
+/// the stream still parses line by line.
+pub fn announce(format: LogFormat, level: &str, message: &str, fields: &[(&str, &str)]) {
+    match format {
+        LogFormat::Text => {
+            eprintln!("roster: {message}");
+            for (_, value) in fields {
+                eprintln!("\n    {value}\n");
+            }
+        }
+        LogFormat::Json => eprintln!("{}", json_line(level, message, fields)),
+    }
+}
+
+fn json_line(level: &str, message: &str, fields: &[(&str, &str)]) -> Value {
+    let mut line = Map::new();
+    line.insert("timestamp".into(), json!(roster_domain::Timestamp::now().rfc3339().as_str()));
+    line.insert("level".into(), json!(level));
+    line.insert("message".into(), json!(message));
+    for (name, value) in fields {
+        line.insert((*name).into(), json!(value));
+    }
+    line.insert("target".into(), json!("roster"));
+    Value::Object(line)
+}
+
+/// The first start's message: what was created and, when Roster generated
+/// the admin key, the key itself, shown this once. It is the only line that
+/// ever holds a secret; setting `ROSTER_BOOTSTRAP_API_KEY` avoids it.
+pub fn announce_bootstrap(format: LogFormat, secret: &str, from_env: bool) {
+    if from_env {
+        announce(
+            format,
+            "INFO",
+            "created organization `default`, zone `default` and the admin key from \
+             ROSTER_BOOTSTRAP_API_KEY",
+            &[],
+        );
+    } else {
+        announce(
+            format,
+            "WARN",
+            "created organization `default`, zone `default` and this admin API key \
+             (shown once, keep it safe):",
+            &[("api_key", secret)],
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_announcement_in_json_is_one_parseable_line_shaped_like_the_logs() {
+        let line = json_line("WARN", "a \"quoted\"\nmessage", &[("api_key", "rk_x")]).to_string();
+        assert!(!line.contains('\n'));
+        let value: Value = serde_json::from_str(&line).unwrap_or_default();
+        assert_eq!(value["level"], "WARN");
+        assert_eq!(value["message"], "a \"quoted\"\nmessage");
+        assert_eq!(value["api_key"], "rk_x");
+        assert!(value["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    }
+}
