@@ -74,7 +74,14 @@ impl Server {
     }
 
     /// Sends a request with `key` and `X-Request-Id: id`; returns the status.
-    async fn send(&self, method: &str, path: &str, key: &str, id: &str, body: Option<Value>) -> u16 {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        id: &str,
+        body: Option<Value>,
+    ) -> u16 {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self
             .client
@@ -130,11 +137,9 @@ fn the_access_line<'a>(lines: &'a [Value], request_id: &str) -> &'a Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_parse_line_by_line_and_each_request_logs_its_id_route_status_and_latency() {
-    let server = Server::start(&[
-        ("ROSTER_LOG_FORMAT", "json"),
-        ("ROSTER_BOOTSTRAP_API_KEY", ADMIN_KEY),
-    ])
-    .await;
+    let server =
+        Server::start(&[("ROSTER_LOG_FORMAT", "json"), ("ROSTER_BOOTSTRAP_API_KEY", ADMIN_KEY)])
+            .await;
     let missing = "/v1/users/usr_01JZZZZZZZZZZZZZZZZZZZZZZZ";
     let not_found = server.send("GET", missing, ADMIN_KEY, "obs-404", None).await;
     assert!((400..500).contains(&not_found), "{not_found}");
@@ -144,7 +149,10 @@ async fn json_logs_parse_line_by_line_and_each_request_logs_its_id_route_status_
     assert!(listed < 500, "{listed}");
     let body = json!({ "email": PRIVATE_BODY });
     assert_eq!(server.send("POST", "/v1/users", ADMIN_KEY, "obs-create", Some(body)).await, 201);
-    assert_eq!(server.send("GET", "/nowhere/secret-path", ADMIN_KEY, "obs-unmatched", None).await, 404);
+    assert_eq!(
+        server.send("GET", "/nowhere/secret-path", ADMIN_KEY, "obs-unmatched", None).await,
+        404
+    );
 
     // A failure inside the handler: the line it logs carries the request's
     // span. Renaming a table under the running server makes its queries
@@ -192,7 +200,8 @@ async fn json_logs_parse_line_by_line_and_each_request_logs_its_id_route_status_
 
     for line in &lines {
         let text = line.to_string();
-        for secret in [ADMIN_KEY, WRONG_KEY, PRIVATE_QUERY, PRIVATE_BODY, "secret-path", "usr_01JZZ"]
+        for secret in
+            [ADMIN_KEY, WRONG_KEY, PRIVATE_QUERY, PRIVATE_BODY, "secret-path", "usr_01JZZ"]
         {
             assert!(!text.contains(secret), "{secret} logged: {text}");
         }
