@@ -30,13 +30,26 @@ pub fn init(format: LogFormat) {
         // collectors index them without a path. Both the innermost span and
         // the whole list: `span.request_id` is the handy one, and `spans`
         // keeps the request's fields should a span ever be opened inside it.
-        LogFormat::Json => builder
-            .json()
-            .with_ansi(false)
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(true)
-            .try_init(),
+        LogFormat::Json => {
+            // The default hook writes a panic as plain text, a line a JSON
+            // reader chokes on. Logged instead, a handler's panic (answered
+            // 500 by `common`) also carries its request's span.
+            std::panic::set_hook(Box::new(|info| {
+                let backtrace = std::backtrace::Backtrace::capture();
+                if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+                    tracing::error!(panic = %info, %backtrace, "panicked");
+                } else {
+                    tracing::error!(panic = %info, "panicked");
+                }
+            }));
+            builder
+                .json()
+                .with_ansi(false)
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(true)
+                .try_init()
+        }
     };
 }
 
