@@ -255,3 +255,23 @@ impl Server {
         self.stop()
     }
 }
+
+#[test]
+fn in_json_a_server_that_cannot_start_says_why_in_a_json_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["serve", "--listen", &address, "--database-url", "sqlite::memory:"])
+        .env("ROSTER_LOG_FORMAT", "json")
+        .env("ROSTER_LOG", "info")
+        .env_remove("ROSTER_BOOTSTRAP_API_KEY")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<String> = stderr.lines().map(str::to_owned).collect();
+    let lines = parse_all(&lines);
+    let why = lines.iter().find(|l| l["level"] == "ERROR").unwrap_or_else(|| panic!("{stderr}"));
+    let message = why["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cannot listen on") && message.contains(&address), "{why}");
+}
