@@ -173,6 +173,7 @@ enum Command {
         connections: ConnectionArgs,
         #[command(flatten)]
         product: ProductArgs,
+        #[command(flatten)]
         logs: LogArgs,
     },
     /// Create or upgrade the database schema, then exit.
@@ -279,7 +280,7 @@ struct ListArgs {
 }
 
 /// How `roster serve` logs (README, "Observe").
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct LogArgs {
     /// `text` for people, `json` (one object per line) for log collectors.
     #[arg(long, env = "ROSTER_LOG_FORMAT", value_enum, default_value = "text")]
