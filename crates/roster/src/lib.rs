@@ -167,7 +167,6 @@ pub async fn launch(
         product_version: settings.product_version.clone(),
         release_date: settings.release_date.clone(),
         access_log: settings.access_log,
-        ..ApiConfig::default()
     };
     let (app, state) = roster_api::app(service.clone(), config);
 

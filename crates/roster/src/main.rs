@@ -111,6 +111,9 @@ fn parse_date(s: &str) -> Result<String, String> {
     time::Date::parse(s, format).map(|_| s.to_owned()).map_err(|_| "a date as YYYY-MM-DD".into())
 }
 
+// Parsed once at startup and never moved about: the size of `Serve`'s
+// flags costs nothing, boxing them would cost every match a deref.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API.
