@@ -17,6 +17,7 @@ pub mod links;
 pub mod metrics;
 pub mod middleware;
 pub mod problem;
+pub mod process;
 pub mod query;
 pub mod ratelimit;
 pub mod security;

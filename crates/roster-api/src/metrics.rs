@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latency per route.
+//! Prometheus metrics: request counts and latency per route, requests in
+//! flight, the build, and the process (`process.rs`).
 //!
 //! Counters are atomics found through a read-locked map, so recording costs
 //! a hash lookup and two atomic adds on the hot path.
@@ -10,7 +11,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use http::Method;
@@ -48,12 +49,29 @@ pub fn method_label(method: &Method) -> &'static str {
 pub struct Metrics {
     routes: RwLock<HashMap<String, Arc<RouteStats>>>,
     auth: Option<Arc<AuthCounters>>,
+    in_flight: Arc<AtomicI64>,
+}
+
+/// A request being answered; counted until dropped (also when a handler
+/// panics or the client goes away).
+pub struct InFlight(Arc<AtomicI64>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
     /// Metrics that also report the service's authentication counters.
     pub fn with_auth(auth: Arc<AuthCounters>) -> Self {
         Self { auth: Some(auth), ..Self::default() }
+    }
+
+    /// Counts a request in flight until the guard is dropped.
+    pub fn in_flight(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.in_flight.clone())
     }
 
     fn route(&self, route: &str) -> Arc<RouteStats> {
@@ -140,6 +158,17 @@ impl Metrics {
                 let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
             }
         }
+        let _ = writeln!(out, "# HELP roster_build_info The running build; always 1.");
+        let _ = writeln!(out, "# TYPE roster_build_info gauge");
+        let _ = writeln!(out, "roster_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(out, "# HELP roster_http_requests_in_flight Requests being answered now.");
+        let _ = writeln!(out, "# TYPE roster_http_requests_in_flight gauge");
+        let _ = writeln!(
+            out,
+            "roster_http_requests_in_flight {}",
+            self.in_flight.load(Ordering::Relaxed).max(0)
+        );
+        crate::process::render(&mut out);
         out
     }
 }

@@ -53,6 +53,7 @@ fn request_id(given: Option<&HeaderValue>) -> HeaderValue {
 /// span and writes the access log line.
 pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
+    let _in_flight = state.inner.metrics.in_flight();
     let id = request_id(req.headers().get(&X_REQUEST_ID));
     let method = req.method().clone();
     // The route template (`/v1/users/{id}`), never the raw path or query:

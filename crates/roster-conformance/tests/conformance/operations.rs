@@ -87,6 +87,31 @@ pub async fn metrics_serve_prometheus_text_that_counts_requests(server: &TestSer
     assert!(grew, "no sample grew after more requests");
 }
 
+pub async fn metrics_report_the_build_requests_in_flight_and_the_process(server: &TestServer) {
+    let samples = prometheus_samples(&send(server.request("GET", "/metrics")).await.text());
+    let build = format!("roster_build_info{{version=\"{}\"}}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(samples.get(&build), Some(&1.0), "{build}");
+    // The scrape itself is in flight while it is answered.
+    let in_flight = samples.get("roster_http_requests_in_flight").copied().unwrap_or(-1.0);
+    assert!(in_flight >= 1.0, "in flight {in_flight}");
+    if cfg!(target_os = "linux") {
+        for name in [
+            "process_cpu_seconds_total",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_threads",
+        ] {
+            assert!(samples.get(name).is_some_and(|v| *v > 0.0), "{name}");
+        }
+    }
+    // Requests that ended are no longer counted: a scrape on its own sees itself.
+    for _ in 0..5 {
+        server.get("/v1/users").await;
+    }
+    let again = prometheus_samples(&send(server.request("GET", "/metrics")).await.text());
+    assert_eq!(again.get("roster_http_requests_in_flight"), Some(&1.0));
+}
+
 pub async fn openapi_json_is_an_openapi_3_1_document_of_the_whole_api(server: &TestServer) {
     let r = send(server.request("GET", "/openapi.json")).await;
     assert_eq!(r.status, 200);
