@@ -19,6 +19,8 @@ test('an API key is created with its secret shown once and copyable, works, and 
   await shown.getByRole('button', { name: 'Copy' }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
   await shown.getByRole('button', { name: 'Done' }).click();
+  // A closed dialog leaves the document on its `close` event.
+  await expect(page.locator('dialog')).toHaveCount(0);
   await expect(page.getByRole('cell', { name, exact: true })).toBeVisible();
   // The secret is nowhere on the page any more (values are properties, not markup).
   const onPage = await page.evaluate((s) => document.body.innerText.includes(s)
