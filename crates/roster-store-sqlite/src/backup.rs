@@ -2,12 +2,10 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
-
 use roster_store::{StoreError, StoreResult};
 
 use crate::error::from_sqlite;
-use crate::open::Location;
+use crate::open::{Location, open_read_only};
 
 /// Copies the database at `url` into a new file at `dest` with `VACUUM
 /// INTO`: one read transaction, so the copy is the database as of one
@@ -26,12 +24,7 @@ pub fn backup(url: &str, dest: &Path) -> StoreResult<()> {
             dest.display()
         )));
     }
-    let conn = Connection::open_with_flags(
-        &source,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(from_sqlite)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(from_sqlite)?;
+    let conn = open_read_only(&source, std::time::Duration::from_secs(30))?;
     let dest = dest.to_str().ok_or_else(|| StoreError::Internal("the path is not UTF-8".into()))?;
     conn.execute("VACUUM INTO ?1", [dest]).map_err(from_sqlite)?;
     Ok(())

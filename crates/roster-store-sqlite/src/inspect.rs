@@ -1,12 +1,10 @@
 //! `roster check`: a database's schema version and zone count, read
 //! without creating, migrating or writing anything.
 
-use rusqlite::{Connection, OpenFlags};
-
 use roster_store::{SchemaStatus, StoreError, StoreResult};
 
 use crate::error::from_sqlite;
-use crate::open::{Location, MIGRATIONS};
+use crate::open::{Location, MIGRATIONS, open_read_only};
 
 /// Reads the schema of the database at `url`. A file that is not there is
 /// an error, not a new database: a check must not leave one behind.
@@ -26,12 +24,7 @@ pub fn inspect(url: &str) -> StoreResult<SchemaStatus> {
             path.display()
         )));
     }
-    let conn = Connection::open_with_flags(
-        &path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(from_sqlite)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(from_sqlite)?;
+    let conn = open_read_only(&path, std::time::Duration::from_secs(5))?;
     let version: i64 =
         conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(from_sqlite)?;
     let found = usize::try_from(version).unwrap_or(0);

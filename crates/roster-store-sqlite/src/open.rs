@@ -243,6 +243,21 @@ impl SqliteStore {
     }
 }
 
+/// A read-only connection to an existing file, for the tools that read a
+/// database beside a running server (`roster backup`, `roster check`):
+/// never creates the file, waits `busy` for the writer's locks.
+pub(crate) fn open_read_only(
+    path: &std::path::Path,
+    busy: std::time::Duration,
+) -> roster_store::StoreResult<rusqlite::Connection> {
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn =
+        rusqlite::Connection::open_with_flags(path, flags).map_err(crate::error::from_sqlite)?;
+    conn.busy_timeout(busy).map_err(crate::error::from_sqlite)?;
+    Ok(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
