@@ -49,14 +49,14 @@ pub fn method_label(method: &Method) -> &'static str {
 pub struct Metrics {
     routes: RwLock<HashMap<String, Arc<RouteStats>>>,
     auth: Option<Arc<AuthCounters>>,
-    in_flight: Arc<AtomicI64>,
+    in_flight: AtomicI64,
 }
 
 /// A request being answered; counted until dropped (also when a handler
 /// panics or the client goes away).
-pub struct InFlight(Arc<AtomicI64>);
+pub struct InFlight<'a>(&'a AtomicI64);
 
-impl Drop for InFlight {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
     }
@@ -69,9 +69,9 @@ impl Metrics {
     }
 
     /// Counts a request in flight until the guard is dropped.
-    pub fn in_flight(&self) -> InFlight {
+    pub fn in_flight(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(self.in_flight.clone())
+        InFlight(&self.in_flight)
     }
 
     fn route(&self, route: &str) -> Arc<RouteStats> {
