@@ -568,17 +568,19 @@ pub async fn bad_feed_parameters_answer_400_naming_the_parameter(server: &TestSe
 }
 
 pub async fn a_cursor_older_than_retention_answers_410_cursor_expired(server: &TestServer) {
-    // A second node on the same database, keeping events for one second.
-    let short = TestServer::builder(server.backend)
-        .database_url(server.database_url.clone())
-        .settings(|s| s.service.event_retention = Duration::from_secs(1))
-        .start()
-        .await;
     server.create_user(json!({ "email": "a@example.com" })).await;
     server.create_user(json!({ "email": "b@example.com" })).await;
     let first = server.get("/v1/events?limit=1").await.json();
     let stale = first["page_info"]["end_cursor"].as_str().unwrap().to_owned();
     let (_, newest) = walk_until(server, ADMIN_KEY, "&type=user.created", None, 2).await;
+    // Then a second node on the same database, keeping events for one
+    // second. Started before the reads above, its purge could remove the
+    // events before they were read on a loaded machine (CI saw it).
+    let short = TestServer::builder(server.backend)
+        .database_url(server.database_url.clone())
+        .settings(|s| s.service.event_retention = Duration::from_secs(1))
+        .start()
+        .await;
     let mut expired = None;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
