@@ -21,6 +21,7 @@ pub mod process;
 pub mod query;
 pub mod ratelimit;
 pub mod security;
+pub mod telemetry;
 pub mod views;
 
 use std::sync::Arc;
@@ -67,6 +68,9 @@ pub struct ApiConfig {
     pub auth_failures_per_minute: u64,
     /// One info line per request (target `roster::access`).
     pub access_log: bool,
+    /// Each request's span goes to OpenTelemetry (the binary installed an
+    /// exporter): see `telemetry`.
+    pub traces: bool,
 }
 
 impl Default for ApiConfig {
@@ -84,6 +88,7 @@ impl Default for ApiConfig {
             request_timeout: Some(std::time::Duration::from_secs(30)),
             auth_failures_per_minute: 20,
             access_log: true,
+            traces: false,
         }
     }
 }

@@ -59,8 +59,8 @@ pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> 
     // The route template (`/v1/users/{id}`), never the raw path or query:
     // those can hold ids, emails and search terms (personal data) and would
     // give every request a label of its own.
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let version = req.headers().get(&X_API_VERSION).map(|v| v.to_str().unwrap_or("?").to_owned());
     // `request_id` checked its bytes are visible ASCII, so this never fails.
     let id_text = id.to_str().unwrap_or("req_unknown");
@@ -72,7 +72,16 @@ pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> 
         request_id = %id_text,
         method = %method,
         route = %route,
+        // Filled by `telemetry::start` when traces are exported, and only
+        // then: the OpenTelemetry span's name and kind.
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
     );
+    let traced = state.inner.config.traces.then(|| {
+        let matched = matched.as_ref().map(MatchedPath::as_str);
+        crate::telemetry::start(&span, req.headers(), &method, matched);
+        span.clone()
+    });
     let handled = async move {
         match version {
             Some(v) if v != "v1" => ApiError::UnsupportedApiVersion { given: v }.into_response(),
@@ -90,6 +99,9 @@ pub async fn common(State(state): State<AppState>, req: Request, next: Next) -> 
     let mut response = handled.instrument(span).await;
     let latency = start.elapsed();
     let status = response.status().as_u16();
+    if let Some(span) = traced {
+        crate::telemetry::finish(&span, status);
+    }
     state.inner.metrics.record(&method, route, status, latency);
     if state.inner.config.access_log {
         // Outside the span, with every field of its own: one line says it

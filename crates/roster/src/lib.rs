@@ -20,6 +20,7 @@ pub mod export;
 pub mod import;
 pub mod logging;
 mod serve;
+pub mod traces;
 
 pub use serve::ConnectionSettings;
 
@@ -44,6 +45,9 @@ pub struct Settings {
     pub log_format: logging::LogFormat,
     /// One info line per request (`roster::access`).
     pub access_log: bool,
+    /// Request spans go to OpenTelemetry: set when `traces::from_env`
+    /// installed an exporter.
+    pub traces: bool,
     /// Timeouts and the connection cap.
     pub connections: ConnectionSettings,
     /// Failed authentications allowed per client address and minute; 0
@@ -71,6 +75,7 @@ impl Default for Settings {
             metrics_listen: None,
             log_format: logging::LogFormat::Text,
             access_log: true,
+            traces: false,
             connections: ConnectionSettings::default(),
             auth_failures_per_minute: 20,
             sqlite: SqliteOptions::default(),
@@ -167,6 +172,7 @@ pub async fn launch(
         product_version: settings.product_version.clone(),
         release_date: settings.release_date.clone(),
         access_log: settings.access_log,
+        traces: settings.traces,
     };
     let (app, state) = roster_api::app(service.clone(), config);
 

@@ -8,6 +8,8 @@
 
 use serde_json::{Map, Value, json};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -18,13 +20,14 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber. A second call does nothing (tests).
-pub fn init(format: LogFormat) {
+/// Installs the global subscriber: the log lines, and the spans to export
+/// when `traces` holds a tracer. A second call does nothing (tests).
+pub fn init(format: LogFormat, traces: Option<opentelemetry_sdk::trace::Tracer>) {
     let filter = EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match format {
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = match format {
         LogFormat::Text => {
-            builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
+            lines.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).boxed()
         }
         // Event fields at the top level (`status`, `request_id`), where log
         // collectors index them without a path. Both the innermost span and
@@ -42,15 +45,23 @@ pub fn init(format: LogFormat) {
                     tracing::error!(panic = %info, "panicked");
                 }
             }));
-            builder
+            lines
                 .json()
                 .with_ansi(false)
                 .flatten_event(true)
                 .with_current_span(true)
                 .with_span_list(true)
-                .try_init()
+                .boxed()
         }
     };
+    // Each layer has its own filter: `ROSTER_LOG` chooses the lines, and
+    // says nothing of which spans are exported (the request span is always).
+    let spans = traces.map(|tracer| {
+        tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(filter_fn(crate::traces::only_roster))
+    });
+    let _ = tracing_subscriber::registry().with(lines.with_filter(filter)).with(spans).try_init();
 }
 
 /// Writes one line on stderr whatever `ROSTER_LOG` says, as `eprintln!`

@@ -190,7 +190,7 @@ fn log_format(cli: &Cli) -> LogFormat {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), StartError> {
+async fn run(cli: Cli, traces: bool) -> Result<(), StartError> {
     let bootstrap = std::env::var("ROSTER_BOOTSTRAP_API_KEY").ok().filter(|s| !s.is_empty());
     match cli.command {
         Command::Serve {
@@ -226,6 +226,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 metrics_listen,
                 log_format: logs.log_format,
                 access_log: logs.access_log,
+                traces,
                 ..Settings::default()
             };
             settings.sqlite.readers = sqlite_readers.max(1);
@@ -380,16 +381,35 @@ async fn run(cli: Cli) -> Result<(), StartError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = log_format(&cli);
-    roster::logging::init(format);
     let fail = |message: &str| {
         roster::logging::announce(format, "ERROR", message, &[]);
         ExitCode::FAILURE
     };
+    // Before the runtime: the exporter's blocking HTTP client builds a
+    // runtime of its own, which tokio forbids inside another. Only a server
+    // exports traces; the other commands are one-shot tools.
+    let traces = match &cli.command {
+        Command::Serve { .. } => roster::traces::from_env(),
+        _ => Ok(None),
+    };
+    let (traces, tracer) = match traces {
+        Ok(found) => found.unzip(),
+        Err(e) => {
+            roster::logging::init(format, None);
+            return fail(&e.to_string());
+        }
+    };
+    roster::logging::init(format, tracer);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli, traces.is_some()));
+    // The last requests' spans, exported before the process ends.
+    if let Some(traces) = traces {
+        traces.shutdown();
+    }
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e.to_string()),
     }
