@@ -119,11 +119,13 @@ impl Traces {
     }
 }
 
-/// Which spans go to OpenTelemetry: Roster's own (the `request` span and
-/// any opened inside it), never those of its libraries; least of all the
-/// exporter's HTTP client, whose spans would be exported in turn.
+/// What goes to OpenTelemetry: Roster's own spans (the `request` span and
+/// any opened inside it), never its libraries'; least of all the exporter's
+/// HTTP client, whose spans would be exported in turn. Of the events, the
+/// warnings and errors, which become events of their request's span (a
+/// failed query); the rest would cost every request for little.
 pub fn only_roster(meta: &tracing::Metadata<'_>) -> bool {
-    meta.target().starts_with("roster")
+    meta.target().starts_with("roster") && (meta.is_span() || *meta.level() <= tracing::Level::WARN)
 }
 
 #[cfg(test)]

@@ -35,6 +35,8 @@ struct Span {
     /// OTLP's status code: 2 is ERROR.
     status: i64,
     attributes: HashMap<String, String>,
+    /// The names of the span's events (a log line's message).
+    events: Vec<String>,
     service_name: String,
 }
 
@@ -123,6 +125,7 @@ fn from_protobuf(request: ExportTraceServiceRequest) -> Vec<Span> {
                     .into_iter()
                     .map(|kv| (kv.key, text(kv.value.and_then(|v| v.value))))
                     .collect(),
+                events: span.events.into_iter().map(|e| e.name).collect(),
                 service_name: service_name.clone(),
             });
         }
@@ -161,6 +164,12 @@ fn from_json(request: &Value) -> Vec<Span> {
                         .to_ascii_lowercase(),
                     status: span["status"]["code"].as_i64().unwrap_or(0),
                     attributes: attributes(&span["attributes"]),
+                    events: span["events"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|e| e["name"].as_str().unwrap_or("").to_owned())
+                        .collect(),
                     service_name: resource.get("service.name").cloned().unwrap_or_default(),
                 });
             }
@@ -220,6 +229,7 @@ async fn requests_arrive_as_server_spans(db: &str) {
         assert_ne!(span.status, 2, "a 4xx is not the server's error: {span:#?}");
         assert_eq!(span.service_name, "roster", "{span:#?}");
         assert_eq!(span.trace_id.len(), 32, "{span:#?}");
+        assert!(span.events.is_empty(), "no info or debug line becomes an event: {span:#?}");
         // Nothing personal, nothing secret, no raw path or query.
         for value in span.attributes.values() {
             for private in [PRIVATE_EMAIL, ADMIN_KEY, "/private/path", "user_01JZZZ"] {
@@ -270,6 +280,8 @@ async fn a_server_error_marks_its_span_failed() {
     assert_eq!(span.status, 2, "ERROR: {span:#?}");
     assert_eq!(span.attributes["http.response.status_code"], "500");
     assert_eq!(span.attributes["error.type"], "500");
+    // The error logged while it was handled travels with it.
+    assert!(span.events.iter().any(|e| e == "request failed"), "{span:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
