@@ -212,6 +212,9 @@ async fn requests_arrive_as_server_spans(db: &str) {
     let headers = [("x-request-id", "tr-child"), ("traceparent", traceparent.as_str())];
     let (status, _, _) = node.send("GET", "/v1/zones", None, &headers).await;
     assert_eq!(status, 200);
+    let garbled = [("x-request-id", "tr-garbled"), ("traceparent", "00-not-a-trace-01")];
+    let (status, _, _) = node.send("GET", "/v1/zones", None, &garbled).await;
+    assert_eq!(status, 200, "a traceparent that does not parse is ignored, not refused");
 
     for (id, name, method, route, status) in [
         ("tr-404", "GET /v1/users/{id}", "GET", Some("/v1/users/{id}"), "404"),
@@ -240,9 +243,11 @@ async fn requests_arrive_as_server_spans(db: &str) {
     let child = collector.span_of("tr-child").await;
     assert_eq!(child.trace_id, TRACE_ID, "the caller's trace continues: {child:#?}");
     assert_eq!(child.parent_span_id, PARENT_ID, "{child:#?}");
-    let root = collector.span_of("tr-404").await;
-    assert!(root.parent_span_id.is_empty(), "no traceparent, a new trace: {root:#?}");
-    assert_ne!(root.trace_id, TRACE_ID);
+    for id in ["tr-404", "tr-garbled"] {
+        let root = collector.span_of(id).await;
+        assert!(root.parent_span_id.is_empty(), "no usable traceparent, a new trace: {root:#?}");
+        assert_ne!(root.trace_id, TRACE_ID);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
