@@ -378,8 +378,30 @@ async fn run(cli: Cli, traces: bool) -> Result<(), StartError> {
     }
 }
 
+/// The flags, or clap's answer: help and version as clap prints them, a
+/// usage error as a JSON line when the environment asks for JSON logs
+/// (the flag itself may be what failed to parse), so that a log collector
+/// reading a JSON stream learns why the server never started.
+fn parse_cli() -> Result<Cli, ExitCode> {
+    let error = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(error) => error,
+    };
+    let json = std::env::var("ROSTER_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    if !json || !error.use_stderr() {
+        error.exit()
+    }
+    let message = error.render().to_string();
+    let message = message.trim().trim_start_matches("error: ");
+    roster::logging::announce(LogFormat::Json, "ERROR", message, &[]);
+    Err(ExitCode::from(2))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let format = log_format(&cli);
     let fail = |message: &str| {
         roster::logging::announce(format, "ERROR", message, &[]);

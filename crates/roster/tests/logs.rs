@@ -275,3 +275,28 @@ fn in_json_a_server_that_cannot_start_says_why_in_a_json_line() {
     let message = why["message"].as_str().unwrap_or_default();
     assert!(message.contains("cannot listen on") && message.contains(&address), "{why}");
 }
+
+#[test]
+fn in_json_a_flag_that_does_not_parse_is_refused_in_a_json_line() {
+    let output = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["serve", "--listen", "not-an-address"])
+        .env("ROSTER_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "clap's exit status for a usage error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<String> = stderr.lines().map(str::to_owned).collect();
+    let lines = parse_all(&lines);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines[0]["level"], "ERROR");
+    let message = lines[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--listen") && message.contains("not-an-address"), "{message}");
+    // Help is still help, for a person.
+    let help = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["serve", "--help"])
+        .env("ROSTER_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+}
