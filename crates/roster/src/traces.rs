@@ -8,7 +8,7 @@
 //! nothing: a full queue drops spans instead of waiting (OTEL_BSP_*).
 
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::SpanExporter;
+use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracerProvider, Tracer};
@@ -43,7 +43,7 @@ pub fn from_env() -> Result<Option<(Traces, Tracer)>, StartError> {
     let endpoint =
         env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").or_else(|| env("OTEL_EXPORTER_OTLP_ENDPOINT"));
     let Some(endpoint) = endpoint else { return Ok(None) };
-    check_protocol()?;
+    let protocol = protocol()?;
     check_endpoint(&endpoint)?;
     // An https:// collector: reqwest's rustls needs a process-wide provider,
     // the one the webhooks and the PostgreSQL link use. Ignored when one is
@@ -51,10 +51,12 @@ pub fn from_env() -> Result<Option<(Traces, Tracer)>, StartError> {
     #[allow(deprecated)] // ring lacks post-quantum key exchange; see tls.rs.
     let _ = rustls::crypto::ring::default_provider().install_default();
     // The exporter reads the endpoint (a base URL to which `/v1/traces` is
-    // appended, or the signal's own URL used as is), the protocol, headers,
-    // timeout and compression from the environment itself.
+    // appended, or the signal's own URL used as is), headers, timeout and
+    // compression from the environment itself. Not the protocol: built with
+    // JSON, it would default to JSON, where the specification says protobuf.
     let exporter = SpanExporter::builder()
         .with_http()
+        .with_protocol(protocol)
         .build()
         .map_err(|e| StartError(format!("OpenTelemetry exporter for {endpoint}: {e}")))?;
     let provider = SdkTracerProvider::builder()
@@ -66,16 +68,20 @@ pub fn from_env() -> Result<Option<(Traces, Tracer)>, StartError> {
     Ok(Some((Traces { provider }, tracer)))
 }
 
-/// The OTLP over HTTP protocols; gRPC needs a transport (tonic) not built
-/// in, and the exporter would otherwise fall back to HTTP without a word,
-/// sending to a gRPC port what it cannot read.
-fn check_protocol() -> Result<(), StartError> {
-    let (name, value) = ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"]
+/// The OTLP over HTTP protocol asked for, protobuf by default as the
+/// specification says. gRPC needs a transport (tonic) not built in, and the
+/// exporter would otherwise fall back to HTTP without a word, sending to a
+/// gRPC port what it cannot read.
+fn protocol() -> Result<Protocol, StartError> {
+    let Some((name, value)) = ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"]
         .into_iter()
         .find_map(|name| env(name).map(|v| (name, v)))
-        .unwrap_or(("", "http/protobuf".into()));
+    else {
+        return Ok(Protocol::HttpBinary);
+    };
     match value.to_ascii_lowercase().as_str() {
-        "http/protobuf" | "http/json" => Ok(()),
+        "http/protobuf" => Ok(Protocol::HttpBinary),
+        "http/json" => Ok(Protocol::HttpJson),
         "grpc" => Err(StartError(format!(
             "{name}=grpc: Roster exports traces over OTLP/HTTP; use http/protobuf (a \
              collector's port 4318) or http/json"

@@ -240,6 +240,11 @@ async fn requests_arrive_as_server_spans(db: &str) {
             }
         }
     }
+    let encodings = collector.encodings.lock().unwrap().clone();
+    assert!(
+        encodings.iter().all(|e| e == "application/x-protobuf"),
+        "protobuf unless asked otherwise, as the specification says: {encodings:?}"
+    );
     let child = collector.span_of("tr-child").await;
     assert_eq!(child.trace_id, TRACE_ID, "the caller's trace continues: {child:#?}");
     assert_eq!(child.parent_span_id, PARENT_ID, "{child:#?}");
