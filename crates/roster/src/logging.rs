@@ -57,8 +57,15 @@ pub fn init(format: LogFormat, traces: Option<opentelemetry_sdk::trace::Tracer>)
     // Each layer has its own filter: `ROSTER_LOG` chooses the lines, and
     // says nothing of which spans are exported (the request span is always).
     let spans = traces.map(|tracer| {
+        // Without the source location, thread, target and busy/idle times
+        // the bridge would add to every span: the request span's are the
+        // same for every request, and each costs instructions per request.
         tracing_opentelemetry::layer()
             .with_tracer(tracer)
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_tracked_inactivity(false)
             .with_filter(filter_fn(crate::traces::only_roster))
     });
     let _ = tracing_subscriber::registry().with(lines.with_filter(filter)).with(spans).try_init();

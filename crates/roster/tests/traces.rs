@@ -233,7 +233,19 @@ async fn requests_arrive_as_server_spans(db: &str) {
         assert_eq!(span.service_name, "roster", "{span:#?}");
         assert_eq!(span.trace_id.len(), 32, "{span:#?}");
         assert!(span.events.is_empty(), "no info or debug line becomes an event: {span:#?}");
-        // Nothing personal, nothing secret, no raw path or query.
+        // Exactly these attributes: nothing personal, nothing secret, no
+        // raw path or query, none of the bridge's per-span extras.
+        let allowed = [
+            "request_id",
+            "method",
+            "route",
+            "http.route",
+            "http.request.method",
+            "http.response.status_code",
+        ];
+        for key in span.attributes.keys() {
+            assert!(allowed.contains(&key.as_str()), "{key} exported: {span:#?}");
+        }
         for value in span.attributes.values() {
             for private in [PRIVATE_EMAIL, ADMIN_KEY, "/private/path", "user_01JZZZ"] {
                 assert!(!value.contains(private), "{private} in {span:#?}");
