@@ -10,7 +10,8 @@
 //! sign-in, expansions), `idempotency`, `events` (the change feed),
 //! `webhooks` (endpoints, leases, delivery logs), `backup`. `store` is the handle and
 //! `dispatch` its `Store` methods, each handed to its resource's module;
-//! `open` and `pool` are the connections, migrations and threads.
+//! `open`, `pool` (the readers) and `writer` are the connections, migrations
+//! and threads.
 
 mod access;
 mod backup;
@@ -32,6 +33,7 @@ mod tenancy;
 mod user_writes;
 mod users;
 mod webhooks;
+mod writer;
 
 pub use backup::backup;
 pub use inspect::inspect;

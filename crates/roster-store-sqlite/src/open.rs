@@ -12,8 +12,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use roster_store::{StoreError, StoreResult, ZoneKeys};
 
 use crate::error::from_sqlite;
-use crate::pool::{self, Readers, Writer};
+use crate::pool::{self, Readers};
 use crate::store::SqliteStore;
+use crate::writer::Writer;
 use crate::{files, users};
 
 pub(crate) const MIGRATIONS: &[&str] = &[

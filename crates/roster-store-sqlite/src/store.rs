@@ -12,8 +12,9 @@ use rusqlite::Connection;
 use roster_domain::ZoneRef;
 use roster_store::{ListLimits, Store, StoreResult, ZoneKey, ZoneKeys, ZoneScope};
 
-use crate::pool::{Readers, Writer, WriterHandle};
+use crate::pool::Readers;
 use crate::tenancy;
+use crate::writer::{Writer, WriterHandle};
 
 pub struct SqliteStore {
     pub(crate) readers: Readers,
