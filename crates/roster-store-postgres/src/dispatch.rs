@@ -16,8 +16,8 @@ use roster_domain::{
 };
 use roster_store::{
     BatchDone, BatchOp, ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition,
-    IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult, UserUpdate,
-    WebhookProgress, WebhookUpdate, ZoneScope,
+    IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreError, StoreResult, StoreStats,
+    UserUpdate, WebhookProgress, WebhookUpdate, ZoneScope,
 };
 
 use crate::cancel::CancelOnDrop;
@@ -27,7 +27,7 @@ use crate::{access, batch, events, idempotency, import, list, tenancy, users, we
 #[async_trait]
 impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         client.simple_query("SELECT 1").await
     }
 
@@ -49,12 +49,12 @@ impl Store for PgStore {
     }
 
     async fn default_organization(&self) -> StoreResult<Organization> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         tenancy::first_organization(&client).await
     }
 
     async fn get_zone(&self, org: &OrgId, zone: &ZoneRef) -> StoreResult<Zone> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         let (seq, zone) = tenancy::find_zone(&client, org, zone).await?;
         self.zones.remember(seq, &zone);
         Ok(zone)
@@ -66,7 +66,7 @@ impl Store for PgStore {
         only: Option<&[ZoneId]>,
         window: &IdWindow,
     ) -> StoreResult<Page<Zone>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         tenancy::list_zones(&client, org, only, window).await
     }
 
@@ -97,12 +97,12 @@ impl Store for PgStore {
     }
 
     async fn find_api_key(&self, hash: &[u8; 32]) -> StoreResult<Option<ApiKey>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         tenancy::find_key_by_hash(&client, hash).await
     }
 
     async fn get_api_key(&self, org: &OrgId, id: &ApiKeyId) -> StoreResult<ApiKey> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         tenancy::get_key(&client, org, id).await
     }
 
@@ -117,7 +117,7 @@ impl Store for PgStore {
         within: Option<&[ZoneId]>,
         window: &IdWindow,
     ) -> StoreResult<Page<ApiKey>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         tenancy::list_keys(&client, org, within, window).await
     }
 
@@ -132,12 +132,12 @@ impl Store for PgStore {
     }
 
     async fn get_user(&self, scope: &ZoneScope, id: &UserId) -> StoreResult<User> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         users::get_user(&client, &zone, id).await
     }
 
     async fn list_users(&self, scope: &ZoneScope, query: &UserQuery) -> StoreResult<UserPage> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         // A request that goes away cancels its statement on the server.
         let guard = CancelOnDrop::new(client, self.tls.clone(), self.abandoned.clone());
         let Some(client) = guard.conn() else {
@@ -209,7 +209,7 @@ impl Store for PgStore {
         key: &str,
         not_before: Timestamp,
     ) -> StoreResult<Option<IdempotencyRecord>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         idempotency::get_record(&client, api_key, key, not_before).await
     }
 
@@ -224,12 +224,12 @@ impl Store for PgStore {
     }
 
     async fn list_roles(&self, scope: &ZoneScope, window: &IdWindow) -> StoreResult<Page<Role>> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::list_roles(&client, &zone, window).await
     }
 
     async fn get_role(&self, scope: &ZoneScope, role: &RoleRef) -> StoreResult<Role> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::get_role(&client, &zone, role).await
     }
 
@@ -275,7 +275,7 @@ impl Store for PgStore {
         user: &UserId,
         window: &IdWindow,
     ) -> StoreResult<Page<RoleAssignment>> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::list_role_assignments(&client, &zone, user, window).await
     }
 
@@ -302,7 +302,7 @@ impl Store for PgStore {
         user: &UserId,
         id: &RoleAssignmentId,
     ) -> StoreResult<RoleAssignment> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::get_role_assignment(&client, &zone, user, id).await
     }
 
@@ -325,7 +325,7 @@ impl Store for PgStore {
         user: &UserId,
         window: &IdWindow,
     ) -> StoreResult<Page<Session>> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::list_sessions(&client, &zone, user, window).await
     }
 
@@ -335,7 +335,7 @@ impl Store for PgStore {
         user: &UserId,
         id: &SessionId,
     ) -> StoreResult<Session> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::get_session(&client, &zone, user, id).await
     }
 
@@ -376,7 +376,7 @@ impl Store for PgStore {
         user: &UserId,
         window: &IdWindow,
     ) -> StoreResult<Page<Grant>> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::list_grants(&client, &zone, user, window).await
     }
 
@@ -386,7 +386,7 @@ impl Store for PgStore {
         user: &UserId,
         id: &GrantId,
     ) -> StoreResult<Grant> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::get_grant(&client, &zone, user, id).await
     }
 
@@ -425,12 +425,12 @@ impl Store for PgStore {
         scope: &ZoneScope,
         window: &IdWindow,
     ) -> StoreResult<Page<Provider>> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::list_providers(&client, &zone, window).await
     }
 
     async fn get_provider(&self, scope: &ZoneScope, provider: &str) -> StoreResult<Provider> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::get_provider(&client, &zone, provider).await
     }
 
@@ -492,12 +492,12 @@ impl Store for PgStore {
         what: ExpandRequest,
         now: Timestamp,
     ) -> StoreResult<HashMap<UserId, Expansion>> {
-        let (zone, client) = self.zoned(scope).await?;
+        let (zone, client) = self.zoned_read(scope).await?;
         access::expand_users(&client, &zone, users, what, now).await
     }
 
     async fn events_after(&self, query: &EventQuery) -> StoreResult<EventPage> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         events::events_after(&client, query).await
     }
 
@@ -512,7 +512,7 @@ impl Store for PgStore {
     }
 
     async fn event_at(&self, org: &OrgId, at: FeedPosition) -> StoreResult<Event> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         events::event_at(&client, org, at).await
     }
 
@@ -526,7 +526,7 @@ impl Store for PgStore {
         org: &OrgId,
         id: &WebhookEndpointId,
     ) -> StoreResult<WebhookEndpoint> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         webhooks::get_one(&client, org, id).await
     }
 
@@ -535,7 +535,7 @@ impl Store for PgStore {
         org: &OrgId,
         window: &IdWindow,
     ) -> StoreResult<Page<WebhookEndpoint>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         webhooks::list(&client, org, window).await
     }
 
@@ -591,7 +591,7 @@ impl Store for PgStore {
         endpoint: &WebhookEndpointId,
         window: &IdWindow,
     ) -> StoreResult<Page<Delivery>> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         webhooks::list_deliveries(&client, org, endpoint, window).await
     }
 
@@ -601,7 +601,7 @@ impl Store for PgStore {
         endpoint: &WebhookEndpointId,
         id: &DeliveryId,
     ) -> StoreResult<(Delivery, FeedPosition)> {
-        let client = self.client().await?;
+        let client = self.read_client().await?;
         webhooks::get_delivery(&client, org, endpoint, id).await
     }
 
@@ -615,5 +615,9 @@ impl Store for PgStore {
 
     fn queries_abandoned(&self) -> u64 {
         self.abandoned.load(Ordering::Relaxed)
+    }
+
+    fn stats(&self) -> StoreStats {
+        PgStore::stats(self)
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 
-use roster_store::{ListLimits, StoreError, StoreResult, ZoneKeys};
+use roster_store::{Histogram, ListLimits, StoreError, StoreResult, ZoneKeys};
 
 use crate::db::Conn;
 use crate::error::from_pool;
@@ -89,6 +89,7 @@ impl PgStore {
             abandoned: Arc::new(AtomicU64::new(0)),
             list_limits: options.list,
             tls,
+            read_wait: Histogram::read_wait(),
         })
     }
 }

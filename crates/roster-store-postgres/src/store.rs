@@ -4,11 +4,14 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::time::Instant;
 
 use deadpool_postgres::Pool;
 
 use roster_domain::ZoneRef;
-use roster_store::{ListLimits, Store, StoreResult, ZoneKey, ZoneKeys, ZoneScope};
+use roster_store::{
+    Histogram, ListLimits, PoolStats, Store, StoreResult, StoreStats, ZoneKey, ZoneKeys, ZoneScope,
+};
 
 use crate::db::Conn;
 use crate::error::from_pool;
@@ -27,6 +30,8 @@ pub struct PgStore {
     pub(crate) abandoned: Arc<AtomicU64>,
     pub(crate) list_limits: ListLimits,
     pub(crate) tls: PgTls,
+    /// How long reads waited for a connection.
+    pub(crate) read_wait: Histogram,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -56,6 +61,27 @@ impl PgStore {
         Ok(Conn::new(client, self.statements.clone()))
     }
 
+    /// A connection for a read, its wait counted (`stats`), whether or not
+    /// one came: a read that gave up after the whole wait is the one to see.
+    pub(crate) async fn read_client(&self) -> StoreResult<Conn> {
+        let asked = Instant::now();
+        let client = self.pool.get().await;
+        self.read_wait.observe_duration(asked.elapsed());
+        Ok(Conn::new(client.map_err(from_pool)?, self.statements.clone()))
+    }
+
+    /// The pool's connections now, and how long reads waited for one.
+    pub(crate) fn stats(&self) -> StoreStats {
+        let status = self.pool.status();
+        let pool = PoolStats {
+            idle: status.available as u64,
+            in_use: status.size.saturating_sub(status.available) as u64,
+            max: status.max_size as u64,
+            waiting: status.waiting as u64,
+        };
+        StoreStats { pool, read_wait: self.read_wait.snapshot(), writer: None }
+    }
+
     /// The zone's surrogate key, from the cache or the database; `NotFound`
     /// when the zone is not the organization's.
     pub(crate) async fn zone_key(&self, scope: &ZoneScope) -> StoreResult<ZoneKey> {
@@ -70,5 +96,11 @@ impl PgStore {
     pub(crate) async fn zoned(&self, scope: &ZoneScope) -> StoreResult<(ZoneKey, Conn)> {
         let zone = self.zone_key(scope).await?;
         Ok((zone, self.client().await?))
+    }
+
+    /// `zoned` for a read (`read_client`).
+    pub(crate) async fn zoned_read(&self, scope: &ZoneScope) -> StoreResult<(ZoneKey, Conn)> {
+        let zone = self.zone_key(scope).await?;
+        Ok((zone, self.read_client().await?))
     }
 }

@@ -18,8 +18,8 @@ use roster_domain::{
 };
 use roster_store::{
     BatchDone, BatchOp, ClaimedWebhook, EventPage, EventQuery, ExpandRequest, FeedPosition,
-    IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreResult, UserUpdate, WebhookProgress,
-    WebhookUpdate, ZoneScope,
+    IdWindow, IdempotencyRecord, Page, SignedIn, Store, StoreResult, StoreStats, UserUpdate,
+    WebhookProgress, WebhookUpdate, ZoneScope,
 };
 
 use crate::error::from_sqlite;
@@ -699,5 +699,10 @@ impl Store for SqliteStore {
 
     fn queries_abandoned(&self) -> u64 {
         self.readers.abandoned()
+    }
+
+    fn stats(&self) -> StoreStats {
+        let (pool, read_wait) = self.readers.stats();
+        StoreStats { pool, read_wait, writer: Some(self.writer.stats()) }
     }
 }

@@ -22,9 +22,21 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use roster_store::{StoreError, StoreResult};
+use roster_store::{Histogram, HistogramSnapshot, PoolStats, StoreError, StoreResult};
 
-type ReadJob = Box<dyn FnOnce(&mut Connection) + Send>;
+/// A read handed to the reader threads, with when it was queued.
+struct ReadJob {
+    queued: Instant,
+    run: Box<dyn FnOnce(&mut Connection) + Send>,
+}
+
+/// What the reader threads count for `Store::stats`.
+struct ReaderCounts {
+    /// Reader threads running a read now.
+    busy: AtomicU64,
+    /// From queueing to a reader picking the read up.
+    wait: Histogram,
+}
 
 thread_local! {
     /// When the query running on this thread must give up.
@@ -78,6 +90,8 @@ pub struct Readers {
     query_timeout: Duration,
     /// Reads whose caller went away before the answer.
     abandoned: Arc<AtomicU64>,
+    threads: u64,
+    counts: Arc<ReaderCounts>,
 }
 
 impl Readers {
@@ -88,22 +102,46 @@ impl Readers {
         query_timeout: Duration,
     ) -> std::io::Result<Self> {
         let (tx, rx) = bounded::<ReadJob>(queue);
+        let counts =
+            Arc::new(ReaderCounts { busy: AtomicU64::new(0), wait: Histogram::read_wait() });
+        let threads = connections.len() as u64;
         for (i, mut conn) in connections.into_iter().enumerate() {
             let rx: Receiver<ReadJob> = rx.clone();
+            let counts = counts.clone();
             std::thread::Builder::new().name(format!("sqlite-reader-{i}")).spawn(move || {
                 while let Ok(job) = rx.recv() {
+                    let started = Instant::now();
+                    counts.wait.observe_duration(started.saturating_duration_since(job.queued));
+                    counts.busy.fetch_add(1, Ordering::Relaxed);
+                    DEADLINE.with(|d| d.set(Some(started + query_timeout)));
                     // A panic must not take the reader down with it; the
                     // caller sees its reply channel close instead.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        job(&mut conn);
+                        (job.run)(&mut conn);
                     }));
                     DEADLINE.with(|d| d.set(None));
+                    counts.busy.fetch_sub(1, Ordering::Relaxed);
                 }
             })?;
         }
         let inline = inline.into_iter().map(|c| parking_lot::Mutex::new(Some(c))).collect();
         let tx = parking_lot::RwLock::new(Some(tx));
-        Ok(Self { tx, inline, query_timeout, abandoned: Arc::new(AtomicU64::new(0)) })
+        let abandoned = Arc::new(AtomicU64::new(0));
+        Ok(Self { tx, inline, query_timeout, abandoned, threads, counts })
+    }
+
+    /// The reader threads as a pool (reads queued for one are its waiters),
+    /// and how long queued reads waited.
+    pub fn stats(&self) -> (PoolStats, HistogramSnapshot) {
+        let busy = self.counts.busy.load(Ordering::Relaxed).min(self.threads);
+        let queued = self.tx.read().as_ref().map_or(0, |tx| tx.len() as u64);
+        let pool = PoolStats {
+            idle: self.threads - busy,
+            in_use: busy,
+            max: self.threads,
+            waiting: queued,
+        };
+        (pool, self.counts.wait.snapshot())
     }
 
     /// Later reads answer `Unavailable`. The reader threads answer what is
@@ -153,22 +191,20 @@ impl Readers {
         F: FnOnce(&mut Connection) -> StoreResult<R> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let timeout = self.query_timeout;
         let flag = Arc::new(AtomicBool::new(false));
         let mut guard =
             AbandonOnDrop { flag: flag.clone(), answered: false, counter: self.abandoned.clone() };
-        let job: ReadJob = Box::new(move |conn| {
+        let run = Box::new(move |conn: &mut Connection| {
             // Nobody waits for it any more: skip the work altogether.
             if flag.load(Ordering::Relaxed) {
                 return;
             }
-            DEADLINE.with(|d| d.set(Some(Instant::now() + timeout)));
             ABANDONED.with(|a| *a.borrow_mut() = Some(flag));
             let result = f(conn);
-            DEADLINE.with(|d| d.set(None));
             ABANDONED.with(|a| *a.borrow_mut() = None);
             let _ = reply.send(result);
         });
+        let job = ReadJob { queued: Instant::now(), run };
         let sent = match self.tx.read().as_ref() {
             Some(tx) => tx.try_send(job),
             None => return Err(StoreError::Unavailable("database is closed".into())),
@@ -186,6 +222,19 @@ impl Readers {
         guard.answered = true;
         answer.map_err(|_| StoreError::Internal("reader thread stopped".into()))?
     }
+}
+
+/// Polls `holds` every few milliseconds for up to five seconds; whether it
+/// came to hold (for tests of what other threads do).
+#[cfg(test)]
+pub(crate) async fn eventually(mut holds: impl FnMut() -> bool) -> bool {
+    for _ in 0..1000 {
+        if holds() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    holds()
 }
 
 #[cfg(test)]
@@ -256,5 +305,41 @@ mod tests {
         assert!(matches!(failed, Err(StoreError::Internal(_))));
         let here = std::thread::current().name().unwrap_or("").to_owned();
         assert_eq!(readers.call_short(probe).await.unwrap(), (here, 42));
+    }
+
+    #[tokio::test]
+    async fn a_read_queued_behind_the_busy_readers_is_a_waiter_and_its_wait_is_recorded() {
+        let readers = Arc::new(readers(0));
+        assert_eq!(readers.stats().0, PoolStats { idle: 1, in_use: 0, max: 1, waiting: 0 });
+        let release = occupy_the_reader(&readers).await;
+        assert_eq!(readers.stats().0, PoolStats { idle: 0, in_use: 1, max: 1, waiting: 0 });
+
+        let queued = tokio::spawn({
+            let readers = readers.clone();
+            async move { readers.call(probe).await }
+        });
+        assert!(eventually(|| readers.stats().0.waiting == 1).await, "{:?}", readers.stats());
+        assert_eq!(readers.stats().0, PoolStats { idle: 0, in_use: 1, max: 1, waiting: 1 });
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        drop(release);
+        assert_eq!(queued.await.unwrap().unwrap(), ("sqlite-reader-0".to_owned(), 42));
+
+        assert!(eventually(|| readers.stats().0.in_use == 0).await, "{:?}", readers.stats());
+        let (pool, wait) = readers.stats();
+        assert_eq!(pool, PoolStats { idle: 1, in_use: 0, max: 1, waiting: 0 });
+        // The occupying read found the reader free; the queued one waited
+        // out the 60 ms.
+        assert_eq!(wait.count, 2, "{wait:?}");
+        assert_eq!((wait.at_most(0.05), wait.at_most(5.0)), (Some(1), Some(2)), "{wait:?}");
+        assert!(wait.sum >= 0.06, "{wait:?}");
+    }
+
+    #[tokio::test]
+    async fn a_short_read_run_inline_records_no_wait() {
+        let readers = readers(1);
+        readers.call_short(probe).await.unwrap();
+        assert_eq!(readers.stats().1.count, 0);
+        readers.call(probe).await.unwrap();
+        assert_eq!(readers.stats().1.count, 1);
     }
 }

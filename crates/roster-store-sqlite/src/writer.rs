@@ -8,7 +8,9 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use roster_store::{StoreError, StoreResult};
+use std::sync::Arc;
+
+use roster_store::{Histogram, StoreError, StoreResult, WriterStats};
 
 use crate::error::from_sqlite;
 use crate::search_index;
@@ -64,15 +66,27 @@ where
 pub struct Writer {
     /// `None` once closed: the writer thread drains what is queued and ends.
     tx: parking_lot::RwLock<Option<Sender<Box<dyn WriteJob>>>>,
+    /// Writes per committed transaction, counted by the writer thread.
+    batches: Arc<Histogram>,
 }
 
 impl Writer {
     pub fn start(conn: Connection, queue: usize) -> std::io::Result<(Self, WriterHandle)> {
         let (tx, rx) = bounded::<Box<dyn WriteJob>>(queue);
+        let batches = Arc::new(Histogram::batch_size());
+        let counted = batches.clone();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))?;
-        Ok((Self { tx: parking_lot::RwLock::new(Some(tx)) }, WriterHandle { thread: Some(thread) }))
+            .spawn(move || writer_loop(conn, rx, &counted))?;
+        let writer = Self { tx: parking_lot::RwLock::new(Some(tx)), batches };
+        Ok((writer, WriterHandle { thread: Some(thread) }))
+    }
+
+    /// Writes queued behind the batch being written, and the sizes of the
+    /// batches committed.
+    pub fn stats(&self) -> WriterStats {
+        let queued = self.tx.read().as_ref().map_or(0, |tx| tx.len() as u64);
+        WriterStats { queued, batch_size: self.batches.snapshot() }
     }
 
     /// Runs `f` inside a write transaction (under its own savepoint) and
@@ -122,7 +136,7 @@ impl WriterHandle {
     }
 }
 
-fn writer_loop(conn: Connection, rx: Receiver<Box<dyn WriteJob>>) {
+fn writer_loop(conn: Connection, rx: Receiver<Box<dyn WriteJob>>, batches: &Histogram) {
     let mut batch: Vec<Box<dyn WriteJob>> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
         batch.push(first);
@@ -133,6 +147,11 @@ fn writer_loop(conn: Connection, rx: Receiver<Box<dyn WriteJob>>) {
             }
         }
         let committed = run_batch(&conn, &mut batch);
+        // Before the answers, so a caller that saw its write acknowledged
+        // finds its batch counted.
+        if committed.is_ok() {
+            batches.observe(batch.len() as u64);
+        }
         for job in batch.drain(..) {
             job.finish(committed.clone());
         }
@@ -174,5 +193,63 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), S
             let _ = conn.execute_batch("ROLLBACK");
             Err(from_sqlite(e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::eventually;
+    use std::sync::mpsc;
+
+    #[tokio::test]
+    async fn writes_queued_behind_a_running_batch_are_its_queue_depth_then_commit_as_one_batch() {
+        let (writer, mut thread) =
+            Writer::start(Connection::open_in_memory().unwrap(), 64).unwrap();
+        let writer = Arc::new(writer);
+        let (started_tx, started) = oneshot::channel();
+        let (release, wait) = mpsc::channel::<()>();
+        let holder = tokio::spawn({
+            let writer = writer.clone();
+            async move {
+                writer
+                    .call(move |_| {
+                        let _ = started_tx.send(());
+                        let _ = wait.recv();
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        started.await.unwrap();
+        assert_eq!(writer.stats().queued, 0);
+
+        let writes: Vec<_> = (0..8)
+            .map(|i| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    writer
+                        .call(move |conn| conn.execute_batch("SELECT 1").map_err(from_sqlite))
+                        .await?;
+                    Ok::<_, StoreError>(i)
+                })
+            })
+            .collect();
+        assert!(eventually(|| writer.stats().queued == 8).await, "{:?}", writer.stats());
+        drop(release);
+        holder.await.unwrap().unwrap();
+        for (i, write) in writes.into_iter().enumerate() {
+            assert_eq!(write.await.unwrap().unwrap(), i);
+        }
+
+        let stats = writer.stats();
+        assert_eq!(stats.queued, 0);
+        let batches = &stats.batch_size;
+        // The holder alone, then the eight that queued behind it together.
+        assert_eq!((batches.count, batches.sum), (2, 9.0), "{batches:?}");
+        let sizes = [1.0, 4.0, 8.0, 256.0].map(|le| batches.at_most(le));
+        assert_eq!(sizes, [1, 1, 2, 2].map(Some), "{batches:?}");
+        writer.close();
+        thread.join();
     }
 }

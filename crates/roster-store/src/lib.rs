@@ -5,13 +5,15 @@
 //! be written. Backends own their SQL and migrations; nothing above this
 //! trait knows which engine answers. What both backends write alike lives
 //! here once: the zone-key cache, the keyset and plain filter conditions of
-//! a list statement (`keyset`, `filters`) with the frame of a walk, and the
-//! gathering of expansions.
+//! a list statement (`keyset`, `filters`) with the frame of a walk, the
+//! gathering of expansions, and the health numbers of `Store::stats`
+//! (`stats`).
 
 mod error;
 mod events;
 mod expand;
 mod list;
+mod stats;
 mod webhooks;
 mod zones;
 
@@ -21,6 +23,7 @@ pub use expand::{Counted, ExpandRequest, Expansions};
 pub use list::{
     ListLimits, Param, WalkFrame, direct_page, few_by_construction, filters, keyset, like_escaped,
 };
+pub use stats::{Histogram, HistogramSnapshot, PoolStats, StoreStats, WriterStats};
 pub use webhooks::{ClaimedWebhook, WebhookLists, WebhookProgress};
 pub use zones::{ZoneKey, ZoneKeys};
 
@@ -510,4 +513,7 @@ pub trait Store: Send + Sync + 'static {
     /// Queries stopped because the request that asked went away (the
     /// client hung up) before they finished.
     fn queries_abandoned(&self) -> u64;
+
+    /// The connections, queues and waits of this store now, for metrics.
+    fn stats(&self) -> StoreStats;
 }

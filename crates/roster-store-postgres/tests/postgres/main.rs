@@ -10,6 +10,7 @@ mod events;
 mod import;
 mod migrations;
 mod statements;
+mod stats;
 mod suite;
 mod support;
 mod tls;
