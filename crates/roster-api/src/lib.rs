@@ -21,6 +21,7 @@ pub mod process;
 pub mod query;
 pub mod ratelimit;
 pub mod security;
+pub mod store_metrics;
 pub mod telemetry;
 pub mod views;
 

@@ -27,6 +27,8 @@ pub use crate::error::{ServiceError, ServiceResult};
 pub use crate::idempotency::Inflight;
 /// A stored response to replay, as the service hands it to the edge to fill.
 pub use roster_store::IdempotencyRecord;
+/// The database's health as the store reports it, for `/metrics`.
+pub use roster_store::{HistogramSnapshot, PoolStats, StoreStats, WriterStats};
 
 /// Settings of the service that an operator may change.
 #[derive(Debug, Clone)]
@@ -156,6 +158,11 @@ impl Service {
             statements: self.store.statements_executed(),
             queries_abandoned: self.store.queries_abandoned(),
         }
+    }
+
+    /// The database's connections, queues and waits now, for `/metrics`.
+    pub fn store_stats(&self) -> StoreStats {
+        self.store.stats()
     }
 
     /// Creates organization `default`, zone `default` and an admin key on an

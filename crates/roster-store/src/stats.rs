@@ -110,9 +110,10 @@ impl HistogramSnapshot {
     }
 }
 
-/// The connections reads run on: PostgreSQL's pool, or SQLite's reader
-/// threads (each owns one connection; the few inline connections of short
-/// reads are not counted, as nothing ever waits for one).
+/// The database's connections: PostgreSQL's pool (reads and writes share
+/// it), or SQLite's reader threads (each owns one connection; the few inline
+/// connections of short reads are not counted, as nothing ever waits for
+/// one, nor is the writer, which `WriterStats` reports).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {
     /// Open and free.

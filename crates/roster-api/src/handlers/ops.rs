@@ -48,10 +48,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         content_type = "text/plain; version=0.0.4")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut text = state.inner.metrics.render();
-    for c in state.inner.service.store_counters().counters() {
-        let (name, help, value) = (c.name, c.help, c.value);
-        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"));
-    }
+    let service = &state.inner.service;
+    crate::store_metrics::render(&mut text, service.store_counters(), &service.store_stats());
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -20,6 +20,7 @@ mod batch;
 mod bounded;
 mod console;
 mod cross_tenant;
+mod db_metrics;
 mod deadline;
 mod errors;
 mod events;
@@ -290,6 +291,7 @@ conformance!(
     operations::healthz_and_readyz_answer_200_without_a_key,
     operations::metrics_serve_prometheus_text_that_counts_requests,
     operations::metrics_report_the_build_requests_in_flight_and_the_process,
+    db_metrics::metrics_report_the_database_connections_read_waits_and_the_sqlite_writer,
     operations::openapi_json_is_an_openapi_3_1_document_of_the_whole_api,
     operations::docs_render_offline_with_the_product_metadata_and_working_examples,
     operations::docs_and_openapi_use_the_configured_public_url,

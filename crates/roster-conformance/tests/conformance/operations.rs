@@ -1,7 +1,6 @@
 //! Operations: health, readiness, metrics, OpenAPI, docs, rate limit,
 //! graceful shutdown.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -22,50 +21,6 @@ pub async fn healthz_and_readyz_answer_200_without_a_key(server: &TestServer) {
     // An invalid key does not matter there either.
     let r = send(server.request("GET", "/healthz").bearer_auth("nonsense-key-value-xx")).await;
     assert_eq!(r.status, 200);
-}
-
-/// Samples of a Prometheus text exposition, checking its syntax.
-fn prometheus_samples(text: &str) -> HashMap<String, f64> {
-    let mut samples = HashMap::new();
-    let mut typed = 0;
-    for line in text.lines() {
-        if line.is_empty() {
-            continue;
-        }
-        if let Some(comment) = line.strip_prefix('#') {
-            let comment = comment.trim_start();
-            if comment.starts_with("TYPE ") {
-                let kind = comment.split_whitespace().nth(2).unwrap_or("");
-                assert!(
-                    ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
-                    "bad TYPE line {line:?}"
-                );
-                typed += 1;
-            }
-            continue;
-        }
-        let (series, value) =
-            line.rsplit_once(' ').unwrap_or_else(|| panic!("not a sample line: {line:?}"));
-        let name_end = series.find('{').unwrap_or(series.len());
-        let name = &series[..name_end];
-        assert!(
-            !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':'),
-            "bad metric name in {line:?}"
-        );
-        if name_end < series.len() {
-            assert!(series.ends_with('}'), "unclosed labels in {line:?}");
-        }
-        let v: f64 = match value {
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            "NaN" => f64::NAN,
-            v => v.parse().unwrap_or_else(|_| panic!("bad sample value in {line:?}")),
-        };
-        samples.insert(series.to_owned(), v);
-    }
-    assert!(typed > 0, "no # TYPE lines in the exposition");
-    samples
 }
 
 pub async fn metrics_serve_prometheus_text_that_counts_requests(server: &TestServer) {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use roster_testkit::{ADMIN_KEY, Resp, TestServer};
@@ -282,4 +284,48 @@ pub async fn fill_zone_behind_the_server(server: &TestServer, n: u64) {
     })
     .await
     .unwrap();
+}
+
+/// Samples of a Prometheus text exposition, checking its syntax.
+pub fn prometheus_samples(text: &str) -> HashMap<String, f64> {
+    let mut samples = HashMap::new();
+    let mut typed = 0;
+    for line in text.lines() {
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            let comment = comment.trim_start();
+            if comment.starts_with("TYPE ") {
+                let kind = comment.split_whitespace().nth(2).unwrap_or("");
+                assert!(
+                    ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                    "bad TYPE line {line:?}"
+                );
+                typed += 1;
+            }
+            continue;
+        }
+        let (series, value) =
+            line.rsplit_once(' ').unwrap_or_else(|| panic!("not a sample line: {line:?}"));
+        let name_end = series.find('{').unwrap_or(series.len());
+        let name = &series[..name_end];
+        assert!(
+            !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':'),
+            "bad metric name in {line:?}"
+        );
+        if name_end < series.len() {
+            assert!(series.ends_with('}'), "unclosed labels in {line:?}");
+        }
+        let v: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            "NaN" => f64::NAN,
+            v => v.parse().unwrap_or_else(|_| panic!("bad sample value in {line:?}")),
+        };
+        samples.insert(series.to_owned(), v);
+    }
+    assert!(typed > 0, "no # TYPE lines in the exposition");
+    samples
 }
