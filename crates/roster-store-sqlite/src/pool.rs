@@ -45,6 +45,39 @@ thread_local! {
     static ABANDONED: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
 }
 
+/// The queue in front of a connection's threads. Closing it lets the
+/// threads finish what is queued and end.
+pub struct Queue<T>(parking_lot::RwLock<Option<Sender<T>>>);
+
+impl<T> Queue<T> {
+    pub fn new(tx: Sender<T>) -> Self {
+        Self(parking_lot::RwLock::new(Some(tx)))
+    }
+
+    /// Queues `job`; a full queue (named `name` in the error) answers
+    /// `Unavailable` at once: shedding load beats queueing requests that
+    /// will time out.
+    pub fn send(&self, job: T, name: &str) -> StoreResult<()> {
+        let sent = match self.0.read().as_ref() {
+            Some(tx) => tx.try_send(job),
+            None => return Err(StoreError::Unavailable("database is closed".into())),
+        };
+        sent.map_err(|e| match e {
+            TrySendError::Full(_) => StoreError::Unavailable(format!("{name} queue is full")),
+            TrySendError::Disconnected(_) => StoreError::Unavailable("database is closed".into()),
+        })
+    }
+
+    /// Jobs queued and not yet taken by a thread.
+    pub fn queued(&self) -> u64 {
+        self.0.read().as_ref().map_or(0, |tx| tx.len() as u64)
+    }
+
+    pub fn close(&self) {
+        self.0.write().take();
+    }
+}
+
 /// Makes a long query on `conn` stop at the thread's deadline, or as soon
 /// as its caller is gone, instead of holding its reader (and the request
 /// queue behind it) for nobody.
@@ -78,8 +111,8 @@ impl Drop for AbandonOnDrop {
 }
 
 pub struct Readers {
-    /// `None` once closed: the reader threads finish what is queued and end.
-    tx: parking_lot::RwLock<Option<Sender<ReadJob>>>,
+    /// Closed by `close`: the reader threads finish what is queued and end.
+    tx: Queue<ReadJob>,
     /// Connections the calling thread (an async worker) uses itself for
     /// short reads (`call_short`). Handing a page of users to a reader
     /// thread and back cost more than reading it: the wake-ups, and every
@@ -125,7 +158,7 @@ impl Readers {
             })?;
         }
         let inline = inline.into_iter().map(|c| parking_lot::Mutex::new(Some(c))).collect();
-        let tx = parking_lot::RwLock::new(Some(tx));
+        let tx = Queue::new(tx);
         let abandoned = Arc::new(AtomicU64::new(0));
         Ok(Self { tx, inline, query_timeout, abandoned, threads, counts })
     }
@@ -134,12 +167,11 @@ impl Readers {
     /// and how long queued reads waited.
     pub fn stats(&self) -> (PoolStats, HistogramSnapshot) {
         let busy = self.counts.busy.load(Ordering::Relaxed).min(self.threads);
-        let queued = self.tx.read().as_ref().map_or(0, |tx| tx.len() as u64);
         let pool = PoolStats {
             idle: self.threads - busy,
             in_use: busy,
             max: self.threads,
-            waiting: queued,
+            waiting: self.tx.queued(),
         };
         (pool, self.counts.wait.snapshot())
     }
@@ -148,7 +180,7 @@ impl Readers {
     /// already queued and end, and the inline connections are closed (after
     /// the read running on one, if any), releasing the database.
     pub fn close(&self) {
-        self.tx.write().take();
+        self.tx.close();
         for slot in &self.inline {
             slot.lock().take();
         }
@@ -205,19 +237,7 @@ impl Readers {
             let _ = reply.send(result);
         });
         let job = ReadJob { queued: Instant::now(), run };
-        let sent = match self.tx.read().as_ref() {
-            Some(tx) => tx.try_send(job),
-            None => return Err(StoreError::Unavailable("database is closed".into())),
-        };
-        match sent {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(StoreError::Unavailable("read queue is full".into()));
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(StoreError::Unavailable("database is closed".into()));
-            }
-        }
+        self.tx.send(job, "read")?;
         let answer = answer.await;
         guard.answered = true;
         answer.map_err(|_| StoreError::Internal("reader thread stopped".into()))?
@@ -235,6 +255,20 @@ pub(crate) async fn eventually(mut holds: impl FnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     holds()
+}
+
+/// For a job to run: says it started, then holds its thread until the
+/// returned sender is dropped. With the signal that it started.
+#[cfg(test)]
+pub(crate) fn hold_until_released()
+-> (impl FnOnce() + Send + 'static, oneshot::Receiver<()>, std::sync::mpsc::Sender<()>) {
+    let (started_tx, started) = oneshot::channel();
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let hold = move || {
+        let _ = started_tx.send(());
+        let _ = wait.recv();
+    };
+    (hold, started, release)
 }
 
 #[cfg(test)]
@@ -258,14 +292,12 @@ mod tests {
 
     /// Occupies the only reader thread until the returned sender is dropped.
     async fn occupy_the_reader(readers: &Arc<Readers>) -> mpsc::Sender<()> {
-        let (started_tx, started) = oneshot::channel();
-        let (release, wait) = mpsc::channel::<()>();
+        let (hold, started, release) = hold_until_released();
         let readers = readers.clone();
         tokio::spawn(async move {
             readers
                 .call(move |_| {
-                    let _ = started_tx.send(());
-                    let _ = wait.recv();
+                    hold();
                     Ok(())
                 })
                 .await

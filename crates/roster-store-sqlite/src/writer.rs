@@ -4,7 +4,7 @@
 //! fsync per batch, not per write. Each write runs under its own savepoint,
 //! so a failed one is undone alone.
 
-use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use crossbeam_channel::{Receiver, bounded};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use roster_store::{Histogram, StoreError, StoreResult, WriterStats};
 
 use crate::error::from_sqlite;
+use crate::pool::Queue;
 use crate::search_index;
 
 /// Most requests a single write transaction carries.
@@ -64,8 +65,8 @@ where
 }
 
 pub struct Writer {
-    /// `None` once closed: the writer thread drains what is queued and ends.
-    tx: parking_lot::RwLock<Option<Sender<Box<dyn WriteJob>>>>,
+    /// Closed by `close`: the writer thread drains what is queued and ends.
+    tx: Queue<Box<dyn WriteJob>>,
     /// Writes per committed transaction, counted by the writer thread.
     batches: Arc<Histogram>,
 }
@@ -78,15 +79,14 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx, &counted))?;
-        let writer = Self { tx: parking_lot::RwLock::new(Some(tx)), batches };
+        let writer = Self { tx: Queue::new(tx), batches };
         Ok((writer, WriterHandle { thread: Some(thread) }))
     }
 
     /// Writes queued behind the batch being written, and the sizes of the
     /// batches committed.
     pub fn stats(&self) -> WriterStats {
-        let queued = self.tx.read().as_ref().map_or(0, |tx| tx.len() as u64);
-        WriterStats { queued, batch_size: self.batches.snapshot() }
+        WriterStats { queued: self.tx.queued(), batch_size: self.batches.snapshot() }
     }
 
     /// Runs `f` inside a write transaction (under its own savepoint) and
@@ -99,26 +99,14 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn WriteJob> =
             Box::new(Job { work: Some(f), result: None, reply: Some(reply) });
-        let sent = match self.tx.read().as_ref() {
-            Some(tx) => tx.try_send(job),
-            None => return Err(StoreError::Unavailable("database is closed".into())),
-        };
-        match sent {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(StoreError::Unavailable("write queue is full".into()));
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(StoreError::Unavailable("database is closed".into()));
-            }
-        }
+        self.tx.send(job, "write")?;
         answer.await.map_err(|_| StoreError::Internal("writer thread stopped".into()))?
     }
 }
 
 impl Writer {
     pub fn close(&self) {
-        self.tx.write().take();
+        self.tx.close();
     }
 }
 
@@ -199,23 +187,20 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pool::eventually;
-    use std::sync::mpsc;
+    use crate::pool::{eventually, hold_until_released};
 
     #[tokio::test]
     async fn writes_queued_behind_a_running_batch_are_its_queue_depth_then_commit_as_one_batch() {
         let (writer, mut thread) =
             Writer::start(Connection::open_in_memory().unwrap(), 64).unwrap();
         let writer = Arc::new(writer);
-        let (started_tx, started) = oneshot::channel();
-        let (release, wait) = mpsc::channel::<()>();
+        let (hold, started, release) = hold_until_released();
         let holder = tokio::spawn({
             let writer = writer.clone();
             async move {
                 writer
                     .call(move |_| {
-                        let _ = started_tx.send(());
-                        let _ = wait.recv();
+                        hold();
                         Ok(())
                     })
                     .await
