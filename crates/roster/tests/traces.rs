@@ -401,3 +401,27 @@ fn a_trace_setting_roster_cannot_honour_stops_the_start_with_the_reason() {
     let said = refused_start(&[endpoint, ("OTEL_TRACES_EXPORTER", "zipkin")]);
     assert!(said.contains("OTEL_TRACES_EXPORTER"), "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_collector_is_spoken_to_in_tls() {
+    // A listener that keeps the first byte the exporter sends: 0x16 opens a
+    // TLS handshake record (a plain-HTTP POST would start with `P`).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("https://{}", listener.local_addr().unwrap());
+    let first = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut byte = [0u8; 1];
+        tokio::io::AsyncReadExt::read_exact(&mut socket, &mut byte).await.unwrap();
+        byte[0]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start_with(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "100")],
+    )
+    .await;
+    let (status, _, _) = node.send("GET", "/v1/zones", None, &[]).await;
+    assert_eq!(status, 200);
+    let byte = tokio::time::timeout(Duration::from_secs(10), first).await.unwrap().unwrap();
+    assert_eq!(byte, 0x16, "a TLS ClientHello");
+}
