@@ -142,20 +142,40 @@ export function refreshZonePicker() {
 }
 
 function zonePicker() {
-  const onChange = (/** @type {Event} */ e) => {
-    const zone = /** @type {HTMLInputElement} */ (e.target).value.trim();
-    if (!zone) return;
+  if (!session.zones) {
+    return h('input', { id: 'zone-picker', name: 'zone', value: currentZone(), size: 12 });
+  }
+  return h('select', { id: 'zone-picker', name: 'zone' },
+    session.zones.map((z) => h('option', { value: z.identifier, text: z.name && z.name !== z.identifier ? `${z.name} (${z.identifier})` : z.identifier })));
+}
+
+/**
+ * The zone picker and its Switch button. Choosing a zone does not change
+ * the page by itself (WCAG 3.2.2, "On Input"): in a closed select the
+ * arrow keys change the value, and each step would load another zone.
+ * The button, or Enter in the text field, switches.
+ */
+function zoneSwitch() {
+  const form = h('form', { class: 'zone-switch', novalidate: true },
+    h('label', { for: 'zone-picker', text: 'Zone' }), zonePicker(),
+    h('button', { type: 'submit', class: 'ghost', text: 'Switch' }));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const picker = /** @type {HTMLSelectElement | HTMLInputElement | null} */ (document.getElementById('zone-picker'));
+    const zone = picker ? picker.value.trim() : '';
+    if (!zone || zone === currentZone()) return;
     // A user, role or key of one zone means nothing in another: go to the
     // section's list in the new zone.
     const section = window.location.pathname.split('/')[2] || 'users';
     navigate(`/console/${section}?zone=${encodeURIComponent(zone)}`);
     announce(`Zone ${zone}`);
-  };
-  if (!session.zones) {
-    return h('input', { id: 'zone-picker', name: 'zone', value: currentZone(), size: 12, onchange: onChange });
-  }
-  return h('select', { id: 'zone-picker', name: 'zone', onchange: onChange },
-    session.zones.map((z) => h('option', { value: z.identifier, text: z.name && z.name !== z.identifier ? `${z.name} (${z.identifier})` : z.identifier })));
+  });
+  // A zone browsed to but not switched to is not shown as the current one.
+  form.addEventListener('focusout', (e) => {
+    const next = /** @type {FocusEvent} */ (e).relatedTarget;
+    if (!(next instanceof Node) || !form.contains(next)) syncZonePicker(currentZone());
+  });
+  return form;
 }
 
 /** The frame: header with navigation, zone picker, theme and sign-out; status line; main. */
@@ -169,7 +189,7 @@ export function frame() {
       h('nav', { class: 'primary', 'aria-label': 'Sections' },
         h('ul', {}, link('/users', 'Users'), link('/zones', 'Zones'), link('/roles', 'Roles'), link('/providers', 'Providers'), link('/keys', 'API keys'))),
       h('div', { class: 'tools' },
-        h('label', { for: 'zone-picker', text: 'Zone' }), zonePicker(),
+        zoneSwitch(),
         themeButton(),
         h('button', { type: 'button', class: 'ghost', onclick: () => { signOut(); window.location.assign('/console'); }, text: 'Sign out' }))),
     h('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' }),

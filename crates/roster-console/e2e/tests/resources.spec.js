@@ -104,6 +104,7 @@ test('switching zones shows that zone\'s users, and the zone is in every link', 
   await signIn(page, '/console/users?zone=default');
   await expect(page.locator('#user-count')).toHaveText('10,000 users');
   await page.getByLabel('Zone', { exact: true }).selectOption('eu');
+  await page.getByRole('button', { name: 'Switch' }).click();
   await expect(page.locator('#user-count')).toHaveText('1 user');
   await expect(page.getByRole('link', { name: 'only.in.eu@example.com' })).toBeVisible();
   expect(new URL(page.url()).searchParams.get('zone')).toBe('eu');
@@ -115,4 +116,30 @@ test('switching zones shows that zone\'s users, and the zone is in every link', 
   // Back returns to the list.
   await page.goBack();
   await expect(page.locator('#user-count')).toHaveText('1 user');
+});
+
+test('browsing the zone picker with the keyboard changes no zone until Switch', async ({ page }) => {
+  await signIn(page, '/console/users?zone=default');
+  await expect(page.locator('#user-count')).toHaveText('10,000 users');
+  const picker = page.getByLabel('Zone', { exact: true });
+  await picker.focus();
+  // In a closed select the arrow keys change its value (and fire `change`).
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  const browsed = await picker.inputValue();
+  expect(browsed).not.toBe('default');
+  expect(new URL(page.url()).searchParams.get('zone')).toBe('default');
+  await expect(page.locator('#user-count')).toHaveText('10,000 users');
+  // Leaving the picker puts the current zone back on show.
+  await page.getByRole('link', { name: 'Roles' }).focus();
+  await expect(picker).toHaveValue('default');
+  // The button switches.
+  await picker.focus();
+  await page.keyboard.press('ArrowDown');
+  const chosen = await picker.inputValue();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Switch' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect.poll(() => new URL(page.url()).searchParams.get('zone')).toBe(chosen);
+  await expect(picker).toHaveValue(chosen);
 });
